@@ -1,0 +1,30 @@
+# Two entry points for a fresh machine with python3 and make: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sheets-sync compute templates/demo_ru.xlsx --lang ru
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/compute.py
+
+docs: $(STAMP)
+	$(BIN)/sheets-sync kpis --format markdown > docs/kpis.md
+
+clean:
+	rm -rf $(VENV) build *.egg-info

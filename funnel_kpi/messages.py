@@ -1,0 +1,51 @@
+"""User-facing texts for problem codes and undefined-value reasons, in English and Russian.
+
+Codes are stable (they appear in JSON); texts may be improved freely.
+"""
+
+from __future__ import annotations
+
+# Why a cell or tab could not be used.
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "not_a_number": ("not a number", "не число"),
+    "negative_count": ("a count cannot be negative", "количество не может быть отрицательным"),
+    "not_a_date": ("not a date", "не дата"),
+    "future_date": ("date is in the future", "дата в будущем"),
+    "formula_error": ("the cell holds a formula error", "в ячейке ошибка формулы"),
+    "duplicate_period": ("the same month appears twice; the later row is ignored",
+                         "месяц повторяется; более поздняя строка не учтена"),
+    "missing_period": ("row has numbers but no period", "в строке есть числа, но нет периода"),
+    "missing_created": ("deal has no creation date", "у сделки нет даты создания"),
+    "dates_out_of_order": ("a later stage is dated before an earlier one",
+                           "дата более поздней стадии раньше даты предыдущей"),
+    "unknown_status": ("status not recognised (open, won, lost)",
+                       "статус не распознан (в работе, выиграна, проиграна)"),
+    "duplicate_column": ("the same column appears twice; the first one is used",
+                         "столбец повторяется; используется первый"),
+    "empty_tab": ("the tab has no data", "во вкладке нет данных"),
+    "no_header": ("no funnel header row found", "не найдена строка заголовков воронки"),
+}
+
+# Why a KPI value is not defined.
+UNDEFINED: dict[str, tuple[str, str]] = {
+    "zero_denominator": ("division by zero", "деление на ноль"),
+    "no_entries": ("no entries at the earlier stage", "на предыдущей стадии ноль"),
+    "missing_input": ("input not in the data", "нет исходных данных"),
+    "no_previous_period": ("no previous period", "нет предыдущего периода"),
+    "no_year_before": ("no data a year before", "нет данных за год до этого"),
+    "zero_churn": ("churn is zero: lifetime is unbounded", "отток нулевой: срок жизни не ограничен"),
+    "no_closed_deals": ("no won or lost deals", "нет выигранных или проигранных сделок"),
+    "no_durations": ("no deal has both dates", "ни у одной сделки нет обеих дат"),
+    "pending": ("cohort younger than the typical sales cycle", "когорта моложе типичного цикла сделки"),
+    "one_year_only": ("fewer than two years of data", "данных меньше чем за два года"),
+}
+
+
+def problem_text(code: str, lang: str = "en") -> str:
+    en, ru = PROBLEMS.get(code, (code.replace("_", " "), code.replace("_", " ")))
+    return ru if lang == "ru" else en
+
+
+def undefined_text(code: str, lang: str = "en") -> str:
+    en, ru = UNDEFINED.get(code, (code.replace("_", " "), code.replace("_", " ")))
+    return ru if lang == "ru" else en

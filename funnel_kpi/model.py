@@ -1,0 +1,133 @@
+"""The funnel: an ordered list of stages, each owned by marketing or sales.
+
+The handoff is the first sales-owned stage: conversion into it is the rate at which sales
+accepts what marketing hands over. Funnels come from the default below, a dict, or a TOML file
+(``[[stage]]`` tables with ``key``, ``en``, ``ru``, ``owner`` and optional ``aliases``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from funnel_kpi.errors import ConfigError
+
+Owner = Literal["marketing", "sales"]
+OWNERS: tuple[Owner, ...] = ("marketing", "sales")
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    key: str
+    en: str
+    ru: str
+    owner: Owner
+    aliases: tuple[str, ...] = ()
+
+    def label(self, lang: str) -> str:
+        return self.ru if lang == "ru" else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    stages: tuple[Stage, ...]
+    # True when the stages were taken from a sheet's unknown columns rather than configured:
+    # the report says so, because owners are then guessed.
+    inferred: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.stages) < 2:
+            raise ConfigError("a funnel needs at least two stages")
+        keys = [s.key for s in self.stages]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ConfigError(f"stage keys must be unique; repeated: {', '.join(dupes)}")
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.stages)
+
+    def stage(self, key: str) -> Stage:
+        for s in self.stages:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def index(self, key: str) -> int:
+        return self.keys.index(key)
+
+    @property
+    def handoff_index(self) -> int | None:
+        """Index of the first sales-owned stage that follows a marketing stage, if any."""
+        for i in range(1, len(self.stages)):
+            if self.stages[i].owner == "sales" and self.stages[i - 1].owner == "marketing":
+                return i
+        return None
+
+    def restricted_to(self, keys: Iterable[str]) -> Funnel:
+        """The same funnel with only the given stages, in funnel order."""
+        wanted = set(keys)
+        return Funnel(tuple(s for s in self.stages if s.key in wanted), inferred=self.inferred)
+
+
+DEFAULT_FUNNEL = Funnel(
+    (
+        Stage("traffic", "Traffic", "Трафик", "marketing",
+              ("traffic", "visits", "sessions", "трафик", "визиты", "посещения", "сеансы")),
+        Stage("leads", "Leads", "Лиды", "marketing",
+              ("leads", "requests", "inquiries", "лиды", "заявки", "обращения")),
+        Stage("qualified", "Qualified (MQL)", "Брифы / MQL", "marketing",
+              ("qualified", "briefs", "mql", "qualified leads", "брифы", "квалифицированные",
+               "квалифицированные лиды", "mql")),
+        Stage("sal", "Accepted by sales (SAL)", "Принятые продажами (SAL)", "sales",
+              ("sal", "accepted by sales", "accepted", "sales accepted", "принятые продажами",
+               "приняты продажами", "принято продажами", "sal")),
+        Stage("meetings", "Meetings", "Встречи", "sales",
+              ("meetings", "demos", "meetings demos", "встречи", "демо", "встречи демо")),
+        Stage("proposals", "Proposals", "КП", "sales",
+              ("proposals", "quotes", "offers", "кп", "коммерческие предложения", "предложения")),
+        Stage("contracts", "Contracts", "Договоры", "sales",
+              ("contracts", "signed", "договоры", "договора", "контракты", "подписано")),
+        Stage("paid", "Paid", "Оплаты", "sales",
+              ("paid", "won", "customers", "payments", "оплаты", "продажи", "клиенты", "оплачено",
+               "сделки")),
+    )
+)
+
+
+def funnel_from_dict(data: Mapping[str, Any]) -> Funnel:
+    """Build a funnel from ``{"stage": [{"key", "en", "ru", "owner", "aliases"?}, ...]}``."""
+    raw = data.get("stage", data.get("stages"))
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
+        raise ConfigError("funnel config needs a non-empty list 'stage' of stage tables")
+    stages = []
+    for i, item in enumerate(raw, start=1):
+        if not isinstance(item, Mapping):
+            raise ConfigError(f"stage {i}: expected a table with key, en, ru, owner")
+        key = item.get("key")
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(f"stage {i}: 'key' must be a non-empty string")
+        owner = item.get("owner", "sales")
+        if owner not in OWNERS:
+            raise ConfigError(f"stage {key!r}: owner must be 'marketing' or 'sales', not {owner!r}")
+        en = str(item.get("en") or key)
+        ru = str(item.get("ru") or en)
+        aliases = item.get("aliases", [])
+        if isinstance(aliases, str) or not isinstance(aliases, Sequence):
+            raise ConfigError(f"stage {key!r}: 'aliases' must be a list of strings")
+        stages.append(Stage(key.strip(), en, ru, owner, tuple(str(a) for a in aliases)))
+    return Funnel(tuple(stages))
+
+
+def funnel_from_toml(path: str | Path) -> Funnel:
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise ConfigError(f"cannot read funnel config {path}: {e.strerror}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"funnel config {path} is not valid TOML: {e}") from e
+    return funnel_from_dict(data)
