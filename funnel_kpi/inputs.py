@@ -18,8 +18,17 @@ from typing import Literal
 Cell = object
 DealStatus = Literal["open", "won", "lost"]
 
-# Money and plan fields a summary tab may carry besides stage counts.
-SUMMARY_FIELDS: tuple[str, ...] = ("spend", "sales_cost", "revenue", "plan", "margin")
+# Money, plan and customer fields a summary tab may carry besides stage counts:
+#   spend        marketing spend of the month (money)
+#   sales_cost   cost of the sales team of the month (money)
+#   revenue      money received in the month
+#   plan         revenue plan of the month (money); without a revenue column, compared to paid count
+#   margin       gross margin: a ratio (0.3 or "30%"), or money when larger than 1
+#   customers    active customers at the start of the month
+#   churned      customers lost during the month
+SUMMARY_FIELDS: tuple[str, ...] = (
+    "spend", "sales_cost", "revenue", "plan", "margin", "customers", "churned",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +64,16 @@ class SummaryRow:
     counts: Mapping[str, float]  # stage key -> count; a stage whose cell was unreadable is absent
     money: Mapping[str, float]  # SUMMARY_FIELDS name -> value; absent when blank or unreadable
     row: int  # sheet row number (1-based), for messages
+    segment: str | None = None  # value of the tab's channel/manager column, if it has one
 
 
 @dataclass(frozen=True, slots=True)
 class SummaryTable:
     tab: str
     stage_keys: tuple[str, ...]  # stages that have a column, in funnel order
-    rows: tuple[SummaryRow, ...]  # sorted by period, one per month
+    # Sorted by (period, segment); one row per month, or per (month, segment) when segmented.
+    rows: tuple[SummaryRow, ...]
+    segment_field: str | None = None  # "channel" or "manager" when the tab has such a column
     problems: tuple[Problem, ...] = ()
     unknown_columns: tuple[str, ...] = ()
 

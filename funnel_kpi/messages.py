@@ -33,10 +33,12 @@ UNDEFINED: dict[str, tuple[str, str]] = {
     "missing_input": ("input not in the data", "нет исходных данных"),
     "no_previous_period": ("no previous period", "нет предыдущего периода"),
     "no_year_before": ("no data a year before", "нет данных за год до этого"),
-    "zero_churn": ("churn is zero: lifetime is unbounded", "отток нулевой: срок жизни не ограничен"),
+    "zero_churn": ("churn is zero: lifetime is unbounded",
+                   "отток нулевой: срок жизни не ограничен"),
     "no_closed_deals": ("no won or lost deals", "нет выигранных или проигранных сделок"),
     "no_durations": ("no deal has both dates", "ни у одной сделки нет обеих дат"),
-    "pending": ("cohort younger than the typical sales cycle", "когорта моложе типичного цикла сделки"),
+    "pending": ("cohort younger than the typical sales cycle",
+                "когорта моложе типичного цикла сделки"),
     "one_year_only": ("fewer than two years of data", "данных меньше чем за два года"),
 }
 

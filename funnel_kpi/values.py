@@ -72,7 +72,7 @@ def rate(successes: float | None, trials: float | None) -> Value:
     if trials == 0:
         return undefined("no_entries")
     ci = wilson(successes, trials)
-    n = int(round(trials))
+    n = round(trials)
     if ci is None:
         return Value(successes / trials, n=n)
     return Value(successes / trials, n=n, low=ci[0], high=ci[1])
