@@ -1,0 +1,103 @@
+"""What a spreadsheet backend does for a sync: one batch read, one atomic write.
+
+A backend reads every input tab at once (raw values: numbers as numbers, dates as serials or date
+objects) and writes one output tab, replaced whole, in one atomic operation. The output tab is
+never read as input and input tabs are never written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from funnel_kpi import Tab
+from sheets_sync.grid import KpiGrid
+from sheets_sync.retry import CallStats
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Facts about a spreadsheet that change rarely; remembered between syncs so that a
+    steady-state Google sync needs no metadata request."""
+
+    title: str
+    locale: str  # "ru_RU", "en_US"
+    tab_names: tuple[str, ...]
+    sheet_ids: dict[str, int] = field(default_factory=dict)
+    output_charts: tuple[int, ...] = ()  # chart ids on the output tab, to replace
+    output_protected: tuple[int, ...] = ()  # protected range ids on the output tab
+    fetched_at: float = 0.0  # unix time of the metadata read
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "locale": self.locale, "tab_names": list(self.tab_names),
+                "sheet_ids": self.sheet_ids, "output_charts": list(self.output_charts),
+                "output_protected": list(self.output_protected), "fetched_at": self.fetched_at}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Layout:
+        return cls(d["title"], d["locale"], tuple(d["tab_names"]), dict(d.get("sheet_ids", {})),
+                   tuple(d.get("output_charts", ())), tuple(d.get("output_protected", ())),
+                   float(d.get("fetched_at", 0.0)))
+
+    @property
+    def lang(self) -> str:
+        return "ru" if self.locale.lower().startswith("ru") else "en"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    layout: Layout
+    tabs: tuple[Tab, ...]  # the input tabs, in spreadsheet order
+    input_hash: str
+    version: str = ""  # a backend's token to detect a change between read and write
+    output_hash: str | None = None  # hash of the output tab as it is now, when known
+
+    @property
+    def cells(self) -> int:
+        return sum(len(r) for t in self.tabs for r in t.rows)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    cells: int
+    layout: Layout  # updated (the output tab's ids may have changed)
+
+
+class Backend(Protocol):
+    stats: CallStats
+
+    def read(self, output_tab: str | None, layout: Layout | None = None,
+             tab_names: Sequence[str] | None = None) -> Snapshot:
+        """Read the input tabs (every tab but ``output_tab``, or only ``tab_names``)."""
+        ...
+
+    def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
+        """Replace the output tab ``grid.title`` whole, atomically."""
+        ...
+
+
+def _default(o: object) -> str:
+    if isinstance(o, datetime | date):
+        return o.isoformat()
+    return repr(o)
+
+
+def content_hash(tabs: Sequence[Tab]) -> str:
+    """A stable hash of tab names and raw values, to skip a write when nothing changed."""
+    h = hashlib.sha256()
+    for tab in tabs:
+        h.update(tab.name.encode())
+        h.update(b"\x00")
+        h.update(json.dumps([list(r) for r in tab.rows], default=_default,
+                            ensure_ascii=False).encode())
+        h.update(b"\x01")
+    return h.hexdigest()
+
+
+def grid_hash(grid: KpiGrid) -> str:
+    """Hash of what a write would put in the output tab (values only)."""
+    return content_hash([Tab(grid.title, grid.rows)])

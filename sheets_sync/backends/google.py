@@ -1,0 +1,185 @@
+"""A Google spreadsheet as a backend, through gspread's low-level HTTP client.
+
+gspread's ``Spreadsheet`` object fetches metadata when it is made, which would cost a request per
+sync; the backend calls ``client.http_client`` directly so that a sync costs:
+  first sync / stale layout: spreadsheets.get (metadata) + values:batchGet + batchUpdate = 3
+  steady state (layout known): values:batchGet + batchUpdate = 2; unchanged input: 1.
+Every call goes through bounded, jittered retries; gspread's errors become sheets_sync.errors.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import gspread
+import requests
+from gspread.exceptions import APIError
+from gspread.utils import absolute_range_name
+
+from funnel_kpi import Tab
+from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash
+from sheets_sync.backends.sheets_requests import write_requests
+from sheets_sync.errors import (
+    InputError,
+    NotFound,
+    NotShared,
+    QuotaExceeded,
+    SourceError,
+    Unavailable,
+)
+from sheets_sync.google_client import service_account_email
+from sheets_sync.grid import KpiGrid
+from sheets_sync.retry import CallStats, RetryPolicy, call_with_retries, status_of
+
+T = TypeVar("T")
+ID_RE = re.compile(r"^[A-Za-z0-9_-]{10,100}$")
+URL_ID_RE = re.compile(r"^/spreadsheets/d/([A-Za-z0-9_-]+)")
+METADATA_FIELDS = ("properties(title,locale,timeZone),"
+                   "sheets(properties(sheetId,title,index),charts(chartId),"
+                   "protectedRanges(protectedRangeId,description))")
+LAYOUT_TTL = 24 * 3600.0  # a cached layout older than this is fetched again (new tabs appear)
+
+
+def spreadsheet_id(ref: str) -> str:
+    """The id in a spreadsheet id or a docs.google.com URL; anything else is refused, so the
+    service never fetches a URL a user typed."""
+    ref = ref.strip()
+    if ID_RE.match(ref):
+        return ref
+    url = urlparse(ref)
+    if url.scheme == "https" and url.hostname == "docs.google.com":
+        m = URL_ID_RE.match(url.path)
+        if m:
+            return m.group(1)
+    raise InputError("A spreadsheet must be a Google spreadsheet id or a "
+                     "https://docs.google.com/spreadsheets/d/... URL.")
+
+
+class GoogleBackend:
+    def __init__(self, client: gspread.Client, ref: str, *,
+                 policy: RetryPolicy | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.client = client
+        self.id = spreadsheet_id(ref)
+        self.policy = policy or RetryPolicy()
+        self.stats = CallStats()
+        self.clock = clock
+
+    # -- calls -------------------------------------------------------------------------------
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        try:
+            return call_with_retries(fn, self.policy, self.stats)
+        except APIError as e:
+            raise self._map(e, what) from e
+        except (requests.ConnectionError, requests.Timeout) as e:
+            raise Unavailable(f"Google Sheets did not answer while {what} "
+                              f"({type(e).__name__}); try again later.") from e
+
+    def _map(self, e: APIError, what: str) -> Exception:
+        status = status_of(e)
+        message = e.error.get("message", "") if isinstance(e.error, dict) else str(e)
+        if status == 404:
+            return NotFound(f"Spreadsheet {self.id} was not found: check the id or URL.")
+        if status == 403:
+            email = service_account_email()
+            whom = f"the service account {email}" if email else "the service account"
+            return NotShared(f"Spreadsheet {self.id} is not shared with {whom}: open it in "
+                             f"Google Sheets, click Share and add {email or 'that account'} "
+                             "as an editor.")
+        if status == 429:
+            return QuotaExceeded(f"Google's quota was exceeded while {what}, also after "
+                                 f"{self.stats.retries} retries; the sync will run again later.")
+        if status is not None and status >= 500:
+            return Unavailable(f"Google Sheets failed while {what} (HTTP {status}), also after "
+                               "retries; try again later.")
+        return SourceError(f"Google Sheets refused the request while {what}: {message}")
+
+    # -- read --------------------------------------------------------------------------------
+    def fetch_layout(self, output_tab: str | None) -> Layout:
+        meta: dict[str, Any] = self._call("reading the spreadsheet's tabs", lambda: dict(
+            self.client.http_client.fetch_sheet_metadata(
+                self.id, params={"includeGridData": "false", "fields": METADATA_FIELDS})))
+        props = meta.get("properties", {})
+        sheets = meta.get("sheets", [])
+        names = tuple(s["properties"]["title"] for s in sheets)
+        ids = {s["properties"]["title"]: int(s["properties"]["sheetId"]) for s in sheets}
+        charts: tuple[int, ...] = ()
+        protected: tuple[int, ...] = ()
+        for s in sheets:
+            if s["properties"]["title"] == output_tab:
+                charts = tuple(int(c["chartId"]) for c in s.get("charts", []))
+                protected = tuple(int(p["protectedRangeId"]) for p in s.get("protectedRanges", []))
+        return Layout(props.get("title", ""), props.get("locale", "en_US"), names, ids,
+                      charts, protected, self.clock())
+
+    def read(self, output_tab: str | None, layout: Layout | None = None,
+             tab_names: Sequence[str] | None = None) -> Snapshot:
+        fresh = layout is None or self.clock() - layout.fetched_at > LAYOUT_TTL
+        if fresh or layout is None:
+            layout = self.fetch_layout(output_tab)
+        try:
+            return self._read_values(layout, output_tab, tab_names)
+        except (SourceError, InputError) as e:
+            if fresh or isinstance(e, NotFound | NotShared | QuotaExceeded | Unavailable):
+                raise
+            # A tab was renamed or deleted since the layout was remembered: look again, once.
+            layout = self.fetch_layout(output_tab)
+            return self._read_values(layout, output_tab, tab_names)
+
+    def _read_values(self, layout: Layout, output_tab: str | None,
+                     tab_names: Sequence[str] | None) -> Snapshot:
+        names = [n for n in layout.tab_names if n != output_tab] if tab_names is None \
+            else list(tab_names)
+        missing = [n for n in names if n not in layout.tab_names]
+        if missing:
+            raise InputError(f"The spreadsheet has no tab {missing[0]!r}; its tabs: "
+                             f"{', '.join(layout.tab_names)}.")
+        ranges = [absolute_range_name(n) for n in names]
+        with_output = bool(output_tab and output_tab in layout.tab_names)
+        if with_output:
+            ranges.append(absolute_range_name(str(output_tab)))
+        params = {"valueRenderOption": "UNFORMATTED_VALUE",
+                  "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
+        body = self._call("reading the input tabs", lambda: self.client.http_client
+                          .values_batch_get(self.id, list(ranges), params=dict(params)))
+        value_ranges = body.get("valueRanges", [])
+        tabs = tuple(Tab(n, vr.get("values", [])) for n, vr in zip(names, value_ranges,
+                                                                    strict=False))
+        output_hash = None
+        if with_output and len(value_ranges) > len(names):
+            output_hash = content_hash([Tab(str(output_tab), value_ranges[-1].get("values", []))])
+        return Snapshot(layout, tabs, content_hash(tabs), "", output_hash)
+
+    # -- write -------------------------------------------------------------------------------
+    def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
+        layout = snapshot.layout
+        sheet_id = layout.sheet_ids.get(grid.title)
+
+        def send() -> Any:
+            # Built afresh on every try: gspread may rewrite what it is given.
+            body = {"requests": write_requests(grid, layout, sheet_id),
+                    "includeSpreadsheetInResponse": False}
+            return self.client.http_client.batch_update(self.id, body)
+
+        reply = self._call("writing the KPI tab", send)
+        new_id = sheet_id
+        charts: list[int] = []
+        protected: list[int] = []
+        for r in reply.get("replies", []):
+            if "addSheet" in r:
+                new_id = int(r["addSheet"]["properties"]["sheetId"])
+            if "addChart" in r:
+                charts.append(int(r["addChart"]["chart"]["chartId"]))
+            if "addProtectedRange" in r:
+                protected.append(int(r["addProtectedRange"]["protectedRange"]["protectedRangeId"]))
+        names = layout.tab_names if grid.title in layout.tab_names \
+            else (*layout.tab_names, grid.title)
+        ids = dict(layout.sheet_ids)
+        if new_id is not None:
+            ids[grid.title] = new_id
+        new_layout = Layout(layout.title, layout.locale, names, ids, tuple(charts),
+                            tuple(protected) or layout.output_protected, layout.fetched_at)
+        return WriteResult(grid.cells, new_layout)

@@ -1,0 +1,129 @@
+"""An .xlsx file as a spreadsheet: read with python-calamine, write with openpyxl.
+
+Reading uses calamine because it is many times faster than openpyxl on large sheets and gives
+cached formula values. Writing has to use openpyxl (calamine only reads); it rewrites the whole
+file, so it goes to a temporary file beside the original and replaces it with one rename, and only
+if the file is still the one that was read. openpyxl keeps every other sheet's values, formulas,
+styles, number formats, merged cells and conditional formats; it drops charts and images it cannot
+read from other sheets, which the README states.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from funnel_kpi import Tab
+from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash
+from sheets_sync.errors import InputError, NotFound, SourceError, WriteConflict
+from sheets_sync.grid import KpiGrid
+from sheets_sync.retry import CallStats
+
+CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+
+
+def file_version(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def guess_locale(tabs: Sequence[Tab]) -> str:
+    """An .xlsx has no locale; Russian headers or tab names make it ru_RU."""
+    for tab in tabs:
+        if CYRILLIC.search(tab.name):
+            return "ru_RU"
+        for row in tab.rows[:30]:
+            if any(isinstance(v, str) and CYRILLIC.search(v) for v in row):
+                return "ru_RU"
+    return "en_US"
+
+
+class XlsxBackend:
+    def __init__(self, path: str | Path, *, locale: str | None = None) -> None:
+        self.path = Path(path)
+        self.locale = locale
+        self.stats = CallStats()
+
+    def _open(self) -> CalamineWorkbook:
+        if not self.path.exists():
+            raise NotFound(f"There is no file {self.path}: check the path.")
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise InputError(f"{self.path.name} is not an .xlsx workbook.")
+        try:
+            return CalamineWorkbook.from_path(str(self.path))
+        except (CalamineError, OSError, ValueError) as e:
+            raise SourceError(f"{self.path.name} cannot be read as an .xlsx workbook ({e}).") from e
+
+    def read(self, output_tab: str | None, layout: Layout | None = None,
+             tab_names: Sequence[str] | None = None) -> Snapshot:
+        version = file_version(self.path) if self.path.exists() else ""
+        book = self._open()
+        self.stats.requests += 1
+        self.stats.bytes_in += self.path.stat().st_size
+        names = tuple(book.sheet_names)
+        wanted = [n for n in names if n != output_tab] if tab_names is None else list(tab_names)
+        missing = [n for n in wanted if n not in names]
+        if missing:
+            raise InputError(f"{self.path.name} has no tab {missing[0]!r}; its tabs: "
+                             f"{', '.join(names)}.")
+        tabs = []
+        for name in wanted:
+            try:
+                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except (CalamineError, ValueError) as e:
+                raise SourceError(f"Tab {name!r} of {self.path.name} cannot be read ({e}).") from e
+            tabs.append(Tab(name, rows))
+        output_hash = None
+        if output_tab and output_tab in names:
+            rows = book.get_sheet_by_name(output_tab).to_python(skip_empty_area=False)
+            output_hash = content_hash([Tab(output_tab, rows)])
+        locale = self.locale or guess_locale(tabs)
+        new_layout = Layout(self.path.stem, locale, names)
+        return Snapshot(new_layout, tuple(tabs), content_hash(tabs), version, output_hash)
+
+    def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
+        from sheets_sync.backends.xlsx_write import fill_sheet
+
+        if file_version(self.path) != snapshot.version:
+            raise WriteConflict(f"{self.path.name} changed after it was read; nothing was written. "
+                                "Run the sync again.")
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            book = openpyxl.load_workbook(self.path)
+        except (InvalidFileException, OSError, KeyError, ValueError) as e:
+            raise SourceError(f"{self.path.name} cannot be opened for writing ({e}).") from e
+        if grid.title in book.sheetnames:
+            index = book.sheetnames.index(grid.title)
+            del book[grid.title]
+            sheet = book.create_sheet(grid.title, index)
+        else:
+            sheet = book.create_sheet(grid.title)
+        fill_sheet(sheet, grid, snapshot.layout.locale)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".xlsx",
+                                   dir=self.path.parent)
+        os.close(fd)
+        try:
+            book.save(tmp)
+            if file_version(self.path) != snapshot.version:
+                raise WriteConflict(f"{self.path.name} changed while the KPI tab was being "
+                                    "written; nothing was written. Run the sync again.")
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self.stats.requests += 1
+        self.stats.bytes_out += self.path.stat().st_size
+        names = tuple(book.sheetnames)
+        layout = Layout(snapshot.layout.title, snapshot.layout.locale, names)
+        return WriteResult(grid.cells, layout)
