@@ -70,9 +70,11 @@ class WriteResult:
 class Backend(Protocol):
     stats: CallStats
 
-    def read(self, output_tab: str | None, layout: Layout | None = None,
+    def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
-        """Read the input tabs (every tab but ``output_tab``, or only ``tab_names``)."""
+        """Read the input tabs: ``tab_names``, or every tab not named in ``outputs`` (the output
+        tab, or the names it may have). The first of ``outputs`` that exists is read too, for
+        ``Snapshot.output_hash``, in the same request."""
         ...
 
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
@@ -98,6 +100,27 @@ def content_hash(tabs: Sequence[Tab]) -> str:
     return h.hexdigest()
 
 
+def _normal(v: object) -> object:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def values_hash(name: str, rows: Sequence[Sequence[object]]) -> str:
+    """Hash of an output tab's values as written or as read back: the two differ only in what a
+    spreadsheet drops or retypes (trailing blanks, 5.0 read back as 5), which is normalised."""
+    norm: list[list[object]] = []
+    for row in rows:
+        cells = [_normal(v) for v in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        norm.append(cells)
+    while norm and not norm[-1]:
+        norm.pop()
+    return content_hash([Tab(name, norm)])
+
+
 def grid_hash(grid: KpiGrid) -> str:
-    """Hash of what a write would put in the output tab (values only)."""
-    return content_hash([Tab(grid.title, grid.rows)])
+    return values_hash(grid.title, grid.rows)

@@ -21,7 +21,7 @@ from gspread.exceptions import APIError
 from gspread.utils import absolute_range_name
 
 from funnel_kpi import Tab
-from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash
+from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash, values_hash
 from sheets_sync.backends.sheets_requests import write_requests
 from sheets_sync.errors import (
     InputError,
@@ -98,7 +98,7 @@ class GoogleBackend:
         return SourceError(f"Google Sheets refused the request while {what}: {message}")
 
     # -- read --------------------------------------------------------------------------------
-    def fetch_layout(self, output_tab: str | None) -> Layout:
+    def fetch_layout(self, outputs: Sequence[str]) -> Layout:
         meta: dict[str, Any] = self._call("reading the spreadsheet's tabs", lambda: dict(
             self.client.http_client.fetch_sheet_metadata(
                 self.id, params={"includeGridData": "false", "fields": METADATA_FIELDS})))
@@ -108,6 +108,7 @@ class GoogleBackend:
         ids = {s["properties"]["title"]: int(s["properties"]["sheetId"]) for s in sheets}
         charts: tuple[int, ...] = ()
         protected: tuple[int, ...] = ()
+        output_tab = next((n for n in outputs if n in names), None)
         for s in sheets:
             if s["properties"]["title"] == output_tab:
                 charts = tuple(int(c["chartId"]) for c in s.get("charts", []))
@@ -115,30 +116,31 @@ class GoogleBackend:
         return Layout(props.get("title", ""), props.get("locale", "en_US"), names, ids,
                       charts, protected, self.clock())
 
-    def read(self, output_tab: str | None, layout: Layout | None = None,
+    def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
         fresh = layout is None or self.clock() - layout.fetched_at > LAYOUT_TTL
         if fresh or layout is None:
-            layout = self.fetch_layout(output_tab)
+            layout = self.fetch_layout(outputs)
         try:
-            return self._read_values(layout, output_tab, tab_names)
+            return self._read_values(layout, outputs, tab_names)
         except (SourceError, InputError) as e:
             if fresh or isinstance(e, NotFound | NotShared | QuotaExceeded | Unavailable):
                 raise
             # A tab was renamed or deleted since the layout was remembered: look again, once.
-            layout = self.fetch_layout(output_tab)
-            return self._read_values(layout, output_tab, tab_names)
+            layout = self.fetch_layout(outputs)
+            return self._read_values(layout, outputs, tab_names)
 
-    def _read_values(self, layout: Layout, output_tab: str | None,
+    def _read_values(self, layout: Layout, outputs: Sequence[str],
                      tab_names: Sequence[str] | None) -> Snapshot:
-        names = [n for n in layout.tab_names if n != output_tab] if tab_names is None \
+        names = [n for n in layout.tab_names if n not in outputs] if tab_names is None \
             else list(tab_names)
+        output_tab = next((n for n in outputs if n in layout.tab_names), None)
         missing = [n for n in names if n not in layout.tab_names]
         if missing:
             raise InputError(f"The spreadsheet has no tab {missing[0]!r}; its tabs: "
                              f"{', '.join(layout.tab_names)}.")
         ranges = [absolute_range_name(n) for n in names]
-        with_output = bool(output_tab and output_tab in layout.tab_names)
+        with_output = output_tab is not None
         if with_output:
             ranges.append(absolute_range_name(str(output_tab)))
         params = {"valueRenderOption": "UNFORMATTED_VALUE",
@@ -150,7 +152,7 @@ class GoogleBackend:
                                                                     strict=False))
         output_hash = None
         if with_output and len(value_ranges) > len(names):
-            output_hash = content_hash([Tab(str(output_tab), value_ranges[-1].get("values", []))])
+            output_hash = values_hash(str(output_tab), value_ranges[-1].get("values", []))
         return Snapshot(layout, tabs, content_hash(tabs), "", output_hash)
 
     # -- write -------------------------------------------------------------------------------

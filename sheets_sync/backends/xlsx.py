@@ -20,7 +20,7 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook
 
 from funnel_kpi import Tab
-from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash
+from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash, values_hash
 from sheets_sync.errors import InputError, NotFound, SourceError, WriteConflict
 from sheets_sync.grid import KpiGrid
 from sheets_sync.retry import CallStats
@@ -63,14 +63,15 @@ class XlsxBackend:
         except (CalamineError, OSError, ValueError) as e:
             raise SourceError(f"{self.path.name} cannot be read as an .xlsx workbook ({e}).") from e
 
-    def read(self, output_tab: str | None, layout: Layout | None = None,
+    def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
         version = file_version(self.path) if self.path.exists() else ""
         book = self._open()
         self.stats.requests += 1
         self.stats.bytes_in += self.path.stat().st_size
         names = tuple(book.sheet_names)
-        wanted = [n for n in names if n != output_tab] if tab_names is None else list(tab_names)
+        wanted = [n for n in names if n not in outputs] if tab_names is None else list(tab_names)
+        output_tab = next((n for n in outputs if n in names), None)
         missing = [n for n in wanted if n not in names]
         if missing:
             raise InputError(f"{self.path.name} has no tab {missing[0]!r}; its tabs: "
@@ -83,9 +84,9 @@ class XlsxBackend:
                 raise SourceError(f"Tab {name!r} of {self.path.name} cannot be read ({e}).") from e
             tabs.append(Tab(name, rows))
         output_hash = None
-        if output_tab and output_tab in names:
+        if output_tab is not None:
             rows = book.get_sheet_by_name(output_tab).to_python(skip_empty_area=False)
-            output_hash = content_hash([Tab(output_tab, rows)])
+            output_hash = values_hash(output_tab, rows)
         locale = self.locale or guess_locale(tabs)
         new_layout = Layout(self.path.stem, locale, names)
         return Snapshot(new_layout, tuple(tabs), content_hash(tabs), version, output_hash)

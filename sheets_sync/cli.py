@@ -1,0 +1,148 @@
+"""The ``sheets-sync`` command. Errors become one sentence on stderr and exit code 2, here only."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from funnel_kpi import DEFAULT_FUNNEL, Funnel, FunnelError, funnel_from_toml
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail_cleanly(fn: F) -> F:
+    """Turn the product's errors into a clear message and exit 2, never a traceback."""
+    from sheets_sync.errors import SyncError
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (SyncError, FunnelError) as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_funnel(config: str | None) -> Funnel:
+    return funnel_from_toml(config) if config else DEFAULT_FUNNEL
+
+
+@click.group()
+@click.version_option(package_name="funnel-kpi")
+def main() -> None:
+    """Funnel KPIs for shared spreadsheets: compute, sync to Google Sheets or .xlsx, serve."""
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--lang", type=click.Choice(["ru", "en"]), default=None,
+              help="Language of the table (default: the workbook's).")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A funnel TOML file for a custom funnel.")
+@click.option("--tab", "tabs", multiple=True, help="Input tab to read (repeatable).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The date to compute as of (default: today).")
+@fail_cleanly
+def compute(path: str, fmt: str, lang: str | None, config: str | None, tabs: Sequence[str],
+            today: Any) -> None:
+    """Compute the report of an .xlsx workbook and print it."""
+    from funnel_kpi.api import compute_report
+    from sheets_sync.backends.xlsx import XlsxBackend
+    from sheets_sync.render import DEFAULT_OUTPUT_TABS
+    from sheets_sync.text_report import text_report
+
+    backend = XlsxBackend(path)
+    snapshot = backend.read(DEFAULT_OUTPUT_TABS, tab_names=tabs or None)
+    report = compute_report(snapshot.tabs, load_funnel(config), tab_names=tabs or None,
+                            locale=snapshot.layout.locale,
+                            today=today.date() if today else date.today())
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(text_report(report, lang or snapshot.layout.lang), nl=False)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
+              default="table")
+@click.option("--lang", type=click.Choice(["ru", "en"]), default="en")
+def kpis(fmt: str, lang: str) -> None:
+    """List every KPI: id, name, formula, unit."""
+    from funnel_kpi import registry
+
+    if fmt == "markdown":
+        click.echo(registry.markdown(lang), nl=False)
+        return
+    if fmt == "json":
+        items = [{"id": k.id, "en": k.en, "ru": k.ru, "formula": k.formula, "unit": k.unit,
+                  "higher_is_better": k.higher_is_better} for k in registry.REGISTRY.values()]
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    for k in registry.REGISTRY.values():
+        name = k.ru if lang == "ru" else k.en
+        click.echo(f"{k.id:<28} {name:<40} {k.unit:<7} {k.formula}")
+
+
+def default_state_path() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(base) / "sheets-sync" / "state.json"
+
+
+@main.command()
+@click.argument("spreadsheet")
+@click.option("--tab", "tabs", multiple=True, help="Input tab to read (repeatable).")
+@click.option("--output-tab", default=None, help='Default "KPI", or "Показатели" in ru_RU.')
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--force", is_flag=True, help="Write even when the input is unchanged.")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False), default=None,
+              help="Where the CLI remembers layouts and hashes between syncs.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@fail_cleanly
+def sync(spreadsheet: str, tabs: Sequence[str], output_tab: str | None, config: str | None,
+         force: bool, state_path: str | None, fmt: str) -> None:
+    """Sync SPREADSHEET (a Google id or URL, or an .xlsx path): write its KPI tab."""
+    from sheets_sync.connect import open_backend
+    from sheets_sync.job import SyncOptions, SyncState, run_sync
+
+    path = Path(state_path) if state_path else default_state_path()
+    states: dict[str, Any] = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    backend = open_backend(spreadsheet)
+    options = SyncOptions(output_tab, tabs or None, load_funnel(config), force)
+    outcome = run_sync(backend, options, SyncState.from_json(states.get(spreadsheet)))
+    states[spreadsheet] = outcome.state.to_json()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(states, ensure_ascii=False, indent=1), "utf-8")
+    summary = {"status": outcome.status, "output_tab": outcome.output_tab,
+               "api_calls": outcome.api_calls, "retries": outcome.retries,
+               "cells_read": outcome.cells_read, "cells_written": outcome.cells_written,
+               "problems": outcome.problems, "seconds": round(outcome.seconds, 3)}
+    if fmt == "json":
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        click.echo(f"{outcome.status}: tab {outcome.output_tab!r}, {outcome.api_calls} API "
+                   f"calls, {outcome.cells_read} cells read, {outcome.cells_written} written, "
+                   f"{outcome.problems} data problems, {outcome.seconds:.2f} s")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def emulator(ctx: click.Context) -> None:
+    """Run the local Google Sheets API emulator (same options as python -m sheets_emulator)."""
+    from sheets_emulator.cli import main as emulator_main
+
+    sys.exit(emulator_main(list(ctx.args)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,124 @@
+"""One sync: read the input tabs, compute the report, write the KPI tab (only when it changed).
+
+The job keeps a small ``SyncState`` between runs (the service in SQL, the CLI in a JSON file): the
+spreadsheet's layout, so a steady-state Google sync needs no metadata request; the hashes of the
+last input and output, so an unchanged input costs one read and no write; and the columns each
+input tab had, so a renamed or deleted column fails loudly instead of silently changing KPIs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from funnel_kpi.api import compute_report
+from funnel_kpi.report import FunnelReport
+
+from funnel_kpi import DEFAULT_FUNNEL, Funnel, FunnelError
+from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
+from sheets_sync.errors import InputError
+from sheets_sync.render import DEFAULT_OUTPUT_TABS, output_tab_for, render
+
+Columns = dict[str, list[str]]
+
+
+@dataclass
+class SyncState:
+    layout: Layout | None = None
+    input_hash: str | None = None
+    output_hash: str | None = None
+    columns: Columns = field(default_factory=dict)  # input tab -> recognised column fields
+
+    def to_json(self) -> dict[str, Any]:
+        return {"layout": self.layout.to_json() if self.layout else None,
+                "input_hash": self.input_hash, "output_hash": self.output_hash,
+                "columns": self.columns}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any] | None) -> SyncState:
+        if not d:
+            return cls()
+        layout = Layout.from_json(d["layout"]) if d.get("layout") else None
+        return cls(layout, d.get("input_hash"), d.get("output_hash"), dict(d.get("columns", {})))
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    output_tab: str | None = None  # default: "KPI" or "Показатели" by the spreadsheet's locale
+    tab_names: Sequence[str] | None = None  # input tabs; default: found by their headers
+    funnel: Funnel = DEFAULT_FUNNEL
+    force: bool = False  # write even when the input is unchanged
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    status: str  # "written" or "unchanged"
+    report: FunnelReport
+    output_tab: str
+    input_hash: str
+    cells_read: int
+    cells_written: int
+    api_calls: int
+    retries: int
+    seconds: float
+    state: SyncState
+
+    @property
+    def problems(self) -> int:
+        return len(self.report.problems)
+
+
+def check_columns(previous: Columns, now: Columns) -> None:
+    """Fail when a column the last sync used is gone (renamed or deleted)."""
+    for tab, cols in previous.items():
+        if tab not in now:
+            continue  # the tab itself is gone or unrecognised: compute reports that
+        lost = [c for c in cols if c not in now[tab]]
+        if lost:
+            raise InputError(
+                f"Tab {tab!r} no longer has the column(s) {', '.join(lost)} it had at the last "
+                "sync: restore or rename them back, or delete the job's state to accept the "
+                "new layout. The KPI tab was left as it was.")
+
+
+def run_sync(backend: Backend, options: SyncOptions, state: SyncState | None = None,
+             *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> SyncOutcome:
+    started = time.perf_counter()
+    state = state or SyncState()
+    if options.output_tab:
+        outputs: tuple[str, ...] = (options.output_tab,)
+    elif state.layout:
+        outputs = (output_tab_for(state.layout.locale),)
+    else:
+        outputs = DEFAULT_OUTPUT_TABS
+    snapshot: Snapshot = backend.read(outputs, state.layout, options.tab_names)
+    output_tab = options.output_tab or output_tab_for(snapshot.layout.locale)
+    today = options.today or now().date()
+    try:
+        report = compute_report(snapshot.tabs, options.funnel, tab_names=options.tab_names,
+                                locale=snapshot.layout.locale, today=today)
+    except FunnelError as e:
+        raise InputError(f"{e} The KPI tab was left as it was.") from e
+    columns = report.columns()
+    check_columns(state.columns, columns)
+    unchanged = (not options.force and state.input_hash == snapshot.input_hash
+                 and snapshot.output_hash is not None and snapshot.output_hash == state.output_hash)
+    cells_written = 0
+    layout = snapshot.layout
+    output_hash = state.output_hash
+    if not unchanged:
+        grid = render(report, lang=layout.lang, title=output_tab, synced_at=now(),
+                      source=layout.title, input_hash=snapshot.input_hash)
+        result = backend.write(grid, snapshot)
+        cells_written, layout = result.cells, result.layout
+        output_hash = grid_hash(grid)
+    new_state = replace(state, layout=layout, input_hash=snapshot.input_hash,
+                        output_hash=output_hash, columns=columns)
+    stats = backend.stats
+    return SyncOutcome("unchanged" if unchanged else "written", report, output_tab,
+                       snapshot.input_hash, snapshot.cells, cells_written, stats.requests,
+                       stats.retries, time.perf_counter() - started, new_state)
