@@ -14,10 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from funnel_kpi import DEFAULT_FUNNEL, Funnel, FunnelError
 from funnel_kpi.api import compute_report
 from funnel_kpi.report import FunnelReport
-
-from funnel_kpi import DEFAULT_FUNNEL, Funnel, FunnelError
 from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
 from sheets_sync.errors import InputError
 from sheets_sync.render import DEFAULT_OUTPUT_TABS, output_tab_for, render
