@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from funnel_kpi import DEFAULT_FUNNEL, Funnel, FunnelError
-from funnel_kpi.api import compute_report
+from funnel_kpi.api import analyse
 from funnel_kpi.report import FunnelReport
 from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
 from sheets_sync.errors import InputError
@@ -98,11 +98,11 @@ def run_sync(backend: Backend, options: SyncOptions, state: SyncState | None = N
     output_tab = options.output_tab or output_tab_for(snapshot.layout.locale)
     today = options.today or now().date()
     try:
-        report = compute_report(snapshot.tabs, options.funnel, tab_names=options.tab_names,
-                                locale=snapshot.layout.locale, today=today)
+        analysis = analyse(snapshot.tabs, options.funnel, tab_names=options.tab_names,
+                           locale=snapshot.layout.locale, today=today)
     except FunnelError as e:
         raise InputError(f"{e} The KPI tab was left as it was.") from e
-    columns = report.columns()
+    report, columns = analysis.report, analysis.columns()
     check_columns(state.columns, columns)
     unchanged = (not options.force and state.input_hash == snapshot.input_hash
                  and snapshot.output_hash is not None and snapshot.output_hash == state.output_hash)
