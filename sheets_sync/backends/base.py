@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Protocol
 
 from funnel_kpi import Tab
@@ -83,6 +83,9 @@ class Backend(Protocol):
 
 
 def _default(o: object) -> str:
+    # A date read back after openpyxl saved the file comes as a datetime at midnight.
+    if isinstance(o, datetime) and o.time() == time(0):
+        return o.date().isoformat()
     if isinstance(o, datetime | date):
         return o.isoformat()
     return repr(o)
@@ -103,14 +106,18 @@ def content_hash(tabs: Sequence[Tab]) -> str:
 def _normal(v: object) -> object:
     if v is None:
         return ""
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
+    if isinstance(v, float):
+        # openpyxl stores 15 significant digits; a read-back differs from what was written
+        # only past that.
+        v = float(f"{v:.12g}")
+        return int(v) if v.is_integer() else v
     return v
 
 
 def values_hash(name: str, rows: Sequence[Sequence[object]]) -> str:
     """Hash of an output tab's values as written or as read back: the two differ only in what a
-    spreadsheet drops or retypes (trailing blanks, 5.0 read back as 5), which is normalised."""
+    spreadsheet drops or retypes (trailing blanks, 5.0 read back as 5, the last digits of a
+    float), which is normalised."""
     norm: list[list[object]] = []
     for row in rows:
         cells = [_normal(v) for v in row]

@@ -1,0 +1,93 @@
+"""POST /api/v1/compute: rows in (a Sheets-style values array as JSON, or CSV), the report out.
+
+Stateless: nothing is stored. CSV comes as exported by Google Sheets or Excel: UTF-8 (with or
+without a BOM) or Windows-1251 (Russian Excel), separated by commas, semicolons or tabs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from flask import current_app, jsonify, request
+from pydantic import ValidationError
+
+from funnel_kpi import DEFAULT_FUNNEL, FunnelError, Tab, funnel_from_dict
+from sheets_sync.app.api import api, body
+from sheets_sync.app.auth import require_token
+from sheets_sync.app.errors import ApiError, invalid
+from sheets_sync.app.schemas import ComputeIn
+
+CSV_TYPES = ("text/csv", "text/plain", "application/csv")
+
+
+def decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ApiError(400, "bad_encoding", "The CSV is neither UTF-8 nor Windows-1251: save it as "
+                                        "UTF-8 and send it again.")
+
+
+def parse_csv(text: str) -> list[list[Any]]:
+    if "\x00" in text:
+        raise ApiError(400, "bad_csv", "The body is not CSV text (it has NUL bytes).")
+    sample = text[:8192]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # one column, or too little to tell: commas
+    try:
+        rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as e:
+        raise ApiError(400, "bad_csv", f"The CSV cannot be read ({e}): check its quoting.") \
+            from None
+    # A blank cell in a CSV is an empty cell, as in values.get; trailing blanks mean nothing.
+    out: list[list[Any]] = []
+    for r in rows:
+        cells: list[Any] = [c if c.strip() else None for c in r]
+        while cells and cells[-1] is None:
+            cells.pop()
+        out.append(cells)
+    return out
+
+
+def csv_request() -> ComputeIn:
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        raise ApiError(400, "missing_body", "Send the CSV as the body (Content-Type: text/csv).")
+    rows = parse_csv(decode(raw))
+    args = request.args
+    try:
+        return ComputeIn.model_validate({
+            "tabs": [{"name": args.get("tab") or "Sheet1", "values": rows}],
+            "locale": args.get("locale") or None, "today": args.get("today") or None})
+    except ValidationError as e:
+        raise invalid(e) from None
+
+
+@api.post("/compute")
+@require_token
+def compute() -> Any:
+    mimetype = request.mimetype or ""
+    data: ComputeIn = csv_request() if mimetype in CSV_TYPES else body(ComputeIn)
+    tabs = ([Tab(t.name, t.values) for t in data.tabs] if data.tabs is not None
+            else [Tab("Sheet1", data.values or [])])
+    cells = sum(len(r) for t in tabs for r in t.rows)
+    limit = int(current_app.config["COMPUTE_MAX_CELLS"])
+    if cells > limit:
+        raise ApiError(413, "too_many_cells", f"{cells} cells is more than this service computes "
+                                              f"at once ({limit}): send fewer rows.")
+    from funnel_kpi.api import compute_report
+
+    try:
+        funnel = funnel_from_dict(data.funnel) if data.funnel else DEFAULT_FUNNEL
+        report = compute_report(tabs, funnel, locale=data.locale,
+                                today=data.today or date.today())
+    except FunnelError as e:
+        raise ApiError(422, "cannot_compute", str(e)) from None
+    return jsonify(report.to_dict())

@@ -1,0 +1,72 @@
+"""Configuration: defaults, then the instance folder (config.py or config.toml), then environment
+variables with the prefix ``SHEETS_SYNC_`` (values parsed as JSON when they can be, so
+``SHEETS_SYNC_MAX_CONSECUTIVE_FAILURES=5`` is a number), then a test's mapping. Nothing is read at
+import time: ``create_app`` calls ``load_config``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENV_PREFIX = "SHEETS_SYNC"
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # default: sqlite:///<instance>/sheets_sync.db
+    "XLSX_ROOT": None,  # .xlsx jobs are confined to this folder; default <instance>/workbooks
+    "MIGRATE_ON_START": True,
+    "MAX_CONSECUTIVE_FAILURES": 3,  # a job is paused after this many failed runs in a row
+    "MISFIRE_GRACE_SECONDS": 300,  # a run missed by less than this still happens (once)
+    "SCHEDULER_COALESCE": True,
+    "SCHEDULER_WORKERS": 4,
+    "SCHEDULER_RECONCILE_SECONDS": 5.0,  # how soon a scheduler process sees API changes
+    "RUN_LOCK_TTL_SECONDS": 3600,  # a "running" run older than this was interrupted
+    "COMPUTE_MAX_CELLS": 500_000,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the form token lives as long as the session
+    "JSON_SORT_KEYS": False,
+}
+
+
+def default_instance_path() -> str | None:
+    return os.environ.get(f"{ENV_PREFIX}_INSTANCE_PATH") or None
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_file("config.toml", load=tomllib.load, text=False, silent=True)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if test_config:
+        app.config.from_mapping(test_config)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'sheets_sync.db'}"
+    if not app.config.get("XLSX_ROOT"):
+        app.config["XLSX_ROOT"] = str(instance / "workbooks")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(instance)
+
+
+def instance_secret(instance: Path) -> str:
+    """A secret kept in the instance folder, so sessions survive restarts without setup."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text("utf-8").strip()
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it just now
+        return path.read_text("utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,206 @@
+"""The dashboard: server-rendered pages that work without JavaScript.
+
+Forms post back with a CSRF token (Flask-WTF); the API's validation and job functions are reused,
+so a job made here is the same as one made through the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from sheets_sync.app.auth import require_sign_in, sign_in
+from sheets_sync.app.errors import ApiError, invalid
+from sheets_sync.app.i18n import LANGS, current_lang, t
+from sheets_sync.app.jobs import MAX_ID, create_job, job_out, last_runs, run_out, update_job
+from sheets_sync.app.report_view import chart, kpi_rows
+from sheets_sync.app.schemas import JobIn, JobPatch
+from sheets_sync.app.store_ext import db, jobs_changed, runner
+from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
+from sheets_sync.store.models import Job, JobReport, Run
+from sheets_sync.store.tokens import verify_token
+
+bp = Blueprint("dashboard", __name__)
+PROBLEMS_SHOWN = 100
+RUNS_SHOWN = 20
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path: a sign-in link must not send anyone to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("dashboard.jobs")
+
+
+@bp.get("/")
+def index() -> Any:
+    return redirect(url_for("dashboard.jobs"))
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> Any:
+    error = None
+    if request.method == "POST":
+        token = verify_token(db(), request.form.get("token", ""))
+        if token is not None:
+            lang = session.get("lang")
+            sign_in(token)
+            if lang in LANGS:
+                session["lang"] = lang
+            return redirect(safe_next(request.args.get("next")))
+        error = t("bad_token")
+    status = 401 if error else 200
+    return render_template("signin.html", error=error), status
+
+
+@bp.post("/signout")
+def signout() -> Any:
+    lang = session.get("lang")
+    session.clear()
+    if lang in LANGS:
+        session["lang"] = lang
+    return redirect(url_for("dashboard.signin"))
+
+
+@bp.get("/lang/<code>")
+def switch_lang(code: str) -> Any:
+    if code in LANGS:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next")))
+
+
+@bp.get("/jobs")
+@require_sign_in
+def jobs() -> Any:
+    s = db()
+    rows = list(s.scalars(select(Job).order_by(Job.id)))
+    last = last_runs(s, [j.id for j in rows])
+    return render_template("jobs.html", jobs=[job_out(j, last.get(j.id)) for j in rows])
+
+
+def form_to_job(form: Any) -> dict[str, Any]:
+    """The form's fields as the API's job body (empty fields left out)."""
+    data: dict[str, Any] = {"spreadsheet": form.get("spreadsheet", "").strip(),
+                            "enabled": form.get("enabled") == "on"}
+    if form.get("name", "").strip():
+        data["name"] = form["name"].strip()
+    tabs = [x.strip() for x in form.get("input_tabs", "").split(",") if x.strip()]
+    if tabs:
+        data["input_tabs"] = tabs
+    if form.get("output_tab", "").strip():
+        data["output_tab"] = form["output_tab"].strip()
+    cron, minutes = form.get("cron", "").strip(), form.get("interval_minutes", "").strip()
+    if cron or minutes:
+        sched: dict[str, Any] = {"timezone": form.get("timezone", "").strip() or "UTC"}
+        if cron:
+            sched["cron"] = cron
+        if minutes:
+            try:
+                sched["interval_seconds"] = round(float(minutes.replace(",", ".")) * 60)
+            except ValueError:
+                sched["interval_seconds"] = -1  # validation says what a good value is
+        data["schedule"] = sched
+    return data
+
+
+@bp.route("/jobs/new", methods=["GET", "POST"])
+@require_sign_in
+def new_job() -> Any:
+    if request.method == "GET":
+        return render_template("job_form.html", form={"enabled": "on", "timezone": "UTC"},
+                               error=None)
+    try:
+        try:
+            data = JobIn.model_validate(form_to_job(request.form))
+        except ValidationError as e:
+            raise invalid(e) from None
+        job = create_job(db(), data)
+    except ApiError as e:
+        return render_template("job_form.html", form=request.form,
+                               error=t("form_error", message=e.message)), 422
+    jobs_changed()
+    flash(t("job_added"), "ok")
+    return redirect(url_for("dashboard.job", job_id=job.id))
+
+
+def load_job(job_id: int) -> Job:
+    job = db().get(Job, job_id) if 0 < job_id <= MAX_ID else None
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.get("/jobs/<int:job_id>")
+@require_sign_in
+def job(job_id: int) -> Any:
+    s = db()
+    row = load_job(job_id)
+    runs = list(s.scalars(select(Run).where(Run.job_id == job_id).order_by(Run.id.desc())
+                          .limit(RUNS_SHOWN)))
+    rep = s.get(JobReport, job_id)
+    report = rep.report if rep else None
+    lang = current_lang()
+    period, kpis = kpi_rows(report, lang) if report else (None, [])
+    findings = report.get("findings_ru" if lang == "ru" else "findings", []) if report else []
+    problems = report.get("problems", []) if report else []
+    return render_template(
+        "job.html", job=job_out(row, runs[0] if runs else None),
+        runs=[run_out(r) for r in runs], report=rep, chart=chart(report, lang) if report else None,
+        kpi_period=period, kpis=kpis, findings=findings, problems=problems[:PROBLEMS_SHOWN],
+        more_problems=max(0, len(problems) - PROBLEMS_SHOWN))
+
+
+@bp.post("/jobs/<int:job_id>/run")
+@require_sign_in
+def run(job_id: int) -> Any:
+    load_job(job_id)
+    try:
+        result = runner().run(job_id, "manual", force=request.form.get("force") == "on")
+        if result is not None and result.status == "failed":
+            flash(f"{t('run_failed')}: {result.error}", "error")
+        elif result is not None:
+            flash(t(f"run_{result.status}"), "ok")
+    except AlreadyRunning:
+        flash(t("already_running"), "error")
+    except JobNotFound:
+        abort(404)
+    return redirect(url_for("dashboard.job", job_id=job_id))
+
+
+@bp.post("/jobs/<int:job_id>/<any(pause, resume):action>")
+@require_sign_in
+def pause_resume(job_id: int, action: str) -> Any:
+    update_job(db(), load_job(job_id), JobPatch.model_validate({"enabled": action == "resume"}))
+    jobs_changed()
+    return redirect(url_for("dashboard.job", job_id=job_id))
+
+
+@bp.post("/jobs/<int:job_id>/delete")
+@require_sign_in
+def delete(job_id: int) -> Any:
+    s = db()
+    s.delete(load_job(job_id))
+    s.commit()
+    jobs_changed()
+    flash(t("job_deleted"), "ok")
+    return redirect(url_for("dashboard.jobs"))
+
+
+def template_globals() -> dict[str, Any]:
+    return {"t": t, "lang": current_lang(), "token": g.get("token")}

@@ -1,0 +1,112 @@
+"""The dashboard's words in English and Russian, and how the language is chosen: the switch
+(kept in the session), else the browser's Accept-Language, else English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, session
+
+LANGS = ("en", "ru")
+
+TEXT: dict[str, tuple[str, str]] = {  # key: (en, ru)
+    "app": ("Funnel KPIs", "Показатели воронки"),
+    "jobs": ("Sync jobs", "Задания синхронизации"),
+    "new_job": ("Add a job", "Добавить задание"),
+    "sign_in": ("Sign in", "Войти"),
+    "sign_out": ("Sign out", "Выйти"),
+    "token": ("Token", "Токен"),
+    "token_help": ("Paste an API token (make one with `sheets-sync tokens create NAME`).",
+                   "Вставьте API-токен (создаётся командой `sheets-sync tokens create ИМЯ`)."),
+    "bad_token": ("This token is unknown or revoked.", "Такого токена нет, или он отозван."),
+    "name": ("Name", "Название"),
+    "spreadsheet": ("Spreadsheet", "Таблица"),
+    "spreadsheet_help": ("A Google spreadsheet id or URL, or an .xlsx file in the service's "
+                         "workbook folder.",
+                         "ID или ссылка на Google-таблицу либо файл .xlsx в папке сервиса."),
+    "input_tabs": ("Input tabs", "Исходные вкладки"),
+    "input_tabs_help": ("Comma-separated; empty: every tab with recognised headers.",
+                        "Через запятую; пусто — все вкладки с распознанными заголовками."),
+    "output_tab": ("KPI tab", "Вкладка показателей"),
+    "output_tab_help": ('Empty: "KPI", or "Показатели" in a Russian spreadsheet.',
+                        "Пусто — «Показатели» (или «KPI» в английской таблице)."),
+    "schedule": ("Schedule", "Расписание"),
+    "cron": ("Cron expression", "Cron-выражение"),
+    "cron_help": ("Five fields, e.g. 0 7 * * 1-5 (07:00 on weekdays).",
+                  "Пять полей, например 0 7 * * 1-5 (в 07:00 по будням)."),
+    "interval": ("or every N minutes", "или каждые N минут"),
+    "timezone": ("Time zone", "Часовой пояс"),
+    "enabled": ("Enabled", "Включено"),
+    "save": ("Add job", "Добавить"),
+    "status": ("Status", "Статус"),
+    "last_run": ("Last run", "Последний запуск"),
+    "next_run": ("Next run", "Следующий запуск"),
+    "never": ("never", "не было"),
+    "manual_only": ("on demand only", "только вручную"),
+    "every_seconds": ("every {n} s", "каждые {n} с"),
+    "run_now": ("Run now", "Запустить сейчас"),
+    "pause": ("Pause", "Приостановить"),
+    "resume": ("Resume", "Возобновить"),
+    "delete": ("Delete", "Удалить"),
+    "paused": ("Paused", "Приостановлено"),
+    "active": ("Active", "Активно"),
+    "no_jobs": ("No jobs yet.", "Заданий пока нет."),
+    "no_report": ("No report yet: run the job.", "Отчёта пока нет: запустите задание."),
+    "funnel_chart": ("Funnel, {period}", "Воронка, {period}"),
+    "chart_note": ("Bar length: count on a log scale; the percentage is the step conversion.",
+                   "Длина полосы — количество в логарифмической шкале; процент — конверсия "
+                   "шага."),
+    "bottleneck": ("bottleneck", "узкое место"),
+    "marketing": ("Marketing", "Маркетинг"),
+    "sales": ("Sales", "Продажи"),
+    "kpis": ("KPIs", "Показатели"),
+    "kpi": ("KPI", "Показатель"),
+    "value": ("Value", "Значение"),
+    "mom": ("vs previous month", "к прошлому месяцу"),
+    "yoy": ("vs a year before", "к прошлому году"),
+    "findings": ("Findings", "Выводы"),
+    "problems": ("Data problems", "Проблемы в данных"),
+    "no_problems": ("None.", "Нет."),
+    "more_problems": ("… and {n} more", "… и ещё {n}"),
+    "runs": ("Run history", "История запусков"),
+    "started": ("Started", "Начало"),
+    "trigger": ("Trigger", "Запуск"),
+    "duration": ("Time", "Время"),
+    "api_calls": ("API calls", "Запросы API"),
+    "cells": ("Cells read / written", "Ячеек прочитано / записано"),
+    "error": ("Error", "Ошибка"),
+    "no_runs": ("No runs yet.", "Запусков пока нет."),
+    "cell": ("Cell", "Ячейка"),
+    "tab": ("Tab", "Вкладка"),
+    "reason": ("Reason", "Причина"),
+    "run_running": ("running", "выполняется"),
+    "run_written": ("succeeded: written", "успешно: записано"),
+    "run_unchanged": ("succeeded: unchanged", "успешно: без изменений"),
+    "run_failed": ("failed", "ошибка"),
+    "trigger_schedule": ("schedule", "по расписанию"),
+    "trigger_manual": ("manual", "вручную"),
+    "trigger_api": ("API", "API"),
+    "already_running": ("The job is running now; wait for it to finish.",
+                        "Задание уже выполняется; дождитесь окончания."),
+    "job_added": ("Job added.", "Задание добавлено."),
+    "job_deleted": ("Job deleted.", "Задание удалено."),
+    "not_found": ("There is no such page.", "Такой страницы нет."),
+    "form_error": ("Check the form: {message}", "Проверьте форму: {message}"),
+    "lang_switch": ("Русский", "English"),
+    "period": ("Period", "Период"),
+    "in_progress": ("in progress", "в процессе"),
+    "signed_in_as": ("Token: {name}", "Токен: {name}"),
+}
+
+
+def current_lang() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGS:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGS, default="en") or "en"
+
+
+def t(key: str, **kw: Any) -> str:
+    en, ru = TEXT[key]
+    text = ru if current_lang() == "ru" else en
+    return text.format(**kw) if kw else text

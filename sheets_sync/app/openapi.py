@@ -1,0 +1,141 @@
+"""The OpenAPI 3.1 document of /api/v1, built from the pydantic models the API validates with."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from sheets_sync.app.jobs import MAX_ID
+from sheets_sync.app.schemas import (
+    ComputeIn,
+    ErrorOut,
+    HealthOut,
+    JobIn,
+    JobList,
+    JobOut,
+    JobPatch,
+    ReportOut,
+    RunList,
+    RunOut,
+)
+from sheets_sync.store.models import RUN_STATUSES
+
+MODELS: list[tuple[type[BaseModel], Any]] = [
+    (JobIn, "validation"), (JobPatch, "validation"), (ComputeIn, "validation"),
+    (JobOut, "serialization"), (JobList, "serialization"), (RunOut, "serialization"),
+    (RunList, "serialization"), (ReportOut, "serialization"), (ErrorOut, "serialization"),
+    (HealthOut, "serialization"),
+]
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_body(name: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": ref(name)}}}
+
+
+def ok(name: str, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, **json_body(name)}
+
+
+def errors(*codes: int) -> dict[str, Any]:
+    text = {400: "Bad request", 401: "No or bad token", 404: "Not found", 409: "Conflict",
+            413: "Too large", 422: "A field is invalid", 503: "Unavailable"}
+    return {str(c): {"description": text[c], **json_body("ErrorOut")} for c in codes}
+
+
+def int_param(name: str, where: str = "query", required: bool = False,
+              high: int = MAX_ID, description: str = "") -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required or where == "path",
+            "description": description,
+            "schema": {"type": "integer", "minimum": 1, "maximum": high}}
+
+
+JOB_ID = int_param("job_id", "path")
+RUN_QUERY = [int_param("limit", high=500, description="At most this many (default 50)."),
+             int_param("before", description="Only runs with a smaller id (paging)."),
+             {"name": "status", "in": "query", "required": False,
+              "schema": {"type": "string", "enum": list(RUN_STATUSES)}}]
+
+
+def paths() -> dict[str, Any]:
+    open_: dict[str, Any] = {"security": []}
+    return {
+        "/healthz": {"get": {**open_, "summary": "Health of the service and its database",
+                             "responses": {"200": ok("HealthOut"),
+                                           "503": ok("HealthOut", "Database unavailable")}}},
+        "/api/v1/openapi.json": {"get": {**open_, "summary": "This document",
+                                         "responses": {"200": {"description": "OpenAPI"}}}},
+        "/api/v1/jobs": {
+            "get": {"summary": "List sync jobs", "responses": {"200": ok("JobList"),
+                                                               **errors(401)}},
+            "post": {"summary": "Create a sync job", "requestBody": {
+                "required": True, **json_body("JobIn")},
+                "responses": {"201": ok("JobOut", "Created"), **errors(400, 401, 422)}}},
+        "/api/v1/jobs/{job_id}": {
+            "parameters": [JOB_ID],
+            "get": {"summary": "A job", "responses": {"200": ok("JobOut"), **errors(401, 404)}},
+            "patch": {"summary": "Change a job (only the fields given)",
+                      "requestBody": {"required": True, **json_body("JobPatch")},
+                      "responses": {"200": ok("JobOut"), **errors(400, 401, 404, 422)}},
+            "delete": {"summary": "Delete a job and its runs",
+                       "responses": {"204": {"description": "Deleted"}, **errors(401, 404)}}},
+        "/api/v1/jobs/{job_id}/run": {"post": {
+            "summary": "Run a job now and wait for it",
+            "parameters": [JOB_ID, {"name": "force", "in": "query", "required": False,
+                                    "description": "Write even when the input is unchanged.",
+                                    "schema": {"type": "boolean"}}],
+            "responses": {"201": ok("RunOut", "The finished run (its status may be failed)"),
+                          **errors(401, 404, 409)}}},
+        "/api/v1/jobs/{job_id}/runs": {"get": {
+            "summary": "Runs of a job, newest first", "parameters": [JOB_ID, *RUN_QUERY],
+            "responses": {"200": ok("RunList"), **errors(400, 401, 404)}}},
+        "/api/v1/jobs/{job_id}/report": {"get": {
+            "summary": "The report of the job's latest successful run",
+            "parameters": [JOB_ID],
+            "responses": {"200": ok("ReportOut"), **errors(401, 404)}}},
+        "/api/v1/runs": {"get": {
+            "summary": "Runs of every job, newest first",
+            "parameters": [int_param("job_id"), *RUN_QUERY],
+            "responses": {"200": ok("RunList"), **errors(400, 401)}}},
+        "/api/v1/runs/{run_id}": {"get": {
+            "summary": "A run", "parameters": [int_param("run_id", "path")],
+            "responses": {"200": ok("RunOut"), **errors(401, 404)}}},
+        "/api/v1/compute": {"post": {
+            "summary": "Compute a report from rows (stateless)",
+            "parameters": [
+                {"name": "tab", "in": "query", "required": False,
+                 "description": "CSV only: the tab name to report.",
+                 "schema": {"type": "string", "maxLength": 100}},
+                {"name": "locale", "in": "query", "required": False,
+                 "description": "CSV only: ru_RU or en_US.",
+                 "schema": {"type": "string", "pattern": "^[a-z]{2}(_[A-Z]{2})?$"}},
+                {"name": "today", "in": "query", "required": False,
+                 "description": "CSV only: compute as of this date.",
+                 "schema": {"type": "string", "format": "date"}}],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": ref("ComputeIn")},
+                "text/csv": {"schema": {"type": "string"}}}},
+            "responses": {"200": {"description": "The FunnelReport JSON", "content": {
+                "application/json": {"schema": {"type": "object"}}}},
+                **errors(400, 401, 413, 422)}}},
+    }
+
+
+@cache
+def document(title: str = "sheets-sync") -> dict[str, Any]:
+    _, schemas = models_json_schema(MODELS, ref_template="#/components/schemas/{model}")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": "1",
+                 "description": "Sales-funnel KPIs: sync jobs, run history, reports, compute."},
+        "paths": paths(),
+        "components": {"schemas": schemas.get("$defs", {}),
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+    }

@@ -1,0 +1,128 @@
+"""What the job page shows of a report: the funnel chart's geometry and the KPI table.
+
+Works from the report JSON (the same dict the API returns), so the page, the API and the KPI tab
+show one thing. The chart is plain SVG drawn by the template from these numbers: no script.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from funnel_kpi.registry import REGISTRY
+from sheets_sync.text_report import fmt_number
+
+CHART_WIDTH = 720
+LABEL_WIDTH = 210
+BAR_AREA = 330
+ROW_HEIGHT = 34
+BAR_HEIGHT = 22
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Bar:
+    y: int
+    width: float
+    label: str
+    count: str
+    conversion: str  # step conversion into this stage ("" for the first)
+    owner: str
+    bottleneck: bool
+
+
+@dataclass(frozen=True)
+class Chart:
+    period: str
+    in_progress: bool
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    name: str
+    value: str
+    mom: str
+    mom_arrow: str
+    mom_class: str
+    yoy: str
+    yoy_arrow: str
+    yoy_class: str
+
+
+def shown_period(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The latest complete month; else the latest month; else the total."""
+    periods = report.get("periods") or []
+    for p in reversed(periods):
+        if not p.get("in_progress") and not p.get("pending"):
+            return dict(p)
+    if periods:
+        return dict(periods[-1])
+    total = report.get("total")
+    return dict(total) if total else None
+
+
+def bar_width(count: float | None, top: float) -> float:
+    # Funnels span orders of magnitude (visits to payments): a log scale keeps every stage visible.
+    if not count or count <= 0 or top <= 0:
+        return 2.0
+    return max(4.0, BAR_AREA * math.log10(count + 1) / math.log10(top + 1))
+
+
+def chart(report: dict[str, Any], lang: str) -> Chart | None:
+    period = shown_period(report)
+    if period is None or not period.get("stages"):
+        return None
+    stages = period["stages"]
+    top = max((s.get("count") or 0) for s in stages)
+    neck = ((period.get("bottleneck") or {}).get("lowest_conversion") or {}).get("to")
+    bars = []
+    for i, s in enumerate(stages):
+        step = s.get("step_conversion")
+        bars.append(Bar(
+            y=TOP + i * ROW_HEIGHT, width=round(bar_width(s.get("count"), top), 1),
+            label=(s.get("label_ru") if lang == "ru" else s.get("label")) or s["key"],
+            count=fmt_number(s.get("count"), "count", lang),
+            conversion=fmt_number(step, "ratio", lang) if i > 0 else "",
+            owner=s.get("owner", "sales"), bottleneck=i > 0 and s["key"] == neck))
+    return Chart(period["period"], bool(period.get("in_progress")), tuple(bars), CHART_WIDTH,
+                 TOP * 2 + len(bars) * ROW_HEIGHT, LABEL_WIDTH, BAR_HEIGHT)
+
+
+def arrow(change: dict[str, Any] | None, higher_is_better: bool | None,
+          lang: str) -> tuple[str, str, str]:
+    """(relative change as text, arrow, css class: good/bad/flat/none)."""
+    if not change or change.get("rel") is None:
+        return "—", "", "none"
+    rel = float(change["rel"])
+    text = fmt_number(rel, "ratio", lang)
+    if rel > 0:
+        text = "+" + text
+    if rel == 0:
+        return text, "→", "flat"
+    up = rel > 0
+    cls = "flat" if higher_is_better is None else "good" if up == higher_is_better else "bad"
+    return text, "▲" if up else "▼", cls
+
+
+def kpi_rows(report: dict[str, Any], lang: str) -> tuple[str | None, list[KpiRow]]:
+    period = shown_period(report)
+    if period is None:
+        return None, []
+    kpis = period.get("kpis") or {}
+    changes = period.get("changes") or {}
+    mom, yoy = changes.get("mom") or {}, changes.get("yoy") or {}
+    rows = []
+    for kpi in REGISTRY.values():
+        value = kpis.get(kpi.id)
+        if value is None:
+            continue
+        m = arrow(mom.get(kpi.id), kpi.higher_is_better, lang)
+        y = arrow(yoy.get(kpi.id), kpi.higher_is_better, lang)
+        rows.append(KpiRow(kpi.name(lang), fmt_number(value, kpi.unit, lang), *m, *y))
+    return period.get("period"), rows

@@ -1,0 +1,218 @@
+"""Request and response bodies of the JSON API (pydantic), which also make the OpenAPI schemas.
+
+Requests are checked here, once, for the API and the dashboard form alike: a bad field becomes a
+422 whose message names the field and says what a good value is.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+from funnel_kpi import FunnelError, funnel_from_dict
+from sheets_sync.scheduler.triggers import MAX_INTERVAL, ScheduleError, make_schedule
+
+Cell = StrictBool | StrictInt | StrictFloat | StrictStr | None
+Row = list[Cell]
+TabName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def _no_nul(value: Any) -> Any:
+    """Databases refuse NUL characters in text; refuse them first, with a message."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_nul(k)
+            _no_nul(v)
+    elif isinstance(value, list):
+        for v in value:
+            _no_nul(v)
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_storable(cls, data: Any) -> Any:
+        return _no_nul(data)
+
+
+class ScheduleIn(Strict):
+    """Exactly one of ``cron`` (five fields) and ``interval_seconds``, in ``timezone``."""
+
+    cron: str | None = Field(None, max_length=200, examples=["0 7 * * 1-5"])
+    interval_seconds: int | None = Field(None, ge=1, le=MAX_INTERVAL, examples=[3600])
+    timezone: str = Field("UTC", min_length=1, max_length=64, examples=["Europe/Moscow"])
+
+    @model_validator(mode="after")
+    def _valid(self) -> ScheduleIn:
+        try:
+            make_schedule(self.cron, self.interval_seconds, self.timezone)
+        except ScheduleError as e:
+            raise ValueError(str(e)) from None
+        return self
+
+
+def _check_funnel(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is not None:
+        try:
+            funnel_from_dict(value)
+        except FunnelError as e:
+            raise ValueError(f"not a funnel: {e}") from None
+    return value
+
+
+class JobFields(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    input_tabs: list[TabName] | None = Field(
+        None, max_length=50, description="Input tabs to read; default: every tab whose headers "
+                                         "are recognised.")
+    funnel: dict[str, Any] | None = Field(
+        None, description='A custom funnel: {"stage": [{"key", "en", "ru", "owner"}, ...]}; '
+                          "default: the standard eight stages.")
+    output_tab: str | None = Field(None, min_length=1, max_length=100,
+                                   description='Default "KPI", or "Показатели" in ru_RU.')
+    schedule: ScheduleIn | None = Field(None, description="null: runs only when asked.")
+    enabled: bool | None = None
+
+    @field_validator("funnel")
+    @classmethod
+    def _valid_funnel(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _check_funnel(v)
+
+    @model_validator(mode="after")
+    def _output_is_not_input(self) -> JobFields:
+        if self.output_tab and self.input_tabs and self.output_tab in self.input_tabs:
+            raise ValueError("output_tab must not be one of input_tabs: input tabs are never "
+                             "written")
+        return self
+
+
+class JobIn(JobFields):
+    spreadsheet: str = Field(min_length=1, max_length=1000, description=(
+        "A Google spreadsheet id or https://docs.google.com/spreadsheets/d/... URL, or an .xlsx "
+        "path inside the service's XLSX_ROOT folder."))
+
+
+class JobPatch(JobFields):
+    spreadsheet: str | None = Field(None, min_length=1, max_length=1000)
+    reset_state: bool = Field(False, description="Forget the remembered layout and columns, to "
+                                                 "accept a changed input layout.")
+
+
+class TabIn(Strict):
+    name: TabName
+    values: list[Row] = Field(max_length=100_000)
+
+
+class ComputeIn(Strict):
+    """Give ``values`` (one tab, as Sheets' values.get returns it) or ``tabs``."""
+
+    values: list[Row] | None = Field(None, max_length=100_000)
+    tabs: list[TabIn] | None = Field(None, min_length=1, max_length=20)
+    funnel: dict[str, Any] | None = None
+    locale: str | None = Field(None, pattern=r"^[a-z]{2}(_[A-Z]{2})?$", examples=["ru_RU"])
+    today: date | None = Field(None, description="Compute as of this date (default: today).")
+
+    @field_validator("funnel")
+    @classmethod
+    def _valid_funnel(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _check_funnel(v)
+
+    @model_validator(mode="after")
+    def _one_input(self) -> ComputeIn:
+        if (self.values is None) == (self.tabs is None):
+            raise ValueError("give either 'values' (one tab) or 'tabs', not both and not neither")
+        return self
+
+
+# --- responses -------------------------------------------------------------------------------
+RunStatus = Literal["running", "written", "unchanged", "failed"]
+
+
+class ScheduleOut(BaseModel):
+    cron: str | None
+    interval_seconds: int | None
+    timezone: str
+
+
+class RunOut(BaseModel):
+    id: int
+    job_id: int
+    trigger: Literal["schedule", "manual", "api"]
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    seconds: float | None
+    api_calls: int
+    retries: int
+    cells_read: int
+    cells_written: int
+    input_hash: str | None
+    problems: int
+    error_code: str | None
+    error: str | None
+
+
+class JobOut(BaseModel):
+    id: int
+    name: str
+    spreadsheet: str
+    input_tabs: list[str] | None
+    funnel: dict[str, Any] | None
+    output_tab: str | None
+    schedule: ScheduleOut | None
+    enabled: bool
+    paused_reason: str | None
+    consecutive_failures: int
+    next_run_at: datetime | None
+    last_run: RunOut | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobList(BaseModel):
+    jobs: list[JobOut]
+
+
+class RunList(BaseModel):
+    runs: list[RunOut]
+
+
+class ReportOut(BaseModel):
+    job_id: int
+    run_id: int
+    computed_at: datetime
+    report: dict[str, Any] = Field(description="The FunnelReport JSON (as POST /compute).")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unavailable"]
+    scheduler: Literal["running", "not_in_this_process"]

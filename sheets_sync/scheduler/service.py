@@ -1,0 +1,148 @@
+"""The scheduler: APScheduler with its SQLAlchemy job store in the service's database.
+
+The ``sync_jobs`` table is the truth; the API only writes there. The scheduler reconciles its
+APScheduler jobs with that table every few seconds (and at once when the API runs in the same
+process), so jobs added, changed, paused or removed take effect without a restart. APScheduler's
+stored next-run times survive restarts, which gives misfire grace and coalescing across downtime.
+The job lock is the database's (see runner.py), so a second scheduler process cannot double a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from dataclasses import dataclass
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+
+from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound, Runner
+from sheets_sync.scheduler.triggers import Schedule, ScheduleError
+from sheets_sync.store import Store
+from sheets_sync.store.models import Job
+
+log = logging.getLogger(__name__)
+JOB_PREFIX = "sync-job-"
+APS_TABLE = "apscheduler_jobs"
+
+# The runner of this process. APScheduler stores a job as a text reference to a module-level
+# function plus its arguments, so the function finds the runner here; one scheduler per process.
+_active: Runner | None = None
+
+
+def run_scheduled(job_id: int) -> None:
+    runner = _active
+    if runner is None:
+        log.warning("scheduled run of job %s skipped: no scheduler is running", job_id)
+        return
+    try:
+        runner.run(job_id, "schedule")
+    except AlreadyRunning:
+        log.info("job %s is already running; this trigger was skipped", job_id)
+    except JobNotFound:
+        log.info("job %s was deleted; its trigger was skipped", job_id)
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    misfire_grace_seconds: int = 300
+    coalesce: bool = True
+    workers: int = 4
+    reconcile_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    added: tuple[int, ...] = ()
+    changed: tuple[int, ...] = ()
+    removed: tuple[int, ...] = ()
+
+
+def job_schedule(job: Job) -> Schedule | None:
+    if not job.enabled or (job.schedule_cron is None and job.schedule_interval is None):
+        return None
+    return Schedule(job.schedule_cron, job.schedule_interval, job.timezone or "UTC")
+
+
+class SyncScheduler:
+    def __init__(self, store: Store, runner: Runner,
+                 settings: SchedulerSettings | None = None) -> None:
+        self.store = store
+        self.runner = runner
+        self.settings = settings or SchedulerSettings()
+        self._lock = threading.Lock()
+        s = self.settings
+        self.aps = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=APS_TABLE),
+                       "internal": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(s.workers)},
+            job_defaults={"coalesce": s.coalesce, "max_instances": 1,
+                          "misfire_grace_time": s.misfire_grace_seconds},
+            timezone="UTC",
+        )
+
+    @property
+    def running(self) -> bool:
+        return bool(self.aps.running)
+
+    def start(self) -> None:
+        global _active
+        if _active is not None and _active is not self.runner:
+            raise RuntimeError("a scheduler is already running in this process")
+        _active = self.runner
+        self.runner.on_paused = lambda _job_id: self._safe_reconcile()
+        self.aps.start()
+        self.reconcile()
+        self.aps.add_job(self._safe_reconcile, "interval", seconds=self.settings.reconcile_seconds,
+                         id="reconcile", jobstore="internal", replace_existing=True)
+
+    def shutdown(self, wait: bool = True) -> None:
+        global _active
+        if self.aps.running:
+            self.aps.shutdown(wait=wait)
+        if _active is self.runner:
+            _active = None
+
+    def _safe_reconcile(self) -> None:
+        try:
+            self.reconcile()
+        except Exception:  # the database may be down for a while; the next pass retries
+            log.exception("could not reconcile scheduled jobs")
+
+    def reconcile(self) -> Reconciled:
+        """Make APScheduler's jobs match the enabled, scheduled rows of ``sync_jobs``."""
+        with self._lock:
+            with self.store.session() as s:
+                wanted: dict[str, tuple[int, Schedule]] = {}
+                for job in s.scalars(select(Job)):
+                    sched = job_schedule(job)
+                    if sched is not None:
+                        wanted[f"{JOB_PREFIX}{job.id}"] = (job.id, sched)
+            have = {j.id: j for j in self.aps.get_jobs(jobstore="default")}
+            added: list[int] = []
+            changed: list[int] = []
+            removed: list[int] = []
+            for aps_id, (job_id, sched) in wanted.items():
+                current = have.get(aps_id)
+                if current is not None and current.name == sched.fingerprint():
+                    continue
+                try:
+                    trigger = sched.trigger()
+                except ScheduleError as e:  # a row edited by hand; the API never stores one
+                    log.error("job %s has a bad schedule: %s", job_id, e)
+                    continue
+                self.aps.add_job(run_scheduled, trigger, args=[job_id], id=aps_id,
+                                 name=sched.fingerprint(), jobstore="default",
+                                 replace_existing=True)
+                (changed if current is not None else added).append(job_id)
+            for aps_id in have:
+                if aps_id not in wanted:
+                    with contextlib.suppress(JobLookupError):
+                        self.aps.remove_job(aps_id, jobstore="default")
+                    removed.append(int(aps_id.removeprefix(JOB_PREFIX)))
+            return Reconciled(tuple(added), tuple(changed), tuple(removed))

@@ -1,0 +1,73 @@
+"""Job schedules: a cron expression or an interval in seconds, in a time zone.
+
+Validation lives here so the API, the dashboard form and the scheduler agree on what a schedule
+is; APScheduler's own parser decides what a valid cron expression is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+MAX_INTERVAL = 366 * 24 * 3600
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be used; ``str(e)`` says how to write a good one."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    cron: str | None
+    interval_seconds: int | None
+    timezone: str = "UTC"
+
+    def trigger(self) -> BaseTrigger:
+        tz = zone(self.timezone)
+        if self.cron is not None:
+            try:
+                return CronTrigger.from_crontab(self.cron, timezone=tz)
+            except ValueError as e:
+                raise ScheduleError(
+                    f"{self.cron!r} is not a cron expression ({e}): use five fields, "
+                    "minute hour day month weekday, e.g. '0 7 * * 1-5'.") from e
+        if self.interval_seconds is None:
+            raise ScheduleError("A schedule needs a cron expression or an interval in seconds.")
+        return IntervalTrigger(seconds=self.interval_seconds, timezone=tz)
+
+    def fingerprint(self) -> str:
+        text = f"{self.cron}|{self.interval_seconds}|{self.timezone}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def next_run(self, now: datetime) -> datetime | None:
+        """The next time it fires after ``now``, in UTC."""
+        when = self.trigger().get_next_fire_time(None, now)
+        return when.astimezone(UTC) if when is not None else None
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ScheduleError(f"{name!r} is not a time zone: use an IANA name such as "
+                            "'Europe/Moscow' or 'UTC'.") from e
+
+
+def make_schedule(cron: str | None, interval_seconds: int | None,
+                  timezone: str | None) -> Schedule:
+    """A checked schedule: exactly one of ``cron`` and ``interval_seconds``."""
+    cron = cron.strip() if cron else None
+    if (cron is None) == (interval_seconds is None):
+        raise ScheduleError("Give a schedule either a cron expression or an interval in seconds, "
+                            "not both and not neither.")
+    if interval_seconds is not None and not 1 <= interval_seconds <= MAX_INTERVAL:
+        raise ScheduleError(f"An interval must be between 1 and {MAX_INTERVAL} seconds.")
+    schedule = Schedule(cron, interval_seconds, (timezone or "UTC").strip() or "UTC")
+    schedule.trigger()  # raises ScheduleError when the cron or the zone is wrong
+    return schedule

@@ -1,0 +1,138 @@
+"""The service's tables: sync jobs, their runs, the latest report of each job, API tokens.
+
+A running run doubles as the job's lock: a partial unique index allows one row with status
+"running" per job, so two triggers at once (threads or processes, SQLite or PostgreSQL) give one
+run. The migrations in sheets_sync/migrations create exactly these tables (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Constraint names are fixed so that migrations can name them on every database.
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+          "pk": "pk_%(table_name)s"}
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+RUN_STATUSES = ("running", "written", "unchanged", "failed")
+TRIGGERS = ("schedule", "manual", "api")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite keeps no time zone and returns naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Job(Base):
+    __tablename__ = "sync_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    spreadsheet: Mapped[str] = mapped_column(String(1000))  # Google id or URL, or .xlsx path
+    input_tabs: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
+    funnel: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    output_tab: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    schedule_cron: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    schedule_interval: Mapped[int | None] = mapped_column(Integer, nullable=True)  # seconds
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)  # SyncState
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    runs: Mapped[list[Run]] = relationship(back_populates="job", cascade="all, delete-orphan",
+                                           passive_deletes=True)
+
+
+class Run(Base):
+    __tablename__ = "sync_runs"
+    __table_args__ = (
+        Index("ix_sync_runs_job_started", "job_id", "started_at"),
+        # The job lock: at most one running run per job.
+        Index("uq_sync_runs_one_running", "job_id", unique=True,
+              sqlite_where=text("status = 'running'"),
+              postgresql_where=text("status = 'running'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("sync_jobs.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(20))  # one of TRIGGERS
+    status: Mapped[str] = mapped_column(String(20))  # one of RUN_STATUSES
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    cells_read: Mapped[int] = mapped_column(Integer, default=0)
+    cells_written: Mapped[int] = mapped_column(Integer, default=0)
+    input_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    job: Mapped[Job] = relationship(back_populates="runs")
+
+
+class JobReport(Base):
+    """The report of a job's latest successful run (one row per job, replaced each time)."""
+
+    __tablename__ = "sync_reports"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("sync_jobs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    report: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))  # first characters, to tell tokens apart
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,83 @@
+"""API tokens: made once, shown once, kept only as a hash.
+
+A token is 32 random bytes, so a plain SHA-256 is enough to keep it safe at rest (a slow password
+hash protects guessable secrets; nothing here is guessable) and it allows a lookup by hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sheets_sync.store.models import ApiToken, utcnow
+
+TOKEN_PREFIX = "sst_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # spare the database a write per request
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
+def info(row: ApiToken) -> TokenInfo:
+    return TokenInfo(row.id, row.name, row.prefix, row.created_at, row.last_used_at,
+                     row.revoked_at)
+
+
+def create_token(session: Session, name: str) -> tuple[str, TokenInfo]:
+    """A new token: the secret (show it once) and its record."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=name.strip() or "token", prefix=secret[:12],
+                   token_hash=hash_token(secret))
+    session.add(row)
+    session.commit()
+    return secret, info(row)
+
+
+def verify_token(session: Session, secret: str) -> TokenInfo | None:
+    """The token's record when ``secret`` is a live token, else None."""
+    if not secret or len(secret) > 200:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if row is None or row.revoked_at is not None:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.commit()
+    return info(row)
+
+
+def list_tokens(session: Session) -> list[TokenInfo]:
+    return [info(r) for r in session.scalars(select(ApiToken).order_by(ApiToken.id))]
+
+
+def revoke_token(session: Session, ref: str) -> TokenInfo | None:
+    """Revoke by id or by the token's prefix; None when nothing matches."""
+    ref = ref.strip()
+    if ref.isdigit():
+        row = session.get(ApiToken, int(ref))
+    else:
+        rows = list(session.scalars(select(ApiToken).where(ApiToken.prefix == ref[:12])))
+        row = rows[0] if len(rows) == 1 else None
+    if row is None:
+        return None
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.commit()
+    return info(row)
