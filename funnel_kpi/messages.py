@@ -37,9 +37,19 @@ UNDEFINED: dict[str, tuple[str, str]] = {
                    "отток нулевой: срок жизни не ограничен"),
     "no_closed_deals": ("no won or lost deals", "нет выигранных или проигранных сделок"),
     "no_durations": ("no deal has both dates", "ни у одной сделки нет обеих дат"),
+    "no_won_deals": ("no won deal with an amount", "нет выигранных сделок с суммой"),
     "pending": ("cohort younger than the typical sales cycle",
                 "когорта моложе типичного цикла сделки"),
     "one_year_only": ("fewer than two years of data", "данных меньше чем за два года"),
+    "no_losses": ("no leads were lost", "потерянных лидов нет"),
+    "no_handoff": ("the funnel has no marketing-to-sales handoff",
+                   "в воронке нет передачи из маркетинга в продажи"),
+    "not_in_progress": ("only for the month in progress", "только для текущего месяца"),
+    "not_a_month": ("only for a calendar month", "только для календарного месяца"),
+    "no_deals": ("no deals in the log for this period", "в журнале нет сделок за этот период"),
+    "not_finite": ("the result is too large to compute", "результат слишком велик"),
+    "no_steps_owned": ("the department owns no step of the funnel",
+                       "у отдела нет ни одного шага воронки"),
 }
 
 

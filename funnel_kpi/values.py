@@ -60,8 +60,13 @@ def wilson(successes: float, trials: float) -> tuple[float, float] | None:
     p = min(max(successes / trials, 0.0), 1.0)
     z2 = Z95 * Z95
     denom = 1 + z2 / trials
-    centre = (p + z2 / (2 * trials)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denom
+    try:
+        centre = (p + z2 / (2 * trials)) / denom
+        half = Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denom
+    except (ZeroDivisionError, OverflowError):  # trials so tiny that trials**2 underflows
+        return None
+    if not (math.isfinite(centre) and math.isfinite(half)):
+        return None
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
@@ -71,6 +76,8 @@ def rate(successes: float | None, trials: float | None) -> Value:
         return undefined("missing_input")
     if trials == 0:
         return undefined("no_entries")
+    if not (math.isfinite(successes) and math.isfinite(trials)):
+        return undefined("not_finite")  # round(inf) would raise
     ci = wilson(successes, trials)
     n = round(trials)
     if ci is None:

@@ -1,0 +1,303 @@
+"""Build the FunnelReport from a summary tab, a deal log, or both.
+
+Periods are calendar months. With a summary tab they are its months (segment rows of a month
+summed); with only a deal log they are its monthly cohorts. With both, the summary's counts and
+money win, and the deal log adds what only it knows (win rate, times, forecast, velocity,
+historical LTV) to the matching months, the total and the segments.
+
+Work is linear in the number of periods: every month is computed once, and MoM/YoY look the
+earlier month up by date.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from funnel_kpi import buckets as B
+from funnel_kpi import formulas as F
+from funnel_kpi.comparisons import change, changes, months_before
+from funnel_kpi.deal_types import DealAnalysis, DealStats, StageTime
+from funnel_kpi.figures import Layout, bottleneck, finish_kpis, period_kpis, stage_rows
+from funnel_kpi.findings import FindingInputs, Month, findings
+from funnel_kpi.inputs import DealLog, Problem, SummaryRow, SummaryTable
+from funnel_kpi.model import Funnel, Stage
+from funnel_kpi.notes import NoteFacts, notes
+from funnel_kpi.registry import REGISTRY, ids
+from funnel_kpi.report import (
+    Change,
+    DealLogSection,
+    FunnelReport,
+    PeriodReport,
+    SegmentReport,
+    StageRow,
+    frozen_map,
+)
+from funnel_kpi.values import Value, undefined
+
+# Scalar deal-log KPIs every period gets when there is a deal log (per-stage times live in the
+# stage rows).
+DEAL_SCALARS = tuple(i for i in ids("deal_log")
+                     if i not in ("avg_days_in_stage", "median_days_in_stage"))
+
+
+def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog | None,
+                 problems: Sequence[Problem] = (), unknown_columns: Sequence[str] = (),
+                 today: date | None = None) -> FunnelReport:
+    """The report of a summary tab and/or a deal log.
+
+    ``today`` decides which month is in progress (default: the real today) and which deal
+    cohorts are pending (default: as funnel_kpi.deals has it, the log's latest date).
+    """
+    analysis = None
+    if deals is not None:
+        from funnel_kpi.deals import analyse_deals  # being written alongside; imported lazily
+
+        analysis = analyse_deals(deals, funnel, today)
+    return report_from(funnel=funnel, summary=summary, deals=deals, analysis=analysis,
+                       problems=problems, unknown_columns=unknown_columns,
+                       today=today or date.today())
+
+
+def purchases_per_month(log: DealLog | None, analysis: DealAnalysis | None) -> float | None:
+    """Paid deals per customer per month, for a log with customer ids, else None.
+
+    Over the whole log: won deals with money / distinct customers among them, which is
+    ltv_historical / average_deal (both revenue over one of the two counts, see
+    funnel_kpi.deals), spread over the months from the first cohort to the last. Reusing the
+    analysis keeps this O(1) instead of another pass over every deal.
+    """
+    if log is None or analysis is None or not analysis.by_month:
+        return None
+    if not any(d.customer_id for d in log.deals):
+        return None  # deals.py counts deal ids as customers then: not a purchase frequency
+    ltv = analysis.overall.kpis.get("ltv_historical")
+    average = analysis.overall.kpis.get("average_deal")
+    if ltv is None or average is None or ltv.value is None or not average.value:
+        return None
+    first, last = min(analysis.by_month), max(analysis.by_month)
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    return ltv.value / average.value / months
+
+
+def _times(stats: DealStats | None) -> dict[str, StageTime]:
+    return {t.stage: t for t in stats.stage_times} if stats is not None else {}
+
+
+def _merge_deal_kpis(k: dict[str, Value], stats: DealStats | None, counts_from_log: bool) -> None:
+    """Deal-log KPIs into ``k``; with counts from the log, its revenue and average deal too."""
+    if stats is None:
+        for i in DEAL_SCALARS:
+            k[i] = undefined("no_deals")
+        return
+    for i, v in stats.kpis.items():
+        kpi = REGISTRY.get(i)
+        if kpi is not None and (kpi.scope == "deal_log" or counts_from_log):
+            k[i] = v
+    k.setdefault("win_rate", F.win_rate(stats.won, stats.lost))
+    k.setdefault("lost_deals", Value(float(stats.lost)))
+    for i in DEAL_SCALARS:
+        k.setdefault(i, undefined("missing_input"))
+
+
+class _Builder:
+    def __init__(self, layout: Layout, analysis: DealAnalysis | None, counts_from_log: bool,
+                 fact_is_revenue: bool, today: date) -> None:
+        self.layout = layout
+        self.analysis = analysis
+        self.counts_from_log = counts_from_log
+        self.fact_is_revenue = fact_is_revenue
+        self.today = today
+
+    def figures(self, bucket: B.Bucket, stats: DealStats | None
+                ) -> tuple[tuple[StageRow, ...], dict[str, Value]]:
+        has_log = self.analysis is not None
+        rows = stage_rows(self.layout, bucket, _times(stats) if has_log else None)
+        k = period_kpis(self.layout, bucket)
+        if has_log:
+            _merge_deal_kpis(k, stats, self.counts_from_log)
+        finish_kpis(k)
+        return rows, k
+
+    def run_rate(self, bucket: B.Bucket) -> Value:
+        if self.counts_from_log:
+            return undefined("pending")  # a cohort's payments mostly come after its month
+        fact = (bucket.get("revenue") if self.fact_is_revenue
+                else bucket.count(self.layout.paid_key))
+        days = calendar.monthrange(self.today.year, self.today.month)[1]
+        return F.run_rate_projection(fact, self.today.day, days)
+
+    def segment(self, bucket: B.Bucket, stats: DealStats | None) -> SegmentReport:
+        rows, k = self.figures(bucket, stats)
+        return SegmentReport(rows, frozen_map(k), bottleneck(self.layout, rows, None))
+
+
+def _seasonal(layout: Layout, buckets: Mapping[date, B.Bucket], fact_is_revenue: bool,
+              current: date) -> dict[int, Value]:
+    last = layout.stages[-1].key
+    values = {d: (b.get("revenue") if fact_is_revenue else b.count(last))
+              for d, b in buckets.items() if d < current}
+    return F.seasonal_index(values)
+
+
+def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog | None,
+                analysis: DealAnalysis | None, problems: Sequence[Problem] = (),
+                unknown_columns: Sequence[str] = (), today: date) -> FunnelReport:
+    """``build_report`` with the deal analysis given (tests build it by hand)."""
+    present = (summary.stage_keys if summary is not None
+               else deals.stage_keys if deals is not None else funnel.keys)
+    stages = tuple(s for s in funnel.stages if s.key in present) or funnel.stages
+    ppm = purchases_per_month(deals, analysis)
+    layout = Layout.of(stages, ppm if ppm is not None else 1.0)
+    keys = [s.key for s in stages]
+    current = today.replace(day=1)
+    counts_from_log = summary is None and analysis is not None
+
+    by_month: dict[date, B.Bucket] = {}
+    segment_buckets: dict[str, dict[str, B.Bucket]] = {}
+    if summary is not None:
+        fact_is_revenue = any(r.money.get("revenue") is not None for r in summary.rows)
+        months, segs = B.group_rows(summary.rows)
+
+        def make_bucket(rows: Sequence[SummaryRow]) -> B.Bucket:
+            return B.from_rows(rows, keys, paid_key=layout.paid_key,
+                               fact_is_revenue=fact_is_revenue)
+
+        by_month = {d: make_bucket(rows) for d, rows in months.items()}
+        total_bucket = make_bucket(summary.rows)
+        if segs:
+            segment_buckets[summary.segment_field or "segment"] = {
+                n: make_bucket(rows) for n, rows in segs.items()}
+    elif analysis is not None:
+        fact_is_revenue = any(s.money.get("revenue") is not None
+                              for s in analysis.by_month.values())
+        by_month = {d: B.from_stats(s, keys) for d, s in sorted(analysis.by_month.items())}
+        total_bucket = B.from_stats(analysis.overall, keys)
+    else:
+        fact_is_revenue = False
+        total_bucket = B.from_rows((), keys, paid_key=layout.paid_key, fact_is_revenue=False)
+
+    builder = _Builder(layout, analysis, counts_from_log, fact_is_revenue, today)
+    cohorts = analysis.by_month if analysis is not None else {}
+
+    seasonal = _seasonal(layout, by_month, fact_is_revenue, current)
+    seasonal_ok = all(v.value is not None for v in seasonal.values())
+    finals: dict[date, PeriodReport] = {}
+    for d, bucket in by_month.items():
+        stats = cohorts.get(d)
+        rows, k = builder.figures(bucket, stats)
+        if d == current:
+            k["run_rate_projection"] = builder.run_rate(bucket)
+        k["seasonal_index"] = seasonal[d.month] if seasonal_ok else undefined("one_year_only")
+        prev = finals.get(months_before(d, 1))
+        year = finals.get(months_before(d, 12))
+        if prev is not None:
+            k["revenue_growth"] = change(k["revenue"], prev.kpis["revenue"], "").rel
+            k["average_deal_growth"] = change(k["average_deal"], prev.kpis["average_deal"], "").rel
+        before = {r.key: r for r in prev.stages} if prev is not None else {}
+        year_before = {r.key: r for r in year.stages} if year is not None else {}
+        rows = tuple(dataclasses.replace(
+            r,
+            count_mom=change(r.count, before[r.key].count if prev else None, "no_previous_period"),
+            count_yoy=change(r.count, year_before[r.key].count if year else None,
+                             "no_year_before"),
+        ) for r in rows)
+        finals[d] = PeriodReport(
+            period=f"{d.year:04d}-{d.month:02d}", in_progress=d == current,
+            pending=bool(counts_from_log and stats is not None and stats.pending),
+            stages=rows, kpis=frozen_map(k),
+            mom=frozen_map({**changes(k, prev.kpis if prev else None, "no_previous_period"),
+                            **_count_changes(rows, "count_mom")}),
+            yoy=frozen_map({**changes(k, year.kpis if year else None, "no_year_before"),
+                            **_count_changes(rows, "count_yoy")}),
+            bottleneck=bottleneck(layout, rows, prev.stages if prev else None),
+        )
+
+    total_rows, total_k = builder.figures(total_bucket, analysis.overall if analysis else None)
+    total = PeriodReport("total", False, False, total_rows, frozen_map(total_k),
+                         frozen_map({}), frozen_map({}), bottleneck(layout, total_rows, None))
+
+    segments = _segments(builder, segment_buckets, analysis, keys)
+    periods = tuple(finals.values())
+    facts = NoteFacts(
+        stages=stages, funnel_inferred=funnel.inferred, layout=layout, summary=summary,
+        analysis=analysis, periods=periods, total=total, fact_is_revenue=fact_is_revenue,
+        purchases_from_log=ppm is not None, today=today,
+        unmatched_cohorts=sorted(d for d in cohorts if summary is not None and d not in by_month),
+        deal_log_tab=deals.tab if deals is not None else None,
+    )
+    notes_en, notes_ru = notes(facts, "en"), notes(facts, "ru")
+    inputs = _finding_inputs(stages, finals, by_month, current, fact_is_revenue)
+    return FunnelReport(
+        funnel=tuple(Stage(s.key, s.en, s.ru, s.owner) for s in stages),  # aliases: parsing's
+        funnel_inferred=funnel.inferred,
+        sources=frozen_map({"summary": summary.tab if summary else None,
+                            "deal_log": deals.tab if deals else None}),
+        periods=periods, total=total,
+        segments=frozen_map({f: frozen_map(by) for f, by in segments.items()}),
+        deal_log=_deal_section(analysis), seasonal_index=(
+            frozen_map({m: v.value for m, v in seasonal.items()}) if seasonal_ok else None),
+        findings=findings(inputs, "en"), findings_ru=findings(inputs, "ru"),
+        problems=tuple(dict.fromkeys([*(summary.problems if summary else ()),
+                                      *(deals.problems if deals else ()), *problems])),
+        unknown_columns=tuple(dict.fromkeys([*(summary.unknown_columns if summary else ()),
+                                             *(deals.unknown_columns if deals else ()),
+                                             *unknown_columns])),
+        notes=notes_en, notes_ru=notes_ru,
+    )
+
+
+def _count_changes(rows: Sequence[StageRow], attr: str) -> dict[str, Change]:
+    """Stage-count changes under "stage_count.<stage key>", next to the KPIs' changes."""
+    return {f"stage_count.{r.key}": c for r in rows if (c := getattr(r, attr)) is not None}
+
+
+def _segments(builder: _Builder, buckets: dict[str, dict[str, B.Bucket]],
+              analysis: DealAnalysis | None, keys: Sequence[str]
+              ) -> dict[str, dict[str, SegmentReport]]:
+    """Summary segments (with the deal log's KPIs of the same name merged), then the deal
+    log's channels and managers that the summary does not have (counts from the log)."""
+    by_field: dict[str, Mapping[str, DealStats]] = {}
+    if analysis is not None:
+        by_field = {"channel": analysis.by_channel, "manager": analysis.by_manager}
+    out: dict[str, dict[str, SegmentReport]] = {}
+    for field, by_name in buckets.items():
+        log_stats = by_field.get(field, {})
+        out[field] = {n: builder.segment(b, log_stats.get(n)) for n, b in by_name.items()}
+    if analysis is None:
+        return out
+    log_builder = _Builder(builder.layout, analysis, True, builder.fact_is_revenue,
+                           builder.today)
+    for field, by_name_stats in by_field.items():
+        for name, stats in by_name_stats.items():
+            if name not in out.get(field, {}):
+                out.setdefault(field, {})[name] = log_builder.segment(
+                    B.from_stats(stats, keys), stats)
+    return out
+
+
+def _deal_section(analysis: DealAnalysis | None) -> DealLogSection | None:
+    if analysis is None:
+        return None
+    o = analysis.overall
+    return DealLogSection(frozen_map(o.lost_by_stage), frozen_map(o.lost_by_reason),
+                          tuple(o.stage_times), analysis.median_cycle_days,
+                          analysis.implied_passages)
+
+
+def _finding_inputs(stages: Sequence[Stage], finals: Mapping[date, PeriodReport],
+                    buckets: Mapping[date, B.Bucket], current: date,
+                    fact_is_revenue: bool) -> FindingInputs:
+    def month(d: date) -> Month:
+        return Month(d, finals[d], buckets[d].plan, buckets[d].plan_fact)
+
+    complete = [d for d, p in finals.items() if p.complete and d < current
+                and any(s.count.value is not None for s in p.stages)]
+    return FindingInputs(
+        labels={s.key: (s.en, s.ru) for s in stages},
+        latest=month(complete[-1]) if complete else None,
+        in_progress=month(current) if current in finals else None,
+        fact_is_revenue=fact_is_revenue,
+    )

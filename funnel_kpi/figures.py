@@ -1,0 +1,175 @@
+"""The figures of one bucket (a month, the total, a segment): stage rows and scalar KPIs.
+
+Which stage plays which part (see funnel_kpi.registry for the formulas):
+- leads: the stage keyed "leads", else the first stage; paid: "paid", else the last stage;
+- the handoff: the first sales stage right after a marketing stage; the step into it is sales';
+- loss shares and the bottleneck look at the steps from the leads stage on, because visits
+  before it are not leads (with traffic in the funnel, traffic -> leads would always be the
+  "bottleneck" and hold nearly all "lost leads").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from funnel_kpi import formulas as F
+from funnel_kpi.buckets import Bucket
+from funnel_kpi.deal_types import StageTime
+from funnel_kpi.model import Stage
+from funnel_kpi.report import NA, Bottleneck, BottleneckStep, StageRow
+from funnel_kpi.values import Value, undefined
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    stages: tuple[Stage, ...]
+    lead: int  # index of the leads stage
+    paid: int  # index of the paid stage
+    handoff: int | None  # index of the first sales stage after a marketing stage
+    purchases_per_month: float  # per customer, for the simple LTV
+
+    @staticmethod
+    def of(stages: Sequence[Stage], purchases_per_month: float = 1.0) -> Layout:
+        keys = [s.key for s in stages]
+        handoff = next((i for i in range(1, len(stages))
+                        if stages[i].owner == "sales" and stages[i - 1].owner == "marketing"),
+                       None)
+        return Layout(
+            stages=tuple(stages),
+            lead=keys.index("leads") if "leads" in keys else 0,
+            paid=keys.index("paid") if "paid" in keys else len(keys) - 1,
+            handoff=handoff,
+            purchases_per_month=purchases_per_month,
+        )
+
+    @property
+    def paid_key(self) -> str:
+        return self.stages[self.paid].key
+
+    @property
+    def bottleneck_start(self) -> int:
+        """First stage of the steps the bottleneck and loss shares look at."""
+        return self.lead if self.lead < len(self.stages) - 1 else 0
+
+
+def known(x: float | None) -> Value:
+    return Value(x) if x is not None else undefined("missing_input")
+
+
+def stage_rows(layout: Layout, bucket: Bucket,
+               times: Mapping[str, StageTime] | None = None) -> tuple[StageRow, ...]:
+    counts = [bucket.count(s.key) for s in layout.stages]
+    spend = bucket.get("spend")
+    rows = []
+    for i, s in enumerate(layout.stages):
+        prev = counts[i - 1] if i else None
+        t = times.get(s.key) if times is not None else None
+        rows.append(StageRow(
+            key=s.key, label=s.en, label_ru=s.ru, owner=s.owner,
+            count=known(counts[i]),
+            step_conversion=F.conversion(prev, counts[i]) if i else NA,
+            cumulative_conversion=F.conversion(counts[0], counts[i]),
+            drop_off=F.drop_off(prev, counts[i]) if i else NA,
+            drop_off_rate=F.drop_off_rate(prev, counts[i]) if i else NA,
+            cost_per_stage_unit=F.cost_per_unit(spend, counts[i]),
+            avg_days_in_stage=None if times is None else (t.mean_days if t else NA),
+            median_days_in_stage=None if times is None else (t.median_days if t else NA),
+        ))
+    return tuple(rows)
+
+
+def _department_conversions(layout: Layout, c: Sequence[float | None]) -> dict[str, Value]:
+    h = layout.handoff
+    if h is not None:
+        return {"marketing_conversion": F.conversion(c[0], c[h - 1]),
+                "handoff_acceptance": F.conversion(c[h - 1], c[h]),
+                "sales_conversion": F.conversion(c[h], c[-1])}
+    owners = {s.owner for s in layout.stages}
+    whole = F.overall_conversion(c)
+    return {"marketing_conversion": whole if owners == {"marketing"} else undefined("no_handoff"),
+            "handoff_acceptance": undefined("no_handoff"),
+            "sales_conversion": whole if owners == {"sales"} else undefined("no_handoff")}
+
+
+def period_kpis(layout: Layout, bucket: Bucket) -> dict[str, Value]:
+    """Every period-scope KPI computable from the bucket alone (growth, run rate, seasonal
+    index and LTV:CAC are set by compute, which sees other periods and the deal log)."""
+    c = [bucket.count(s.key) for s in layout.stages]
+    leads, paid = c[layout.lead], c[layout.paid]
+    spend, revenue = bucket.get("spend"), bucket.get("revenue")
+    customers = bucket.get("customers")
+    margin = bucket.margin if bucket.margin_given else 1.0
+
+    start = layout.bottleneck_start
+    losses = [d.value for d in F.drop_offs(c[start:])]
+    owners = [s.owner for s in layout.stages[start + 1:]]
+    shares = F.loss_shares(losses, owners)
+
+    k: dict[str, Value] = {
+        "overall_conversion": F.overall_conversion(c),
+        "lead_to_payment_conversion": F.conversion(leads, paid),
+        **_department_conversions(layout, c),
+        "marketing_loss_share": shares["marketing"],
+        "sales_loss_share": shares["sales"],
+        "lost_leads_cost": F.lost_leads_cost(spend, leads, paid),
+        "cpl": F.cpl(spend, leads),
+        "cac": F.cac(spend, paid, bucket.get("sales_cost")),
+        "new_customers": known(paid),
+        "revenue": known(revenue),
+    }
+    k["average_deal"] = F.average_deal(revenue, paid)
+    k["revenue_growth"] = undefined("no_previous_period")
+    k["average_deal_growth"] = undefined("no_previous_period")
+    k["plan_fact"] = F.plan_fact(bucket.plan_fact, bucket.plan)
+    k["run_rate_projection"] = undefined("not_in_progress")
+
+    churn = F.churn_rate(bucket.get("churned"), customers)
+    arpu = F.arpu(revenue, customers)
+    if churn.value is None:
+        lifetime = churn
+    elif churn.value == 0:
+        lifetime = undefined("zero_churn")
+    else:
+        lifetime = Value(1 / churn.value)
+    k["ltv"] = (F.ltv(k["average_deal"].value, layout.purchases_per_month, lifetime.value, margin)
+                if lifetime.value is not None and k["average_deal"].value is not None
+                else undefined(lifetime.reason or k["average_deal"].reason or "missing_input"))
+    k["ltv_contractual"] = F.ltv_contractual(arpu.value, churn.value, margin)
+    k["ltv_cac"] = undefined("missing_input")  # set by finish_kpis
+    k["payback_months"] = F.payback_months(k["cac"].value, arpu.value, margin)
+    k["churn_rate"] = churn
+    k["seasonal_index"] = undefined("not_a_month")
+    return k
+
+
+def finish_kpis(k: dict[str, Value]) -> None:
+    """LTV:CAC with the first LTV that is defined: simple, contractual, historical."""
+    ltv = next((k[i] for i in ("ltv", "ltv_contractual", "ltv_historical")
+                if i in k and k[i].value is not None), None)
+    k["ltv_cac"] = (F.ltv_cac(ltv.value, k["cac"].value) if ltv is not None
+                    else undefined(k["ltv"].reason or "missing_input"))
+
+
+def bottleneck(layout: Layout, rows: Sequence[StageRow],
+               previous: Sequence[StageRow] | None) -> Bottleneck | None:
+    """Lowest step conversion and largest loss from the leads stage on, with the change of the
+    same step against the previous period (in ratio points, resp. in leads)."""
+    start = layout.bottleneck_start
+    steps = rows[start + 1:]
+    picked = F.bottleneck([r.step_conversion for r in steps], [r.drop_off for r in steps])
+    prev = {r.key: r for r in previous} if previous is not None else {}
+
+    def step(i: int | None, attr: str) -> BottleneckStep | None:
+        if i is None:
+            return None
+        row = steps[i]
+        value: Value = getattr(row, attr)
+        before = prev.get(row.key)
+        change = (F.growth(value.value, getattr(before, attr).value)[0] if before is not None
+                  else undefined("no_previous_period"))
+        return BottleneckStep(rows[start + i].key, row.key, row.owner, value, change)
+
+    low, loss = step(picked.lowest_conversion, "step_conversion"), step(picked.largest_loss,
+                                                                        "drop_off")
+    return Bottleneck(low, loss) if low is not None or loss is not None else None

@@ -1,0 +1,182 @@
+"""Plain sentences about the latest complete month, in English and Russian.
+
+Only a month that is neither in progress nor a pending cohort is described, so a young cohort's
+open deals are never called losses. The sentences: the bottleneck, the largest loss (when it is
+another step), marketing vs sales, plan/fact, the pace of the month in progress, and the biggest
+mover against the previous month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from funnel_kpi import textfmt as fmt
+from funnel_kpi.registry import REGISTRY
+from funnel_kpi.report import BottleneckStep, Change, PeriodReport
+from funnel_kpi.values import Value
+
+# KPIs whose month-over-month move is worth a sentence (plus every stage count).
+MOVER_KPIS = ("revenue", "average_deal", "cpl", "cac", "new_customers", "overall_conversion",
+              "lead_to_payment_conversion", "marketing_conversion", "handoff_acceptance",
+              "sales_conversion", "churn_rate", "ltv")  # not win rate: a young cohort's is low
+SMALL_SAMPLE = 30  # below this many, the bottleneck sentence shows the 95% interval
+
+T = {
+    "bottleneck": ("{month}: the bottleneck is {a} -> {b}: {pct} ({n_b} of {n_a}); "
+                   "{who} loses {lost} here{ci}{change}.",
+                   "{month}: узкое место — {a} -> {b}: {pct} ({n_b} из {n_a}); "
+                   "здесь {who} {lost}{ci}{change}."),
+    "change": ("; {pp} against the previous month", "; {pp} к прошлому месяцу"),
+    "ci": (" (few data: 95% interval {lo}–{hi})", " (мало данных: 95 % интервал {lo}–{hi})"),
+    "loss": ("The largest loss is at {a} -> {b}: {lost} did not go on ({owner}).",
+             "Больше всего теряется на шаге {a} -> {b}: {lost} не прошли дальше ({owner})."),
+    "shares": ("Marketing loses {m} of lost leads, sales {s}.",
+               "Маркетинг теряет {m} потерянных лидов, продажи — {s}."),
+    "plan_revenue": ("Revenue reached {pct} of plan ({fact} of {plan}).",
+                     "Выручка — {pct} плана ({fact} из {plan})."),
+    "plan_count": ("Paid deals reached {pct} of plan ({fact} of {plan}).",
+                   "Оплаты — {pct} плана ({fact} из {plan})."),
+    "pace": ("{month} is in progress: at the current pace it ends at {proj}{of_plan}.",
+             "{month} ещё идёт: при нынешнем темпе выйдет {proj}{of_plan}."),
+    "of_plan": (" ({pct} of plan)", " ({pct} плана)"),
+    "mover": ("Biggest change against the previous month: {name} {rel} ({prev} -> {cur}).",
+              "Самое большое изменение к прошлому месяцу: {name} {rel} ({prev} -> {cur})."),
+    "none": ("There is no complete month yet; the figures are partial.",
+             "Полного месяца в данных ещё нет; показатели неполные."),
+    "days": ("{x} days", "{x} дн."),
+    "months": ("{x} months", "{x} мес."),
+}
+# Who loses at a step: the subject of "loses" in the bottleneck sentence, and the owner's name.
+WHO = ({"marketing": "marketing", "sales": "sales"},
+       {"marketing": "маркетинг теряет", "sales": "продажи теряют"})
+OWNER = ({"marketing": "marketing", "sales": "sales"},
+         {"marketing": "маркетинг", "sales": "продажи"})
+
+
+def _t(key: str, lang: str) -> str:
+    en, ru = T[key]
+    return ru if lang == "ru" else en
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """One month for the sentences, with the money behind plan/fact that KPIs do not carry."""
+
+    start: date
+    report: PeriodReport
+    plan: float | None = None
+    fact: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FindingInputs:
+    labels: dict[str, tuple[str, str]]  # stage key -> (en, ru)
+    latest: Month | None  # latest complete month
+    in_progress: Month | None
+    fact_is_revenue: bool
+    currency: str | None = None
+
+
+def value_text(x: float, unit: str, lang: str, currency: str | None = None) -> str:
+    if unit == "ratio":
+        return fmt.percent(x, lang)
+    if unit == "money":
+        return fmt.money(x, lang, currency)
+    if unit in ("days", "months"):
+        return _t(unit, lang).format(x=fmt.number(x, lang, 1))
+    return fmt.count(x, lang)
+
+
+def _label(inp: FindingInputs, key: str, lang: str) -> str:
+    en, ru = inp.labels.get(key, (key, key))
+    return ru if lang == "ru" else en
+
+
+def _bottleneck(inp: FindingInputs, m: Month, step: BottleneckStep, lang: str) -> str:
+    a, b = m.report.stage(step.from_key), m.report.stage(step.to_key)
+    v = step.value
+    ci = ""
+    if v.n is not None and v.n < SMALL_SAMPLE and v.low is not None and v.high is not None:
+        ci = _t("ci", lang).format(lo=fmt.percent(v.low, lang), hi=fmt.percent(v.high, lang))
+    change = ""
+    if step.change_vs_previous.value is not None:
+        change = _t("change", lang).format(pp=fmt.points(step.change_vs_previous.value, lang))
+    lost = b.drop_off.value
+    return _t("bottleneck", lang).format(
+        month=fmt.month(m.start, lang).capitalize(), a=_label(inp, a.key, lang),
+        b=_label(inp, b.key, lang), pct=fmt.percent(v.value or 0.0, lang),
+        n_b=fmt.count(b.count.value or 0.0, lang), n_a=fmt.count(a.count.value or 0.0, lang),
+        who=WHO[lang == "ru"][step.owner],
+        lost=fmt.count(lost, lang) if lost is not None else "?", ci=ci, change=change)
+
+
+def _mover(inp: FindingInputs, r: PeriodReport, lang: str) -> str | None:
+    """The largest relative move; a ratio's move is told in percentage points."""
+    candidates: list[tuple[str, str, Value, Change]] = []  # (name, unit, current, change)
+    for s in r.stages:
+        if s.count_mom is not None:
+            candidates.append((_label(inp, s.key, lang), "count", s.count, s.count_mom))
+    for kpi_id in MOVER_KPIS:
+        if kpi_id in r.kpis and kpi_id in r.mom:
+            kpi = REGISTRY[kpi_id]
+            candidates.append((kpi.name(lang), kpi.unit, r.kpis[kpi_id], r.mom[kpi_id]))
+    defined = [c for c in candidates if c[2].value is not None and c[3].abs.value is not None
+               and c[3].rel.value is not None]
+    if not defined:
+        return None
+    name, unit, cur, ch = max(defined, key=lambda c: abs(c[3].rel.value or 0.0))
+    now, diff, rel = cur.value or 0.0, ch.abs.value or 0.0, ch.rel.value or 0.0
+    moved = fmt.points(diff, lang) if unit == "ratio" else fmt.percent(rel, lang, signed=True)
+    return _t("mover", lang).format(
+        name=name, rel=moved, prev=value_text(now - diff, unit, lang, inp.currency),
+        cur=value_text(now, unit, lang, inp.currency))
+
+
+def findings(inp: FindingInputs, lang: str = "en") -> tuple[str, ...]:
+    out: list[str] = []
+    m = inp.latest
+    if m is None:
+        out.append(_t("none", lang))
+    else:
+        r = m.report
+        b = r.bottleneck
+        if b is not None and b.lowest_conversion is not None:
+            out.append(_bottleneck(inp, m, b.lowest_conversion, lang))
+        low = b.lowest_conversion if b is not None else None
+        loss = b.largest_loss if b is not None else None
+        if loss is not None and loss.value.value is not None and (
+                low is None or (loss.from_key, loss.to_key) != (low.from_key, low.to_key)):
+            out.append(_t("loss", lang).format(
+                a=_label(inp, loss.from_key, lang), b=_label(inp, loss.to_key, lang),
+                lost=fmt.count(loss.value.value, lang),
+                owner=OWNER[lang == "ru"][loss.owner]))
+        ms, ss = r.kpis.get("marketing_loss_share"), r.kpis.get("sales_loss_share")
+        if ms is not None and ss is not None and ms.value is not None and ss.value is not None:
+            out.append(_t("shares", lang).format(m=fmt.percent(ms.value, lang, 0),
+                                                 s=fmt.percent(ss.value, lang, 0)))
+        pf = r.kpis.get("plan_fact")
+        if pf is not None and pf.value is not None and m.plan is not None and m.fact is not None:
+            unit = "money" if inp.fact_is_revenue else "count"
+            out.append(_t("plan_revenue" if inp.fact_is_revenue else "plan_count", lang).format(
+                pct=fmt.percent(pf.value, lang), fact=value_text(m.fact, unit, lang, inp.currency),
+                plan=value_text(m.plan, unit, lang, inp.currency)))
+        mover = _mover(inp, r, lang)
+        if mover:
+            out.append(mover)
+    out.extend(_pace(inp, lang))
+    return tuple(out)
+
+
+def _pace(inp: FindingInputs, lang: str) -> list[str]:
+    m = inp.in_progress
+    proj = m.report.kpis.get("run_rate_projection") if m is not None else None
+    if m is None or proj is None or proj.value is None:
+        return []
+    unit = "money" if inp.fact_is_revenue else "count"
+    of_plan = ""
+    if m.plan:
+        of_plan = _t("of_plan", lang).format(pct=fmt.percent(proj.value / m.plan, lang))
+    return [_t("pace", lang).format(month=fmt.month(m.start, lang).capitalize(),
+                                    proj=value_text(proj.value, unit, lang, inp.currency),
+                                    of_plan=of_plan)]

@@ -1,0 +1,311 @@
+"""Every KPI formula, once: small pure functions over plain numbers that return ``Value``.
+
+The report (funnel_kpi.compute) and the Excel functions (=CONVERSION(), =LTV(), ...) both call
+these, so a cell in Excel and the KPI tab in Sheets give the same number. Conventions:
+
+- an input that is ``None`` makes the result undefined with reason ``missing_input``;
+- a zero denominator makes it undefined with a reason, never 0 and never an exception;
+- rates (a share of a count) carry the sample size and a Wilson 95% interval (``values.rate``);
+  money and other ratios do not (``values.ratio``);
+- a result that is not a finite number (inputs near the float limits) is undefined ``not_finite``.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import NamedTuple
+
+from funnel_kpi.values import Value, rate, ratio, undefined
+
+Num = float | None
+
+
+def _finite(x: float, n: int | None = None) -> Value:
+    if not math.isfinite(x):
+        return undefined("not_finite")
+    return Value(x, n=n)
+
+
+def _checked(v: Value) -> Value:
+    return v if v.value is None or math.isfinite(v.value) else undefined("not_finite")
+
+
+# --- conversions -------------------------------------------------------------------------------
+
+def conversion(from_count: Num, to_count: Num) -> Value:
+    """to_count / from_count: the share of the earlier stage that reached the later one."""
+    return _checked(rate(to_count, from_count))
+
+
+def step_conversions(counts: Sequence[Num]) -> tuple[Value, ...]:
+    """n_i / n_(i-1) for every step i = 2..k (one value per step, k-1 in all)."""
+    return tuple(conversion(counts[i - 1], counts[i]) for i in range(1, len(counts)))
+
+
+def cumulative_conversions(counts: Sequence[Num]) -> tuple[Value, ...]:
+    """n_i / n_1 for every stage i = 1..k (the first is 1 when n_1 > 0)."""
+    if not counts:
+        return ()
+    return tuple(conversion(counts[0], c) for c in counts)
+
+
+def drop_off(from_count: Num, to_count: Num) -> Value:
+    """n_(i-1) - n_i: how many did not reach the next stage (negative if the later is larger)."""
+    if from_count is None or to_count is None:
+        return undefined("missing_input")
+    return _finite(from_count - to_count)
+
+
+def drop_offs(counts: Sequence[Num]) -> tuple[Value, ...]:
+    """n_(i-1) - n_i for every step."""
+    return tuple(drop_off(counts[i - 1], counts[i]) for i in range(1, len(counts)))
+
+
+def drop_off_rate(from_count: Num, to_count: Num) -> Value:
+    """1 - n_i / n_(i-1): the share of the earlier stage lost at this step."""
+    step = conversion(from_count, to_count)
+    if step.value is None:
+        return step
+    return Value(1.0 - step.value, n=step.n,
+                 low=None if step.high is None else 1.0 - step.high,
+                 high=None if step.low is None else 1.0 - step.low)
+
+
+def drop_off_rates(counts: Sequence[Num]) -> tuple[Value, ...]:
+    """1 - n_i / n_(i-1) for every step."""
+    return tuple(drop_off_rate(counts[i - 1], counts[i]) for i in range(1, len(counts)))
+
+
+def overall_conversion(counts: Sequence[Num]) -> Value:
+    """n_last / n_first."""
+    if len(counts) < 2:
+        return undefined("missing_input")
+    return conversion(counts[0], counts[-1])
+
+
+def loss_shares(step_losses: Sequence[Num], step_owners: Sequence[str],
+                owners: Sequence[str] = ("marketing", "sales")) -> dict[str, Value]:
+    """Each owner's lost / all lost, over steps; a step belongs to the owner of its END stage.
+
+    A step whose later stage is larger (negative loss) lost nobody and counts as 0, so the
+    shares lie in [0, 1] and add up to 1. Undefined ``no_losses`` when nobody was lost, and
+    ``no_steps_owned`` for an owner without a step (its share is not 0: it has no part).
+    """
+    owners = list(dict.fromkeys([*owners, *step_owners]))
+    if any(loss is None for loss in step_losses):
+        return {o: undefined("missing_input") for o in owners}
+    lost = [max(0.0, float(loss)) for loss in step_losses if loss is not None]
+    total = sum(lost)
+    by_owner = {o: 0.0 for o in owners}
+    for loss, owner in zip(lost, step_owners, strict=True):
+        by_owner[owner] += loss
+    return {o: undefined("no_steps_owned") if o not in step_owners
+            else _checked(rate(by_owner[o], total)) if total > 0 else undefined("no_losses")
+            for o in owners}
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+def cost_per_unit(spend: Num, count: Num) -> Value:
+    """spend / count: marketing spend per unit of a stage (per visit, per lead, ...)."""
+    return _checked(ratio(spend, count))
+
+
+def cpl(spend: Num, leads: Num) -> Value:
+    """CPL = marketing spend / leads."""
+    return cost_per_unit(spend, leads)
+
+
+def cac(marketing_spend: Num, new_customers: Num, sales_cost: Num = 0) -> Value:
+    """CAC = (marketing spend + sales cost) / new customers. A missing sales cost counts as 0."""
+    if marketing_spend is None:
+        return undefined("missing_input")
+    return _checked(ratio(marketing_spend + (sales_cost or 0.0), new_customers))
+
+
+def average_deal(revenue: Num, paid: Num) -> Value:
+    """Average deal (average check) = revenue / paid deals."""
+    return _checked(ratio(revenue, paid))
+
+
+def lost_leads_cost(spend: Num, leads: Num, paid: Num) -> Value:
+    """CPL x (leads - paid): marketing money spent on leads that did not pay."""
+    per_lead = cpl(spend, leads)
+    if per_lead.value is None or paid is None or leads is None:
+        return per_lead if per_lead.value is None else undefined("missing_input")
+    return _finite(per_lead.value * max(0.0, leads - paid))
+
+
+def arpu(revenue: Num, customers: Num) -> Value:
+    """ARPU = revenue of the period / active customers."""
+    return _checked(ratio(revenue, customers))
+
+
+def win_rate(won: Num, lost: Num) -> Value:
+    """Win rate = won / (won + lost); open deals are not counted."""
+    if won is None or lost is None:
+        return undefined("missing_input")
+    if won + lost == 0:
+        return undefined("no_closed_deals")
+    return _checked(rate(won, won + lost))
+
+
+def ltv(average_check: Num, purchases_per_period: Num, lifetime_periods: Num,
+        margin: Num = 1.0) -> Value:
+    """LTV = average check x purchases per customer per period x lifetime (periods) x margin."""
+    parts = (average_check, purchases_per_period, lifetime_periods, margin)
+    if any(p is None for p in parts):
+        return undefined("missing_input")
+    return _finite(math.prod(p for p in parts if p is not None))
+
+
+def ltv_contractual(arpu: Num, churn: Num, margin: Num = 1.0) -> Value:
+    """LTV = ARPU x margin / churn (churn per period); churn 0 means no bounded lifetime."""
+    if arpu is None or churn is None or margin is None:
+        return undefined("missing_input")
+    if churn == 0:
+        return undefined("zero_churn")
+    return _finite(arpu * margin / churn)
+
+
+def ltv_cac(ltv: Num, cac: Num) -> Value:
+    """LTV:CAC = LTV / CAC."""
+    return _checked(ratio(ltv, cac))
+
+
+def payback_months(cac: Num, monthly_revenue_per_customer: Num, margin: Num = 1.0) -> Value:
+    """Payback (months) = CAC / (monthly revenue per customer x margin)."""
+    if monthly_revenue_per_customer is None or margin is None:
+        return undefined("missing_input")
+    return _checked(ratio(cac, monthly_revenue_per_customer * margin))
+
+
+def churn_rate(lost_customers: Num, customers_at_start: Num) -> Value:
+    """Churn = customers lost in the period / customers at its start."""
+    return _checked(rate(lost_customers, customers_at_start))
+
+
+# --- plan, growth, time ------------------------------------------------------------------------
+
+def plan_fact(fact: Num, plan: Num) -> Value:
+    """Plan/fact = fact / plan."""
+    return _checked(ratio(fact, plan))
+
+
+def growth(current: Num, previous: Num) -> tuple[Value, Value]:
+    """(current - previous, (current - previous) / |previous|).
+
+    The relative change is undefined when the previous value is 0; dividing by |previous| keeps
+    the sign meaning "went up" even when the previous value was negative.
+    """
+    if current is None or previous is None:
+        return undefined("missing_input"), undefined("missing_input")
+    diff = current - previous
+    rel = undefined("zero_denominator") if previous == 0 else _finite(diff / abs(previous))
+    return _finite(diff), rel
+
+
+def run_rate_projection(fact_so_far: Num, days_elapsed: Num, days_in_period: Num) -> Value:
+    """Projection = fact so far / days elapsed x days in the period."""
+    per_day = ratio(fact_so_far, days_elapsed)
+    if per_day.value is None or days_in_period is None:
+        return per_day if per_day.value is None else undefined("missing_input")
+    return _finite(per_day.value * days_in_period)
+
+
+def _clean(durations: Iterable[Num]) -> list[float]:
+    return [float(d) for d in durations if d is not None and math.isfinite(d)]
+
+
+def mean_days(durations: Iterable[Num]) -> Value:
+    """Mean of the durations in days (n = how many); None entries are skipped."""
+    xs = _clean(durations)
+    if not xs:
+        return undefined("no_durations")
+    return _finite(math.fsum(xs) / len(xs), n=len(xs))
+
+
+def median_days(durations: Iterable[Num]) -> Value:
+    """Median of the durations in days (n = how many); None entries are skipped."""
+    xs = _clean(durations)
+    if not xs:
+        return undefined("no_durations")
+    return _finite(float(statistics.median(xs)), n=len(xs))
+
+
+# --- pipeline ----------------------------------------------------------------------------------
+
+def forecast_revenue(open_amounts_by_stage: Mapping[str, Num],
+                     win_probability_by_stage: Mapping[str, Num]) -> Value:
+    """Forecast = sum over stages of open amount x historical win probability from that stage.
+
+    A stage with open money but no known probability makes the forecast undefined rather than
+    silently smaller.
+    """
+    total = 0.0
+    for stage, amount in open_amounts_by_stage.items():
+        if amount is None:
+            return undefined("missing_input")
+        if amount == 0:
+            continue
+        p = win_probability_by_stage.get(stage)
+        if p is None:
+            return undefined("missing_input")
+        total += amount * p
+    return _finite(total)
+
+
+def pipeline_velocity(opportunities: Num, win_rate: Num, average_deal: Num,
+                      cycle_days: Num) -> Value:
+    """Velocity (money per day) = opportunities x win rate x average deal / cycle days."""
+    if opportunities is None or win_rate is None or average_deal is None:
+        return undefined("missing_input")
+    return _checked(ratio(opportunities * win_rate * average_deal, cycle_days))
+
+
+def seasonal_index(values_by_period: Mapping[date, Num]) -> dict[int, Value]:
+    """{month 1..12: mean of that calendar month / mean of the twelve month means}.
+
+    Needs every calendar month at least twice (two years); otherwise every month is undefined
+    ``one_year_only``. The indices of the twelve months average to 1.
+    """
+    by_month: dict[int, list[float]] = {m: [] for m in range(1, 13)}
+    for period, v in values_by_period.items():
+        if v is not None and math.isfinite(v):
+            by_month[period.month].append(float(v))
+    if any(len(vs) < 2 for vs in by_month.values()):
+        return {m: undefined("one_year_only") for m in range(1, 13)}
+    means = {m: math.fsum(vs) / len(vs) for m, vs in by_month.items()}
+    overall = math.fsum(means.values()) / 12
+    return {m: _checked(ratio(means[m], overall)) for m in range(1, 13)}
+
+
+class BottleneckSteps(NamedTuple):
+    """Step indices (0 = first stage -> second stage), or None when no step qualifies."""
+
+    lowest_conversion: int | None
+    largest_loss: int | None
+
+
+def bottleneck(step_conversions: Sequence[Value | Num], losses: Sequence[Value | Num]
+               ) -> BottleneckSteps:
+    """The step of lowest defined conversion and the step of largest defined absolute loss.
+
+    Ties go to the earlier step, where the leads were lost first.
+    """
+    def plain(x: Value | Num) -> Num:
+        return x.value if isinstance(x, Value) else x
+
+    def pick(xs: Sequence[Value | Num], better: int) -> int | None:
+        best: int | None = None
+        best_v = 0.0
+        for i, x in enumerate(xs):
+            v = plain(x)
+            if v is not None and math.isfinite(v) and (best is None or (v - best_v) * better > 0):
+                best, best_v = i, v
+        return best
+
+    return BottleneckSteps(pick(step_conversions, -1), pick(losses, +1))

@@ -1,0 +1,131 @@
+"""Raw tabs -> typed inputs: which tab is what, and reading it.
+
+    classify_tab(tab, funnel)   "summary" | "deals" | None
+    read_summary(tab, funnel)   -> (SummaryTable, Funnel)   (funnel_kpi.parse_summary)
+    read_deal_log(tab, funnel)  -> DealLog                  (funnel_kpi.parse_deals)
+    read_tabs(tabs, funnel)     -> ParsedInput: the first summary and the first deal log
+
+Bad cells never raise: they are ``Problem`` records. A layout the parser cannot use raises
+``LayoutError`` with one sentence saying which tab and what it lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from funnel_kpi.errors import LayoutError
+from funnel_kpi.inputs import DealLog, Problem, SummaryTable, Tab
+from funnel_kpi.model import DEFAULT_FUNNEL, Funnel
+from funnel_kpi.parse_deals import deal_columns_found, deal_header, read_deal_log
+from funnel_kpi.parse_summary import numeric_columns, read_summary, summary_header
+
+__all__ = ["ParsedInput", "TabKind", "classify_tab", "read_deal_log", "read_summary",
+           "read_tabs"]
+
+TabKind = Literal["summary", "deals"]
+
+_EXPECTED = (
+    "a summary tab needs a period column ('Month'/'Месяц') and stage columns "
+    "('Leads'/'Лиды', 'Meetings'/'Встречи', 'Paid'/'Оплаты'); a deal log needs a creation date "
+    "column ('Created'/'Дата создания') and a status, amount or stage date column "
+    "('Status'/'Статус', 'Amount'/'Сумма', 'Meeting date'/'Дата встречи')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedInput:
+    summary: SummaryTable | None
+    deals: DealLog | None
+    funnel: Funnel  # inferred from the summary's columns when it had no known stages
+    problems: tuple[Problem, ...]  # of both tabs, in tab order
+    unknown_columns: tuple[str, ...]  # "Tab: Header"
+    skipped_tabs: tuple[str, ...]  # tabs not read: not recognised, or a second tab of a kind
+
+
+def classify_tab(tab: Tab, funnel: Funnel) -> TabKind | None:
+    """deals: a created column and a status, stage date, paid date or amount column.
+    summary: a period column and two stage count columns (known, or unknown and numeric)."""
+    deals = deal_header(tab, funnel)
+    if deals is not None and "created" in deals.fields and deal_columns_found(deals, funnel):
+        return "deals"
+    summary = summary_header(tab, funnel)
+    if summary is not None and "period" in summary.fields:
+        if len(summary.stages) >= 2:
+            return "summary"
+        if len(summary.stages) + len(numeric_columns(tab, summary, summary.unknown)) >= 2:
+            return "summary"
+    return None
+
+
+def why_not_funnel_tab(tab: Tab, funnel: Funnel) -> str:
+    """One sentence on what a tab lacks to be read as a summary or a deal log."""
+    if not any(any(c is not None and c != "" for c in row) for row in tab.rows):
+        return f"Tab '{tab.name}' is empty."
+    found: list[str] = []
+    for hm in (summary_header(tab, funnel), deal_header(tab, funnel)):
+        if hm is not None:
+            found += [hm.headers[c] for c in (*hm.fields.values(), *hm.stages.values())]
+    seen = ", ".join(f"'{h}'" for h in dict.fromkeys(found)) or "none"
+    return (f"Tab '{tab.name}' is not a funnel tab (recognised columns: {seen}): "
+            f"{_EXPECTED}.")
+
+
+def _find(tabs: Sequence[Tab], name: str) -> Tab:
+    exact = [t for t in tabs if t.name == name]
+    loose = [t for t in tabs if t.name.strip().casefold() == name.strip().casefold()]
+    if exact or loose:
+        return (exact or loose)[0]
+    names = ", ".join(f"'{t.name}'" for t in tabs) or "none"
+    raise LayoutError(f"There is no tab named '{name}'; the tabs are: {names}.", tab=name)
+
+
+def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
+              tab_names: Sequence[str] | None = None, locale: str | None = None,
+              today: date | None = None) -> ParsedInput:
+    """Read the first summary tab and the first deal log (or the named tabs).
+
+    The deal log is read with ``funnel`` even when the summary's stages were inferred.
+    """
+    all_tabs = list(tabs)
+    chosen: list[tuple[Tab, TabKind]] = []
+    if tab_names:
+        for name in tab_names:
+            tab = _find(all_tabs, name)
+            kind = classify_tab(tab, funnel)
+            if kind is None:
+                raise LayoutError(why_not_funnel_tab(tab, funnel), tab=tab.name)
+            chosen.append((tab, kind))
+    else:
+        for tab in all_tabs:
+            kind = classify_tab(tab, funnel)
+            if kind is not None:
+                chosen.append((tab, kind))
+    summary_tab = next((t for t, k in chosen if k == "summary"), None)
+    deals_tab = next((t for t, k in chosen if k == "deals"), None)
+    if summary_tab is None and deals_tab is None:
+        names = ", ".join(f"'{t.name}'" for t in all_tabs) or "none"
+        raise LayoutError(f"No funnel tab found among the tabs {names}: {_EXPECTED}.")
+    summary: SummaryTable | None = None
+    used_funnel = funnel
+    if summary_tab is not None:
+        summary, used_funnel = read_summary(summary_tab, funnel, locale=locale, today=today)
+    deals = (read_deal_log(deals_tab, funnel, locale=locale, today=today)
+             if deals_tab is not None else None)
+    problems: list[Problem] = []
+    unknown: list[str] = []
+    for part in (summary, deals):
+        if part is not None:
+            problems += part.problems
+            unknown += [f"{part.tab}: {h}" for h in part.unknown_columns]
+    used = {id(summary_tab), id(deals_tab)}
+    return ParsedInput(
+        summary=summary,
+        deals=deals,
+        funnel=used_funnel,
+        problems=tuple(problems),
+        unknown_columns=tuple(unknown),
+        skipped_tabs=tuple(t.name for t in all_tabs if id(t) not in used),
+    )

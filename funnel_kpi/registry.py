@@ -1,0 +1,265 @@
+"""The one registry of KPIs: ids, names, formulas, units and directions.
+
+The JSON report, the KPI tab, the Excel help, ``sheets-sync kpis`` and docs/kpis.md all read
+this table, so a KPI is described in one place. Ids are stable: they are keys in JSON and APIs.
+
+Scopes: ``stage`` values exist once per funnel stage (or per step), ``period`` values once per
+month (and for the total and each segment), ``deal_log`` values need a deal log.
+
+Terms used in the formulas: n_i is the count at stage i of the funnel as far as the data has it;
+"leads" is the Leads stage (the first stage when the funnel has none), "paid" the Paid stage
+(the last stage when the funnel has none); a step belongs to the owner of the stage it ends in,
+so the handoff step (marketing -> sales) is sales': sales declined those leads.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+Unit = Literal["count", "ratio", "money", "days", "months"]
+Scope = Literal["stage", "period", "deal_log"]
+
+UNIT_NAMES: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "count": ("count", "количество"),
+    "ratio": ("ratio", "доля"),
+    "money": ("money", "деньги"),
+    "days": ("days", "дни"),
+    "months": ("months", "месяцы"),
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    id: str
+    en: str
+    ru: str
+    formula: str
+    formula_ru: str
+    unit: Unit
+    higher_is_better: bool | None  # None: neither direction is good in itself (e.g. shares)
+    scope: Scope
+    description: str
+    description_ru: str
+
+    def name(self, lang: str = "en") -> str:
+        return self.ru if lang == "ru" else self.en
+
+    def formula_text(self, lang: str = "en") -> str:
+        return self.formula_ru if lang == "ru" else self.formula
+
+
+_ALL = (
+    # --- per stage ---
+    Kpi("stage_count", "Count at stage", "Количество на стадии", "n_i", "n_i", "count", True,
+        "stage", "How many reached the stage in the period.",
+        "Сколько дошло до стадии за период."),
+    Kpi("step_conversion", "Step conversion", "Конверсия шага", "n_i / n_(i-1)", "n_i / n_(i-1)",
+        "ratio", True, "stage", "Share of the previous stage that reached this one.",
+        "Доля предыдущей стадии, дошедшая до этой."),
+    Kpi("cumulative_conversion", "Cumulative conversion", "Накопленная конверсия", "n_i / n_1",
+        "n_i / n_1", "ratio", True, "stage", "Share of the first stage that reached this one.",
+        "Доля первой стадии, дошедшая до этой."),
+    Kpi("drop_off", "Drop-off", "Отвал", "n_(i-1) - n_i", "n_(i-1) - n_i", "count", False,
+        "stage", "How many of the previous stage did not reach this one.",
+        "Сколько с предыдущей стадии не дошло до этой."),
+    Kpi("drop_off_rate", "Drop-off rate", "Доля отвала", "1 - n_i / n_(i-1)",
+        "1 - n_i / n_(i-1)", "ratio", False, "stage",
+        "Share of the previous stage lost at this step.",
+        "Доля предыдущей стадии, потерянная на этом шаге."),
+    Kpi("cost_per_stage_unit", "Cost per stage unit", "Стоимость единицы стадии",
+        "marketing spend / n_i", "маркетинговый бюджет / n_i", "money", False, "stage",
+        "Marketing spend per visit, lead, brief and so on.",
+        "Маркетинговый бюджет на один визит, лид, бриф и т. д."),
+    # --- per period: conversions and who loses the leads ---
+    Kpi("overall_conversion", "Overall conversion", "Сквозная конверсия", "n_last / n_1",
+        "n_последняя / n_1", "ratio", True, "period",
+        "Share of the first stage that reached the last stage.",
+        "Доля первой стадии, дошедшая до последней."),
+    Kpi("lead_to_payment_conversion", "Lead-to-payment conversion", "Конверсия из лида в оплату",
+        "paid / leads", "оплаты / лиды", "ratio", True, "period",
+        "Share of leads that paid.", "Доля лидов, которые оплатили."),
+    Kpi("marketing_conversion", "Marketing conversion", "Конверсия маркетинга",
+        "n_(last marketing stage) / n_1", "n_(последняя стадия маркетинга) / n_1", "ratio", True,
+        "period", "Conversion through the marketing stages, from the first stage to the handoff.",
+        "Конверсия через стадии маркетинга, от первой стадии до передачи в продажи."),
+    Kpi("handoff_acceptance", "Handoff acceptance", "Принятие продажами",
+        "n_(first sales stage) / n_(last marketing stage)",
+        "n_(первая стадия продаж) / n_(последняя стадия маркетинга)", "ratio", True, "period",
+        "Share of what marketing handed over that sales accepted.",
+        "Доля переданного маркетингом, которую приняли продажи."),
+    Kpi("sales_conversion", "Sales conversion", "Конверсия продаж",
+        "n_last / n_(first sales stage)", "n_последняя / n_(первая стадия продаж)", "ratio", True,
+        "period", "Conversion through the sales stages, from acceptance to the last stage.",
+        "Конверсия через стадии продаж, от принятия до последней стадии."),
+    Kpi("marketing_loss_share", "Marketing share of lost leads", "Доля потерь маркетинга",
+        "lost at steps ending in a marketing stage / lost at all steps from leads on",
+        "потери на шагах, ведущих в стадию маркетинга / потери на всех шагах от лидов",
+        "ratio", None, "period",
+        "Share of lost leads lost inside marketing; a step's loss is max(0, n_(i-1) - n_i).",
+        "Доля потерянных лидов, потерянных в маркетинге; потеря шага — max(0, n_(i-1) - n_i)."),
+    Kpi("sales_loss_share", "Sales share of lost leads", "Доля потерь продаж",
+        "lost at steps ending in a sales stage / lost at all steps from leads on",
+        "потери на шагах, ведущих в стадию продаж / потери на всех шагах от лидов",
+        "ratio", None, "period",
+        "Share of lost leads lost in sales, the handoff step included.",
+        "Доля потерянных лидов, потерянных в продажах, включая шаг передачи."),
+    Kpi("lost_leads_cost", "Cost of lost leads", "Стоимость потерянных лидов",
+        "CPL x (leads - paid)", "CPL x (лиды - оплаты)", "money", False, "period",
+        "Marketing money spent on leads that did not pay.",
+        "Маркетинговые деньги, потраченные на лидов, которые не оплатили."),
+    # --- money ---
+    Kpi("cpl", "CPL", "CPL", "marketing spend / leads", "маркетинговый бюджет / лиды", "money",
+        False, "period", "Cost per lead.", "Стоимость лида."),
+    Kpi("cac", "CAC", "CAC", "(marketing spend + sales cost) / new customers",
+        "(маркетинговый бюджет + затраты на продажи) / новые клиенты", "money", False, "period",
+        "Cost of acquiring one customer.", "Стоимость привлечения клиента."),
+    Kpi("new_customers", "New customers", "Новые клиенты", "n_paid", "n_оплаты", "count", True,
+        "period", "Deals paid in the period.", "Оплаченные сделки за период."),
+    Kpi("revenue", "Revenue", "Выручка", "sum of revenue", "сумма выручки", "money", True,
+        "period", "Money received in the period.", "Деньги, полученные за период."),
+    Kpi("average_deal", "Average deal", "Средний чек", "revenue / paid", "выручка / оплаты",
+        "money", True, "period", "Revenue per paid deal.", "Выручка на одну оплату."),
+    Kpi("revenue_growth", "Revenue growth", "Рост выручки",
+        "(revenue - previous month's) / previous month's",
+        "(выручка - выручка прошлого месяца) / выручка прошлого месяца", "ratio", True, "period",
+        "Relative change of revenue against the previous month.",
+        "Относительное изменение выручки к прошлому месяцу."),
+    Kpi("average_deal_growth", "Average deal growth", "Рост среднего чека",
+        "(average deal - previous month's) / previous month's",
+        "(средний чек - средний чек прошлого месяца) / средний чек прошлого месяца", "ratio",
+        True, "period", "Relative change of the average deal against the previous month.",
+        "Относительное изменение среднего чека к прошлому месяцу."),
+    Kpi("plan_fact", "Plan/fact", "План/факт", "fact / plan (fact: revenue, else paid count)",
+        "факт / план (факт: выручка, иначе число оплат)", "ratio", True, "period",
+        "How much of the plan was reached.", "Какая часть плана выполнена."),
+    Kpi("run_rate_projection", "Run-rate projection", "Прогноз по темпу",
+        "fact so far / days elapsed x days in month",
+        "факт на сегодня / прошло дней x дней в месяце", "money", True, "period",
+        "Where the month in progress ends at the current pace (revenue, else paid count).",
+        "Чем закончится текущий месяц при нынешнем темпе (выручка, иначе число оплат)."),
+    Kpi("ltv", "LTV", "LTV",
+        "average deal x purchases per customer per month x (1 / churn) x margin",
+        "средний чек x покупок на клиента в месяц x (1 / отток) x маржа", "money", True,
+        "period", "Simple lifetime value of a customer; lifetime is 1 / monthly churn.",
+        "Простая пожизненная ценность клиента; срок жизни — 1 / месячный отток."),
+    Kpi("ltv_contractual", "LTV (contractual)", "LTV (контрактный)",
+        "ARPU x margin / churn (ARPU = revenue / customers)",
+        "ARPU x маржа / отток (ARPU = выручка / клиенты)", "money", True, "period",
+        "Lifetime value from revenue per customer and churn; undefined when churn is 0.",
+        "Пожизненная ценность из выручки на клиента и оттока; не определена при нулевом оттоке."),
+    Kpi("ltv_cac", "LTV:CAC", "LTV:CAC",
+        "LTV / CAC (LTV: simple, else contractual, else historical)",
+        "LTV / CAC (LTV: простой, иначе контрактный, иначе исторический)", "ratio", True,
+        "period", "How many times a customer pays back their acquisition cost.",
+        "Во сколько раз клиент окупает стоимость привлечения."),
+    Kpi("payback_months", "Payback", "Окупаемость", "CAC / (ARPU x margin)",
+        "CAC / (ARPU x маржа)", "months", False, "period",
+        "Months of gross profit from a customer needed to repay CAC.",
+        "Сколько месяцев валовой прибыли клиента окупают CAC."),
+    Kpi("churn_rate", "Churn rate", "Отток", "churned / customers at start",
+        "ушедшие / клиенты на начало", "ratio", False, "period",
+        "Share of the customers at the start of the month lost during it.",
+        "Доля клиентов на начало месяца, ушедших за месяц."),
+    Kpi("seasonal_index", "Seasonal index", "Индекс сезонности",
+        "mean of the calendar month / mean of the 12 month means (two years or more)",
+        "среднее календарного месяца / среднее 12 месячных средних (от двух лет)", "ratio", None,
+        "period", "How the month compares with a typical month (of paid, or revenue).",
+        "Насколько месяц выше или ниже типичного (по оплатам или выручке)."),
+    # --- from a deal log ---
+    Kpi("win_rate", "Win rate", "Доля выигранных", "won / (won + lost)",
+        "выигранные / (выигранные + проигранные)", "ratio", True, "deal_log",
+        "Share of closed deals that were won.", "Доля закрытых сделок, которые выиграны."),
+    Kpi("lost_deals", "Lost deals", "Проигранные сделки", "count of lost deals",
+        "число проигранных сделок", "count", False, "deal_log",
+        "Deals closed as lost.", "Сделки, закрытые как проигранные."),
+    Kpi("avg_days_in_stage", "Mean days in stage", "Среднее дней на стадии",
+        "mean(date of next stage - date of stage)", "среднее(дата след. стадии - дата стадии)",
+        "days", False, "deal_log", "Mean time from reaching a stage to reaching the next.",
+        "Среднее время от стадии до следующей."),
+    Kpi("median_days_in_stage", "Median days in stage", "Медиана дней на стадии",
+        "median(date of next stage - date of stage)", "медиана(дата след. стадии - дата стадии)",
+        "days", False, "deal_log", "Median time from reaching a stage to reaching the next.",
+        "Медианное время от стадии до следующей."),
+    Kpi("sales_cycle_days", "Sales cycle", "Цикл сделки", "mean(paid date - created date), won",
+        "среднее(дата оплаты - дата создания), выигранные", "days", False, "deal_log",
+        "Days from a deal's creation to its payment, over won deals.",
+        "Дней от создания сделки до оплаты, по выигранным сделкам."),
+    Kpi("first_response_days", "First response time", "Время первого ответа",
+        "mean(first response date - created date)", "среднее(дата первого ответа - дата создания)",
+        "days", False, "deal_log", "Days until the first response to a lead.",
+        "Дней до первого ответа на заявку."),
+    Kpi("proposal_prep_days", "Proposal preparation", "Подготовка КП",
+        "mean(proposal date - meeting date)", "среднее(дата КП - дата встречи)", "days", False,
+        "deal_log", "Days from the meeting to the proposal.", "Дней от встречи до КП."),
+    Kpi("contract_prep_days", "Contract preparation", "Подготовка договора",
+        "mean(contract date - proposal date)", "среднее(дата договора - дата КП)", "days", False,
+        "deal_log", "Days from the proposal to the contract.", "Дней от КП до договора."),
+    Kpi("ltv_historical", "LTV (historical)", "LTV (исторический)",
+        "paid amounts / distinct customers", "сумма оплат / число клиентов", "money", True,
+        "deal_log", "What a customer has paid on average, from the log's payments.",
+        "Сколько в среднем заплатил клиент, по оплатам в журнале."),
+    Kpi("forecast_revenue", "Revenue forecast", "Прогноз выручки",
+        "sum of open amount x win probability from its stage",
+        "сумма открытых сделок x вероятность выигрыша с их стадии", "money", True, "deal_log",
+        "Expected money from the open pipeline, by historical win rates per stage.",
+        "Ожидаемые деньги от открытых сделок по историческим вероятностям стадий."),
+    Kpi("pipeline_velocity", "Pipeline velocity", "Скорость воронки",
+        "open deals x win rate x average deal / sales cycle days",
+        "открытые сделки x доля выигранных x средний чек / дней цикла", "money", True,
+        "deal_log", "Money the pipeline turns into per day.",
+        "Сколько денег воронка приносит в день."),
+)
+
+REGISTRY: Mapping[str, Kpi] = MappingProxyType({k.id: k for k in _ALL})
+
+
+def get(kpi_id: str) -> Kpi:
+    """The KPI with this id; a KeyError that names the close matches otherwise."""
+    try:
+        return REGISTRY[kpi_id]
+    except KeyError:
+        close = difflib.get_close_matches(str(kpi_id), list(REGISTRY), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"unknown KPI id {kpi_id!r}{hint}") from None
+
+
+def ids(scope: Scope | None = None) -> tuple[str, ...]:
+    return tuple(k.id for k in _ALL if scope is None or k.scope == scope)
+
+
+def direction_text(kpi: Kpi, lang: str = "en") -> str:
+    if kpi.higher_is_better is None:
+        return "—"
+    if lang == "ru":
+        return "больше — лучше" if kpi.higher_is_better else "меньше — лучше"
+    return "higher is better" if kpi.higher_is_better else "lower is better"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown(lang: str = "en") -> str:
+    """The registry as a Markdown document (docs/kpis.md is this text)."""
+    ru = lang == "ru"
+    head = ("id", "название", "формула", "единица", "направление", "описание") if ru else (
+        "id", "name", "formula", "unit", "direction", "description")
+    lines = [
+        "# Показатели" if ru else "# KPIs",
+        "",
+        ("Создано из funnel_kpi/registry.py; не править вручную." if ru
+         else "Generated from funnel_kpi/registry.py; do not edit by hand."),
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for k in _ALL:
+        unit = UNIT_NAMES[k.unit][1 if ru else 0]
+        row = (f"`{k.id}`", k.name(lang), k.formula_text(lang), unit, direction_text(k, lang),
+               k.description_ru if ru else k.description)
+        lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    return "\n".join(lines) + "\n"
