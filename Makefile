@@ -25,6 +25,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/sheets-sync kpis --format markdown > docs/kpis.md
+	$(BIN)/sheets-sync kpis --format markdown --lang ru > docs/kpis.ru.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info

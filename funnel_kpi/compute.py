@@ -3,7 +3,8 @@
 Periods are calendar months. With a summary tab they are its months (segment rows of a month
 summed); with only a deal log they are its monthly cohorts. With both, the summary's counts and
 money win, and the deal log adds what only it knows (win rate, times, forecast, velocity,
-historical LTV) to the matching months, the total and the segments.
+historical LTV) to the matching months, the total and the segments; a summary month is never
+``pending`` (its counts are the month's flow, not a cohort that is still maturing).
 
 Work is linear in the number of periods: every month is computed once, and MoM/YoY look the
 earlier month up by date.
@@ -129,6 +130,34 @@ class _Builder:
         days = calendar.monthrange(self.today.year, self.today.month)[1]
         return F.run_rate_projection(fact, self.today.day, days)
 
+    def period(self, d: date, bucket: B.Bucket, stats: DealStats | None, seasonal: Value,
+               prev: PeriodReport | None, year: PeriodReport | None) -> PeriodReport:
+        """One month, compared with the month before (``prev``) and a year before."""
+        rows, k = self.figures(bucket, stats)
+        current = d == self.today.replace(day=1)
+        if current:
+            k["run_rate_projection"] = self.run_rate(bucket)
+        k["seasonal_index"] = seasonal
+        if prev is not None:
+            k["revenue_growth"] = change(k["revenue"], prev.kpis["revenue"], "").rel
+            k["average_deal_growth"] = change(k["average_deal"], prev.kpis["average_deal"], "").rel
+        before = {r.key: r.count for r in prev.stages} if prev is not None else {}
+        year_before = {r.key: r.count for r in year.stages} if year is not None else {}
+        rows = tuple(dataclasses.replace(
+            r, count_mom=change(r.count, before.get(r.key), "no_previous_period"),
+            count_yoy=change(r.count, year_before.get(r.key), "no_year_before"),
+        ) for r in rows)
+        return PeriodReport(
+            period=f"{d.year:04d}-{d.month:02d}", in_progress=current,
+            pending=bool(self.counts_from_log and stats is not None and stats.pending),
+            stages=rows, kpis=frozen_map(k),
+            mom=frozen_map({**changes(k, prev.kpis if prev else None, "no_previous_period"),
+                            **_count_changes(rows, "count_mom")}),
+            yoy=frozen_map({**changes(k, year.kpis if year else None, "no_year_before"),
+                            **_count_changes(rows, "count_yoy")}),
+            bottleneck=bottleneck(self.layout, rows, prev.stages if prev else None),
+        )
+
     def segment(self, bucket: B.Bucket, stats: DealStats | None) -> SegmentReport:
         rows, k = self.figures(bucket, stats)
         return SegmentReport(rows, frozen_map(k), bottleneck(self.layout, rows, None))
@@ -140,6 +169,28 @@ def _seasonal(layout: Layout, buckets: Mapping[date, B.Bucket], fact_is_revenue:
     values = {d: (b.get("revenue") if fact_is_revenue else b.count(last))
               for d, b in buckets.items() if d < current}
     return F.seasonal_index(values)
+
+
+def _buckets(summary: SummaryTable | None, analysis: DealAnalysis | None, layout: Layout
+             ) -> tuple[dict[date, B.Bucket], B.Bucket, dict[str, dict[str, B.Bucket]], bool]:
+    """(months, total, segment field -> name -> bucket, whether plan/fact compares revenue)."""
+    keys = [s.key for s in layout.stages]
+    if summary is not None:
+        fact_is_revenue = any(r.money.get("revenue") is not None for r in summary.rows)
+        months, segs = B.group_rows(summary.rows)
+
+        def make(rows: Sequence[SummaryRow]) -> B.Bucket:
+            return B.from_rows(rows, keys, paid_key=layout.paid_key,
+                               fact_is_revenue=fact_is_revenue)
+
+        segments = {summary.segment_field or "segment": {n: make(r) for n, r in segs.items()}}
+        return ({d: make(r) for d, r in months.items()}, make(summary.rows),
+                segments if segs else {}, fact_is_revenue)
+    if analysis is not None:
+        return ({d: B.from_stats(s, keys) for d, s in sorted(analysis.by_month.items())},
+                B.from_stats(analysis.overall, keys), {},
+                any(s.money.get("revenue") is not None for s in analysis.by_month.values()))
+    return {}, B.from_rows((), keys, paid_key=layout.paid_key, fact_is_revenue=False), {}, False
 
 
 def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog | None,
@@ -155,65 +206,17 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
     current = today.replace(day=1)
     counts_from_log = summary is None and analysis is not None
 
-    by_month: dict[date, B.Bucket] = {}
-    segment_buckets: dict[str, dict[str, B.Bucket]] = {}
-    if summary is not None:
-        fact_is_revenue = any(r.money.get("revenue") is not None for r in summary.rows)
-        months, segs = B.group_rows(summary.rows)
-
-        def make_bucket(rows: Sequence[SummaryRow]) -> B.Bucket:
-            return B.from_rows(rows, keys, paid_key=layout.paid_key,
-                               fact_is_revenue=fact_is_revenue)
-
-        by_month = {d: make_bucket(rows) for d, rows in months.items()}
-        total_bucket = make_bucket(summary.rows)
-        if segs:
-            segment_buckets[summary.segment_field or "segment"] = {
-                n: make_bucket(rows) for n, rows in segs.items()}
-    elif analysis is not None:
-        fact_is_revenue = any(s.money.get("revenue") is not None
-                              for s in analysis.by_month.values())
-        by_month = {d: B.from_stats(s, keys) for d, s in sorted(analysis.by_month.items())}
-        total_bucket = B.from_stats(analysis.overall, keys)
-    else:
-        fact_is_revenue = False
-        total_bucket = B.from_rows((), keys, paid_key=layout.paid_key, fact_is_revenue=False)
-
+    by_month, total_bucket, segment_buckets, fact_is_revenue = _buckets(summary, analysis,
+                                                                        layout)
     builder = _Builder(layout, analysis, counts_from_log, fact_is_revenue, today)
     cohorts = analysis.by_month if analysis is not None else {}
 
     seasonal = _seasonal(layout, by_month, fact_is_revenue, current)
-    seasonal_ok = all(v.value is not None for v in seasonal.values())
     finals: dict[date, PeriodReport] = {}
-    for d, bucket in by_month.items():
-        stats = cohorts.get(d)
-        rows, k = builder.figures(bucket, stats)
-        if d == current:
-            k["run_rate_projection"] = builder.run_rate(bucket)
-        k["seasonal_index"] = seasonal[d.month] if seasonal_ok else undefined("one_year_only")
-        prev = finals.get(months_before(d, 1))
-        year = finals.get(months_before(d, 12))
-        if prev is not None:
-            k["revenue_growth"] = change(k["revenue"], prev.kpis["revenue"], "").rel
-            k["average_deal_growth"] = change(k["average_deal"], prev.kpis["average_deal"], "").rel
-        before = {r.key: r for r in prev.stages} if prev is not None else {}
-        year_before = {r.key: r for r in year.stages} if year is not None else {}
-        rows = tuple(dataclasses.replace(
-            r,
-            count_mom=change(r.count, before[r.key].count if prev else None, "no_previous_period"),
-            count_yoy=change(r.count, year_before[r.key].count if year else None,
-                             "no_year_before"),
-        ) for r in rows)
-        finals[d] = PeriodReport(
-            period=f"{d.year:04d}-{d.month:02d}", in_progress=d == current,
-            pending=bool(counts_from_log and stats is not None and stats.pending),
-            stages=rows, kpis=frozen_map(k),
-            mom=frozen_map({**changes(k, prev.kpis if prev else None, "no_previous_period"),
-                            **_count_changes(rows, "count_mom")}),
-            yoy=frozen_map({**changes(k, year.kpis if year else None, "no_year_before"),
-                            **_count_changes(rows, "count_yoy")}),
-            bottleneck=bottleneck(layout, rows, prev.stages if prev else None),
-        )
+    for d, bucket in by_month.items():  # in date order: the earlier months are final already
+        finals[d] = builder.period(d, bucket, cohorts.get(d), seasonal[d.month],
+                                   finals.get(months_before(d, 1)),
+                                   finals.get(months_before(d, 12)))
 
     total_rows, total_k = builder.figures(total_bucket, analysis.overall if analysis else None)
     total = PeriodReport("total", False, False, total_rows, frozen_map(total_k),
@@ -238,7 +241,8 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
         periods=periods, total=total,
         segments=frozen_map({f: frozen_map(by) for f, by in segments.items()}),
         deal_log=_deal_section(analysis), seasonal_index=(
-            frozen_map({m: v.value for m, v in seasonal.items()}) if seasonal_ok else None),
+            frozen_map({m: v.value for m, v in seasonal.items()})
+            if all(v.value is not None for v in seasonal.values()) else None),
         findings=findings(inputs, "en"), findings_ru=findings(inputs, "ru"),
         problems=tuple(dict.fromkeys([*(summary.problems if summary else ()),
                                       *(deals.problems if deals else ()), *problems])),

@@ -85,6 +85,8 @@ def value_text(x: float, unit: str, lang: str, currency: str | None = None) -> s
         return fmt.money(x, lang, currency)
     if unit in ("days", "months"):
         return _t(unit, lang).format(x=fmt.number(x, lang, 1))
+    if unit == "times":
+        return fmt.number(x, lang, 2)
     return fmt.count(x, lang)
 
 

@@ -174,6 +174,8 @@ class HeaderLookup:
             return None
         key = (shape, text)
         if key not in self._cache:
+            if len(self._cache) > 50_000:  # a long-running service sees endless sheets
+                self._cache.clear()
             self._cache[key] = self._match(normalize(text), shape)
         return self._cache[key]
 

@@ -87,7 +87,8 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
               today: date | None = None) -> ParsedInput:
     """Read the first summary tab and the first deal log (or the named tabs).
 
-    The deal log is read with ``funnel`` even when the summary's stages were inferred.
+    When the summary's stages are inferred from its columns, the deal log is read with that
+    inferred funnel too, so that every stage key of the result belongs to ``ParsedInput.funnel``.
     """
     all_tabs = list(tabs)
     chosen: list[tuple[Tab, TabKind]] = []
@@ -112,7 +113,7 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
     used_funnel = funnel
     if summary_tab is not None:
         summary, used_funnel = read_summary(summary_tab, funnel, locale=locale, today=today)
-    deals = (read_deal_log(deals_tab, funnel, locale=locale, today=today)
+    deals = (read_deal_log(deals_tab, used_funnel, locale=locale, today=today)
              if deals_tab is not None else None)
     problems: list[Problem] = []
     unknown: list[str] = []

@@ -16,17 +16,8 @@ from contextlib import contextmanager
 from datetime import date
 from itertools import repeat, zip_longest
 
-from funnel_kpi.cells import (
-    CellIssue,
-    a1,
-    is_blank,
-    parse_column,
-    parse_dates,
-    parse_number,
-    parse_text,
-    parse_texts,
-    raw_text,
-)
+from funnel_kpi.cell_columns import parse_column, parse_dates, parse_texts
+from funnel_kpi.cells import CellIssue, a1, is_blank, parse_number, parse_text, raw_text
 from funnel_kpi.errors import LayoutError
 from funnel_kpi.headers import HeaderMap, find_header_row, lookup_for, normalize, stems
 from funnel_kpi.inputs import Deal, DealLog, DealStatus, Problem, Tab

@@ -35,6 +35,7 @@ TOTAL_WORDS = frozenset({
 _LEAD_STEMS = frozenset({"лид", "заявк", "бриф", "обращен", "mql", "lead", "brief", "request",
                          "inquiri", "enquiri"})
 NUMERIC_SHARE = 0.8  # an unknown column is numeric when this share of its filled cells are numbers
+NUMERIC_SAMPLE_ROWS = 1000  # rows looked at to tell (a big non-funnel tab must classify fast)
 
 
 def is_total(value: object) -> bool:
@@ -53,7 +54,7 @@ def numeric_columns(tab: Tab, hm: HeaderMap, columns: Sequence[int]) -> list[int
     """Those of ``columns`` whose filled data cells are mostly numbers, and filled in at least
     half of the rows that have a period."""
     period_col = hm.fields.get("period")
-    data = tab.rows[hm.row + 1:]
+    data = tab.rows[hm.row + 1: hm.row + 1 + NUMERIC_SAMPLE_ROWS]
     dated = sum(1 for r in data if period_col is not None and period_col < len(r)
                 and not is_blank(r[period_col]))
     out = []

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-Unit = Literal["count", "ratio", "money", "days", "months"]
+# "ratio" is a share shown as a percent; "times" a multiple (LTV:CAC 3.2, a seasonal index 0.96).
+Unit = Literal["count", "ratio", "times", "money", "days", "months"]
 Scope = Literal["stage", "period", "deal_log"]
 
 UNIT_NAMES: Mapping[str, tuple[str, str]] = MappingProxyType({
     "count": ("count", "количество"),
     "ratio": ("ratio", "доля"),
+    "times": ("times", "раз"),
     "money": ("money", "деньги"),
     "days": ("days", "дни"),
     "months": ("months", "месяцы"),
@@ -153,7 +155,7 @@ _ALL = (
         "Пожизненная ценность из выручки на клиента и оттока; не определена при нулевом оттоке."),
     Kpi("ltv_cac", "LTV:CAC", "LTV:CAC",
         "LTV / CAC (LTV: simple, else contractual, else historical)",
-        "LTV / CAC (LTV: простой, иначе контрактный, иначе исторический)", "ratio", True,
+        "LTV / CAC (LTV: простой, иначе контрактный, иначе исторический)", "times", True,
         "period", "How many times a customer pays back their acquisition cost.",
         "Во сколько раз клиент окупает стоимость привлечения."),
     Kpi("payback_months", "Payback", "Окупаемость", "CAC / (ARPU x margin)",
@@ -166,7 +168,7 @@ _ALL = (
         "Доля клиентов на начало месяца, ушедших за месяц."),
     Kpi("seasonal_index", "Seasonal index", "Индекс сезонности",
         "mean of the calendar month / mean of the 12 month means (two years or more)",
-        "среднее календарного месяца / среднее 12 месячных средних (от двух лет)", "ratio", None,
+        "среднее календарного месяца / среднее 12 месячных средних (от двух лет)", "times", None,
         "period", "How the month compares with a typical month (of paid, or revenue).",
         "Насколько месяц выше или ниже типичного (по оплатам или выручке)."),
     # --- from a deal log ---

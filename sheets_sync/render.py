@@ -15,8 +15,8 @@ from funnel_kpi.registry import REGISTRY
 from sheets_sync.grid import Block, CellValue, ChartSpec, FormatKind, KpiGrid
 
 DEFAULT_OUTPUT_TABS = ("KPI", "Показатели")
-UNIT_KINDS: dict[str, FormatKind] = {"count": "integer", "ratio": "percent", "money": "money",
-                                     "days": "days", "months": "months"}
+UNIT_KINDS: dict[str, FormatKind] = {"count": "integer", "ratio": "percent", "times": "number",
+                                     "money": "money", "days": "days", "months": "months"}
 
 LABELS: dict[str, dict[str, str]] = {
     "title": {"en": "Funnel KPIs", "ru": "Показатели воронки"},

@@ -18,6 +18,8 @@ def fmt_number(v: Any, unit: str, lang: str) -> str:
         return (text.replace(",", "\u00a0").replace(".", ",") + "\u00a0%") if lang == "ru" \
             else text + "%"
     decimals = 0 if unit == "count" or (unit == "money" and abs(v) >= 1000) else 2
+    if unit == "times":
+        decimals = 2
     if unit in ("days", "months"):
         decimals = 1
     text = f"{v:,.{decimals}f}"
