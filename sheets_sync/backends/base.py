@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -91,8 +92,18 @@ def _default(o: object) -> str:
     return repr(o)
 
 
+def json_values_hash(tabs: Sequence[Tab]) -> str:
+    """Hash of tabs holding only JSON values (what Google returns): pickle is 3-5x faster than
+    json.dumps here, and both sides of a comparison come from the same code."""
+    h = hashlib.sha256()
+    for tab in tabs:
+        h.update(pickle.dumps((tab.name, tab.rows), protocol=5))
+    return h.hexdigest()
+
+
 def content_hash(tabs: Sequence[Tab]) -> str:
-    """A stable hash of tab names and raw values, to skip a write when nothing changed."""
+    """A stable hash of tab names and raw values, to skip a write when nothing changed; dates
+    are hashed by their text, so a date read back as a midnight datetime hashes the same."""
     h = hashlib.sha256()
     for tab in tabs:
         h.update(tab.name.encode())

@@ -21,7 +21,7 @@ from gspread.exceptions import APIError
 from gspread.utils import absolute_range_name
 
 from funnel_kpi import Tab
-from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash, values_hash
+from sheets_sync.backends.base import Layout, Snapshot, WriteResult, json_values_hash, values_hash
 from sheets_sync.backends.sheets_requests import write_requests
 from sheets_sync.errors import (
     InputError,
@@ -153,7 +153,7 @@ class GoogleBackend:
         output_hash = None
         if with_output and len(value_ranges) > len(names):
             output_hash = values_hash(str(output_tab), value_ranges[-1].get("values", []))
-        return Snapshot(layout, tabs, content_hash(tabs), "", output_hash)
+        return Snapshot(layout, tabs, json_values_hash(tabs), "", output_hash)
 
     # -- write -------------------------------------------------------------------------------
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
