@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from funnel_kpi.cell_columns import parse_column, parse_dates, parse_texts
 from funnel_kpi.cells import (
     FORMULA_ERROR,
     NOT_A_DATE,
@@ -20,13 +21,10 @@ from funnel_kpi.cells import (
     CellIssue,
     a1,
     col_letter,
-    parse_column,
     parse_date,
-    parse_dates,
     parse_month,
     parse_number,
     parse_text,
-    parse_texts,
     raw_text,
 )
 

@@ -318,10 +318,14 @@ def test_read_tabs_without_a_funnel_tab_says_what_is_expected() -> None:
     assert message.count(".") >= 1 and "\n" not in message
 
 
-def test_inferred_funnel_is_returned_by_read_tabs() -> None:
-    tab = Tab("S", [["Period", "Calls", "Trials"], ["Jan 2024", 10, 3]])
-    parsed = read_tabs([tab])
-    assert parsed.funnel.inferred and parsed.funnel.keys == ("calls", "trials")
+def test_inferred_funnel_is_returned_and_used_for_the_deal_log() -> None:
+    tab = Tab("S", [["Period", "Calls", "Trials", "Sales"], ["Jan 2024", 10, 3, 1]])
+    log = Tab("L", [["Created", "Trial date", "Status"], ["2024-01-02", "2024-01-05", "open"]])
+    parsed = read_tabs([tab, log])
+    assert parsed.funnel.inferred and parsed.funnel.keys == ("calls", "trials", "sales")
+    assert parsed.deals is not None
+    assert parsed.deals.stage_keys == ("calls", "trials")  # created dates the first stage
+    assert set(parsed.deals.stage_keys) <= set(parsed.funnel.keys)
 
 
 def test_classify() -> None:
