@@ -135,6 +135,20 @@ def sync(spreadsheet: str, tabs: Sequence[str], output_tab: str | None, config: 
                    f"{outcome.problems} data problems, {outcome.seconds:.2f} s")
 
 
+@main.command("excel-setup")
+@click.option("--folder", type=click.Path(file_okay=False), default=".",
+              help="Where to write xlwings.conf (next to your workbook).")
+@click.option("--interpreter", default=None, help="Python for Excel on Windows (INTERPRETER_WIN).")
+@click.option("--lang", type=click.Choice(["ru", "en"]), default="en")
+def excel_setup(folder: str, interpreter: str | None, lang: str) -> None:
+    """Write an xlwings.conf naming the UDF module and print how to import the functions."""
+    from excel_udfs.setup import setup_steps, write_config
+
+    path = write_config(Path(folder), interpreter=interpreter)
+    click.echo(f"wrote {path}")
+    click.echo(setup_steps(lang))
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.pass_context
 def emulator(ctx: click.Context) -> None:

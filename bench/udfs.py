@@ -1,0 +1,82 @@
+"""Per-call Python time of the Excel functions with Excel-shaped input, against the goals.
+
+    python bench/udfs.py
+
+Goals: under 1 ms per call for single-cell functions; under 50 ms for CONVERSIONS over a
+100,000-cell column. Prints each time and its ratio to the goal (below 1.0 meets it). The time
+is the function as xlwings calls it (argument coercion, funnel_kpi.formulas, the result rows),
+without Excel's own COM marshalling, which no Python code can change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from excel_udfs import udfs
+
+SINGLE_GOAL_MS = 1.0
+COLUMN_GOAL_MS = 50.0
+
+
+def per_call_ms(fn: Callable[[], Any], *, min_seconds: float = 0.2) -> float:
+    """Median of five runs, each as many calls as fill ``min_seconds`` / 5."""
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < min_seconds / 5:
+        fn()
+        n += 1
+    runs = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        runs.append((time.perf_counter() - t0) / n)
+    return statistics.median(runs) * 1000
+
+
+def main() -> int:
+    rng = random.Random(7)
+    stages = ("Traffic", "Leads", "Briefs", "Accepted by sales", "Meetings", "Proposals",
+              "Contracts", "Paid")
+    names = (stages,)
+    counts = ((42000.0, 950.0, 430.0, 280.0, 205.0, 135.0, 60.0, 54.0),)
+    day = dt.datetime(2024, 1, 1)
+    starts = tuple((day + dt.timedelta(days=rng.randrange(300)),) for _ in range(500))
+    ends = tuple((s + dt.timedelta(days=rng.randrange(30)),) for (s,) in starts)
+    column = tuple((float(rng.randint(1, 1000)),) for _ in range(100_000))
+
+    single: list[tuple[str, Callable[[], Any]]] = [
+        ("CONVERSION(30, 20)", lambda: udfs.CONVERSION(30.0, 20.0)),
+        ('CONVERSION("1 234,5", "617,25")', lambda: udfs.CONVERSION("1 234,5", "617,25")),
+        ("CPL(spend, leads)", lambda: udfs.CPL(90000.0, 300.0)),
+        ("CAC(spend, customers, cost)", lambda: udfs.CAC(90000.0, 30.0, 60000.0)),
+        ("LTV(check, 1.5, 24, 0.3)", lambda: udfs.LTV(80000.0, 1.5, 24.0, 0.3)),
+        ("WINRATE(won, lost)", lambda: udfs.WINRATE(30.0, 70.0)),
+        ("GROWTHRATE(cur, prev)", lambda: udfs.GROWTHRATE(110.0, 100.0)),
+        ("OVERALL(8 stages)", lambda: udfs.OVERALL(counts)),
+        ('KPI("cac", ...)', lambda: udfs.KPI("cac", 90000.0, 30.0, 60000.0)),
+        ("CONVERSION(0, 5) -> #DIV/0!", lambda: udfs.CONVERSION(0.0, 5.0)),
+        ("FUNNEL(8 stages) table", lambda: udfs.FUNNEL(names, counts)),
+        ("BOTTLENECK(8 stages)", lambda: udfs.BOTTLENECK(names, counts)),
+        ("STAGETIME(500 date pairs)", lambda: udfs.STAGETIME(starts, ends)),
+    ]
+    print(f"{'function':<36} {'ms/call':>10} {'goal ms':>8} {'ratio':>7}")
+    for label, fn in single:
+        ms = per_call_ms(fn)
+        print(f"{label:<36} {ms:>10.4f} {SINGLE_GOAL_MS:>8.1f} {ms / SINGLE_GOAL_MS:>7.3f}")
+    ms = per_call_ms(lambda: udfs.CONVERSIONS(column), min_seconds=3.0)
+    print(f"{'CONVERSIONS(100,000-cell column)':<36} {ms:>10.2f} {COLUMN_GOAL_MS:>8.1f} "
+          f"{ms / COLUMN_GOAL_MS:>7.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
