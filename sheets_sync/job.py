@@ -19,7 +19,7 @@ from funnel_kpi.api import analyse
 from funnel_kpi.report import FunnelReport
 from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
 from sheets_sync.errors import InputError
-from sheets_sync.render import DEFAULT_OUTPUT_TABS, output_tab_for, render
+from sheets_sync.render import DEFAULT_OUTPUT_TABS, output_tab_for, render, written_by_sync
 
 Columns = dict[str, list[str]]
 
@@ -96,6 +96,11 @@ def run_sync(backend: Backend, options: SyncOptions, state: SyncState | None = N
         outputs = DEFAULT_OUTPUT_TABS
     snapshot: Snapshot = backend.read(outputs, state.layout, options.tab_names)
     output_tab = options.output_tab or output_tab_for(snapshot.layout.locale)
+    if snapshot.output_a1 is not None and not written_by_sync(snapshot.output_a1):
+        raise InputError(
+            f"The spreadsheet already has a tab {output_tab!r} that sheets-sync did not write; "
+            "it was left as it was. Rename that tab, or choose another output tab "
+            "(--output-tab, or the job's output tab).")
     today = options.today or now().date()
     try:
         analysis = analyse(snapshot.tabs, options.funnel, tab_names=options.tab_names,

@@ -62,6 +62,14 @@ def label(key: str, lang: str, **kw: Any) -> str:
     return LABELS[key][lang].format(**kw)
 
 
+def written_by_sync(first_cell: object) -> bool:
+    """Whether a tab's first cell is the title this renderer writes (either language)."""
+    if not isinstance(first_cell, str):
+        return False
+    return any(first_cell == t or first_cell.startswith(t + ": ")
+               for t in LABELS["title"].values())
+
+
 def output_tab_for(locale: str) -> str:
     return "Показатели" if locale.lower().startswith("ru") else "KPI"
 

@@ -56,6 +56,7 @@ class Snapshot:
     input_hash: str
     version: str = ""  # a backend's token to detect a change between read and write
     output_hash: str | None = None  # hash of the output tab as it is now, when known
+    output_a1: object = None  # the output tab's first cell, to tell whether the sync wrote it
 
     @property
     def cells(self) -> int:

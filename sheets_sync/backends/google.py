@@ -150,10 +150,12 @@ class GoogleBackend:
         value_ranges = body.get("valueRanges", [])
         tabs = tuple(Tab(n, vr.get("values", [])) for n, vr in zip(names, value_ranges,
                                                                     strict=False))
-        output_hash = None
+        output_hash, a1 = None, None
         if with_output and len(value_ranges) > len(names):
-            output_hash = values_hash(str(output_tab), value_ranges[-1].get("values", []))
-        return Snapshot(layout, tabs, json_values_hash(tabs), "", output_hash)
+            out_rows = value_ranges[-1].get("values", [])
+            output_hash = values_hash(str(output_tab), out_rows)
+            a1 = out_rows[0][0] if out_rows and out_rows[0] else ""
+        return Snapshot(layout, tabs, json_values_hash(tabs), "", output_hash, a1)
 
     # -- write -------------------------------------------------------------------------------
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:

@@ -83,13 +83,14 @@ class XlsxBackend:
             except (CalamineError, ValueError) as e:
                 raise SourceError(f"Tab {name!r} of {self.path.name} cannot be read ({e}).") from e
             tabs.append(Tab(name, rows))
-        output_hash = None
+        output_hash, a1 = None, None
         if output_tab is not None:
             rows = book.get_sheet_by_name(output_tab).to_python(skip_empty_area=False)
             output_hash = values_hash(output_tab, rows)
+            a1 = rows[0][0] if rows and rows[0] else ""
         locale = self.locale or guess_locale(tabs)
         new_layout = Layout(self.path.stem, locale, names)
-        return Snapshot(new_layout, tuple(tabs), content_hash(tabs), version, output_hash)
+        return Snapshot(new_layout, tuple(tabs), content_hash(tabs), version, output_hash, a1)
 
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
         from sheets_sync.backends.xlsx_write import fill_sheet

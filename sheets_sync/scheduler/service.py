@@ -5,6 +5,7 @@ APScheduler jobs with that table every few seconds (and at once when the API run
 process), so jobs added, changed, paused or removed take effect without a restart. APScheduler's
 stored next-run times survive restarts, which gives misfire grace and coalescing across downtime.
 The job lock is the database's (see runner.py), so a second scheduler process cannot double a run.
+Reconciling runs in a thread of its own, never inside APScheduler's executor (see ``shutdown``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
-from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
@@ -76,10 +76,12 @@ class SyncScheduler:
         self.runner = runner
         self.settings = settings or SchedulerSettings()
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
         s = self.settings
         self.aps = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=APS_TABLE),
-                       "internal": MemoryJobStore()},
+            jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=APS_TABLE)},
             executors={"default": ThreadPoolExecutor(s.workers)},
             job_defaults={"coalesce": s.coalesce, "max_instances": 1,
                           "misfire_grace_time": s.misfire_grace_seconds},
@@ -95,28 +97,48 @@ class SyncScheduler:
         if _active is not None and _active is not self.runner:
             raise RuntimeError("a scheduler is already running in this process")
         _active = self.runner
-        self.runner.on_paused = lambda _job_id: self._safe_reconcile()
+        self.runner.on_paused = lambda _job_id: self.request_reconcile()
         self.aps.start()
         self.reconcile()
-        self.aps.add_job(self._safe_reconcile, "interval", seconds=self.settings.reconcile_seconds,
-                         id="reconcile", jobstore="internal", replace_existing=True)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._reconcile_loop, name="sync-reconcile",
+                                        daemon=True)
+        self._thread.start()
 
     def shutdown(self, wait: bool = True) -> None:
         global _active
+        # The loop stops first: APScheduler's shutdown holds its job store lock while it waits
+        # for running jobs, so nothing that needs that lock may still be able to start.
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         if self.aps.running:
             self.aps.shutdown(wait=wait)
         if _active is self.runner:
             _active = None
 
-    def _safe_reconcile(self) -> None:
-        try:
-            self.reconcile()
-        except Exception:  # the database may be down for a while; the next pass retries
-            log.exception("could not reconcile scheduled jobs")
+    def request_reconcile(self) -> None:
+        """Reconcile soon, from the loop's thread (safe to call from a running job)."""
+        self._wake.set()
+
+    def _reconcile_loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.settings.reconcile_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.reconcile()
+            except Exception:  # the database may be down for a while; the next pass retries
+                log.exception("could not reconcile scheduled jobs")
 
     def reconcile(self) -> Reconciled:
         """Make APScheduler's jobs match the enabled, scheduled rows of ``sync_jobs``."""
         with self._lock:
+            if not self.aps.running:
+                return Reconciled()
             with self.store.session() as s:
                 wanted: dict[str, tuple[int, Schedule]] = {}
                 for job in s.scalars(select(Job)):

@@ -153,3 +153,20 @@ def test_cli_compute_and_clear_errors(tmp_path: Path, demo_ru: Path) -> None:
     none = subprocess.run([*exe, "compute", str(empty)], capture_output=True, text=True,
                           check=False)
     assert none.returncode == 2 and "Traceback" not in none.stderr
+
+
+def test_a_users_own_kpi_tab_is_never_overwritten(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.sync.conftest import TEMPLATES
+
+    path = tmp_path / "funnel_summary_ru.xlsx"
+    shutil.copy(TEMPLATES / "funnel_summary_ru.xlsx", path)
+    before = [[c.value for c in r] for r in openpyxl.load_workbook(path)["Показатели"].iter_rows()]
+    with pytest.raises(InputError, match="did not write"):
+        sync(path)
+    after = [[c.value for c in r] for r in openpyxl.load_workbook(path)["Показатели"].iter_rows()]
+    assert after == before, "the template's formulas are still there"
+    outcome = sync(path, output_tab="Показатели (сервис)")
+    assert outcome.status == "written"
+    assert "Показатели" in openpyxl.load_workbook(path).sheetnames
