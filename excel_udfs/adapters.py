@@ -126,7 +126,10 @@ def conversions(stage_counts: object) -> Rows | Cell:
     if len(counts) < 2:
         raise UsageError("stage_counts: give at least two stages",
                          "stage_counts: нужно не меньше двух стадий")
-    return C.shaped(cells(F.step_conversions(counts)), orientation)
+    # A spilled column shows values only; Value objects with intervals cost 10x more here.
+    values = [v if isinstance(v, float) else error_for(v)
+              for v in F.step_conversion_values(counts)]
+    return C.shaped(values, orientation)
 
 
 @excel_function

@@ -1,18 +1,20 @@
 """The per-cell tallies folded into sets: the whole log, each month, each channel, each manager.
 
-Each (value, cell) pair of a ``Tally`` counter is added to the four sets its cell belongs to, so
-the cost is the number of distinct pairs (tens of thousands for 500,000 deals), not the number
-of deals. Durations stay histograms (days -> deals): means and medians are read off them.
+Each (cell, value) pair of a ``Tally`` counter is added to the month, channel and manager its
+cell belongs to, so the cost is the number of distinct pairs (tens of thousands for 500,000
+deals), not the number of deals; the whole log is then the sum of its months. Durations stay
+histograms (days -> deals): means and medians are read off them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from funnel_kpi.deal_tally import SPAN, Tally, split_key
+from funnel_kpi.deal_tally import HALF, SPAN, Tally
 
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V", int, float)
 
 
@@ -39,44 +41,61 @@ class Sets:
     managers: dict[str, SetData]
 
 
-def _fold(counts: Mapping[int, V], owners: Mapping[int, list[SetData]],
+def _fold(counts: Mapping[int, V], owners: Sequence[Sequence[SetData]],
           pick: Callable[[SetData], dict[int, V]], *, least: int | None = None) -> None:
     """Add ``counts`` (tally keys) into the picked histogram of each set that owns the cell;
-    values below ``least`` are left out."""
-    into = {cell: [pick(s) for s in sets] for cell, sets in owners.items()}
+    values below ``least`` are left out. The hot loop of the fold: kept to plain operations."""
+    into = [[pick(s) for s in sets] for sets in owners]
+    floor = -HALF if least is None else least
     for key, k in counts.items():
-        cell, value = split_key(key)
-        if least is not None and value < least:
-            continue
-        for hist in into[cell]:
-            hist[value] = hist.get(value, 0) + k
+        cell, value = divmod(key, SPAN)
+        value -= HALF
+        if value >= floor:
+            for hist in into[cell]:
+                hist[value] = hist.get(value, 0) + k
 
 
 def _step(j: int) -> Callable[[SetData], dict[int, int]]:
     return lambda s: s.steps[j]
 
 
+def _add(into: dict[K, V], part: Mapping[K, V]) -> None:
+    for key, k in part.items():
+        into[key] = into.get(key, 0) + k
+
+
+def _merge(into: SetData, part: SetData) -> None:
+    """Add ``part`` into ``into``: how the whole log is made from its months."""
+    _add(into.codes, part.codes)
+    _add(into.reasons, part.reasons)
+    for mine, theirs in zip(into.steps, part.steps, strict=True):
+        _add(mine, theirs)
+    _add(into.cycles, part.cycles)
+    _add(into.first_responses, part.first_responses)
+    into.money.extend(part.money)
+    into.customers |= part.customers
+    _add(into.open_priced, part.open_priced)
+    _add(into.open_priced_n, part.open_priced_n)
+
+
 def fold(t: Tally) -> Sets:
-    """Every set's data from the per-cell tally."""
+    """Every set's data from the per-cell tally; the whole log is the sum of its months."""
     steps = len(t.stages) - 1
 
     def new() -> SetData:
         return SetData(steps=[{} for _ in range(steps)])
 
     sets = Sets(new(), {}, {}, {})
-    owners: dict[int, list[SetData]] = {}
+    owners: list[list[SetData]] = []  # cell -> the sets it belongs to
     with_channel, with_manager = t.has_channel, t.has_manager
-    for key in t.codes:  # every deal has a code, so these are all the cells in use
-        cell = key // SPAN
-        if cell in owners:
-            continue
+    for cell in range(len(t.cells)):
         month, channel, manager = t.cell_parts(cell)
-        mine = [sets.overall, sets.months.setdefault(month, new())]
+        mine = [sets.months.setdefault(month, new())]
         if with_channel:
             mine.append(sets.channels.setdefault(channel, new()))
         if with_manager:
             mine.append(sets.managers.setdefault(manager, new()))
-        owners[cell] = mine
+        owners.append(mine)
 
     _fold(t.codes, owners, lambda s: s.codes)
     for j, counts in enumerate(t.steps):
@@ -86,13 +105,13 @@ def fold(t: Tally) -> Sets:
     _fold(t.first_responses, owners, lambda s: s.first_responses, least=0)
     _fold(t.open_priced, owners, lambda s: s.open_priced)
     _fold(t.open_priced_n, owners, lambda s: s.open_priced_n)
-    by_reason = {cell: [s.reasons for s in sets_of_cell] for cell, sets_of_cell in owners.items()}
+    by_reason = [[s.reasons for s in sets_of_cell] for sets_of_cell in owners]
     for key, k in t.reasons.items():
-        cell, number = split_key(key)
-        name = t.reason_names[number]  # several raw texts may share a name (" Price", "Price")
+        cell, number = divmod(key, SPAN)
+        name = t.reason_names[number - HALF]  # several raw texts may share one (" Price")
         for hist in by_reason[cell]:
             hist[name] = hist.get(name, 0) + k
-    for cell, sets_of_cell in owners.items():
+    for cell, sets_of_cell in enumerate(owners):
         money, customers = t.money.get(cell), t.customers.get(cell)
         for s in sets_of_cell:
             if money:
@@ -100,4 +119,6 @@ def fold(t: Tally) -> Sets:
             if customers:
                 s.customers.update(customers)
     sets.months = dict(sorted(sets.months.items()))
+    for part in sets.months.values():
+        _merge(sets.overall, part)
     return sets

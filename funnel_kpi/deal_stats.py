@@ -29,6 +29,15 @@ class History:
     average_deal: float | None  # price of an open deal that has no amount
 
 
+def total_money(amounts: Sequence[float]) -> Value:
+    """Exact sum of money amounts; undefined ``not_finite`` when it overflows or is NaN."""
+    try:
+        total = math.fsum(amounts)
+    except OverflowError:  # fsum raises rather than return inf on an intermediate overflow
+        return undefined("not_finite")
+    return Value(total) if math.isfinite(total) else undefined("not_finite")
+
+
 def status_by_reach(codes: Mapping[int, int], width: int) -> list[list[int]]:
     """``[status][reach] -> deals`` from a Counter of DealColumns codes."""
     table = [[0] * width for _ in range(3)]
@@ -153,10 +162,10 @@ def deal_stats(b: SetData, stages: Sequence[str], history: History, *, has_money
         revenue, average = Value(0.0), undefined("no_won_deals")
         ltv = average
     else:
-        revenue = Value(math.fsum(b.money))
+        revenue = total_money(b.money)
         average = formulas.average_deal(revenue.value, len(b.money))
         # Historical LTV: what the log's customers paid, per customer (ratio: no formula yet).
-        ltv = ratio(revenue.value, len(b.customers))
+        ltv = ratio(revenue.value, len(b.customers)) if revenue.defined else revenue
     win = formulas.win_rate(won, lost)
     kpis = {
         "win_rate": win,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import compress, repeat
-from operator import add, attrgetter, eq, itemgetter, mul, sub
+from operator import add, attrgetter, eq, ge, itemgetter, lt, sub
 from typing import Any, TypeVar, cast
 
 from funnel_kpi.inputs import Deal, DealLog
@@ -47,12 +47,17 @@ class _Ids(dict[K, int]):
         return number
 
 
-class _StatusCodes(dict[str, int]):
-    """Status -> OPEN/WON/LOST; anything else counts as open (the parser reported it)."""
+class _CellBases(dict[tuple[int, int, int], int]):
+    """(month, channel, manager) numbers -> cell * SPAN + HALF, cells numbered as first seen."""
 
-    def __missing__(self, key: str) -> int:
-        self[key] = code = STATUS_CODES.get(key, OPEN)
-        return code
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[tuple[int, int, int]] = []  # cell -> (month, channel, manager)
+
+    def __missing__(self, key: tuple[int, int, int]) -> int:
+        self[key] = base = len(self.parts) * SPAN + HALF
+        self.parts.append(key)
+        return base
 
 
 class _MonthIds(dict[int, int]):
@@ -97,13 +102,14 @@ def _tally(values: Sequence[int], bases: Sequence[int]) -> Counter[int]:
 class Tally:
     """Per-cell counts of everything the figures need; Counter keys ``cell * SPAN + HALF + value``.
 
-    A cell number is ``(month * len(channels) + channel) * len(managers) + manager``.
+    Cells are numbered as first seen; ``cells[cell]`` holds its (month, channel, manager) numbers.
     """
 
     stages: tuple[str, ...]  # tracked stages, funnel order; first = lead, last = paid/won
     months: list[int]  # month number -> ordinal of its first day
     channels: list[str]  # channel number -> name; [""] when no deal has one
     managers: list[str]
+    cells: list[tuple[int, int, int]]
     codes: Counter[int]  # value = status * len(stages) + furthest stage reached
     steps: list[Counter[int]]  # [j - 1]: days from stages[j - 1] to stages[j] (any sign)
     cycles: Counter[int]  # won deals: days created -> paid
@@ -129,15 +135,8 @@ class Tally:
 
     def cell_parts(self, cell: int) -> tuple[int, str, str]:
         """(month's first day ordinal, channel, manager) of a cell number."""
-        rest, manager = divmod(cell, len(self.managers))
-        month, channel = divmod(rest, len(self.channels))
+        month, channel, manager = self.cells[cell]
         return self.months[month], self.channels[channel], self.managers[manager]
-
-
-def split_key(key: int) -> tuple[int, int]:
-    """(cell, value) of a tally key."""
-    cell, value = divmod(key, SPAN)
-    return cell, value - HALF
 
 
 def tracked_stages(log: DealLog, funnel: Funnel) -> tuple[str, ...]:
@@ -155,31 +154,49 @@ def tracked_stages(log: DealLog, funnel: Funnel) -> tuple[str, ...]:
 
 @dataclass(slots=True)
 class _Read:
-    status: list[str]
+    code: list[int]  # status * len(stages) + reach (see Tally.codes)
     created: list[date]
     channel: list[str | None]
     manager: list[str | None]
     first_response: list[date | None]
-    reach: list[int]  # furthest tracked stage with a date; the last one for won deals
+    lost_reason: list[str | None]
     dates: list[list[date | None]]  # [j]: date of stages[j + 1] (the last: paid date)
 
 
+class _StatusBase(dict[str, int]):
+    """Status -> status * width, the part of a deal's code its status gives; an unknown status
+    counts as open (the parser reported it)."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def __missing__(self, key: str) -> int:
+        self[key] = base = STATUS_CODES.get(key, OPEN) * self.width
+        return base
+
+
 def _read(deals: Sequence[Deal], stages: Sequence[str]) -> _Read:
-    """The one loop over Deal objects: attribute reads appended to columns."""
+    """The one loop over Deal objects: attribute reads appended to columns.
+
+    The furthest stage reached (reach) is the last dated tracked stage; the last stage for a
+    won deal or a deal with a paid date. It goes into the deal's code with its status.
+    """
     last = len(stages) - 1
     out = _Read([], [], [], [], [], [], [[] for _ in stages[1:]])
     middle = [(j, key, out.dates[j - 1].append) for j, key in enumerate(stages[1:last], start=1)]
     paid_key, put_paid = stages[last], out.dates[last - 1].append
-    put_status, put_created = out.status.append, out.created.append
+    status_base = _StatusBase(len(stages))
+    won = status_base["won"]
+    put_code, put_created = out.code.append, out.created.append
     put_channel, put_manager = out.channel.append, out.manager.append
-    put_first, put_reach = out.first_response.append, out.reach.append
+    put_first, put_reason = out.first_response.append, out.lost_reason.append
     for d in deals:
-        status = d.status
-        put_status(status)
         put_created(d.created)
         put_channel(d.channel)
         put_manager(d.manager)
         put_first(d.first_response)
+        put_reason(d.lost_reason)
         get = d.stage_dates.get
         reach = 0
         for j, key, put in middle:
@@ -191,7 +208,8 @@ def _read(deals: Sequence[Deal], stages: Sequence[str]) -> _Read:
         if paid is None:
             paid = get(paid_key)
         put_paid(paid)
-        put_reach(last if paid is not None or status == "won" else reach)
+        base = status_base[d.status]
+        put_code(base + (last if paid is not None or base == won else reach))
     return out
 
 
@@ -209,27 +227,29 @@ def _segment_ids(values: list[str | None]) -> tuple[list[int], list[str]]:
     return numbers, list(by_name)
 
 
-def tally(log: DealLog, funnel: Funnel) -> Tally:
-    """Count the log per cell (see module docstring)."""
-    deals = log.deals
-    n = len(deals)
-    stages = tracked_stages(log, funnel)
-    r = _read(deals, stages)
+@dataclass(slots=True)
+class _Cells:
+    bases: list[int]  # per deal: cell * SPAN + HALF, the base of every tally key of the deal
+    parts: list[tuple[int, int, int]]  # cell -> (month, channel, manager) numbers
+    months: list[int]  # month number -> ordinal of its first day
+    channels: list[str]
+    managers: list[str]
 
+
+def _cells(r: _Read, created: Sequence[int]) -> _Cells:
     manager_no, managers = _segment_ids(r.manager)
     channel_no, channels = _segment_ids(r.channel)
-    created = list(map(date.toordinal, r.created))
     month_ids = _MonthIds()
     month_no = list(map(month_ids.__getitem__, created))
-    # cell * SPAN + HALF per deal, the base every tally key of the deal is built on
-    cells = map(add, map(mul, map(add, map(mul, month_no, repeat(len(channels))), channel_no),
-                         repeat(len(managers))), manager_no)
-    bases = list(map(add, map(mul, cells, repeat(SPAN)), repeat(HALF)))
+    bases = _CellBases()
+    per_deal = list(map(bases.__getitem__, zip(month_no, channel_no, manager_no, strict=True)))
+    return _Cells(per_deal, bases.parts, list(month_ids.months), channels, managers)
 
-    status = list(map(_StatusCodes().__getitem__, r.status))
-    codes = _tally(list(map(add, map(mul, status, repeat(len(stages))), r.reach)), bases)
 
-    latest = max(created, default=None)
+def _steps(r: _Read, created: Sequence[int], bases: Sequence[int]
+           ) -> tuple[list[Counter[int]], int | None]:
+    """Days between consecutive stage dates, tallied per step; and the latest stage date."""
+    latest: int | None = None
     steps: list[Counter[int]] = []
     for j, dates in enumerate(r.dates):
         at = _positions(dates)
@@ -244,37 +264,49 @@ def tally(log: DealLog, funnel: Funnel) -> Tally:
             end = list(compress(end, had_previous))
             begin = _ordinals_at(r.dates[j - 1], at)
         steps.append(_tally(list(map(sub, end, begin)), gather(bases, at)))
+    return steps, latest
+
+
+def tally(log: DealLog, funnel: Funnel) -> Tally:
+    """Count the log per cell (see module docstring)."""
+    deals = log.deals
+    stages = tracked_stages(log, funnel)
+    width = len(stages)
+    r = _read(deals, stages)
+    created = list(map(date.toordinal, r.created))
+    c = _cells(r, created)
+    bases = c.bases
+    steps, latest = _steps(r, created, bases)
 
     at = _positions(r.first_response)
     responded = _ordinals_at(r.first_response, at)
-    if responded:
-        latest = max(latest or 0, max(responded))
     first_responses = _tally(list(map(sub, responded, gather(created, at))), gather(bases, at))
 
-    won_at = _positions(list(map(eq, status, repeat(WON))))
+    won_at = _positions(list(map(eq, r.code, repeat(WON * width + width - 1))))
     paid_at = list(compress(won_at, gather(r.dates[-1], won_at)))
     cycle_days = list(map(sub, _ordinals_at(r.dates[-1], paid_at), gather(created, paid_at)))
-    cycles = _tally(cycle_days, gather(bases, paid_at))
 
-    lost_at = _positions(list(map(eq, status, repeat(LOST))))
+    lost_at = _positions(list(map(ge, r.code, repeat(LOST * width))))
     reason_ids: _Ids[str | None] = _Ids()
-    reason_no = list(map(reason_ids.__getitem__,
-                         map(attrgetter("lost_reason"), gather(deals, lost_at))))
-    reasons = _tally(reason_no, gather(bases, lost_at))
+    reason_no = list(map(reason_ids.__getitem__, gather(r.lost_reason, lost_at)))
 
     money, customers = _won_money(deals, won_at, bases)
-    open_at = _positions(list(map(eq, status, repeat(OPEN))))
-    open_priced, open_priced_n = _open_amounts(deals, open_at, bases, r.reach)
-    has_money = bool(money) or any(d.amount is not None or d.paid_amount is not None
-                                   for d in deals)
+    open_at = _positions(list(map(lt, r.code, repeat(width))))  # an open deal's code is its reach
+    open_priced, open_priced_n = _open_amounts(deals, open_at, bases, r.code)
+    tops = [x for x in (latest, max(created, default=None), max(responded, default=None))
+            if x is not None]
     return Tally(
-        stages=stages, months=list(month_ids.months), channels=channels, managers=managers,
-        codes=codes, steps=steps, cycles=cycles, first_responses=first_responses,
-        reasons=reasons,
+        stages=stages, months=c.months, channels=c.channels, managers=c.managers,
+        cells=c.parts, codes=_tally(r.code, bases), steps=steps,
+        cycles=_tally(cycle_days, gather(bases, paid_at)), first_responses=first_responses,
+        reasons=_tally(reason_no, gather(bases, lost_at)),
         reason_names=[(v.strip() if isinstance(v, str) else "") for v in reason_ids],
         money=money, customers=customers, open_priced=open_priced, open_priced_n=open_priced_n,
-        dated_passages=sum(n - col.count(None) for col in r.dates),
-        won_undated=len(won_at) - len(paid_at), has_money=has_money, latest=latest or None,
+        dated_passages=sum(len(col) - col.count(None) for col in r.dates),
+        won_undated=len(won_at) - len(paid_at),
+        has_money=bool(money) or any(d.amount is not None or d.paid_amount is not None
+                                     for d in deals),
+        latest=max(tops) if tops else None,
     )
 
 
@@ -308,7 +340,10 @@ def _won_money(deals: Sequence[Deal], won_at: Sequence[int], bases: Sequence[int
 
 def _open_amounts(deals: Sequence[Deal], open_at: Sequence[int], bases: Sequence[int],
                   reach: Sequence[int]) -> tuple[dict[int, float], Counter[int]]:
-    """Sum and count of open deals' amounts, keyed like a tally with the furthest stage."""
+    """Sum and count of open deals' amounts, keyed like a tally with the furthest stage.
+
+    ``reach`` may be the deals' codes: an open deal's code is its reach.
+    """
     sums: dict[int, float] = {}
     counts: Counter[int] = Counter()
     amounts = map(attrgetter("amount"), gather(deals, open_at))

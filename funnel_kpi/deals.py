@@ -10,9 +10,10 @@ Stages and counts
     reached by every deal on its created date, and a **won status means the deal reached the
     last stage** even without a paid date (paid date = the deal's ``paid_date``, else its date
     for the last stage). Reaching a stage implies every earlier tracked stage: ``counts[s]`` is
-    the deals whose furthest stage is s or later. ``implied_passages`` counts the passages
-    counted without a date for them because a later stage was reached (a won deal's last stage,
-    reached by its status, is not one of them).
+    the deals whose furthest stage is s or later (a paid date or a won status makes it the
+    last stage). ``implied_passages`` counts the passages counted without a date for them
+    because a later stage was reached (a won deal's last stage, reached by its status, is not
+    one of them).
 Cohorts and segments
     ``by_month``: deals grouped by the first day of their created month, sorted. ``by_channel``
     and ``by_manager``: sorted by name; a deal without one goes under "—" (listed last), so the
@@ -36,7 +37,8 @@ Money
     (0 when the set has no won deal with money; undefined ``missing_input`` when the log has no
     amounts at all). ``average_deal`` = revenue / won deals with money; ``ltv_historical`` =
     revenue / distinct customers among them (customer id, else the deal id): what a customer
-    paid over the log. Both undefined ``no_won_deals`` when no won deal has money.
+    paid over the log. Both undefined ``no_won_deals`` when no won deal has money; a sum that
+    overflows (or a NaN amount) is undefined ``not_finite``.
 Forecast
     p(s) = won deals that reached s / closed deals that reached s, from the **whole log** (the
     history) for every set. ``forecast_revenue`` = sum over open deals of amount x p(furthest
@@ -59,12 +61,11 @@ channel, manager) cell (funnel_kpi.deal_tally); the cells' counts are folded int
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 from funnel_kpi import formulas
 from funnel_kpi.deal_sets import SetData, fold
-from funnel_kpi.deal_stats import History, deal_stats, median_of, win_probabilities
+from funnel_kpi.deal_stats import History, deal_stats, median_of, total_money, win_probabilities
 from funnel_kpi.deal_tally import NO_SEGMENT, tally
 from funnel_kpi.deal_types import DealAnalysis, DealStats
 from funnel_kpi.inputs import DealLog
@@ -86,7 +87,7 @@ def analyse_deals(log: DealLog, funnel: Funnel, today: date | None = None) -> De
     sets = fold(t)
     stages = t.stages
     whole = sets.overall
-    average = formulas.average_deal(math.fsum(whole.money), len(whole.money)).value
+    average = formulas.average_deal(total_money(whole.money).value, len(whole.money)).value
     history = History(win_probabilities(whole.codes, stages), average)
     median_cycle = median_of(whole.cycles)
     as_of = today.toordinal() if today is not None else t.latest

@@ -45,6 +45,22 @@ def step_conversions(counts: Sequence[Num]) -> tuple[Value, ...]:
     return tuple(conversion(counts[i - 1], counts[i]) for i in range(1, len(counts)))
 
 
+def step_conversion_values(counts: Sequence[Num]) -> list[float | str]:
+    """The values of ``step_conversions`` without the objects around them, for bulk callers
+    that show only numbers (a spilled Excel column of 100,000 cells): a float, or the reason
+    code where ``step_conversions`` would be undefined. A test keeps the two equal."""
+    out: list[float | str] = []
+    for before, after in zip(counts, counts[1:], strict=False):
+        if before is None or after is None:
+            out.append("missing_input")
+        elif before == 0:
+            out.append("no_entries")
+        else:
+            q = after / before
+            out.append(q if math.isfinite(q) else "not_finite")
+    return out
+
+
 def cumulative_conversions(counts: Sequence[Num]) -> tuple[Value, ...]:
     """n_i / n_1 for every stage i = 1..k (the first is 1 when n_1 > 0)."""
     if not counts:

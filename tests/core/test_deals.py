@@ -4,25 +4,26 @@ The hand-computed log (12 deals, Jan-Mar 2024, channels Ads/SEO, managers Anna/B
 leads -> meetings -> proposals -> contracts -> paid. Stage indexes used in comments: leads 0,
 meetings 1, proposals 2, contracts 3, paid 4.
 
-    deal  created  ch   mgr    stage dates (days after the previous dated stage)   status
-    D1    Jan 02   Ads  Anna   mt Jan05 (3) pr Jan10 (5) ct Jan20 (10) pd Jan25 (5) won  1000/1000 C1
-    D2    Jan 03   Ads  Boris  mt Jan04 (1) pr Jan09 (5) ct Jan14 (5) pd Jan30 (16) won  2000/1800 C2
-    D3    Jan 10   SEO  Anna   mt Jan12 (2)                                         lost "Too expensive"
-    D4    Jan 15   SEO  Boris  -                                                    lost (blank reason)
-    D5    Feb 01   Ads  Anna   mt Feb03 (2) -- skips pr -- ct Feb10, pd Feb20 (10)  won  3000/-   C1
-    D6    Feb 05   Ads  Boris  mt Feb08 (3) pr Feb12 (4)                            lost "Too expensive"
-    D7    Feb 10   SEO  Anna   mt Feb11 (1) pr Feb16 (5) ct Feb26 (10)              open 5000
-    D8    Feb 20   SEO  Boris  -                                                    open (no amount)
-    D9    Mar 01   Ads  Anna   - (won without any date)                             won  500/500 (no id)
-    D10   Mar 05   SEO  Anna   mt Mar07 (2)                                         open 2000
-    D11   Mar 10   Ads  Boris  ct Mar20 (skips mt, pr)                              lost "No budget"
-    D12   Mar 15   SEO  Boris  mt Mar14 (-1: out of order)                          open (no amount)
+    deal created ch  mgr   stage dates (days since the previous dated stage)    status, money
+    D1  Jan02 Ads Anna  mt Jan05 (3) pr Jan10 (5) ct Jan20 (10) pd Jan25 (5)  won 1000/1000 C1
+    D2  Jan03 Ads Boris mt Jan04 (1) pr Jan09 (5) ct Jan14 (5) pd Jan30 (16)  won 2000/1800 C2
+    D3  Jan10 SEO Anna  mt Jan12 (2)                                          lost "Too expensive"
+    D4  Jan15 SEO Boris -                                                     lost, blank reason
+    D5  Feb01 Ads Anna  mt Feb03 (2), skips pr, ct Feb10, pd Feb20 (10)       won 3000/- C1
+    D6  Feb05 Ads Boris mt Feb08 (3) pr Feb12 (4)                             lost "Too expensive"
+    D7  Feb10 SEO Anna  mt Feb11 (1) pr Feb16 (5) ct Feb26 (10)               open 5000
+    D8  Feb20 SEO Boris -                                                     open, no amount
+    D9  Mar01 Ads Anna  - (won without any date)                              won 500/500, no id
+    D10 Mar05 SEO Anna  mt Mar07 (2)                                          open 2000
+    D11 Mar10 Ads Boris ct Mar20 (skips mt, pr)                               lost "No budget"
+    D12 Mar15 SEO Boris mt Mar14 (-1: out of order)                           open, no amount
 
 First responses (days): D1 1, D2 0, D3 1, D5 0, D6 1, D7 0, D8 2, D10 0, D11 2, D12 0.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import Counter
@@ -278,6 +279,17 @@ def test_won_reaches_last_stage_without_paid_column() -> None:
     assert not any(s.pending for s in r.by_month.values())
 
 
+def test_customer_identity() -> None:
+    # " C1" and "C1" are one customer; a blank id means the deal is its own customer
+    log = DealLog("Deals", KEYS, tuple(
+        deal(i, d(1, 1), None, None, "won", amount=100.0, customer=c)
+        for i, c in (("A", "C1"), ("B", " C1"), ("C", "  "), ("D", None), ("E", ""),
+                     ("F", " "))))
+    r = analyse_deals(log, DEFAULT_FUNNEL)
+    assert r.overall.kpis["ltv_historical"].value == 600.0 / 5  # C1, C, D, E, F
+    assert r.overall.kpis["ltv_historical"].n is None
+
+
 def test_empty_log() -> None:
     r = analyse_deals(DealLog("Deals", KEYS, ()), DEFAULT_FUNNEL)
     assert r.overall.counts == dict.fromkeys(KEYS, 0)
@@ -320,7 +332,7 @@ def test_histogram_stats_equal_formulas(days: list[int]) -> None:
 
 CHANNELS = st.sampled_from([None, "", "Ads", "SEO", " Ads"])
 STATUSES = st.sampled_from(["open", "won", "lost", "weird"])
-MONEY = st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False))
+MONEY = st.one_of(st.none(), st.floats(0, 1e6), st.floats(allow_nan=True, allow_infinity=True))
 
 
 @st.composite
@@ -336,7 +348,7 @@ def deals(draw: st.DrawFn) -> Deal:
                 paid=None if paid is None else created + timedelta(days=paid),
                 reason=draw(st.sampled_from([None, "", "Price", " Price"])),
                 amount=draw(MONEY), paid_amount=draw(MONEY),
-                customer=draw(st.sampled_from([None, "", "C1", "C2"])),
+                customer=draw(st.sampled_from([None, "", "  ", "C1", "C2", " C1"])),
                 response=draw(st.one_of(st.none(), st.builds(
                     lambda k: created + timedelta(days=k), st.integers(-2, 9)))))
 
@@ -368,7 +380,7 @@ def test_random_logs(ds: list[Deal], today: date | None) -> None:
     sets = [r.overall, *r.by_month.values(), *r.by_channel.values(), *r.by_manager.values()]
     for s in sets:
         c = list(s.counts.values())
-        assert all(a >= b for a, b in zip(c, c[1:], strict=False))  # non-increasing
+        assert all(a >= b for a, b in itertools.pairwise(c))  # non-increasing
         assert s.won + s.lost + s.open == c[0]
         win = s.kpis["win_rate"]
         assert win.value is None or 0.0 <= win.value <= 1.0
@@ -379,8 +391,35 @@ def test_random_logs(ds: list[Deal], today: date | None) -> None:
     for group in (r.by_month, r.by_channel, r.by_manager):
         if group:
             assert sum(s.counts["leads"] for s in group.values()) == len(ds)
-    won_money = [x.paid_amount if x.paid_amount is not None else x.amount
-                 for x in ds if x.status == "won"]
-    paid = [m for m in won_money if m is not None]
-    if paid:
-        assert r.overall.kpis["revenue"].value == pytest.approx(math.fsum(paid))
+    check_against_brute(log, r.overall)
+
+
+def mean_or_none(xs: list[int]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def check_against_brute(log: DealLog, o: DealStats) -> None:
+    """Money, customers, times and cycle recomputed deal by deal."""
+    won = [x for x in log.deals if x.status == "won"]
+    money = {x.id + str(i): x.paid_amount if x.paid_amount is not None else x.amount
+             for i, x in enumerate(won)}
+    paid = [m for m in money.values() if m is not None]
+    customers = {("c", x.customer_id.strip()) if x.customer_id and x.customer_id.strip()
+                 else ("d", x.id)
+                 for x in won if (x.paid_amount if x.paid_amount is not None else x.amount)
+                 is not None}
+    if paid and all(math.isfinite(m) and abs(m) < 1e300 for m in paid):
+        assert o.kpis["revenue"].value == pytest.approx(math.fsum(paid))
+        assert o.kpis["ltv_historical"].value == pytest.approx(math.fsum(paid) / len(customers))
+    steps = list(itertools.pairwise(KEYS))
+    for (a, b), t in zip(steps, o.stage_times, strict=True):
+        days = [(x.stage_dates[b] - x.stage_dates[a]).days for x in log.deals
+                if a in x.stage_dates and b in x.stage_dates]
+        assert t.mean_days.value == pytest.approx(mean_or_none([k for k in days if k >= 0]))
+    cycles = [(x.paid_date - x.created).days for x in won if x.paid_date is not None]
+    assert o.kpis["sales_cycle_days"].value == pytest.approx(
+        mean_or_none([k for k in cycles if k >= 0]))
+    responses = [(x.first_response - x.created).days for x in log.deals
+                 if x.first_response is not None]
+    assert o.kpis["first_response_days"].value == pytest.approx(
+        mean_or_none([k for k in responses if k >= 0]))

@@ -216,3 +216,12 @@ def test_huge_inputs_never_give_infinity() -> None:
     assert F.ltv(1e308, 10, 10).reason == "not_finite"
     assert F.cac(1e308, 1e-300).reason == "not_finite"
     assert F.growth(1e308, -1e308)[0].reason == "not_finite"
+
+
+def test_step_conversion_values_match_step_conversions() -> None:
+    counts = [100, 30, 20, 0, 5, None, 3, 1e308, 1e-308]
+    full = F.step_conversions(counts)
+    bulk = F.step_conversion_values(counts)
+    assert len(full) == len(bulk) == len(counts) - 1
+    for v, b in zip(full, bulk, strict=True):
+        assert (v.value if v.value is not None else v.reason) == b
