@@ -12,6 +12,7 @@ these, so a cell in Excel and the KPI tab in Sheets give the same number. Conven
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,7 +51,7 @@ def step_conversion_values(counts: Sequence[Num]) -> list[float | str]:
     that show only numbers (a spilled Excel column of 100,000 cells): a float, or the reason
     code where ``step_conversions`` would be undefined. A test keeps the two equal."""
     out: list[float | str] = []
-    for before, after in zip(counts, counts[1:], strict=False):
+    for before, after in itertools.pairwise(counts):
         if before is None or after is None:
             out.append("missing_input")
         elif before == 0:
