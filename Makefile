@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/sheets-sync compute templates/demo_ru.xlsx --lang ru
+	$(BIN)/sheets-sync demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .

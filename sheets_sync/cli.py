@@ -158,5 +158,13 @@ def emulator(ctx: click.Context) -> None:
     sys.exit(emulator_main(list(ctx.args)))
 
 
+def _register_service_commands() -> None:
+    from sheets_sync.cli_service import register
+
+    register(main)
+
+
+_register_service_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

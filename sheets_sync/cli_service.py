@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -44,6 +45,21 @@ def load_app() -> Any:
     return create_app()
 
 
+def log_to_stderr() -> None:
+    """Long-running commands log runs, skips and errors; the default would show warnings only."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def sigterm_as_interrupt() -> None:
+    """SIGTERM (a service manager's stop) unwinds like Ctrl-C, so cleanup code runs."""
+    def interrupt(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def wait_for_signal() -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -65,13 +81,17 @@ def register(group: click.Group) -> None:
 
         from sheets_sync.app.store_ext import start_scheduler
 
+        log_to_stderr()
         app = load_app()
         sched = start_scheduler(app) if with_scheduler else None
         click.echo(f"Serving on http://{host}:{port}/ (database: "
                    f"{app.extensions['sheets_sync.store'].safe_url}"
                    f"{', with scheduler' if sched else ''})")
+        sigterm_as_interrupt()
         try:
             waitress.serve(app, host=host, port=port, threads=threads, ident="sheets-sync")
+        except KeyboardInterrupt:
+            pass
         finally:
             if sched is not None:
                 sched.shutdown(wait=False)
@@ -82,6 +102,7 @@ def register(group: click.Group) -> None:
         """Run scheduled syncs (until Ctrl-C or SIGTERM)."""
         from sheets_sync.app.store_ext import start_scheduler
 
+        log_to_stderr()
         app = load_app()
         sched = start_scheduler(app)
         click.echo(f"Scheduler running (database: {sched.store.safe_url}); Ctrl-C stops it.")

@@ -55,9 +55,11 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, once: bool = False,
     from sheets_emulator.testing import running_emulator
     from sheets_sync.app import create_app
     from sheets_sync.app.store_ext import get_store, start_scheduler
+    from sheets_sync.cli_service import sigterm_as_interrupt
     from sheets_sync.store.tokens import create_token
 
     book = demo_workbook()
+    sigterm_as_interrupt()  # the emulator child and the temp folder go away on SIGTERM too
     workdir = Path(tempfile.mkdtemp(prefix="sheets-sync-demo-"))
     try:
         with running_emulator(seeds=[f"{book}={DEMO_ID}@ru_RU"]) as emu:
@@ -84,7 +86,8 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, once: bool = False,
                 status = run["status"] + (f": {run['error']}" if run.get("error") else "")
                 echo(f"First sync:       {status}, {run['api_calls']} API calls, "
                      f"{run['cells_read']} cells read, {run['cells_written']} written")
-                echo(f"Dashboard:        {base}/jobs/{job['id']}")
+                echo(f"Dashboard:        {base}/jobs/{job['id']}"
+                     + ("  (not served: --once)" if server is None else ""))
                 echo(f"Sign-in token:    {token}")
                 echo(f"API:              curl -H 'Authorization: Bearer {token}' "
                      f"{base}/api/v1/jobs")

@@ -153,6 +153,11 @@ class Runner:
                     s.merge(JobReport(job_id=job_id, run_id=run_id, computed_at=now,
                                       report=report))
             s.commit()
+        log.info("job %s run %s (%s): %s%s", job_id, run_id, run.trigger, result["status"],
+                 f": {result['error']}" if result.get("error") else "")
+        if paused:
+            log.warning("job %s paused after %s failed runs in a row", job_id,
+                        self.settings.max_failures)
         if paused and self.on_paused is not None:
             self.on_paused(job_id)
         return run

@@ -97,7 +97,7 @@ class SyncScheduler:
         if _active is not None and _active is not self.runner:
             raise RuntimeError("a scheduler is already running in this process")
         _active = self.runner
-        self.runner.on_paused = lambda _job_id: self.reconcile()
+        self.runner.on_paused = lambda _job_id: self.request_reconcile()
         self.aps.start()
         self.reconcile()
         self._stop.clear()
@@ -137,7 +137,7 @@ class SyncScheduler:
     def reconcile(self) -> Reconciled:
         """Make APScheduler's jobs match the enabled, scheduled rows of ``sync_jobs``."""
         with self._lock:
-            if False:
+            if not self.aps.running:
                 return Reconciled()
             with self.store.session() as s:
                 wanted: dict[str, tuple[int, Schedule]] = {}
