@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
-from . import fieldmask, values_api
+from . import fieldmask, gcpause, values_api
 from .errors import ApiError
 from .faults import Faults, Quotas, RequestLog, quota_error
 from .reply import Reply
@@ -187,7 +187,8 @@ class Emulator:
     def _dispatch(self, name: str, p: dict[str, str], request: Request) -> Reply:
         from .routes import dispatch
 
-        return dispatch(self, name, p, request)
+        with gcpause.paused():
+            return dispatch(self, name, p, request)
 
 
 def _masks_generically(raw_path: str) -> bool:

@@ -71,10 +71,10 @@ def tokenize(formula: str, locale: str) -> list[tuple[str, str]]:
         text = m.group(kind)
         if kind == "num":
             if "," in text:
-                if not comma_decimal:  # "1,2" is two arguments
+                if not comma_decimal:  # "1,2" is two arguments; ",5" a separator and 5
                     head = text.split(",")[0]
-                    out.append(("num", head))
-                    pos = m.start(kind) + len(head)
+                    out.append(("num", head) if head else ("sep", ","))
+                    pos = m.start(kind) + max(len(head), 1)
                     continue
                 text = text.replace(",", ".")
         elif kind == "op" and text in ",;":

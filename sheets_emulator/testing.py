@@ -167,10 +167,12 @@ def _wait_ready(process: subprocess.Popen[str], timeout: float) -> EmulatorProce
         try:
             line = lines.get(timeout=max(0.05, deadline - time.monotonic()))
         except queue.Empty:
-            line = None
+            raise EmulatorError(f"emulator printed no address within {timeout:.0f} s "
+                                f"(seeds too big or stuck?): {' '.join(seen)}") from None
         if line is None:
-            err = process.stderr.read() if process.stderr and process.poll() is not None else ""
-            raise EmulatorError(f"emulator did not start: {' '.join(seen)} {err}".strip())
+            process.wait(timeout=10)
+            err = process.stderr.read() if process.stderr else ""
+            raise EmulatorError(f"emulator exited with {process.returncode}: {err.strip()}")
         seen.append(line)
         if "listening on http://" in line:
             host = line.rsplit("http://", 1)[1].strip()

@@ -25,6 +25,8 @@ def ws(gc: gspread.Client) -> gspread.Worksheet:
         ("=COUNT(A1:A5)", 3),  # numbers only
         ("=MIN(A2:A4)", 60),
         ("=MAX(B2:B4)", 5),
+        ("=MAX(1,2,3)", 3),  # "1,2,3" in an en_US formula is three arguments
+        ("=ROUND(2.345,2)", 2.35),  # half rounds away from zero
         ("=SUM(B2:B4)/SUM(A2:A4)", 0.0375),  # 9 / 240
         ("=IF(A2>A3, \"down\", \"up\")", "down"),
         ("=IF(SUM(B:B)>10, 1, 0)", 0),  # whole-column range: 9 > 10 is false
