@@ -32,26 +32,14 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 HERE = Path(__file__).resolve().parent
-SUMMARY_HEADERS = {
-    "ru": ["Месяц", "Трафик", "Лиды", "Брифы", "Принятые продажами", "Встречи", "КП", "Договоры",
-           "Оплаты", "Бюджет, ₽", "Затраты на продажи, ₽", "Выручка, ₽", "План, ₽", "Маржа",
-           "Клиенты на начало", "Ушедшие клиенты"],
-    "en": ["Month", "Traffic", "Leads", "Briefs", "Accepted by sales", "Meetings", "Proposals",
-           "Contracts", "Paid", "Marketing spend", "Sales cost", "Revenue", "Plan", "Margin",
-           "Active customers", "Churned customers"],
-}
+# The demo's headers are the templates' headers: one list, in demo.py.
+sys.path.insert(0, str(HERE))
+from demo import DEAL_HEADERS, SUMMARY_HEADERS  # noqa: E402
+
 STAGE_KEYS = ("traffic", "leads", "qualified", "sal", "meetings", "proposals", "contracts", "paid")
 OWNERS = ("marketing", "marketing", "marketing", "sales", "sales", "sales", "sales", "sales")
 OWNER_TEXT = {"en": {"marketing": "marketing", "sales": "sales"},
               "ru": {"marketing": "маркетинг", "sales": "продажи"}}
-DEAL_HEADERS = {
-    "ru": ["ID", "Дата создания", "Канал", "Менеджер", "Дата брифа", "Дата встречи", "Дата КП",
-           "Дата договора", "Статус", "Причина отказа", "Сумма", "Сумма оплаты", "Дата оплаты",
-           "ID клиента", "Дата первого ответа"],
-    "en": ["Deal ID", "Created", "Channel", "Manager", "Brief date", "Meeting date",
-           "Proposal date", "Contract date", "Status", "Lost reason", "Amount", "Paid amount",
-           "Paid date", "Customer ID", "First response"],
-}
 STATUS = {"ru": {"won": "Оплачено", "lost": "Отказ", "open": "В работе"},
           "en": {"won": "Won", "lost": "Lost", "open": "Open"}}
 INPUT_TAB = {"ru": ("Воронка", "Сделки"), "en": ("Funnel", "Deals")}
