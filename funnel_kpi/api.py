@@ -31,8 +31,7 @@ class Analysis:
             money = {k for row in summary.rows for k in row.money}
             out[summary.tab] = [*summary.stage_keys, *(f for f in SUMMARY_FIELDS if f in money)]
         if deals is not None:
-            present = [f for f in DEAL_FIELDS
-                       if any(getattr(d, f) is not None for d in deals.deals)]
+            present = [f for f in DEAL_FIELDS if deals.columns.has(f)]
             out[deals.tab] = [*deals.stage_keys, *present]
         return out
 

@@ -72,7 +72,7 @@ def purchases_per_month(log: DealLog | None, analysis: DealAnalysis | None) -> f
     """
     if log is None or analysis is None or not analysis.by_month:
         return None
-    if not any(d.customer_id for d in log.deals):
+    if not log.columns.customer_id.any_text():
         return None  # deals.py counts deal ids as customers then: not a purchase frequency
     ltv = analysis.overall.kpis.get("ltv_historical")
     average = analysis.overall.kpis.get("average_deal")

@@ -1,21 +1,23 @@
-"""The per-cell tallies folded into sets: the whole log, each month, each channel, each manager.
+"""A ``Tally`` counted per set: the whole log, each month, each channel, each manager.
 
-Each (cell, value) pair of a ``Tally`` counter is added to the month, channel and manager its
-cell belongs to, so the cost is the number of distinct pairs (tens of thousands for 500,000
-deals), not the number of deals; the whole log is then the sum of its months. Durations stay
-histograms (days -> deals): means and medians are read off them.
+Each measure of each kind of set is one numpy count over (set, value) pairs: ``bincount`` when
+the pairs fit a dense table, ``unique`` otherwise; Python then only walks the distinct pairs
+(hundreds for 500,000 deals). Durations stay histograms (days -> deals): means and medians are
+read off them (funnel_kpi.deal_stats).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+import math
 from dataclasses import dataclass, field
-from typing import TypeVar
 
-from funnel_kpi.deal_tally import HALF, SPAN, Tally
+import numpy as np
+from numpy.typing import NDArray
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V", int, float)
+from funnel_kpi.deal_tally import Grouping, Positions, Tally
+
+# Largest dense (set, value) table a count may allocate; sparser pairs are sorted instead.
+_DENSE = 1 << 21
 
 
 @dataclass(slots=True)
@@ -28,7 +30,7 @@ class SetData:
     cycles: dict[int, int] = field(default_factory=dict)  # days -> won deals
     first_responses: dict[int, int] = field(default_factory=dict)  # days -> deals
     money: list[float] = field(default_factory=list)  # won deals' money
-    customers: set[str] = field(default_factory=set)
+    customers: int = 0  # distinct customers among those won deals
     open_priced: dict[int, float] = field(default_factory=dict)  # reach -> open amounts
     open_priced_n: dict[int, int] = field(default_factory=dict)  # reach -> open deals priced
 
@@ -36,89 +38,99 @@ class SetData:
 @dataclass(slots=True)
 class Sets:
     overall: SetData
-    months: dict[int, SetData]  # ordinal of the month's first day -> set
+    months: dict[int, SetData]  # ordinal of the month's first day -> set, in calendar order
     channels: dict[str, SetData]  # empty when the log has no channels
     managers: dict[str, SetData]
 
 
-def _fold(counts: Mapping[int, V], owners: Sequence[Sequence[SetData]],
-          pick: Callable[[SetData], dict[int, V]], *, least: int | None = None) -> None:
-    """Add ``counts`` (tally keys) into the picked histogram of each set that owns the cell;
-    values below ``least`` are left out. The hot loop of the fold: kept to plain operations."""
-    into = [[pick(s) for s in sets] for sets in owners]
-    floor = -HALF if least is None else least
-    for key, k in counts.items():
-        cell, value = divmod(key, SPAN)
-        value -= HALF
-        if value >= floor:
-            for hist in into[cell]:
-                hist[value] = hist.get(value, 0) + k
+def histograms(group: Positions, sets: int, values: NDArray[np.int64]) -> list[dict[int, int]]:
+    """Per set: value -> how many of its entries have it (``group[k]`` is entry k's set)."""
+    out: list[dict[int, int]] = [{} for _ in range(sets)]
+    if not len(values):
+        return out
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    keys = values - low if sets == 1 else group.astype(np.int64, copy=False) * span + (values - low)
+    if sets * span <= max(_DENSE, 2 * len(keys)):
+        counts = np.bincount(keys, minlength=sets * span)
+        found = np.flatnonzero(counts)
+        many = counts[found]
+    else:
+        found, many = np.unique(keys, return_counts=True)
+    owner, value = np.divmod(found, span)
+    for s, v, k in zip(owner.tolist(), (value + low).tolist(), many.tolist(), strict=True):
+        out[s][v] = k
+    return out
 
 
-def _step(j: int) -> Callable[[SetData], dict[int, int]]:
-    return lambda s: s.steps[j]
+def split(group: NDArray[np.int64] | Positions, sets: int, values: NDArray[np.float64],
+          ) -> list[list[float]]:
+    """Per set: its entries' values."""
+    order = np.argsort(group, kind="stable")
+    ends: list[int] = np.cumsum(np.bincount(group, minlength=sets)).tolist()
+    flat = values[order].tolist()
+    return [flat[start:end] for start, end in zip([0, *ends], ends, strict=False)]
 
 
-def _add(into: dict[K, V], part: Mapping[K, V]) -> None:
-    for key, k in part.items():
-        into[key] = into.get(key, 0) + k
+def distinct_counts(group: Positions, sets: int, numbers: NDArray[np.int64]) -> list[int]:
+    """Per set: how many distinct numbers its entries have."""
+    if not len(numbers):
+        return [0] * sets
+    span = int(numbers.max()) + 1
+    pairs = np.sort(group.astype(np.int64, copy=False) * span + numbers)
+    first = np.ones(len(pairs), np.bool_)  # each pair's first occurrence, once sorted
+    first[1:] = pairs[1:] != pairs[:-1]
+    counts: list[int] = np.bincount(pairs[first] // span, minlength=sets).tolist()
+    return counts
 
 
-def _merge(into: SetData, part: SetData) -> None:
-    """Add ``part`` into ``into``: how the whole log is made from its months."""
-    _add(into.codes, part.codes)
-    _add(into.reasons, part.reasons)
-    for mine, theirs in zip(into.steps, part.steps, strict=True):
-        _add(mine, theirs)
-    _add(into.cycles, part.cycles)
-    _add(into.first_responses, part.first_responses)
-    into.money.extend(part.money)
-    into.customers |= part.customers
-    _add(into.open_priced, part.open_priced)
-    _add(into.open_priced_n, part.open_priced_n)
+def sums_by_reach(group: Positions, sets: int, reach: NDArray[np.int64],
+                  amounts: NDArray[np.float64], width: int,
+                  ) -> tuple[list[dict[int, float]], list[dict[int, int]]]:
+    """Per set: furthest stage -> sum of amounts (exact, ``math.fsum``: the same whatever the
+    rows' order), and -> how many amounts."""
+    keys = group.astype(np.int64, copy=False) * width + reach
+    sums: list[dict[int, float]] = [{} for _ in range(sets)]
+    counts: list[dict[int, int]] = [{} for _ in range(sets)]
+    for key, values in enumerate(split(keys, sets * width, amounts)):
+        if values:
+            s, stage = divmod(key, width)
+            sums[s][stage], counts[s][stage] = math.fsum(values), len(values)
+    return sums, counts
+
+
+def _sets(t: Tally, g: Grouping) -> list[SetData]:
+    """Every set of one kind."""
+    index, sets = g.index, len(g.keys)
+
+    def hist(at: Positions, values: NDArray[np.int64]) -> list[dict[int, int]]:
+        return histograms(index[at], sets, values)
+
+    codes = histograms(index, sets, t.codes)
+    steps = [hist(m.at, m.values) for m in t.steps]
+    cycles = hist(t.cycles.at, t.cycles.values)
+    first_responses = hist(t.first_responses.at, t.first_responses.values)
+    reasons = hist(t.reasons.at, t.reasons.values)
+    won = index[t.money_at]
+    money, customers = split(won, sets, t.money), distinct_counts(won, sets, t.customers)
+    priced, priced_n = sums_by_reach(index[t.open_at], sets, t.reach[t.open_at],
+                                     t.open_amount, len(t.stages))
+    names = t.reason_names
+    return [SetData(codes=codes[s], reasons={names[r]: k for r, k in reasons[s].items()},
+                    steps=[step[s] for step in steps], cycles=cycles[s],
+                    first_responses=first_responses[s], money=money[s], customers=customers[s],
+                    open_priced=priced[s], open_priced_n=priced_n[s])
+            for s in range(sets)]
 
 
 def fold(t: Tally) -> Sets:
-    """Every set's data from the per-cell tally; the whole log is the sum of its months."""
-    steps = len(t.stages) - 1
-
-    def new() -> SetData:
-        return SetData(steps=[{} for _ in range(steps)])
-
-    sets = Sets(new(), {}, {}, {})
-    owners: list[list[SetData]] = []  # cell -> the sets it belongs to
-    with_channel, with_manager = t.has_channel, t.has_manager
-    for cell in range(len(t.cells)):
-        month, channel, manager = t.cell_parts(cell)
-        mine = [sets.months.setdefault(month, new())]
-        if with_channel:
-            mine.append(sets.channels.setdefault(channel, new()))
-        if with_manager:
-            mine.append(sets.managers.setdefault(manager, new()))
-        owners.append(mine)
-
-    _fold(t.codes, owners, lambda s: s.codes)
-    for j, counts in enumerate(t.steps):
-        # A negative duration means dates out of order: the parser reported it; left out.
-        _fold(counts, owners, _step(j), least=0)
-    _fold(t.cycles, owners, lambda s: s.cycles, least=0)
-    _fold(t.first_responses, owners, lambda s: s.first_responses, least=0)
-    _fold(t.open_priced, owners, lambda s: s.open_priced)
-    _fold(t.open_priced_n, owners, lambda s: s.open_priced_n)
-    by_reason = [[s.reasons for s in sets_of_cell] for sets_of_cell in owners]
-    for key, k in t.reasons.items():
-        cell, number = divmod(key, SPAN)
-        name = t.reason_names[number - HALF]  # several raw texts may share one (" Price")
-        for hist in by_reason[cell]:
-            hist[name] = hist.get(name, 0) + k
-    for cell, sets_of_cell in enumerate(owners):
-        money, customers = t.money.get(cell), t.customers.get(cell)
-        for s in sets_of_cell:
-            if money:
-                s.money.extend(money)
-            if customers:
-                s.customers.update(customers)
-    sets.months = dict(sorted(sets.months.items()))
-    for part in sets.months.values():
-        _merge(sets.overall, part)
-    return sets
+    """Every set's data: the whole log, its months, channels and managers."""
+    whole = Grouping(np.zeros(len(t.codes), np.intp), [None])
+    return Sets(
+        overall=_sets(t, whole)[0],
+        months=dict(zip(t.months.keys, _sets(t, t.months), strict=True)),
+        channels=dict(zip(t.channels.keys, _sets(t, t.channels), strict=True))
+        if t.channels else {},
+        managers=dict(zip(t.managers.keys, _sets(t, t.managers), strict=True))
+        if t.managers else {},
+    )

@@ -39,7 +39,7 @@ def total_money(amounts: Sequence[float]) -> Value:
 
 
 def status_by_reach(codes: Mapping[int, int], width: int) -> list[list[int]]:
-    """``[status][reach] -> deals`` from a Counter of DealColumns codes."""
+    """``[status][reach] -> deals`` from a histogram of deal codes (status * width + reach)."""
     table = [[0] * width for _ in range(3)]
     for code, deals in codes.items():
         status, reach = divmod(code, width)
@@ -165,7 +165,7 @@ def deal_stats(b: SetData, stages: Sequence[str], history: History, *, has_money
         revenue = total_money(b.money)
         average = formulas.average_deal(revenue.value, len(b.money))
         # Historical LTV: what the log's customers paid, per customer (ratio: no formula yet).
-        ltv = ratio(revenue.value, len(b.customers)) if revenue.defined else revenue
+        ltv = ratio(revenue.value, b.customers) if revenue.defined else revenue
     win = formulas.win_rate(won, lost)
     kpis = {
         "win_rate": win,

@@ -1,142 +1,72 @@
-"""A deal log counted once, per *cell*: the deals sharing a (created month, channel, manager).
+"""A deal log's columns turned into what its figures are counted from.
 
-This is the only code that touches every deal, and it is written for a 500,000-row log:
+Per deal: its *code* (status and the furthest stage it reached), the sets it belongs to (created
+month, channel, manager), and the durations, reasons and money each measure needs, each kept
+with the positions of the deals it applies to. ``funnel_kpi.deal_sets`` counts these per set.
 
-- one plain loop reads each ``Deal`` once (attribute access on objects scattered in memory is
-  the costly part, so it is done in one sweep) and notes how far the deal got;
-- the rest runs in C-level built-ins over plain lists: ``map``, ``itertools.compress``,
-  ``operator.itemgetter``, ``collections.Counter``; days are ``date.toordinal`` differences;
-- every measure is a ``Counter`` keyed ``cell * SPAN + HALF + value``: days of a duration,
-  status-and-stage codes, lost reasons. ``funnel_kpi.deal_sets`` folds those (cell, value) pairs
-  into the whole log, months, channels and managers, so no set re-scans the deals.
-
-A measure is tallied only over the deals it applies to (both dates present, won deals, ...),
-found with ``compress`` and gathered with ``itemgetter``.
+Written for a 500,000-row log: every step is a numpy array operation over the log's columns
+(``funnel_kpi.inputs.DealColumns``); Python loops only run over distinct names (channels,
+reasons, customers) and, for won deals without a customer id, over those deals' ids.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from itertools import compress, repeat
-from operator import add, attrgetter, eq, ge, itemgetter, lt, sub
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from funnel_kpi.inputs import Deal, DealLog
+import numpy as np
+from numpy.typing import NDArray
+
+from funnel_kpi.inputs import LOST, OPEN, WON, DealLog, Texts
 from funnel_kpi.model import Funnel
 
-OPEN, WON, LOST = 0, 1, 2
-STATUS_CODES = {"open": OPEN, "won": WON, "lost": LOST}
+__all__ = ["LOST", "NO_SEGMENT", "OPEN", "WON", "Grouping", "Measure", "Tally", "tally",
+           "tracked_stages"]
+
 NO_SEGMENT = "—"  # channel/manager of a deal that has none, when others in the log have one
-# Tally keys hold a cell and a value in one int: values lie in [-HALF, HALF), which any count or
-# day difference does (dates span at most 3,652,059 days).
-SPAN = 1 << 23
-HALF = 1 << 22
+UNIX_ORDINAL = 719163  # date(1970, 1, 1).toordinal(): numpy's datetime64 day 0
 
-T = TypeVar("T")
-K = TypeVar("K", bound=Hashable)
+Positions = NDArray[np.intp]
 
 
-class _Ids(dict[K, int]):
-    """Value -> small int, numbered in order of first sight (``map(ids.__getitem__, xs)``)."""
+@dataclass(frozen=True, slots=True, eq=False)
+class Grouping:
+    """Sets of one kind: deal i belongs to the set ``keys[index[i]]``."""
 
-    def __missing__(self, key: K) -> int:
-        self[key] = number = len(self)
-        return number
-
-
-class _CellBases(dict[tuple[int, int, int], int]):
-    """(month, channel, manager) numbers -> cell * SPAN + HALF, cells numbered as first seen."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[tuple[int, int, int]] = []  # cell -> (month, channel, manager)
-
-    def __missing__(self, key: tuple[int, int, int]) -> int:
-        self[key] = base = len(self.parts) * SPAN + HALF
-        self.parts.append(key)
-        return base
+    index: Positions
+    keys: list[Any]  # month: ordinal of its first day; channel/manager: name
 
 
-class _MonthIds(dict[int, int]):
-    """Ordinal of a day -> number of its calendar month, in order of first sight."""
+@dataclass(frozen=True, slots=True, eq=False)
+class Measure:
+    """Whole-number values of some deals: ``values[k]`` is deal ``at[k]``'s."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.months: _Ids[int] = _Ids()  # ordinal of the month's first day -> month number
-
-    def __missing__(self, day: int) -> int:
-        d = date.fromordinal(day)
-        self[day] = number = self.months[date(d.year, d.month, 1).toordinal()]
-        return number
+    at: Positions
+    values: NDArray[np.int64]
 
 
-def gather(values: Sequence[T], positions: Sequence[int]) -> Sequence[T]:
-    """``[values[i] for i in positions]`` at C speed (itemgetter returns a bare item for one)."""
-    if not positions:
-        return ()
-    if len(positions) == 1:
-        return (values[positions[0]],)
-    get: Callable[[Sequence[Any]], Sequence[Any]] = itemgetter(*positions)
-    return get(values)
-
-
-def _ordinals_at(dates: Sequence[date | None], positions: Sequence[int]) -> list[int]:
-    """Ordinals of ``dates`` at ``positions``, which the caller chose among the present ones."""
-    return list(map(date.toordinal, cast(Sequence[date], gather(dates, positions))))
-
-
-def _positions(flags: Sequence[object]) -> list[int]:
-    """Positions whose flag is truthy (a date, True)."""
-    return list(compress(range(len(flags)), flags))
-
-
-def _tally(values: Sequence[int], bases: Sequence[int]) -> Counter[int]:
-    """Counter of ``base + value``: per cell (base = cell * SPAN + HALF), how many had a value."""
-    return Counter(map(add, values, bases))
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Tally:
-    """Per-cell counts of everything the figures need; Counter keys ``cell * SPAN + HALF + value``.
-
-    Cells are numbered as first seen; ``cells[cell]`` holds its (month, channel, manager) numbers.
-    """
-
     stages: tuple[str, ...]  # tracked stages, funnel order; first = lead, last = paid/won
-    months: list[int]  # month number -> ordinal of its first day
-    channels: list[str]  # channel number -> name; [""] when no deal has one
-    managers: list[str]
-    cells: list[tuple[int, int, int]]
-    codes: Counter[int]  # value = status * len(stages) + furthest stage reached
-    steps: list[Counter[int]]  # [j - 1]: days from stages[j - 1] to stages[j] (any sign)
-    cycles: Counter[int]  # won deals: days created -> paid
-    first_responses: Counter[int]  # days created -> first response
-    reasons: Counter[int]  # lost deals: value = number in reason_names
-    reason_names: list[str]
-    money: dict[int, list[float]]  # cell -> money of its won deals (paid amount, else amount)
-    customers: dict[int, set[str]]  # cell -> identities of those won deals' customers
-    open_priced: dict[int, float]  # value = furthest stage: sum of open deals' amounts
-    open_priced_n: Counter[int]  # value = furthest stage: open deals with an amount
+    codes: NDArray[np.int64]  # per deal: status * len(stages) + furthest stage reached
+    reach: NDArray[np.int64]  # per deal: furthest stage reached (index into stages)
+    months: Grouping
+    channels: Grouping | None  # None when no deal has a channel
+    managers: Grouping | None
+    steps: list[Measure]  # [j - 1]: days from stages[j - 1] to stages[j], >= 0 only
+    cycles: Measure  # won deals with a paid date: days created -> paid, >= 0 only
+    first_responses: Measure  # days created -> first response, >= 0 only
+    reasons: Measure  # lost deals: number of the stripped reason in reason_names
+    reason_names: list[str]  # "" for a blank reason
+    money_at: Positions  # won deals with money (paid amount, else amount)
+    money: NDArray[np.float64]  # their money
+    customers: NDArray[np.int64]  # their customers, numbered (customer id, else deal id)
+    open_at: Positions  # open deals with an amount
+    open_amount: NDArray[np.float64]
     dated_passages: int  # stage dates present beyond the lead stage
     won_undated: int  # won deals without a date for the last stage (reached by status)
     has_money: bool  # some deal has an amount or a paid amount
     latest: int | None  # ordinal of the latest date anywhere in the log; None if no deals
-
-    @property
-    def has_channel(self) -> bool:
-        return self.channels != [""]
-
-    @property
-    def has_manager(self) -> bool:
-        return self.managers != [""]
-
-    def cell_parts(self, cell: int) -> tuple[int, str, str]:
-        """(month's first day ordinal, channel, manager) of a cell number."""
-        month, channel, manager = self.cells[cell]
-        return self.months[month], self.channels[channel], self.managers[manager]
 
 
 def tracked_stages(log: DealLog, funnel: Funnel) -> tuple[str, ...]:
@@ -152,205 +82,128 @@ def tracked_stages(log: DealLog, funnel: Funnel) -> tuple[str, ...]:
     return (*keys, last)
 
 
-@dataclass(slots=True)
-class _Read:
-    code: list[int]  # status * len(stages) + reach (see Tally.codes)
-    created: list[date]
-    channel: list[str | None]
-    manager: list[str | None]
-    first_response: list[date | None]
-    lost_reason: list[str | None]
-    dates: list[list[date | None]]  # [j]: date of stages[j + 1] (the last: paid date)
+def _days(end: NDArray[np.int32], begin: NDArray[np.int32], at: Positions) -> Measure:
+    """Days from ``begin`` to ``end`` at ``at``; a negative duration (dates out of order, which
+    the parser reports) is left out."""
+    days = end[at].astype(np.int64) - begin[at]
+    keep = days >= 0
+    return Measure(at[keep], days[keep])
 
 
-class _StatusBase(dict[str, int]):
-    """Status -> status * width, the part of a deal's code its status gives; an unknown status
-    counts as open (the parser reported it)."""
+def _months(created: NDArray[np.int32]) -> Grouping:
+    """Created month of each deal, numbered in calendar order; keys are first-day ordinals.
 
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.width = width
-
-    def __missing__(self, key: str) -> int:
-        self[key] = base = STATUS_CODES.get(key, OPEN) * self.width
-        return base
-
-
-def _read(deals: Sequence[Deal], stages: Sequence[str]) -> _Read:
-    """The one loop over Deal objects: attribute reads appended to columns.
-
-    The furthest stage reached (reach) is the last dated tracked stage; the last stage for a
-    won deal or a deal with a paid date. It goes into the deal's code with its status.
+    The month of each distinct day is found once (a log spans a few hundred days) and looked up
+    per deal; a log spanning millennia converts every deal's date instead.
     """
-    last = len(stages) - 1
-    out = _Read([], [], [], [], [], [], [[] for _ in stages[1:]])
-    middle = [(j, key, out.dates[j - 1].append) for j, key in enumerate(stages[1:last], start=1)]
-    paid_key, put_paid = stages[last], out.dates[last - 1].append
-    status_base = _StatusBase(len(stages))
-    won = status_base["won"]
-    put_code, put_created = out.code.append, out.created.append
-    put_channel, put_manager = out.channel.append, out.manager.append
-    put_first, put_reason = out.first_response.append, out.lost_reason.append
-    for d in deals:
-        put_created(d.created)
-        put_channel(d.channel)
-        put_manager(d.manager)
-        put_first(d.first_response)
-        put_reason(d.lost_reason)
-        get = d.stage_dates.get
-        reach = 0
-        for j, key, put in middle:
-            when = get(key)
-            put(when)
-            if when is not None:
-                reach = j
-        paid = d.paid_date
-        if paid is None:
-            paid = get(paid_key)
-        put_paid(paid)
-        base = status_base[d.status]
-        put_code(base + (last if paid is not None or base == won else reach))
+    if not len(created):
+        return Grouping(np.zeros(0, np.intp), [])
+    low = int(created.min())
+    span = int(created.max()) - low + 1
+    if span <= max(1 << 16, len(created)):
+        days = np.flatnonzero(np.bincount(created - low, minlength=span)) + low
+        month_of_day = np.zeros(span, np.int64)
+        month_of_day[days - low] = _month_numbers(days)
+        month = month_of_day[created - low]
+    else:
+        month = _month_numbers(created)
+    first = int(month.min())
+    present = np.bincount(month - first) > 0
+    number = np.cumsum(present) - 1
+    firsts = (np.flatnonzero(present) + first).astype("datetime64[M]").astype("datetime64[D]")
+    return Grouping(number[month - first].astype(np.intp),
+                    (firsts.astype(np.int64) + UNIX_ORDINAL).tolist())
+
+
+def _month_numbers(ordinals: NDArray[Any]) -> NDArray[np.int64]:
+    """Months since January 1970 of date ordinals."""
+    day = (ordinals.astype(np.int64) - UNIX_ORDINAL).astype("datetime64[D]")
+    return day.astype("datetime64[M]").astype(np.int64)
+
+
+def _segments(texts: Texts) -> Grouping | None:
+    """Channels (managers) by stripped name, blank -> NO_SEGMENT; None when no deal has one."""
+    used = texts.used()
+    names = [(n.strip() if isinstance(n, str) else "") or NO_SEGMENT for n in texts.names]
+    if all(name == NO_SEGMENT for name, u in zip(names, used.tolist(), strict=True) if u):
+        return None
+    number: dict[str, int] = {}
+    per_code = np.array([number.setdefault(name, len(number)) if u else -1
+                         for name, u in zip(names, used.tolist(), strict=True)], np.intp)
+    return Grouping(per_code[texts.codes], list(number))
+
+
+def _by_stripped(texts: Texts) -> tuple[NDArray[np.int64], list[str]]:
+    """Per code: the number of its stripped name in the returned list; a blank name is ""."""
+    if texts.stripped:  # each code is its own stripped name already
+        return (np.arange(len(texts.names), dtype=np.int64),
+                ["", *cast(tuple[str, ...], texts.names[1:])])
+    number: dict[str, int] = {}
+    per_code = np.array([number.setdefault(n.strip() if isinstance(n, str) else "", len(number))
+                         for n in texts.names], np.int64)
+    return per_code, list(number)
+
+
+def _customers(log: DealLog, at: Positions) -> NDArray[np.int64]:
+    """A number per customer of the deals at ``at``: its stripped customer id, else the deal's
+    id (one deal, one customer); a customer "1001" and a deal "1001" stay apart."""
+    per_code, names = _by_stripped(log.columns.customer_id)
+    blank = np.array([not name for name in names]) if not log.columns.customer_id.stripped \
+        else np.arange(len(names)) == 0
+    out = per_code[log.columns.customer_id.codes[at]]
+    no_id = np.flatnonzero(blank[out])
+    number: dict[str, int] = {}
+    ids = log.columns.ids
+    base = len(names)  # deal ids numbered after the customer ids
+    for k in no_id.tolist():
+        out[k] = base + number.setdefault(ids[int(at[k])], len(number))
     return out
 
 
-def _segment_ids(values: list[str | None]) -> tuple[list[int], list[str]]:
-    """Number each channel (manager) by name: stripped, blank -> NO_SEGMENT; none -> [""]."""
-    raw: _Ids[str | None] = _Ids()
-    numbers = list(map(raw.__getitem__, values))
-    names = [(v.strip() if isinstance(v, str) else "") or NO_SEGMENT for v in raw]
-    if all(name == NO_SEGMENT for name in names):
-        return [0] * len(values), [""]
-    by_name: _Ids[str] = _Ids()
-    renumber = [by_name[name] for name in names]
-    if len(by_name) < len(names):  # " SEO" and "SEO" are one channel
-        numbers = list(map(renumber.__getitem__, numbers))
-    return numbers, list(by_name)
-
-
-@dataclass(slots=True)
-class _Cells:
-    bases: list[int]  # per deal: cell * SPAN + HALF, the base of every tally key of the deal
-    parts: list[tuple[int, int, int]]  # cell -> (month, channel, manager) numbers
-    months: list[int]  # month number -> ordinal of its first day
-    channels: list[str]
-    managers: list[str]
-
-
-def _cells(r: _Read, created: Sequence[int]) -> _Cells:
-    manager_no, managers = _segment_ids(r.manager)
-    channel_no, channels = _segment_ids(r.channel)
-    month_ids = _MonthIds()
-    month_no = list(map(month_ids.__getitem__, created))
-    bases = _CellBases()
-    per_deal = list(map(bases.__getitem__, zip(month_no, channel_no, manager_no, strict=True)))
-    return _Cells(per_deal, bases.parts, list(month_ids.months), channels, managers)
-
-
-def _steps(r: _Read, created: Sequence[int], bases: Sequence[int]
-           ) -> tuple[list[Counter[int]], int | None]:
-    """Days between consecutive stage dates, tallied per step; and the latest stage date."""
-    latest: int | None = None
-    steps: list[Counter[int]] = []
-    for j, dates in enumerate(r.dates):
-        at = _positions(dates)
-        end = _ordinals_at(dates, at)
-        if end:
-            latest = max(latest or 0, max(end))
-        if j == 0:  # from the lead stage, whose date (created) every deal has
-            begin: Sequence[int] = gather(created, at)
-        else:  # only deals that have the previous stage's date too
-            had_previous = gather(r.dates[j - 1], at)
-            at = list(compress(at, had_previous))
-            end = list(compress(end, had_previous))
-            begin = _ordinals_at(r.dates[j - 1], at)
-        steps.append(_tally(list(map(sub, end, begin)), gather(bases, at)))
-    return steps, latest
-
-
 def tally(log: DealLog, funnel: Funnel) -> Tally:
-    """Count the log per cell (see module docstring)."""
-    deals = log.deals
+    """Per-deal codes, sets and measures of a log (see module docstring)."""
+    c = log.columns
+    n = len(c)
     stages = tracked_stages(log, funnel)
-    width = len(stages)
-    r = _read(deals, stages)
-    created = list(map(date.toordinal, r.created))
-    c = _cells(r, created)
-    bases = c.bases
-    steps, latest = _steps(r, created, bases)
+    width, last = len(stages), len(stages) - 1
+    none = np.zeros(n, np.int32)
+    # dates[j]: date of stages[j + 1]; the last is the paid date, else the last stage's date
+    dates = [c.stage_dates.get(key, none) for key in stages[1:last]]
+    paid_stage = c.stage_dates.get(stages[last], none)
+    paid = np.where(c.paid_date > 0, c.paid_date, paid_stage)
+    dates.append(paid)
 
-    at = _positions(r.first_response)
-    responded = _ordinals_at(r.first_response, at)
-    first_responses = _tally(list(map(sub, responded, gather(created, at))), gather(bases, at))
+    reach = np.zeros(n, np.int64)
+    for j, when in enumerate(dates[:-1], start=1):
+        reach[when > 0] = j
+    status = c.status.astype(np.int64)
+    won = status == WON
+    reach[(paid > 0) | won] = last
+    codes = status * width + reach
 
-    won_at = _positions(list(map(eq, r.code, repeat(WON * width + width - 1))))
-    paid_at = list(compress(won_at, gather(r.dates[-1], won_at)))
-    cycle_days = list(map(sub, _ordinals_at(r.dates[-1], paid_at), gather(created, paid_at)))
+    steps = [_days(dates[0], c.created, np.flatnonzero(dates[0] > 0))]
+    steps += [_days(dates[j], dates[j - 1], np.flatnonzero((dates[j] > 0) & (dates[j - 1] > 0)))
+              for j in range(1, len(dates))]
+    cycles = _days(paid, c.created, np.flatnonzero(won & (paid > 0)))
+    first_responses = _days(c.first_response, c.created, np.flatnonzero(c.first_response > 0))
+    lost_at = np.flatnonzero(status == LOST)
+    per_reason, reason_names = _by_stripped(c.lost_reason)
 
-    lost_at = _positions(list(map(ge, r.code, repeat(LOST * width))))
-    reason_ids: _Ids[str | None] = _Ids()
-    reason_no = list(map(reason_ids.__getitem__, gather(r.lost_reason, lost_at)))
-
-    money, customers = _won_money(deals, won_at, bases)
-    open_at = _positions(list(map(lt, r.code, repeat(width))))  # an open deal's code is its reach
-    open_priced, open_priced_n = _open_amounts(deals, open_at, bases, r.code)
-    tops = [x for x in (latest, max(created, default=None), max(responded, default=None))
-            if x is not None]
+    amount, paid_amount = c.amount, c.paid_amount
+    money = np.where(paid_amount.present, paid_amount.values, amount.values)
+    money_at = np.flatnonzero(won & (paid_amount.present | amount.present))
+    open_at = np.flatnonzero((status == OPEN) & amount.present)
+    latest = max(int(d.max()) for d in (c.created, *dates, c.first_response)) if n else None
     return Tally(
-        stages=stages, months=c.months, channels=c.channels, managers=c.managers,
-        cells=c.parts, codes=_tally(r.code, bases), steps=steps,
-        cycles=_tally(cycle_days, gather(bases, paid_at)), first_responses=first_responses,
-        reasons=_tally(reason_no, gather(bases, lost_at)),
-        reason_names=[(v.strip() if isinstance(v, str) else "") for v in reason_ids],
-        money=money, customers=customers, open_priced=open_priced, open_priced_n=open_priced_n,
-        dated_passages=sum(len(col) - col.count(None) for col in r.dates),
-        won_undated=len(won_at) - len(paid_at),
-        has_money=bool(money) or any(d.amount is not None or d.paid_amount is not None
-                                     for d in deals),
-        latest=max(tops) if tops else None,
+        stages=stages, codes=codes, reach=reach, months=_months(c.created),
+        channels=_segments(c.channel), managers=_segments(c.manager),
+        steps=steps, cycles=cycles, first_responses=first_responses,
+        reasons=Measure(lost_at, per_reason[c.lost_reason.codes[lost_at]]),
+        reason_names=reason_names,
+        money_at=money_at, money=money[money_at], customers=_customers(log, money_at),
+        open_at=open_at, open_amount=amount.values[open_at],
+        dated_passages=sum(int(np.count_nonzero(d)) for d in dates),
+        won_undated=int(np.count_nonzero(won & (paid == 0))),
+        has_money=bool(amount.present.any() or paid_amount.present.any()),
+        latest=latest,
     )
-
-
-def _won_money(deals: Sequence[Deal], won_at: Sequence[int], bases: Sequence[int]
-               ) -> tuple[dict[int, list[float]], dict[int, set[str]]]:
-    """Per cell: money of won deals (paid amount, else amount) and their customers' identities.
-
-    A customer is its customer id, else the deal's id (one deal, one customer); the prefixes
-    keep a customer "1001" apart from a deal "1001".
-    """
-    won = gather(deals, won_at)
-    paid_amounts = map(attrgetter("paid_amount"), won)
-    amounts = map(attrgetter("amount"), won)
-    money_of = [p if p is not None else a for p, a in zip(paid_amounts, amounts, strict=True)]
-    customer_ids = map(attrgetter("customer_id"), won)
-    ids = [("c:" + c.strip() if c and c.strip() else "d:" + i)
-           for c, i in zip(customer_ids, map(attrgetter("id"), won), strict=True)]
-    money: dict[int, list[float]] = {}
-    customers: dict[int, set[str]] = {}
-    for base, amount, who in zip(gather(bases, won_at), money_of, ids, strict=True):
-        if amount is not None:
-            cell = base // SPAN
-            found = money.get(cell)
-            if found is None:
-                money[cell], customers[cell] = [amount], {who}
-            else:
-                found.append(amount)
-                customers[cell].add(who)
-    return money, customers
-
-
-def _open_amounts(deals: Sequence[Deal], open_at: Sequence[int], bases: Sequence[int],
-                  reach: Sequence[int]) -> tuple[dict[int, float], Counter[int]]:
-    """Sum and count of open deals' amounts, keyed like a tally with the furthest stage.
-
-    ``reach`` may be the deals' codes: an open deal's code is its reach.
-    """
-    sums: dict[int, float] = {}
-    counts: Counter[int] = Counter()
-    amounts = map(attrgetter("amount"), gather(deals, open_at))
-    for amount, base, stage in zip(amounts, gather(bases, open_at), gather(reach, open_at),
-                                   strict=True):
-        if amount is not None:
-            key = base + stage
-            sums[key] = sums.get(key, 0.0) + amount
-            counts[key] += 1
-    return sums, counts

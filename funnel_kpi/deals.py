@@ -54,9 +54,10 @@ Pending cohorts
     ``today`` defaults to the latest date found in the log (the day of the export), so the result
     does not depend on the clock.
 
-Speed (a 500,000-row log is the target): the deals are read once and counted per (month,
-channel, manager) cell (funnel_kpi.deal_tally); the cells' counts are folded into the sets
-(funnel_kpi.deal_sets); each set's figures come from those histograms (funnel_kpi.deal_stats).
+Speed (a 500,000-row log is the target): the log's columns (numpy arrays) become per-deal
+codes and measures with array operations (funnel_kpi.deal_tally); each kind of set counts them
+in one numpy pass per measure (funnel_kpi.deal_sets); each set's figures come from those
+histograms (funnel_kpi.deal_stats). No per-deal Python object is made.
 """
 
 from __future__ import annotations
@@ -99,8 +100,7 @@ def analyse_deals(log: DealLog, funnel: Funnel, today: date | None = None) -> De
         return median_cycle is not None and as_of is not None and as_of - month < median_cycle
 
     overall = stats(whole)
-    implied = (sum(overall.counts.values()) - len(log.deals) - t.dated_passages
-               - t.won_undated)
+    implied = sum(overall.counts.values()) - log.size - t.dated_passages - t.won_undated
     return DealAnalysis(
         overall=overall,
         by_month={date.fromordinal(m): stats(data, is_pending(m))

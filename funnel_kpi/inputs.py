@@ -5,15 +5,20 @@ row 1, as Google's UNFORMATTED_VALUE/SERIAL_NUMBER read or python-calamine/openp
 (int, float, str, bool, None, datetime/date, Excel error strings such as "#DIV/0!").
 
 ``SummaryTable`` and ``DealLog`` are what parsing makes of them; everything the parser could not
-read is a ``Problem`` and is left out of the computation.
+read is a ``Problem`` and is left out of the computation. A ``DealLog`` holds its deals as
+columns (``DealColumns``: numpy arrays, text as small-int codes); ``Deal`` objects are a view.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
 
 Cell = object
 DealStatus = Literal["open", "won", "lost"]
@@ -78,9 +83,18 @@ class SummaryTable:
     unknown_columns: tuple[str, ...] = ()
 
 
+# A deal's status as a small int in DealColumns.status: STATUSES[code].
+STATUSES: tuple[DealStatus, ...] = ("open", "won", "lost")
+OPEN, WON, LOST = 0, 1, 2
+
+
 @dataclass(frozen=True, slots=True)
 class Deal:
-    """One lead/deal of a deal log. ``stage_dates`` holds the stages the row has a date for."""
+    """One lead/deal of a deal log. ``stage_dates`` holds the stages the row has a date for.
+
+    The log itself keeps its deals as columns (``DealColumns``); a ``Deal`` is the readable view
+    of one row, for tests and small callers (``DealLog.deals``, ``DealLog.from_deals``).
+    """
 
     id: str
     created: date
@@ -97,10 +111,178 @@ class Deal:
     row: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+Days = NDArray[np.int32]  # date ordinals (date.toordinal()), 0 where a deal has no date
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Texts:
+    """A text column as small ints: deal i's text is ``names[codes[i]]``; code 0 means none."""
+
+    codes: NDArray[np.int32]
+    names: tuple[str | None, ...] = (None,)  # names[0] is None; a name may be used by no deal
+    # True when every name but names[0] is stripped and not empty (the parser's names): then a
+    # code already stands for its stripped name, and nothing has to strip them again.
+    stripped: bool = False
+
+    @classmethod
+    def of(cls, values: Iterable[str | None]) -> Texts:
+        numbers: dict[str | None, int] = {None: 0}
+        codes = [numbers.setdefault(v, len(numbers)) for v in values]
+        return cls(np.array(codes, dtype=np.int32), tuple(numbers))
+
+    def at(self, i: int) -> str | None:
+        return self.names[int(self.codes[i])]
+
+    def used(self) -> NDArray[np.bool_]:
+        """Per name: whether some deal has it."""
+        return np.bincount(self.codes, minlength=len(self.names)) > 0
+
+    def any(self) -> bool:
+        """Some deal has a value (an empty text counts, as ``is not None`` would)."""
+        return bool(self.codes.any())
+
+    def any_text(self) -> bool:
+        """Some deal has a non-empty text."""
+        return any(name for name, used in zip(self.names, self.used().tolist(), strict=True)
+                   if used)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Amounts:
+    """A money column: ``values[i]`` counts only where ``present[i]`` (NaN elsewhere)."""
+
+    values: NDArray[np.float64]
+    present: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, values: Sequence[float | None]) -> Amounts:
+        present = np.array([v is not None for v in values], dtype=np.bool_)
+        return cls(np.array([math.nan if v is None else v for v in values], dtype=np.float64),
+                   present)
+
+    @classmethod
+    def from_floats(cls, values: NDArray[np.float64]) -> Amounts:
+        """From floats where NaN means none (what the parser makes: a NaN cell is a problem)."""
+        return cls(values, ~np.isnan(values))
+
+    def at(self, i: int) -> float | None:
+        return float(self.values[i]) if self.present[i] else None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DealColumns:
+    """The deals of a log as columns: position i of every column is the i-th deal.
+
+    Built for 500,000-row logs: one numpy array per field instead of one object per deal, so the
+    analysis counts with array operations (funnel_kpi.deal_tally).
+    """
+
+    ids: Sequence[str]  # never blank: a row without an id is "row 12"
+    rows: NDArray[np.int32]  # sheet row number (1-based)
+    created: Days  # every deal has one (no 0 here)
+    status: NDArray[np.int8]  # OPEN, WON or LOST
+    stage_dates: Mapping[str, Days]  # stage key -> dates (the lead stage's is ``created``)
+    paid_date: Days
+    first_response: Days
+    amount: Amounts
+    paid_amount: Amounts
+    channel: Texts
+    manager: Texts
+    lost_reason: Texts
+    customer_id: Texts
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def of(cls, deals: Sequence[Deal]) -> DealColumns:
+        def days(values: Iterable[date | None]) -> Days:
+            return np.array([0 if v is None else v.toordinal() for v in values], dtype=np.int32)
+
+        keys = dict.fromkeys(k for d in deals for k in d.stage_dates)
+        status = {name: code for code, name in enumerate(STATUSES)}
+        return cls(
+            ids=tuple(d.id for d in deals),
+            rows=np.array([d.row for d in deals], dtype=np.int32),
+            created=days(d.created for d in deals),
+            status=np.array([status.get(d.status, OPEN) for d in deals], dtype=np.int8),
+            stage_dates={k: days(d.stage_dates.get(k) for d in deals) for k in keys},
+            paid_date=days(d.paid_date for d in deals),
+            first_response=days(d.first_response for d in deals),
+            amount=Amounts.of([d.amount for d in deals]),
+            paid_amount=Amounts.of([d.paid_amount for d in deals]),
+            channel=Texts.of(d.channel for d in deals),
+            manager=Texts.of(d.manager for d in deals),
+            lost_reason=Texts.of(d.lost_reason for d in deals),
+            customer_id=Texts.of(d.customer_id for d in deals),
+        )
+
+    def has(self, name: str) -> bool:
+        """Whether some deal has a value for the Deal field ``name`` (``is not None``)."""
+        column = getattr(self, name)
+        if isinstance(column, Texts):
+            return column.any()
+        if isinstance(column, Amounts):
+            return bool(column.present.any())
+        return bool(np.asarray(column).any())
+
+    def deals(self) -> tuple[Deal, ...]:
+        """Every deal as a ``Deal`` object (a view for tests and small logs: 500,000 objects
+        take seconds and hundreds of MB)."""
+        day_of: dict[int, date] = {}
+
+        def day(ordinal: int) -> date | None:
+            if not ordinal:
+                return None
+            found = day_of.get(ordinal)
+            if found is None:
+                found = day_of[ordinal] = date.fromordinal(ordinal)
+            return found
+
+        stages = [(k, v.tolist()) for k, v in self.stage_dates.items()]
+        created, paid, first = (self.created.tolist(), self.paid_date.tolist(),
+                                self.first_response.tolist())
+        status, rows = self.status.tolist(), self.rows.tolist()
+        out = []
+        for i in range(len(rows)):
+            made = day(created[i])
+            assert made is not None  # every deal has a created date
+            dated = {k: when for k, days in stages if (when := day(days[i])) is not None}
+            out.append(Deal(self.ids[i], made, STATUSES[status[i]], dated, self.channel.at(i),
+                            self.manager.at(i), self.lost_reason.at(i), self.amount.at(i),
+                            self.paid_amount.at(i), day(paid[i]), self.customer_id.at(i),
+                            day(first[i]), rows[i]))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class DealLog:
+    """A parsed deal log: its deals as columns, and what could not be read."""
+
     tab: str
     stage_keys: tuple[str, ...]  # stages the log tracks, in funnel order; first is the lead stage
-    deals: tuple[Deal, ...]
+    columns: DealColumns
     problems: tuple[Problem, ...] = ()
     unknown_columns: tuple[str, ...] = ()
+    _deals: list[tuple[Deal, ...]] = field(default_factory=list, repr=False)  # built once
+
+    @classmethod
+    def from_deals(cls, tab: str, stage_keys: Sequence[str], deals: Iterable[Deal],
+                   problems: Sequence[Problem] = (),
+                   unknown_columns: Sequence[str] = ()) -> DealLog:
+        """A log of hand-made deals (tests, small callers); ``deals`` are kept as given."""
+        given = tuple(deals)
+        return cls(tab, tuple(stage_keys), DealColumns.of(given), tuple(problems),
+                   tuple(unknown_columns), [given])
+
+    @property
+    def deals(self) -> tuple[Deal, ...]:
+        """The deals as ``Deal`` objects, built on first use (see ``DealColumns.deals``)."""
+        if not self._deals:
+            self._deals.append(self.columns.deals())
+        return self._deals[0]
+
+    @property
+    def size(self) -> int:
+        """How many deals (no ``__len__``: an empty log is still a log, and truthy)."""
+        return len(self.columns)

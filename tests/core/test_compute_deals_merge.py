@@ -66,7 +66,7 @@ ANALYSIS = DealAnalysis(
     median_cycle_days=30.0,
     implied_passages=5,
 )
-LOG = DealLog("Сделки", KEYS, (), ())
+LOG = DealLog.from_deals("Сделки", KEYS, (), ())
 
 
 @pytest.fixture(scope="module")
@@ -185,14 +185,15 @@ def test_merged_report_round_trips(merged: FunnelReport) -> None:
 
 
 def test_purchases_per_month_from_customer_ids() -> None:
-    with_ids = DealLog("d", KEYS, (Deal("1", date(2024, 1, 5), "won", customer_id="c1"),))
+    with_ids = DealLog.from_deals("d", KEYS,
+                                  (Deal("1", date(2024, 1, 5), "won", customer_id="c1"),))
     # 15000 per customer / 10000 per deal = 1.5 deals per customer, over Jan..Feb: 0.75 a month
     overall = dataclasses.replace(ALL, kpis={"ltv_historical": Value(15_000.0),
                                              "average_deal": Value(10_000.0)})
     analysis = dataclasses.replace(ANALYSIS, overall=overall,
                                    by_month={date(2024, 1, 1): JAN, date(2024, 2, 1): FEB})
     assert purchases_per_month(with_ids, analysis) == pytest.approx(0.75)
-    no_ids = DealLog("d", KEYS, (Deal("1", date(2024, 1, 5), "won"),))
+    no_ids = DealLog.from_deals("d", KEYS, (Deal("1", date(2024, 1, 5), "won"),))
     assert purchases_per_month(no_ids, analysis) is None
     assert purchases_per_month(None, None) is None
     # with a summary that has churn, the simple LTV uses it: 9000 x 0.75 x (1 / 0.05) x 1
@@ -211,7 +212,7 @@ def test_build_report_runs_the_real_deal_analysis() -> None:
               amount=1000.0, paid_amount=1000.0 if i % 3 == 0 else None,
               paid_date=date(2024, 1, 20 + i) if i % 3 == 0 else None, customer_id=f"c{i % 4}")
          for i in range(9)]
-    log = DealLog("Сделки", ("leads", "meetings", "paid"), tuple(d))
+    log = DealLog.from_deals("Сделки", ("leads", "meetings", "paid"), tuple(d))
     r = build_report(funnel=DEFAULT_FUNNEL, summary=None, deals=log, today=date(2024, 6, 1))
     jan = r.period("2024-01")
     assert jan.stage("leads").count.value == 9

@@ -91,7 +91,7 @@ DEALS = (
          response=d(3, 12)),
     deal("D12", d(3, 15), "SEO", "Boris", "open", {"meetings": d(3, 14)}, response=d(3, 15)),
 )
-LOG = DealLog("Deals", KEYS, DEALS)
+LOG = DealLog.from_deals("Deals", KEYS, DEALS)
 TODAY = d(3, 20)
 
 
@@ -249,7 +249,7 @@ def test_every_set_has_every_kpi(result: DealAnalysis) -> None:
 
 
 def test_blank_segments_and_missing_stages() -> None:
-    log = DealLog("Deals", ("leads", "meetings", "paid"), (
+    log = DealLog.from_deals("Deals", ("leads", "meetings", "paid"), (
         deal("A", d(1, 1), "SEO", None, "won", {"meetings": d(1, 2)}, paid=d(1, 9),
              amount=100),
         deal("B", d(1, 2), "  ", None, "lost", reason="Price"),
@@ -267,7 +267,7 @@ def test_blank_segments_and_missing_stages() -> None:
 
 def test_won_reaches_last_stage_without_paid_column() -> None:
     # the log tracks no paid stage at all: a won status still reaches it
-    log = DealLog("Deals", ("leads", "meetings"), (
+    log = DealLog.from_deals("Deals", ("leads", "meetings"), (
         deal("A", d(1, 1), None, None, "won"),
         deal("B", d(1, 1), None, None, "open", {"meetings": d(1, 5)}),
     ))
@@ -281,7 +281,7 @@ def test_won_reaches_last_stage_without_paid_column() -> None:
 
 def test_customer_identity() -> None:
     # " C1" and "C1" are one customer; a blank id means the deal is its own customer
-    log = DealLog("Deals", KEYS, tuple(
+    log = DealLog.from_deals("Deals", KEYS, tuple(
         deal(i, d(1, 1), None, None, "won", amount=100.0, customer=c)
         for i, c in (("A", "C1"), ("B", " C1"), ("C", "  "), ("D", None), ("E", ""),
                      ("F", " "))))
@@ -291,7 +291,7 @@ def test_customer_identity() -> None:
 
 
 def test_empty_log() -> None:
-    r = analyse_deals(DealLog("Deals", KEYS, ()), DEFAULT_FUNNEL)
+    r = analyse_deals(DealLog.from_deals("Deals", KEYS, ()), DEFAULT_FUNNEL)
     assert r.overall.counts == dict.fromkeys(KEYS, 0)
     assert r.overall.kpis["win_rate"].reason == "no_closed_deals"
     assert r.overall.kpis["sales_cycle_days"].reason == "no_durations"
@@ -300,7 +300,8 @@ def test_empty_log() -> None:
 
 
 def test_no_closed_deals_forecast_undefined() -> None:
-    log = DealLog("Deals", KEYS, (deal("A", d(1, 1), None, None, "open", amount=10.0),))
+    log = DealLog.from_deals("Deals", KEYS,
+                             (deal("A", d(1, 1), None, None, "open", amount=10.0),))
     r = analyse_deals(log, DEFAULT_FUNNEL)
     assert r.overall.kpis["forecast_revenue"].value is None
     assert r.overall.kpis["win_rate"].reason == "no_closed_deals"
@@ -309,7 +310,7 @@ def test_no_closed_deals_forecast_undefined() -> None:
 def test_custom_funnel_order() -> None:
     funnel = funnel_from_dict({"stage": [
         {"key": "lead", "owner": "marketing"}, {"key": "demo"}, {"key": "deal"}]})
-    log = DealLog("Deals", ("demo", "lead"), (  # out of funnel order on purpose
+    log = DealLog.from_deals("Deals", ("demo", "lead"), (  # out of funnel order on purpose
         deal("A", d(5, 1), None, None, "lost", {"demo": d(5, 4)} | {"lead": d(5, 1)}),
     ))
     r = analyse_deals(log, funnel)
@@ -372,7 +373,7 @@ def brute_counts(log: DealLog) -> tuple[dict[str, int], int]:
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(deals(), max_size=40), st.one_of(st.none(), st.dates()))
 def test_random_logs(ds: list[Deal], today: date | None) -> None:
-    log = DealLog("Deals", KEYS, tuple(ds))
+    log = DealLog.from_deals("Deals", KEYS, tuple(ds))
     r = analyse_deals(log, DEFAULT_FUNNEL, today)
     counts, implied = brute_counts(log)
     assert r.overall.counts == counts
