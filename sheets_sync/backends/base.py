@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
+import marshal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -94,11 +94,12 @@ def _default(o: object) -> str:
 
 
 def json_values_hash(tabs: Sequence[Tab]) -> str:
-    """Hash of tabs holding only JSON values (what Google returns): pickle is 3-5x faster than
-    json.dumps here, and both sides of a comparison come from the same code."""
+    """Hash of tabs holding only JSON values (what Google returns). marshal is 10x faster than
+    json.dumps and 2x faster than pickle here; its bytes can change with the Python version,
+    which costs at most one extra write after an upgrade."""
     h = hashlib.sha256()
     for tab in tabs:
-        h.update(pickle.dumps((tab.name, tab.rows), protocol=5))
+        h.update(marshal.dumps((tab.name, list(tab.rows))))
     return h.hexdigest()
 
 
