@@ -1,7 +1,8 @@
 """The service's commands, added to the ``sheets-sync`` group by ``register(main)``:
 
     serve [--with-scheduler]      the app under waitress (a production WSGI server)
-    scheduler                     the scheduler as its own process
+    scheduler                     the scheduler as its own process (with Celery: only enqueues)
+    worker                        a Celery worker that runs syncs (SHEETS_SYNC_EXECUTOR=celery)
     tokens create|list|revoke     API / dashboard tokens (stored hashed; shown once)
     demo                          the README's `make run`: emulator + service + a scheduled job
 """
@@ -28,11 +29,12 @@ def fail_cleanly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from funnel_kpi import FunnelError
         from sheets_sync.errors import SyncError
+        from sheets_sync.executor.settings import SettingsError
         from sheets_sync.store import StoreError
 
         try:
             return fn(*args, **kwargs)
-        except (StoreError, SyncError, FunnelError) as e:
+        except (StoreError, SyncError, FunnelError, SettingsError) as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(2)
 
@@ -45,10 +47,45 @@ def load_app() -> Any:
     return create_app()
 
 
+def scale_settings(app: Any) -> Any:
+    from sheets_sync.executor.settings import ScaleSettings
+
+    return ScaleSettings.from_config(app.config)
+
+
+def prepare_syncs(app: Any) -> Any:
+    """Set this process up to run syncs: its service accounts and quota limiter (in Redis with
+    Celery, else in memory), and its runs' lease. Returns the scale settings."""
+    from sheets_sync.quota.access import from_settings, install
+
+    settings = scale_settings(app)
+    install(from_settings(settings))
+    return settings
+
+
+def start_sync_scheduler(app: Any, settings: Any = None) -> Any:
+    """The scheduler in this process, handing due jobs to the configured executor."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from sheets_sync.app.store_ext import SCHEDULER_KEY, make_scheduler
+    from sheets_sync.executor import make_executor
+
+    settings = settings or prepare_syncs(app)
+    sched = make_scheduler(app)
+    sched.runner.settings = replace(sched.runner.settings,
+                                    heartbeat=timedelta(seconds=settings.heartbeat))
+    sched.executor = make_executor(settings, sched.runner)
+    sched.start()
+    app.extensions[SCHEDULER_KEY] = sched
+    return sched
+
+
 def log_to_stderr() -> None:
     """Long-running commands log runs, skips and errors; the default would show warnings only."""
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per plugin on every start
 
 
 def sigterm_as_interrupt() -> None:
@@ -79,11 +116,10 @@ def register(group: click.Group) -> None:
         """Serve the API and the dashboard with waitress."""
         import waitress
 
-        from sheets_sync.app.store_ext import start_scheduler
-
         log_to_stderr()
         app = load_app()
-        sched = start_scheduler(app) if with_scheduler else None
+        settings = prepare_syncs(app)  # runs started from the API share the quota too
+        sched = start_sync_scheduler(app, settings) if with_scheduler else None
         click.echo(f"Serving on http://{host}:{port}/ (database: "
                    f"{app.extensions['sheets_sync.store'].safe_url}"
                    f"{', with scheduler' if sched else ''})")
@@ -99,17 +135,35 @@ def register(group: click.Group) -> None:
     @group.command()
     @fail_cleanly
     def scheduler() -> None:
-        """Run scheduled syncs (until Ctrl-C or SIGTERM)."""
-        from sheets_sync.app.store_ext import start_scheduler
-
+        """Run scheduled syncs, or enqueue them for workers (until Ctrl-C or SIGTERM)."""
         log_to_stderr()
         app = load_app()
-        sched = start_scheduler(app)
-        click.echo(f"Scheduler running (database: {sched.store.safe_url}); Ctrl-C stops it.")
+        sched = start_sync_scheduler(app)
+        where = ("enqueued for `sheets-sync worker`" if scale_settings(app).executor == "celery"
+                 else "run in this process")
+        click.echo(f"Scheduler running (database: {sched.store.safe_url}; syncs are {where}); "
+                   "Ctrl-C stops it.")
         try:
             wait_for_signal()
         finally:
             sched.shutdown()
+
+    @group.command()
+    @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 256),
+                  help="Syncs at once in this worker (they mostly wait on Google).")
+    @click.option("--pool", default="threads", show_default=True,
+                  type=click.Choice(["threads", "prefork", "solo"]),
+                  help="Celery's pool: threads, or processes (prefork).")
+    @click.option("--loglevel", default="INFO", show_default=True)
+    @fail_cleanly
+    def worker(concurrency: int, pool: str, loglevel: str) -> None:
+        """Run syncs from the queue (SHEETS_SYNC_EXECUTOR=celery); SIGTERM finishes them first."""
+        from sheets_sync.executor.worker import run_worker_command
+
+        log_to_stderr()
+        app = load_app()
+        run_worker_command(app, prepare_syncs(app), concurrency=concurrency, pool=pool,
+                           loglevel=loglevel)
 
     @group.group()
     def tokens() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sheets_sync.backends.base import Backend
 
@@ -24,7 +25,28 @@ def open_backend(ref: str, *, xlsx_root: Path | None = None) -> Backend:
             if not path.is_relative_to(root):
                 raise InputError(f".xlsx files must be inside {root}; {ref!r} is not.")
         return XlsxBackend(path)
-    from sheets_sync.backends.google import GoogleBackend
+    from sheets_sync.backends.google import GoogleBackend, spreadsheet_id
+
+    spreadsheet_id(ref)  # refuse anything but an id or a docs.google.com URL before any I/O
+    return GoogleBackend(google_client(), ref)
+
+
+def google_client() -> Any:
+    """gspread's client; a key file that cannot be used becomes one clear SourceError. The
+    message names the file and the kind of error only: the error's own text could quote the
+    key, and a run's error is shown in the API, on the dashboard and in logs."""
+    import os
+
+    from google.auth.exceptions import GoogleAuthError
+
+    from sheets_sync.errors import SourceError
     from sheets_sync.google_client import make_client
 
-    return GoogleBackend(make_client(), ref)
+    try:
+        return make_client()
+    except (ValueError, KeyError, TypeError, OSError, GoogleAuthError) as e:
+        where = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") or "gspread's default path"
+        raise SourceError(
+            f"The Google service-account key ({where}) cannot be used ({type(e).__name__}): "
+            "download a new JSON key for the service account and point "
+            "GOOGLE_APPLICATION_CREDENTIALS at it.") from None

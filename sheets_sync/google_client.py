@@ -25,7 +25,7 @@ DEFAULT_TIMEOUT = (5.0, 60.0)  # connect, read (seconds); gspread has none by de
 class EmulatorSession(requests.Session):
     """A requests session that sends Google's URLs to a local emulator origin."""
 
-    def __init__(self, host: str, token: str = "emulator") -> None:
+    def __init__(self, host: str, token: str = "emulator") -> None:  # nosec B107: a dummy token for the local emulator
         super().__init__()
         self.origin = host if host.startswith("http") else f"http://{host}"
         self.headers["Authorization"] = f"Bearer {token}"
@@ -64,18 +64,23 @@ def make_client(
     env: Mapping[str, str] | None = None,
     *,
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+    credentials_file: str | None = None,
+    emulator_token: str = "emulator",
 ) -> gspread.Client:
-    """A gspread client for the emulator (when SHEETS_EMULATOR_HOST is set) or for Google."""
+    """A gspread client for the emulator (when SHEETS_EMULATOR_HOST is set) or for Google.
+    ``credentials_file`` picks one service account's key over GOOGLE_APPLICATION_CREDENTIALS;
+    ``emulator_token`` is the bearer token the emulator counts its quota by (one per account)."""
     env = env if env is not None else os.environ
     host = emulator_host(env)
     if host:
         # gspread only refreshes credentials when it has no session of its own; with ours it
         # never touches auth, so None is safe (and no Google library tries the network).
         client = gspread.Client(
-            auth=None, session=EmulatorSession(host), http_client=HTTPClient  # type: ignore[arg-type]
+            auth=None, session=EmulatorSession(host, emulator_token),  # type: ignore[arg-type]
+            http_client=HTTPClient,
         )
     else:
-        path = env.get("GOOGLE_APPLICATION_CREDENTIALS")
+        path = credentials_file or env.get("GOOGLE_APPLICATION_CREDENTIALS")
         client = gspread.service_account(filename=path) if path else gspread.service_account()
     client.set_timeout(timeout)
     return client

@@ -65,9 +65,14 @@ def is_retryable(exc: BaseException) -> bool:
     return status is not None and status in RETRY_STATUSES
 
 
-def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, stats: CallStats) -> T:
-    """Run ``fn`` until it succeeds, fails with a non-retryable error, or the tries run out."""
+def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, stats: CallStats,
+                      before: Callable[[], object] | None = None) -> T:
+    """Run ``fn`` until it succeeds, fails with a non-retryable error, or the tries run out.
+    ``before`` runs ahead of every try (the quota limiter takes a token there; each try is a
+    request Google counts); what it raises is not retried."""
     for attempt in range(policy.attempts):
+        if before is not None:
+            before()
         stats.requests += 1
         try:
             return fn()

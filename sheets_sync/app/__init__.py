@@ -35,9 +35,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from sheets_sync.app.api import api, health
     from sheets_sync.app.dashboard import bp, template_globals
     from sheets_sync.app.errors import register_error_handlers
+    from sheets_sync.app.ratelimit import init_rate_limits
+    from sheets_sync.app.security import init_security
     from sheets_sync.app.store_ext import init_store
 
     init_store(app)
+    init_rate_limits(app)
+    init_security(app)
     csrf = CSRFProtect(app)
     csrf.exempt(api)  # bearer tokens, no cookies: nothing for a forged form to ride on
     csrf.exempt(health)

@@ -39,7 +39,11 @@ MAX_LIMIT = 500
 
 
 def body(model: type[BaseModel]) -> Any:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # [[[[...]]]] nested past Python's recursion limit
+        raise ApiError(400, "bad_request", "The JSON is nested too deeply: send a flat "
+                                           "object as documented.") from None
     if data is None:
         raise ApiError(400, "bad_request" if request.data else "missing_body",
                        "Send a JSON object as the body, with Content-Type: application/json.")

@@ -2,6 +2,8 @@
 
 The dashboard's sign-in takes the same tokens; the session keeps the token's id (never the token)
 and every request checks that the token is still live, so revoking a token signs its users out.
+Every request made with a live token counts against that token's rate limit; unknown tokens and
+failed sign-ins count against the caller's address, which stops guessing (see ratelimit.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, TypeVar
 from flask import g, redirect, request, session, url_for
 
 from sheets_sync.app.errors import ApiError
+from sheets_sync.app.ratelimit import check_failed_auth, check_token, failed_auth_blocked, too_many
 from sheets_sync.app.store_ext import db
 from sheets_sync.store.models import ApiToken
 from sheets_sync.store.tokens import TokenInfo, info, verify_token
@@ -37,12 +40,17 @@ def require_token(fn: F) -> F:
                            "Send a token: 'Authorization: Bearer <token>' (make one with "
                            "`sheets-sync tokens create NAME`).",
                            headers={"WWW-Authenticate": "Bearer"})
+        wait = failed_auth_blocked()
+        if wait is not None:  # this address has guessed too often: no more tries for now
+            raise too_many(wait)
         token = verify_token(db(), secret)
         if token is None:
+            check_failed_auth()
             raise ApiError(401, "invalid_token",
                            "This token is unknown or revoked: make a new one with "
                            "`sheets-sync tokens create NAME`.",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        check_token(token.id)
         g.token = token
         return fn(*args, **kwargs)
 
@@ -71,6 +79,7 @@ def require_sign_in(fn: F) -> F:
         token = signed_in_token()
         if token is None:
             return redirect(url_for("dashboard.signin", next=request.full_path.rstrip("?")))
+        check_token(token.id)
         g.token = token
         return fn(*args, **kwargs)
 

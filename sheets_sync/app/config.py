@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask
 
+from sheets_sync.executor.settings import SCALE_DEFAULTS
+
 ENV_PREFIX = "SHEETS_SYNC"
 
 DEFAULTS: dict[str, Any] = {
@@ -31,8 +33,14 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": "auto",  # Secure except plain HTTP on loopback (security.py)
+    "RATE_LIMIT": "100/second;3000/minute",  # per token (ratelimit.py); "" switches it off
+    "RATE_LIMIT_FAILED_AUTH": "60/minute",  # per client address: bad tokens, failed sign-ins
+    "RATE_LIMIT_STORAGE_URL": "memory://",  # redis://host:6379/0 to share between processes
+    "PROXIES": 0,  # trusted reverse proxies in front (X-Forwarded-*); 1 behind one HTTPS proxy
     "WTF_CSRF_TIME_LIMIT": None,  # the form token lives as long as the session
     "JSON_SORT_KEYS": False,
+    **SCALE_DEFAULTS,  # executor, Celery, quotas, service accounts: docs/deploy.md
 }
 
 

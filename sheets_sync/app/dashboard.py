@@ -27,8 +27,10 @@ from sheets_sync.app.auth import require_sign_in, sign_in
 from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.i18n import LANGS, current_lang, t
 from sheets_sync.app.jobs import MAX_ID, create_job, job_out, last_runs, run_out, update_job
+from sheets_sync.app.ratelimit import check_failed_auth, failed_auth_blocked, too_many
 from sheets_sync.app.report_view import chart, kpi_rows
 from sheets_sync.app.schemas import JobIn, JobPatch
+from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobReport, Run
@@ -57,8 +59,15 @@ def index() -> Any:
 def signin() -> Any:
     error = None
     if request.method == "POST":
+        wait = failed_auth_blocked()
+        if wait is not None:  # this address has guessed too often: no more tries for now
+            raise too_many(wait)
+        if insecure_sign_in():
+            return render_template("signin.html", error=t("needs_https")), 403
         token = verify_token(db(), request.form.get("token", ""))
-        if token is not None:
+        if token is None:
+            check_failed_auth()
+        else:
             lang = session.get("lang")
             sign_in(token)
             if lang in LANGS:

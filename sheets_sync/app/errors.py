@@ -24,6 +24,7 @@ HTTP_MESSAGES = {
     405: ("method_not_allowed", "This URL does not take that method: see /api/v1/openapi.json."),
     413: ("too_large", "The request body is too large: send less data at once."),
     415: ("unsupported_media_type", "Send JSON (Content-Type: application/json)."),
+    429: ("rate_limited", "Too many requests: wait a little and try again."),
 }
 
 
@@ -74,7 +75,10 @@ def wants_json() -> bool:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def api_error(e: ApiError) -> Response:
+    def api_error(e: ApiError) -> Any:
+        if not wants_json():  # e.g. a dashboard page over its rate limit
+            return render_template("error.html", status=e.status, message=e.message), \
+                e.status, e.headers
         return error_response(e.status, e.code, e.message, e.details, e.headers)
 
     @app.errorhandler(HTTPException)

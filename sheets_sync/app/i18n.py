@@ -19,6 +19,12 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, ru)
     "token_help": ("Paste an API token (make one with `sheets-sync tokens create NAME`).",
                    "Вставьте API-токен (создаётся командой `sheets-sync tokens create ИМЯ`)."),
     "bad_token": ("This token is unknown or revoked.", "Такого токена нет, или он отозван."),
+    "needs_https": ("Sign-in needs HTTPS here: open this page over https:// (behind an HTTPS "
+                    "proxy, set SHEETS_SYNC_PROXIES=1), or set "
+                    "SHEETS_SYNC_SESSION_COOKIE_SECURE=false to allow plain HTTP knowingly.",
+                    "Вход здесь возможен только по HTTPS: откройте страницу по https:// (за "
+                    "HTTPS-прокси задайте SHEETS_SYNC_PROXIES=1) или задайте "
+                    "SHEETS_SYNC_SESSION_COOKIE_SECURE=false, если HTTP допустим."),
     "name": ("Name", "Название"),
     "spreadsheet": ("Spreadsheet", "Таблица"),
     "spreadsheet_help": ("A Google spreadsheet id or URL, or an .xlsx file in the service's "

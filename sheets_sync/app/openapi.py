@@ -45,8 +45,15 @@ def ok(name: str, description: str = "OK") -> dict[str, Any]:
 
 def errors(*codes: int) -> dict[str, Any]:
     text = {400: "Bad request", 401: "No or bad token", 404: "Not found", 409: "Conflict",
-            413: "Too large", 422: "A field is invalid", 503: "Unavailable"}
-    return {str(c): {"description": text[c], **json_body("ErrorOut")} for c in codes}
+            413: "Too large", 422: "A field is invalid", 429: "Too many requests",
+            503: "Unavailable"}
+    if 401 in codes:  # every operation that takes a token is rate limited (ratelimit.py)
+        codes = (*codes, 429)
+    out = {str(c): {"description": text[c], **json_body("ErrorOut")} for c in codes}
+    if "429" in out:
+        out["429"]["headers"] = {"Retry-After": {
+            "description": "Seconds to wait before trying again", "schema": {"type": "integer"}}}
+    return out
 
 
 def int_param(name: str, where: str = "query", required: bool = False,

@@ -61,17 +61,26 @@ def spreadsheet_id(ref: str) -> str:
 
 class GoogleBackend:
     def __init__(self, client: gspread.Client, ref: str, *,
-                 policy: RetryPolicy | None = None, clock: Callable[[], float] = time.time) -> None:
+                 policy: RetryPolicy | None = None, clock: Callable[[], float] = time.time,
+                 throttle: Callable[[str], object] | None = None,
+                 account_email: str | None = None) -> None:
+        """``throttle(kind)`` runs before every request ("read" or "write": the quota limiter
+        waits there); ``account_email`` is the service account's, for the not-shared message."""
         self.client = client
+        self.throttle = throttle
+        self.account_email = account_email
         self.id = spreadsheet_id(ref)
         self.policy = policy or RetryPolicy()
         self.stats = CallStats()
         self.clock = clock
+        self.fetched_layout = False  # whether this backend has read the layout itself
 
     # -- calls -------------------------------------------------------------------------------
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
+    def _call(self, what: str, fn: Callable[[], T], kind: str = "read") -> T:
+        throttle = self.throttle
+        before = (lambda: throttle(kind)) if throttle is not None else None
         try:
-            return call_with_retries(fn, self.policy, self.stats)
+            return call_with_retries(fn, self.policy, self.stats, before)
         except APIError as e:
             raise self._map(e, what) from e
         except (requests.ConnectionError, requests.Timeout) as e:
@@ -84,7 +93,7 @@ class GoogleBackend:
         if status == 404:
             return NotFound(f"Spreadsheet {self.id} was not found: check the id or URL.")
         if status == 403:
-            email = service_account_email()
+            email = self.account_email or service_account_email()
             whom = f"the service account {email}" if email else "the service account"
             return NotShared(f"Spreadsheet {self.id} is not shared with {whom}: open it in "
                              f"Google Sheets, click Share and add {email or 'that account'} "
@@ -102,6 +111,7 @@ class GoogleBackend:
         meta: dict[str, Any] = self._call("reading the spreadsheet's tabs", lambda: dict(
             self.client.http_client.fetch_sheet_metadata(
                 self.id, params={"includeGridData": "false", "fields": METADATA_FIELDS})))
+        self.fetched_layout = True
         props = meta.get("properties", {})
         sheets = meta.get("sheets", [])
         names = tuple(s["properties"]["title"] for s in sheets)
@@ -160,15 +170,16 @@ class GoogleBackend:
     # -- write -------------------------------------------------------------------------------
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
         layout = snapshot.layout
+        try:
+            reply = self._send_write(grid, layout)
+        except SourceError as e:
+            # A remembered layout can be stale (someone deleted the chart or the KPI tab): the
+            # batch is refused whole, so look again once and rewrite with what is there now.
+            if type(e) is not SourceError or self.fetched_layout:
+                raise
+            layout = self.fetch_layout((grid.title,))
+            reply = self._send_write(grid, layout)
         sheet_id = layout.sheet_ids.get(grid.title)
-
-        def send() -> Any:
-            # Built afresh on every try: gspread may rewrite what it is given.
-            body = {"requests": write_requests(grid, layout, sheet_id),
-                    "includeSpreadsheetInResponse": False}
-            return self.client.http_client.batch_update(self.id, body)
-
-        reply = self._call("writing the KPI tab", send)
         new_id = sheet_id
         charts: list[int] = []
         protected: list[int] = []
@@ -187,3 +198,14 @@ class GoogleBackend:
         new_layout = Layout(layout.title, layout.locale, names, ids, tuple(charts),
                             tuple(protected) or layout.output_protected, layout.fetched_at)
         return WriteResult(grid.cells, new_layout)
+
+    def _send_write(self, grid: KpiGrid, layout: Layout) -> Any:
+        sheet_id = layout.sheet_ids.get(grid.title)
+
+        def send() -> Any:
+            # Built afresh on every try: gspread may rewrite what it is given.
+            body = {"requests": write_requests(grid, layout, sheet_id),
+                    "includeSpreadsheetInResponse": False}
+            return self.client.http_client.batch_update(self.id, body)
+
+        return self._call("writing the KPI tab", send, "write")

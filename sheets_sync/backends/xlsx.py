@@ -99,6 +99,7 @@ class XlsxBackend:
             raise WriteConflict(f"{self.path.name} changed after it was read; nothing was written. "
                                 "Run the sync again.")
         import openpyxl
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
@@ -117,6 +118,7 @@ class XlsxBackend:
         os.close(fd)
         try:
             book.save(tmp)
+            self._keep_other_tabs(Path(tmp), grid.title, book.epoch == CALENDAR_MAC_1904)
             if file_version(self.path) != snapshot.version:
                 raise WriteConflict(f"{self.path.name} changed while the KPI tab was being "
                                     "written; nothing was written. Run the sync again.")
@@ -129,3 +131,26 @@ class XlsxBackend:
         names = tuple(book.sheetnames)
         layout = Layout(snapshot.layout.title, snapshot.layout.locale, names)
         return WriteResult(grid.cells, layout)
+
+    def _keep_other_tabs(self, saved: Path, output_tab: str, epoch_1904: bool) -> None:
+        """Give the formulas of every other tab their cached values back (openpyxl drops them),
+        then check that no cell of another tab changed; if one did, nothing is written."""
+        from sheets_sync.backends.xlsx_keep import first_change, restore_cached_values
+
+        def tabs_of(path: Path) -> list[Tab]:
+            book = CalamineWorkbook.from_path(str(path))
+            return [Tab(n, book.get_sheet_by_name(n).to_python(skip_empty_area=False))
+                    for n in book.sheet_names if n != output_tab]
+
+        try:
+            before = tabs_of(self.path)
+            restore_cached_values(saved, before, epoch_1904)
+            change = first_change(before, tabs_of(saved))
+        except (CalamineError, OSError, ValueError, KeyError) as e:
+            raise SourceError(f"{self.path.name} could not be checked after writing ({e}); "
+                              "nothing was written.") from e
+        if change is not None:
+            raise InputError(
+                f"Writing the KPI tab would change a cell of another tab of {self.path.name} "
+                f"({change}), which the .xlsx writer cannot keep as it is; nothing was written. "
+                "Fix that cell, or sync a copy of the workbook through Google Sheets.")

@@ -1,27 +1,35 @@
 """Run one sync job and record it: the lock, the sync, the run row, the report, the pausing.
 
 A run row with status "running" is the job's lock (a partial unique index allows one per job), so
-two triggers at once give one run, across threads and processes alike; no transaction is held
-while the spreadsheet is read and written. A run left "running" by a process that died is closed
-as interrupted once it is older than the lock's time-to-live. After ``max_failures`` failed runs
-in a row the job is paused with the reason, which the API and the dashboard show.
+two triggers at once give one run, across threads, processes and machines alike; no transaction
+is held while the spreadsheet is read and written. The running process keeps renewing a lease in
+the row (heartbeat.py); a run whose lease ran out (its process died), or older than the lock's
+time-to-live, is closed as interrupted by the next trigger of its job. A run started by a Celery
+task records the task's id, so a second delivery of that task (after its worker died, or twice
+by the broker) is told apart from another trigger. After ``max_failures`` failed runs in a row
+the job is paused with the reason, which the API and the dashboard show.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from funnel_kpi import DEFAULT_FUNNEL, FunnelError, funnel_from_dict
 from sheets_sync.backends.base import Backend
+from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import SyncError
+from sheets_sync.quota import access as google_access
+from sheets_sync.scheduler.heartbeat import BEATS_PER_LEASE, Heartbeat
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job, JobReport, Run, utcnow
 
@@ -34,7 +42,15 @@ class JobNotFound(LookupError):
 
 
 class AlreadyRunning(RuntimeError):
-    """The job is running now (here or in another process); this trigger made no run."""
+    """The job is running now (here or in another process); this trigger made no run.
+    ``task_id``: the Celery task of the run holding the lock; ``stale_in``: seconds until that
+    run counts as interrupted unless its lease is renewed."""
+
+    def __init__(self, message: str, *, task_id: str | None = None,
+                 stale_in: float = 0.0) -> None:
+        super().__init__(message)
+        self.task_id = task_id
+        self.stale_in = stale_in
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,15 @@ class RunnerSettings:
     xlsx_root: Path | None = None
     max_failures: int = 3  # consecutive failed runs before a job is paused; 0: never pause
     lock_ttl: timedelta = timedelta(hours=1)
+    heartbeat: timedelta = timedelta(seconds=10)  # how often a running run renews its lease
+
+    @property
+    def lease(self) -> timedelta:
+        return self.heartbeat * BEATS_PER_LEASE
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _default_factory(ref: str, *, xlsx_root: Path | None = None) -> Backend:
@@ -52,14 +77,25 @@ def _default_factory(ref: str, *, xlsx_root: Path | None = None) -> Backend:
 
 class Runner:
     def __init__(self, store: Store, settings: RunnerSettings | None = None, *,
-                 backend_factory: BackendFactory = _default_factory,
-                 on_paused: Callable[[int], None] | None = None) -> None:
+                 backend_factory: BackendFactory | None = None,
+                 on_paused: Callable[[int], None] | None = None,
+                 access: google_access.GoogleAccess | None = None) -> None:
+        """``backend_factory`` replaces how backends are opened (tests); else ``access``, or
+        the process's installed one (quota/access.py), opens them with its service accounts
+        and quota limiter; with neither, as the CLI does."""
         self.store = store
         self.settings = settings or RunnerSettings()
         self.backend_factory = backend_factory
         self.on_paused = on_paused
+        self.access = access
 
-    def _start(self, job_id: int, trigger: str) -> tuple[int, dict[str, Any]] | None:
+    def _access(self) -> google_access.GoogleAccess | None:
+        if self.backend_factory is not None:
+            return None
+        return self.access or google_access.installed()
+
+    def _start(self, job_id: int, trigger: str,
+               task_id: str | None = None) -> tuple[int, dict[str, Any]] | None:
         """Take the job's lock by inserting its running run; the job's fields for the sync."""
         now = utcnow()
         with self.store.session() as s:
@@ -68,33 +104,78 @@ class Runner:
                 raise JobNotFound(job_id)
             if trigger == "schedule" and not job.enabled:
                 return None
+            if task_id is not None and s.scalar(select(Run.id).where(
+                    Run.job_id == job_id, Run.task_id == task_id, Run.status != "running",
+                    or_(Run.error_code.is_(None), Run.error_code != "interrupted")).limit(1)):
+                log.info("job %s: task %s was delivered again after it ran; skipped", job_id,
+                         task_id)
+                return None
+            access = self._access()
+            if access is not None and not is_xlsx(job.spreadsheet):
+                account = access.account_for(job_id, job.service_account)
+                if job.service_account != account.name:
+                    job.service_account = account.name  # kept: its sheets are shared with it
             spec = {"spreadsheet": job.spreadsheet, "input_tabs": job.input_tabs,
-                    "funnel": job.funnel, "output_tab": job.output_tab, "state": job.state}
+                    "funnel": job.funnel, "output_tab": job.output_tab, "state": job.state,
+                    "account": job.service_account}
             s.execute(update(Run)
                       .where(Run.job_id == job_id, Run.status == "running",
-                             Run.started_at < now - self.settings.lock_ttl)
+                             or_(Run.started_at < now - self.settings.lock_ttl,
+                                 and_(Run.lease_until.is_not(None), Run.lease_until < now)))
                       .values(status="failed", finished_at=now, error_code="interrupted",
                               error="The run was interrupted (its process stopped); the next "
                                     "run starts afresh."))
             s.commit()
             run = Run(job_id=job_id, trigger=trigger, status="running", started_at=now,
+                      lease_until=now + self.settings.lease, task_id=task_id,
+                      worker=worker_name(),
                       api_calls=0, retries=0, cells_read=0, cells_written=0, problems=0)
             s.add(run)
             try:
                 s.commit()
             except IntegrityError:
                 s.rollback()
-                raise AlreadyRunning(f"Job {job_id} is running now; wait for that run to "
-                                     "finish.") from None
+                raise self._already_running(s, job_id, now) from None
             return run.id, spec
 
-    def run(self, job_id: int, trigger: str, *, force: bool = False) -> Run | None:
-        """Run the job now; the finished run, or None for a paused job's scheduled trigger.
+    def _already_running(self, s: Any, job_id: int, now: datetime) -> AlreadyRunning:
+        holder = s.scalar(select(Run).where(Run.job_id == job_id, Run.status == "running"))
+        task_id, stale_in = None, 0.0
+        if holder is not None:
+            task_id = holder.task_id
+            until = holder.lease_until or holder.started_at + self.settings.lock_ttl
+            stale_in = max(0.0, (until - now).total_seconds())
+        return AlreadyRunning(f"Job {job_id} is running now; wait for that run to finish.",
+                              task_id=task_id, stale_in=stale_in)
+
+    def _backend(self, spec: dict[str, Any]) -> Backend:
+        root = self.settings.xlsx_root
+        if self.backend_factory is not None:
+            return self.backend_factory(spec["spreadsheet"], xlsx_root=root)
+        access = self._access()
+        if access is None:
+            return _default_factory(spec["spreadsheet"], xlsx_root=root)
+        account = access.account_for(0, spec["account"]) if spec["account"] else None
+        return access.open_backend(spec["spreadsheet"], account, xlsx_root=root)
+
+    def run(self, job_id: int, trigger: str, *, force: bool = False,
+            task_id: str | None = None) -> Run | None:
+        """Run the job now; the finished run, or None when nothing ran (a paused job's
+        scheduled trigger, or a Celery task ``task_id`` delivered again after it ran).
         Raises JobNotFound or AlreadyRunning (then nothing is recorded)."""
-        started = self._start(job_id, trigger)
+        started = self._start(job_id, trigger, task_id)
         if started is None:
             return None
         run_id, spec = started
+        with Heartbeat(self.store, run_id, self.settings.heartbeat):
+            result, state, report, backend = self._sync(job_id, spec, force)
+        if backend is not None and result["status"] == "failed":
+            result["api_calls"], result["retries"] = backend.stats.requests, backend.stats.retries
+        return self._finish(job_id, run_id, result, state, report)
+
+    def _sync(self, job_id: int, spec: dict[str, Any], force: bool
+              ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None,
+                         Backend | None]:
         result: dict[str, Any] = {}
         backend: Backend | None = None
         state: dict[str, Any] | None = None
@@ -103,7 +184,7 @@ class Runner:
             from sheets_sync.job import SyncOptions, SyncState, run_sync
 
             funnel = funnel_from_dict(spec["funnel"]) if spec["funnel"] else DEFAULT_FUNNEL
-            backend = self.backend_factory(spec["spreadsheet"], xlsx_root=self.settings.xlsx_root)
+            backend = self._backend(spec)
             options = SyncOptions(output_tab=spec["output_tab"], tab_names=spec["input_tabs"],
                                   funnel=funnel, force=force)
             outcome = run_sync(backend, options, SyncState.from_json(spec["state"]))
@@ -122,9 +203,7 @@ class Runner:
                       "error": f"Unexpected error ({e.__class__.__name__}: {e}). It was logged; "
                                "run the job again, and report it if it persists."}
             state = report = None
-        if backend is not None and result["status"] == "failed":
-            result["api_calls"], result["retries"] = backend.stats.requests, backend.stats.retries
-        return self._finish(job_id, run_id, result, state, report)
+        return result, state, report, backend
 
     def _finish(self, job_id: int, run_id: int, result: dict[str, Any],
                 state: dict[str, Any] | None, report: dict[str, Any] | None) -> Run | None:

@@ -6,6 +6,8 @@ process), so jobs added, changed, paused or removed take effect without a restar
 stored next-run times survive restarts, which gives misfire grace and coalescing across downtime.
 The job lock is the database's (see runner.py), so a second scheduler process cannot double a run.
 Reconciling runs in a thread of its own, never inside APScheduler's executor (see ``shutdown``).
+A trigger hands the job to the scheduler's executor (sheets_sync/executor): by default it runs
+the sync in this process; with Celery it only enqueues it for the workers.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound, Runner
+from sheets_sync.executor import Executor
+from sheets_sync.scheduler.runner import Runner
 from sheets_sync.scheduler.triggers import Schedule, ScheduleError
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job
@@ -30,22 +33,17 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "sync-job-"
 APS_TABLE = "apscheduler_jobs"
 
-# The runner of this process. APScheduler stores a job as a text reference to a module-level
-# function plus its arguments, so the function finds the runner here; one scheduler per process.
-_active: Runner | None = None
+# The executor of this process. APScheduler stores a job as a text reference to a module-level
+# function plus its arguments, so the function finds the executor here; one scheduler per process.
+_active: Executor | None = None
 
 
 def run_scheduled(job_id: int) -> None:
-    runner = _active
-    if runner is None:
+    executor = _active
+    if executor is None:
         log.warning("scheduled run of job %s skipped: no scheduler is running", job_id)
         return
-    try:
-        runner.run(job_id, "schedule")
-    except AlreadyRunning:
-        log.info("job %s is already running; this trigger was skipped", job_id)
-    except JobNotFound:
-        log.info("job %s was deleted; its trigger was skipped", job_id)
+    executor.submit(job_id, "schedule")
 
 
 @dataclass(frozen=True)
@@ -71,10 +69,14 @@ def job_schedule(job: Job) -> Schedule | None:
 
 class SyncScheduler:
     def __init__(self, store: Store, runner: Runner,
-                 settings: SchedulerSettings | None = None) -> None:
+                 settings: SchedulerSettings | None = None,
+                 executor: Executor | None = None) -> None:
+        from sheets_sync.executor.inprocess import InProcessExecutor
+
         self.store = store
         self.runner = runner
         self.settings = settings or SchedulerSettings()
+        self.executor: Executor = executor or InProcessExecutor(runner)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -94,9 +96,9 @@ class SyncScheduler:
 
     def start(self) -> None:
         global _active
-        if _active is not None and _active is not self.runner:
+        if _active is not None and _active is not self.executor:
             raise RuntimeError("a scheduler is already running in this process")
-        _active = self.runner
+        _active = self.executor
         self.runner.on_paused = lambda _job_id: self.request_reconcile()
         self.aps.start()
         self.reconcile()
@@ -116,7 +118,7 @@ class SyncScheduler:
             self._thread = None
         if self.aps.running:
             self.aps.shutdown(wait=wait)
-        if _active is self.runner:
+        if _active is self.executor:
             _active = None
 
     def request_reconcile(self) -> None:

@@ -79,6 +79,8 @@ class Job(Base):
     paused_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)  # SyncState
+    # The Google service account the job syncs with (its e-mail), kept once given (0002).
+    service_account: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -90,6 +92,7 @@ class Run(Base):
     __tablename__ = "sync_runs"
     __table_args__ = (
         Index("ix_sync_runs_job_started", "job_id", "started_at"),
+        Index("ix_sync_runs_task_id", "task_id"),
         # The job lock: at most one running run per job.
         Index("uq_sync_runs_one_running", "job_id", unique=True,
               sqlite_where=text("status = 'running'"),
@@ -110,6 +113,11 @@ class Run(Base):
     problems: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Who runs it (0002): the running process keeps pushing lease_until ahead (a run whose lease
+    # ran out was interrupted); task_id is the Celery task's, worker is "host:pid".
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    task_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     job: Mapped[Job] = relationship(back_populates="runs")
 

@@ -185,3 +185,18 @@ def test_text_that_looks_like_a_formula_stays_text(emulator: EmulatorProcess) ->
                for v in row.get("values", [])]
     imports = [e for e in entered if "IMPORTXML" in str(e)]
     assert imports and all("formulaValue" not in e for e in imports)
+
+
+def test_remembered_layout_gone_stale_is_refreshed(emulator: EmulatorProcess) -> None:
+    sid = copy_of(emulator, "demo_en", "en_US")
+    first = sync(emulator, sid)
+    client = make_client({"SHEETS_EMULATOR_HOST": emulator.host})
+    chart = first.state.layout.output_charts[0]  # type: ignore[union-attr]
+    client.http_client.batch_update(sid, {"requests": [
+        {"deleteEmbeddedObject": {"objectId": chart}}]})  # a user deletes the chart
+    client.open_by_key(sid).worksheet("Funnel").update([[777]], "B2")
+    again = sync(emulator, sid, first.state)
+    assert again.status == "written"
+    meta = client.http_client.fetch_sheet_metadata(sid)
+    kpi = next(s for s in meta["sheets"] if s["properties"]["title"] == "KPI")
+    assert len(kpi.get("charts", [])) == 1

@@ -1,0 +1,86 @@
+"""The service accounts syncs use, and which one a job uses.
+
+Each account is a key file (``SHEETS_SYNC_SERVICE_ACCOUNTS``); its e-mail names it and its
+project decides which project quota it draws on. With no list, the one account of
+``GOOGLE_APPLICATION_CREDENTIALS`` (or gspread's default key) is used, as before. With
+``SHEETS_EMULATOR_HOST`` set, an entry that is not a file is a name: the emulator counts its
+quota per bearer token, and each account sends its name as its token.
+
+A job keeps the account it was given (``sync_jobs.service_account``), so the e-mail its
+spreadsheet must be shared with does not change when accounts are added.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sheets_sync.executor.settings import SettingsError
+
+DEFAULT_NAME = "default"
+EMULATOR_PROJECT = "emulator"
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    name: str  # the account's e-mail, or its name in the emulator
+    project: str  # the Google Cloud project whose quota it shares with the project's others
+    key_file: str | None = None
+
+
+def from_key_file(path: str) -> ServiceAccount:
+    try:
+        with open(path, encoding="utf-8") as f:
+            key = json.load(f)
+    except OSError as e:
+        raise SettingsError(f"The service account key {path} cannot be read "
+                            f"({e.strerror or e}).") from e
+    except ValueError as e:
+        raise SettingsError(f"{path} is not a service account key (not JSON).") from e
+    email = key.get("client_email") if isinstance(key, dict) else None
+    if not isinstance(email, str) or not email:
+        raise SettingsError(f"{path} is not a service account key (no client_email): download "
+                            "a JSON key of the account from the Google Cloud console.")
+    project = key.get("project_id")
+    return ServiceAccount(email, str(project) if project else DEFAULT_NAME, path)
+
+
+def load_accounts(entries: Sequence[str], env: Mapping[str, str] | None = None
+                  ) -> tuple[ServiceAccount, ...]:
+    env = env if env is not None else os.environ
+    emulated = bool(env.get("SHEETS_EMULATOR_HOST", "").strip())
+    if not entries:
+        path = env.get("GOOGLE_APPLICATION_CREDENTIALS")
+        if path and Path(path).is_file() and not emulated:
+            return (from_key_file(path),)
+        return (ServiceAccount(DEFAULT_NAME, EMULATOR_PROJECT if emulated else DEFAULT_NAME,
+                               path or None),)
+    accounts: list[ServiceAccount] = []
+    for entry in entries:
+        if Path(entry).is_file():
+            account = from_key_file(entry)
+            if emulated:
+                account = ServiceAccount(account.name, EMULATOR_PROJECT, entry)
+        elif emulated:
+            account = ServiceAccount(entry, EMULATOR_PROJECT)
+        else:
+            raise SettingsError(f"Service account key {entry!r} is not a file: "
+                                "SHEETS_SYNC_SERVICE_ACCOUNTS lists key files (JSON).")
+        if any(a.name == account.name for a in accounts):
+            raise SettingsError(f"The service account {account.name} is listed twice in "
+                                "SHEETS_SYNC_SERVICE_ACCOUNTS.")
+        accounts.append(account)
+    return tuple(accounts)
+
+
+def assign(accounts: Sequence[ServiceAccount], job_id: int, current: str | None
+           ) -> ServiceAccount:
+    """The job's account: the one it has while it is still configured, else the next in turn
+    (job ids count up, so jobs made together land on different accounts)."""
+    for account in accounts:
+        if account.name == current:
+            return account
+    return accounts[job_id % len(accounts)]
