@@ -5,32 +5,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from funnel_kpi import DEFAULT_FUNNEL, Funnel, FunnelError, funnel_from_toml
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail_cleanly(fn: F) -> F:
-    """Turn the product's errors into a clear message and exit 2, never a traceback."""
-    from sheets_sync.errors import SyncError
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (SyncError, FunnelError) as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
+from funnel_kpi import DEFAULT_FUNNEL, Funnel, funnel_from_toml
+from sheets_sync.cli_service import fail_cleanly  # one place turns errors into a CLI message
 
 
 def load_funnel(config: str | None) -> Funnel:
