@@ -25,7 +25,9 @@ def run(book: Spreadsheet, body: dict[str, Any]) -> tuple[Spreadsheet, dict[str,
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
         raise ApiError(400, "Must specify at least one request.")
-    work = book.clone()
+    # Copy-on-write rows: a batch that rewrites the KPI tab must not copy a 100,000-row input
+    # tab (that copy cost more than the rest of the request).
+    work = book.clone(share_rows=True)
     replies: list[dict[str, Any]] = []
     for i, req in enumerate(requests):
         if not isinstance(req, dict) or len(req) != 1:

@@ -224,6 +224,7 @@ def _whole(x: Any) -> Any:
 def write_block(sheet: Sheet, r0: int, c0: int, values: list[list[Any]], option: str,
                 locale: str) -> None:
     """Write a row-major block; None skips a cell, "" clears it."""
+    sheet.unshare()
     sheet.cache.clear()
     rows, extras = sheet.rows, sheet.extras
     simple = _RAW_SIMPLE if option == RAW else _TYPED_SIMPLE
@@ -298,6 +299,7 @@ def plain_display(row: list[Any], locale: str) -> list[Any]:
 
 def clear_rect(sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> None:
     """Clear values and formulas (formats stay), as values.clear does."""
+    sheet.unshare()
     sheet.cache.clear()
     for r in [r for r in sheet.display if r0 <= r < r1]:
         del sheet.display[r]

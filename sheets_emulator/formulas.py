@@ -312,6 +312,7 @@ def _set(sheet: Sheet, r: int, c: int, value: Any) -> None:
     old = _get(sheet, r, c)
     if old.__class__ is not value.__class__ or old != value:
         sheet.changed(r)
+    sheet.unshare()
     rows = sheet.rows
     while len(rows) <= r:
         rows.append([])

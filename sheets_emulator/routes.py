@@ -50,9 +50,11 @@ def dispatch(emu: Emulator, name: str, p: dict[str, str], request: Request) -> R
             work, response = batch_update.run(book, body_json(request))
             for sheet in work.sheets:
                 old = book.sheet_by_id(sheet.id)
-                if old is not None and (old.cache or old.display) and sheet.same_content(old):
+                if old is not None and (old.cache or old.display or old.encoded) and (
+                        sheet.same_content(old)):
                     sheet.cache, sheet.display = old.cache, old.display
                     sheet.display_locale, sheet.encoded = old.display_locale, old.encoded
+                sheet.rows_shared = False  # the old book is dropped: its rows are this one's
             store.books[work.id] = work
             store.save(work)
             return Reply(json=response, wrote=True)

@@ -72,6 +72,8 @@ class Sheet:
     display_locale: str = field(default="", compare=False, repr=False)
     # the same rows (and the unformatted ones) already JSON-encoded: render -> row -> bytes
     encoded: dict[str, dict[int, bytes]] = field(default_factory=dict, compare=False, repr=False)
+    # rows are another book's too until unshare(): see clone(share_rows=)
+    rows_shared: bool = field(default=False, compare=False, repr=False)
 
     @property
     def id(self) -> int:
@@ -90,7 +92,9 @@ class Sheet:
         return int(self.props["gridProperties"].get("columnCount", 0))
 
     def changed(self, row: int | None = None) -> None:
-        """Forget derived answers: of one row, or (None) of the whole sheet."""
+        """Forget derived answers: of one row, or (None) of the whole sheet. Every change of
+        the cells starts here or at ``unshare``."""
+        self.unshare()
         self.cache.clear()
         if row is None:
             self.display.clear()
@@ -100,15 +104,25 @@ class Sheet:
             for rows in self.encoded.values():
                 rows.pop(row, None)
 
+    def unshare(self) -> None:
+        """Take a private copy of rows shared with another book's sheet (``clone``) before
+        they are changed."""
+        if self.rows_shared:
+            self.rows = [r[:] for r in self.rows]
+            self.rows_shared = False
+
     def set_size(self, rows: int, cols: int) -> None:
         self.cache.clear()
         self.props["gridProperties"]["rowCount"] = rows
         self.props["gridProperties"]["columnCount"] = cols
 
-    def clone(self) -> Sheet:
-        return Sheet(
+    def clone(self, *, share_rows: bool = False) -> Sheet:
+        """A deep copy; with ``share_rows`` the cell rows (the bulk of a big sheet) stay shared
+        until this copy changes them (``unshare``). Derived answers are not copied (see
+        routes.dispatch, which carries them over when the content ended up the same)."""
+        twin = Sheet(
             props=copy.deepcopy(self.props),
-            rows=[r[:] for r in self.rows],
+            rows=self.rows if share_rows else [r[:] for r in self.rows],
             extras={r: {c: dict(x) for c, x in cols.items()} for r, cols in self.extras.items()},
             row_meta=copy.deepcopy(self.row_meta),
             col_meta=copy.deepcopy(self.col_meta),
@@ -117,6 +131,8 @@ class Sheet:
             protected=copy.deepcopy(self.protected),
             charts=copy.deepcopy(self.charts),
         )
+        twin.rows_shared = share_rows
+        return twin
 
     def same_content(self, other: Sheet) -> bool:
         """Whether values, cell extras and properties are equal (C-speed list compares)."""
@@ -174,11 +190,12 @@ class Spreadsheet:
     def cell_total(self) -> int:
         return sum(s.row_count * s.col_count for s in self.sheets)
 
-    def clone(self) -> Spreadsheet:
+    def clone(self, *, share_rows: bool = False) -> Spreadsheet:
+        """A deep copy; with ``share_rows``, copy-on-write cell rows (see Sheet.clone)."""
         return Spreadsheet(
             id=self.id,
             props=copy.deepcopy(self.props),
-            sheets=[s.clone() for s in self.sheets],
+            sheets=[s.clone(share_rows=share_rows) for s in self.sheets],
             named_ranges=copy.deepcopy(self.named_ranges),
             created=self.created,
             modified=self.modified,

@@ -9,6 +9,7 @@ Every call goes through bounded, jittered retries; gspread's errors become sheet
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -16,8 +17,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import gspread
+import msgspec
 import requests
 from gspread.exceptions import APIError
+from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 from gspread.utils import absolute_range_name
 
 from funnel_kpi import Tab
@@ -42,6 +45,16 @@ METADATA_FIELDS = ("properties(title,locale,timeZone),"
                    "sheets(properties(sheetId,title,index),charts(chartId),"
                    "protectedRanges(protectedRangeId,description))")
 LAYOUT_TTL = 24 * 3600.0  # a cached layout older than this is fetched again (new tabs appear)
+
+
+def decode_json(body: bytes) -> Any:
+    """A JSON answer decoded by msgspec: a 100,000-row values:batchGet decodes in about half
+    the time of the json module gspread uses. msgspec refuses what Python's json takes
+    (1e400 as infinity): that rare answer goes to json."""
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return json.loads(body)
 
 
 def spreadsheet_id(ref: str) -> str:
@@ -155,8 +168,10 @@ class GoogleBackend:
             ranges.append(absolute_range_name(str(output_tab)))
         params = {"valueRenderOption": "UNFORMATTED_VALUE",
                   "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
-        body = self._call("reading the input tabs", lambda: self.client.http_client
-                          .values_batch_get(self.id, list(ranges), params=dict(params)))
+        url = SPREADSHEET_VALUES_BATCH_URL % self.id
+        body = self._call("reading the input tabs", lambda: decode_json(
+            self.client.http_client.request("get", url, params={**params, "ranges": ranges})
+            .content))
         value_ranges = body.get("valueRanges", [])
         tabs = tuple(Tab(n, vr.get("values", [])) for n, vr in zip(names, value_ranges,
                                                                     strict=False))
