@@ -4,7 +4,8 @@ The ``sync_jobs`` table is the truth; the API only writes there. The scheduler r
 APScheduler jobs with that table every few seconds (and at once when the API runs in the same
 process), so jobs added, changed, paused or removed take effect without a restart. APScheduler's
 stored next-run times survive restarts, which gives misfire grace and coalescing across downtime.
-The job lock is the database's (see runner.py), so a second scheduler process cannot double a run.
+The job lock is the database's (see runner.py), so a second scheduler process cannot double a run,
+and each tick is claimed once in the database (ticks.py), so it cannot run a tick twice either.
 Reconciling runs in a thread of its own, never inside APScheduler's executor (see ``shutdown``).
 A trigger hands the job to the scheduler's executor (sheets_sync/executor): by default it runs
 the sync in this process; with Celery it only enqueues it for the workers.
@@ -25,6 +26,7 @@ from sqlalchemy import select
 
 from sheets_sync.executor import Executor
 from sheets_sync.scheduler.runner import Runner
+from sheets_sync.scheduler.ticks import claim_tick
 from sheets_sync.scheduler.triggers import Schedule, ScheduleError
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job
@@ -33,17 +35,17 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "sync-job-"
 APS_TABLE = "apscheduler_jobs"
 
-# The executor of this process. APScheduler stores a job as a text reference to a module-level
-# function plus its arguments, so the function finds the executor here; one scheduler per process.
-_active: Executor | None = None
+# The scheduler of this process. APScheduler stores a job as a text reference to a module-level
+# function plus its arguments, so the function finds the scheduler here; one per process.
+_active: SyncScheduler | None = None
 
 
 def run_scheduled(job_id: int) -> None:
-    executor = _active
-    if executor is None:
+    scheduler = _active
+    if scheduler is None:
         log.warning("scheduled run of job %s skipped: no scheduler is running", job_id)
         return
-    executor.submit(job_id, "schedule")
+    scheduler.fire(job_id)
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,23 @@ class SyncScheduler:
     def running(self) -> bool:
         return bool(self.aps.running)
 
+    def fire(self, job_id: int) -> None:
+        """A tick of the job: run it unless another scheduler process claimed this tick."""
+        with self.store.session() as s:
+            job = s.get(Job, job_id)
+            schedule = job_schedule(job) if job is not None else None
+        if schedule is None:
+            return  # deleted or unscheduled since; the next reconcile drops the trigger
+        if not claim_tick(self.store, job_id, schedule):
+            log.info("job %s: this tick was run by another scheduler process", job_id)
+            return
+        self.executor.submit(job_id, "schedule")
+
     def start(self) -> None:
         global _active
-        if _active is not None and _active is not self.executor:
+        if _active is not None and _active is not self:
             raise RuntimeError("a scheduler is already running in this process")
-        _active = self.executor
+        _active = self
         self.runner.on_paused = lambda _job_id: self.request_reconcile()
         self.aps.start()
         self.reconcile()
@@ -118,7 +132,7 @@ class SyncScheduler:
             self._thread = None
         if self.aps.running:
             self.aps.shutdown(wait=wait)
-        if _active is self.executor:
+        if _active is self:
             _active = None
 
     def request_reconcile(self) -> None:

@@ -81,6 +81,8 @@ class Job(Base):
     state: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)  # SyncState
     # The Google service account the job syncs with (its e-mail), kept once given (0002).
     service_account: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    # When a scheduler process last claimed a tick of this job (0003; scheduler/ticks.py).
+    last_tick_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

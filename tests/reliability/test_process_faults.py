@@ -185,15 +185,10 @@ def test_two_schedulers_never_run_one_job_at_once(app: Flask, client: FlaskClien
     assert len(runs) >= 8, schedulers.output()
     assert all(r.status in ("written", "unchanged") for r in runs), [r.error for r in runs]
     assert most == 1  # the job lock held: never two runs of the job at the same moment
+    assert duplicate_ticks(runs) == 0  # each tick claimed once (scheduler/ticks.py)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "scheduler/: each APScheduler process fires every tick, and the DB lock only keeps runs "
-    "from overlapping; when a sync is shorter than the skew between the two processes' "
-    "wake-ups (an unchanged sync takes ~12 ms), the second process runs the same tick again "
-    "(seen in about 1 of 40 ticks). Needs a per-tick claim, e.g. a conditional UPDATE of "
-    "sync_jobs.last_tick_at to the tick's fire time, run only by the process that changed it"))
 def test_two_schedulers_run_each_tick_once(app: Flask, client: FlaskClient,
                                            auth: dict[str, str], emu: EmulatorProcess,
                                            schedulers: Schedulers) -> None:

@@ -65,20 +65,23 @@ def runs(store: Store, job_id: int) -> list[Run]:
         return list(s.scalars(select(Run).where(Run.job_id == job_id).order_by(Run.id)))
 
 
-def test_migration_0002_both_ways(db_url: str) -> None:
+def test_migrations_0002_and_0003_both_ways(db_url: str) -> None:
     store = Store(db_url)
     try:
         upgrade(store.engine)
-        assert current_revision(store.engine) == "0002"
+        assert current_revision(store.engine) == "0003"
         with store.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(ctx, Base.metadata) == []
+        downgrade(store.engine, "0002")
+        columns = {c["name"] for c in inspect(store.engine).get_columns("sync_jobs")}
+        assert "last_tick_at" not in columns and "service_account" in columns
         downgrade(store.engine, "0001")
         columns = {c["name"] for c in inspect(store.engine).get_columns("sync_runs")}
         assert {"lease_until", "task_id", "worker"}.isdisjoint(columns)
         upgrade(store.engine)
         columns = {c["name"] for c in inspect(store.engine).get_columns("sync_jobs")}
-        assert "service_account" in columns
+        assert {"service_account", "last_tick_at"} <= columns
     finally:
         store.dispose()
 
