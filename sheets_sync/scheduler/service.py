@@ -17,8 +17,8 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from sheets_sync.executor import Executor
 from sheets_sync.scheduler.runner import Runner
-from sheets_sync.scheduler.ticks import claim_tick
+from sheets_sync.scheduler.ticks import TickExecutor, claim_tick, current_tick
 from sheets_sync.scheduler.triggers import Schedule, ScheduleError
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job
@@ -45,7 +45,7 @@ def run_scheduled(job_id: int) -> None:
     if scheduler is None:
         log.warning("scheduled run of job %s skipped: no scheduler is running", job_id)
         return
-    scheduler.fire(job_id)
+    scheduler.fire(job_id, current_tick())
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class SyncScheduler:
         s = self.settings
         self.aps = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=APS_TABLE)},
-            executors={"default": ThreadPoolExecutor(s.workers)},
+            executors={"default": TickExecutor(s.workers)},
             job_defaults={"coalesce": s.coalesce, "max_instances": 1,
                           "misfire_grace_time": s.misfire_grace_seconds},
             timezone="UTC",
@@ -96,15 +96,12 @@ class SyncScheduler:
     def running(self) -> bool:
         return bool(self.aps.running)
 
-    def fire(self, job_id: int) -> None:
-        """A tick of the job: run it unless another scheduler process claimed this tick."""
-        with self.store.session() as s:
-            job = s.get(Job, job_id)
-            schedule = job_schedule(job) if job is not None else None
-        if schedule is None:
-            return  # deleted or unscheduled since; the next reconcile drops the trigger
-        if not claim_tick(self.store, job_id, schedule):
-            log.info("job %s: this tick was run by another scheduler process", job_id)
+    def fire(self, job_id: int, tick: datetime | None) -> None:
+        """The job's tick scheduled at ``tick``: run it unless another scheduler process
+        claimed that tick (ticks.py)."""
+        if tick is not None and not claim_tick(self.store, job_id, tick):
+            log.info("job %s: the tick of %s was run by another scheduler process", job_id,
+                     tick.isoformat())
             return
         self.executor.submit(job_id, "schedule")
 

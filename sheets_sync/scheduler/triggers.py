@@ -7,9 +7,8 @@ is; APScheduler's own parser decides what a valid cron expression is.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.base import BaseTrigger
@@ -50,21 +49,6 @@ class Schedule:
         """The next time it fires after ``now``, in UTC."""
         when = self.trigger().get_next_fire_time(None, now)
         return when.astimezone(UTC) if when is not None else None
-
-
-    def shortest_gap(self, now: datetime, fires: int = 32) -> timedelta:
-        """The shortest time between two of its next ``fires`` fire times after ``now`` (an
-        interval's own length; a cron's gaps vary, "0 7,8 * * *" has 1 h and 23 h)."""
-        if self.interval_seconds is not None:
-            return timedelta(seconds=self.interval_seconds)
-        trigger = self.trigger()
-        times: list[datetime] = []
-        when = trigger.get_next_fire_time(None, now)
-        while when is not None and len(times) < fires:
-            times.append(when)
-            when = trigger.get_next_fire_time(when, when + timedelta(microseconds=1))
-        gaps = [b - a for a, b in itertools.pairwise(times)]
-        return min(gaps, default=timedelta(days=366))
 
 
 def zone(name: str) -> ZoneInfo:
