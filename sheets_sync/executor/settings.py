@@ -46,24 +46,26 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class ScaleSettings:
-    executor: str = "inprocess"
-    broker_url: str = "redis://127.0.0.1:6379/0"
-    queue: str = "sheets-sync"
-    visibility_timeout: float = 900.0
-    restore_seconds: float = 10.0
-    key_prefix: str = "sheets-sync:"
-    quota_enabled: bool = True
-    quota_redis_url: str | None = None
-    account_reads: int = 60
-    account_writes: int = 60
-    project_reads: int = 300
-    project_writes: int = 300
-    window: float = 60.0
-    burst: int = 3
-    margin: float = 1.0
-    max_wait: float = 600.0
-    service_accounts: tuple[str, ...] = ()
-    heartbeat: float = 10.0
+    """The checked settings; made by ``from_config``, whose defaults are SCALE_DEFAULTS."""
+
+    executor: str
+    broker_url: str
+    queue: str
+    visibility_timeout: float
+    restore_seconds: float
+    key_prefix: str
+    quota_enabled: bool
+    quota_redis_url: str | None
+    account_reads: int
+    account_writes: int
+    project_reads: int
+    project_writes: int
+    window: float
+    burst: int
+    margin: float
+    max_wait: float
+    service_accounts: tuple[str, ...]
+    heartbeat: float
 
     @property
     def limiter_url(self) -> str | None:

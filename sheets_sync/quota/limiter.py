@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sheets_sync.errors import QuotaExceeded
+from sheets_sync.executor.settings import SCALE_DEFAULTS as _DEFAULTS
 from sheets_sync.quota.accounts import ServiceAccount
 from sheets_sync.quota.buckets import Booking, Limit, book
 
@@ -31,15 +32,15 @@ class QuotaBusy(QuotaExceeded):
 @dataclass(frozen=True)
 class Quotas:
     """Requests per ``window`` seconds: Google's are 60 per service account and 300 per project,
-    for reads and for writes each, per minute."""
+    for reads and for writes each, per minute. The defaults are the settings' (SCALE_DEFAULTS)."""
 
-    account_reads: int = 60
-    account_writes: int = 60
-    project_reads: int = 300
-    project_writes: int = 300
-    window: float = 60.0
-    burst: int = 3
-    margin: float = 1.0
+    account_reads: int = _DEFAULTS["QUOTA_ACCOUNT_READS"]
+    account_writes: int = _DEFAULTS["QUOTA_ACCOUNT_WRITES"]
+    project_reads: int = _DEFAULTS["QUOTA_PROJECT_READS"]
+    project_writes: int = _DEFAULTS["QUOTA_PROJECT_WRITES"]
+    window: float = _DEFAULTS["QUOTA_WINDOW_SECONDS"]
+    burst: int = _DEFAULTS["QUOTA_BURST"]
+    margin: float = _DEFAULTS["QUOTA_MARGIN_SECONDS"]
 
     def limits(self, kind: Kind) -> tuple[Limit, Limit]:
         """The account's limit and the project's, for one kind of request."""

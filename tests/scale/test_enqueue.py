@@ -72,6 +72,6 @@ def test_a_broker_away_is_logged_not_raised(prefix: str, caplog: pytest.LogCaptu
 def test_the_default_executor_runs_in_process(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     runner = Runner(store)
-    ex = make_executor(ScaleSettings(), runner)
+    ex = make_executor(ScaleSettings.from_config({}), runner)
     assert isinstance(ex, InProcessExecutor) and ex.runner is runner
     store.dispose()
