@@ -105,6 +105,7 @@ _PLAIN = frozenset({float, int})  # exact types numpy converts the way the parse
 ISSUE = -math.inf  # in a float column: a cell that could not be read
 EPOCH_ORDINAL = SERIAL_EPOCH_ORDINAL  # serial + EPOCH_ORDINAL = date.toordinal()
 TABLE_LIMIT = 1 << 14  # distinct values a float column's table holds before numpy takes over
+MOSTLY_NEW_MIN = 256  # a chunk at least this long, of mostly new values, also hands over
 
 
 class _TooMany(Exception):
@@ -155,7 +156,7 @@ class FloatCells:
     def __init__(self, convert: Callable[[object], float]) -> None:
         self.convert = convert
         self.table = _Table(convert, plain=True, limit=TABLE_LIMIT)
-        self.many = False  # past TABLE_LIMIT distinct values: numpy converts plain numbers
+        self.many = False  # too many distinct values for the table: numpy converts numbers
         self.parts: list[NDArray[np.float64]] = []
 
     def feed(self, values: Sequence[object]) -> None:
@@ -171,17 +172,24 @@ class FloatCells:
         n = len(values)
         if not self.many:
             out: NDArray[np.float64] | None = None
+            known = len(self.table)
             try:
                 out = np.fromiter(map(self.table.__getitem__, values), np.float64, n)
             except _TooMany:
                 self.many = True
             except (TypeError, OverflowError):  # an unhashable cell; an int beyond any float
                 pass
+            else:
+                # Mostly new values (timestamps): the table would only fill up to its limit
+                # before giving up, at a parser call per value; numpy takes over at once.
+                self.many = n >= MOSTLY_NEW_MIN and len(self.table) - known > n // 2
             # checked on every path: the table may hold this chunk's booleans even when the
             # pass above stopped half-way
             mixed = self.table.mixes_bools(values)
+            if out is not None and not mixed:
+                return out
             if not self.many:
-                return self._one_by_one(values) if mixed or out is None else out
+                return self._one_by_one(values)
         types = set(map(type, values))
         if types <= _PLAIN:
             try:

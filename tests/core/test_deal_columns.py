@@ -269,3 +269,20 @@ def test_chunks_never_change_what_is_read(body: list[list[object]]) -> None:
     assert whole.problems == pieces.problems and whole.deals == pieces.deals
     statuses = whole.columns.status.tolist()
     assert set(statuses) <= {OPEN, WON, LOST}
+
+
+@pytest.mark.parametrize("second", [
+    [1.5, "", None, "abc", "1 234,5", True, False, 0, math.nan, 7],
+    [45000.25 + i for i in range(300)],
+    ["", None] * 150,
+])
+def test_a_column_of_mostly_new_numbers_hands_over_to_numpy(second: list[object]) -> None:
+    """A first chunk of distinct timestamps hands the column over to numpy; any later chunk,
+    however mixed, still reads exactly as cell by cell."""
+    cells = number_cells("ru_RU")
+    first: list[object] = [45000 + i / 7 for i in range(cell_columns.MOSTLY_NEW_MIN * 2)]
+    cells.feed(first)
+    assert cells.many
+    cells.feed(second)
+    expected = np.array([cells.convert(v) for v in first + second])
+    assert np.array_equal(cells.result(), expected, equal_nan=True)
