@@ -46,10 +46,9 @@ def main() -> int:
         sid = emu.create_from_values("bench", {"Deals": values}, locale="en_US")
         client = make_client({"SHEETS_EMULATOR_HOST": emu.host})
         options = SyncOptions(today=date(2025, 1, 15))
-        state = run_sync(GoogleBackend(client, sid), options).state  # first sync: 3 calls
-
-        grid = render(run_sync(GoogleBackend(client, sid), options, state).report, lang="en",
-                      title="KPI", synced_at=_now())
+        first = run_sync(GoogleBackend(client, sid), options)  # first sync: 3 calls
+        state = first.state
+        grid = render(first.report, lang="en", title="KPI", synced_at=_now())
         # bare gspread writes the same cells, as plain values, to a tab of its own
         client.open_by_key(sid).add_worksheet("KPI bare", rows=grid.height, cols=grid.width)
         bare_values = [[_plain(v) for v in row] for row in grid.rows]

@@ -310,9 +310,9 @@ def _get(sheet: Sheet, r: int, c: int) -> Any:
 
 def _set(sheet: Sheet, r: int, c: int, value: Any) -> None:
     old = _get(sheet, r, c)
-    if old.__class__ is not value.__class__ or old != value:
-        sheet.changed(r)
-    sheet.unshare()
+    if old.__class__ is value.__class__ and old == value:
+        return
+    sheet.changed(r)
     rows = sheet.rows
     while len(rows) <= r:
         rows.append([])

@@ -45,7 +45,10 @@ def run_scheduled(job_id: int) -> None:
     if scheduler is None:
         log.warning("scheduled run of job %s skipped: no scheduler is running", job_id)
         return
-    scheduler.fire(job_id, current_tick())
+    tick = current_tick()
+    if tick is None:
+        raise RuntimeError("run_scheduled runs under the scheduler's TickExecutor only")
+    scheduler.fire(job_id, tick)
 
 
 @dataclass(frozen=True)
@@ -96,10 +99,10 @@ class SyncScheduler:
     def running(self) -> bool:
         return bool(self.aps.running)
 
-    def fire(self, job_id: int, tick: datetime | None) -> None:
+    def fire(self, job_id: int, tick: datetime) -> None:
         """The job's tick scheduled at ``tick``: run it unless another scheduler process
         claimed that tick (ticks.py)."""
-        if tick is not None and not claim_tick(self.store, job_id, tick):
+        if not claim_tick(self.store, job_id, tick):
             log.info("job %s: the tick of %s was run by another scheduler process", job_id,
                      tick.isoformat())
             return

@@ -8,23 +8,15 @@ Heavy proofs are marked ``slow`` and left out of the default run; run them with
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
 from sheets_emulator.testing import EmulatorProcess, running_emulator
-from sheets_sync.app import create_app
-from sheets_sync.app.store_ext import get_store
-from sheets_sync.store.tokens import create_token
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO_RU = REPO / "templates" / "demo_ru.xlsx"
-DEMO_EN = REPO / "templates" / "demo_en.xlsx"
 ARTIFACTS = REPO / "test-artifacts" / "reliability"
 STAGES = ["Traffic", "Leads", "Qualified", "SAL", "Meetings", "Proposals", "Contracts", "Paid"]
 
@@ -61,43 +53,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def books(tmp_path: Path) -> Path:
-    root = tmp_path / "books"
-    root.mkdir()
-    shutil.copy(DEMO_RU, root / "demo_ru.xlsx")
-    shutil.copy(DEMO_EN, root / "demo_en.xlsx")
-    return root
-
-
-@pytest.fixture
 def config(tmp_path: Path, books: Path) -> dict[str, Any]:
     return {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
             "XLSX_ROOT": str(books), "INSTANCE_PATH": str(tmp_path / "instance"),
             "SECRET_KEY": "reliability-secret-key-0123456789"}
-
-
-@pytest.fixture
-def app(config: dict[str, Any]) -> Iterator[Flask]:
-    app = create_app(config)
-    yield app
-    get_store(app).dispose()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def token(app: Flask) -> str:
-    with get_store(app).session() as s:
-        secret, _ = create_token(s, "reliability")
-    return secret
-
-
-@pytest.fixture
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="module")

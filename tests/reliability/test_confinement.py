@@ -23,7 +23,7 @@ from sheets_sync.backends.xlsx import XlsxBackend
 from sheets_sync.google_client import make_client
 from sheets_sync.job import SyncOptions, run_sync
 from sheets_sync.store.models import Job
-from tests.reliability.conftest import DEMO_EN
+from tests.conftest import DEMO_EN
 
 INJECTIONS = ['=IMPORTXML("http://127.0.0.1:9/x","//a")', "+SUM(1,2)", "-2+3", "@SUM(A1)",
               '=HYPERLINK("http://127.0.0.1:9","click")', "=1+1"]

@@ -25,7 +25,6 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from sheets_sync.render import render
 from sheets_sync.retry import RetryPolicy
 from sheets_sync.scheduler import Runner, RunnerSettings, SyncScheduler
 from sheets_sync.store.models import Job, JobReport, Run, utcnow
+from tests.helpers import wait_for
 from tests.reliability.conftest import funnel_rows, save_figures
 
 ATTEMPTS = 4
@@ -126,16 +126,6 @@ def expected_kpi_hash(backend: GoogleBackend, tab: str) -> str:
     return values_hash(tab, without_time([list(r) for r in grid.rows]))
 
 
-def wait_for(cond: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"not true within {timeout} s")
-
-
 def check_waits(plan: Plan, waits: list[float]) -> None:
     if plan.kind == "429":
         hinted = 1.0 if plan.retry_after is None else plan.retry_after  # the emulator's default
@@ -170,7 +160,7 @@ def fault_campaign(app: Flask, client: FlaskClient, auth: dict[str, str],
     sched = SyncScheduler(store, runner)
     sched.start()
     aps_id = f"sync-job-{job['id']}"
-    wait_for(lambda: sched.aps.get_job(aps_id))
+    wait_for(lambda: sched.aps.get_job(aps_id), 30)
     reference = GoogleBackend(make_client({"SHEETS_EMULATOR_HOST": emu.host}), sid)
     paths = {"read": f"/v4/spreadsheets/{sid}/values:batchGet",
              "write": f"/v4/spreadsheets/{sid}:batchUpdate"}

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +26,9 @@ from sqlalchemy import func, select
 from sheets_emulator.testing import EmulatorProcess
 from sheets_sync.app.store_ext import get_store
 from sheets_sync.store.models import Run
-from tests.reliability.conftest import REPO, funnel_rows, save_figures
-
-
-def wait_for(cond: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not true within {timeout} s: {what}")
-
-
-def runs_of(app: Flask, job_id: int) -> list[Run]:
-    with get_store(app).session() as s:
-        return list(s.scalars(select(Run).where(Run.job_id == job_id).order_by(Run.id)))
+from tests.conftest import REPO
+from tests.helpers import runs_of, wait_for
+from tests.reliability.conftest import funnel_rows, save_figures
 
 
 class Schedulers:

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -25,6 +24,7 @@ from sqlalchemy import create_engine, select, text
 from sheets_emulator.testing import EmulatorProcess
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job, Run
+from tests.helpers import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 # A year of a four-stage funnel: small, so the syncs' cost is the quota, not the computing.
@@ -33,14 +33,7 @@ FUNNEL = [["Month", "Leads", "Meetings", "Contracts", "Paid"]] + [
 
 
 def wait_until(cond: Callable[[], Any], timeout: float, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not true within {timeout:.0f} s")
-        time.sleep(0.2)
+    return wait_for(cond, timeout, what, interval=0.2)
 
 
 @contextmanager

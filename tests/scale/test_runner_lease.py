@@ -7,7 +7,6 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -15,13 +14,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from sheets_emulator.testing import running_emulator
-from sheets_sync.backends.xlsx import XlsxBackend
 from sheets_sync.quota import ServiceAccount
 from sheets_sync.quota.access import GoogleAccess
 from sheets_sync.scheduler import AlreadyRunning, Runner, RunnerSettings
 from sheets_sync.store import Store
 from sheets_sync.store.migrate import current_revision, downgrade, upgrade
 from sheets_sync.store.models import Base, Job, Run, utcnow
+from tests.helpers import SlowXlsx
 from tests.scale.cluster import FUNNEL
 
 DEMO = Path(__file__).resolve().parents[2] / "templates" / "demo_en.xlsx"
@@ -113,17 +112,6 @@ def test_a_live_lease_holds_the_lock_and_says_whose(store: Store, book: Path) ->
     with pytest.raises(AlreadyRunning) as e:
         Runner(store, RunnerSettings(xlsx_root=book)).run(job_id, "schedule", task_id="T2")
     assert e.value.task_id == "T1" and 15 < e.value.stale_in <= 20
-
-
-class SlowXlsx(XlsxBackend):
-    def __init__(self, path: Path, entered: threading.Event, release: threading.Event) -> None:
-        super().__init__(path)
-        self.entered, self.release = entered, release
-
-    def read(self, *args: Any, **kwargs: Any) -> Any:
-        self.entered.set()
-        assert self.release.wait(10)
-        return super().read(*args, **kwargs)
 
 
 def test_a_running_run_renews_its_lease(store: Store, book: Path) -> None:

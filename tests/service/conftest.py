@@ -4,7 +4,6 @@ suite on PostgreSQL when SHEETS_SYNC_TEST_POSTGRES_URL is set (each test in a fr
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,17 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from sheets_sync.app import create_app
-from sheets_sync.app.store_ext import get_store
-from sheets_sync.store.tokens import create_token
-
-REPO = Path(__file__).resolve().parents[2]
-DEMO_RU = REPO / "templates" / "demo_ru.xlsx"
-DEMO_EN = REPO / "templates" / "demo_en.xlsx"
 PG_ENV = "SHEETS_SYNC_TEST_POSTGRES_URL"
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
     not os.environ.get(PG_ENV), reason=f"{PG_ENV} is not set"))]
@@ -46,40 +36,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def books(tmp_path: Path) -> Path:
-    """XLSX_ROOT with copies of the demo workbooks (syncs write into them)."""
-    root = tmp_path / "books"
-    root.mkdir()
-    shutil.copy(DEMO_RU, root / "demo_ru.xlsx")
-    shutil.copy(DEMO_EN, root / "demo_en.xlsx")
-    return root
-
-
-@pytest.fixture
 def config(db_url: str, books: Path, tmp_path: Path) -> dict[str, Any]:
     return {"TESTING": True, "DATABASE_URL": db_url, "XLSX_ROOT": str(books),
             "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret"}
-
-
-@pytest.fixture
-def app(config: dict[str, Any]) -> Iterator[Flask]:
-    app = create_app(config)
-    yield app
-    get_store(app).dispose()
-
-
-@pytest.fixture
-def token(app: Flask) -> str:
-    with get_store(app).session() as s:
-        secret, _ = create_token(s, "tests")
-    return secret
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,29 +12,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from sheets_sync.app.store_ext import get_store, make_scheduler, start_scheduler
 from sheets_sync.backends.xlsx import XlsxBackend
 from sheets_sync.scheduler import AlreadyRunning, Runner, RunnerSettings, SyncScheduler
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job, Run, utcnow
+from tests.helpers import SlowXlsx, runs_of, wait_for
 from tests.service.test_dashboard import sign_in
-
-
-def wait_for(cond: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not true within {timeout} s")
-
-
-def runs_of(app: Flask, job_id: int) -> list[Run]:
-    with get_store(app).session() as s:
-        return list(s.scalars(select(Run).where(Run.job_id == job_id).order_by(Run.id)))
 
 
 @pytest.fixture
@@ -125,19 +111,6 @@ def test_next_run_times_survive_a_restart(app: Flask, client: FlaskClient,
         assert second.aps.get_job(f"sync-job-{job['id']}").next_run_time == when
     finally:
         second.shutdown()
-
-
-class SlowXlsx(XlsxBackend):
-    """The real .xlsx backend, held inside its read until the test lets it go."""
-
-    def __init__(self, path: Path, entered: threading.Event, release: threading.Event) -> None:
-        super().__init__(path)
-        self.entered, self.release = entered, release
-
-    def read(self, *args: Any, **kwargs: Any) -> Any:
-        self.entered.set()
-        assert self.release.wait(10)
-        return super().read(*args, **kwargs)
 
 
 def test_two_triggers_at_once_give_one_run(app: Flask, client: FlaskClient,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 from funnel_kpi import Tab
@@ -11,8 +12,10 @@ from sheets_sync.backends.google import decode_json
 
 def test_decode_json_matches_the_json_module() -> None:
     body = '{"valueRanges":[{"range":"\'Сделки\'!A1:C2","values":[["Лид",1,1.5],["",true,null]]}]}'
-    assert decode_json(body.encode()) == {"valueRanges": [
+    got = decode_json(body.encode())
+    assert got == json.loads(body) == {"valueRanges": [
         {"range": "'Сделки'!A1:C2", "values": [["Лид", 1, 1.5], ["", True, None]]}]}
+    assert [type(v) for v in got["valueRanges"][0]["values"][0]] == [str, int, float]
 
 
 def test_decode_json_takes_what_only_python_json_takes() -> None:

@@ -1,0 +1,48 @@
+"""Helpers the service, reliability and scale suites share."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from sheets_sync.app.store_ext import get_store
+from sheets_sync.backends.xlsx import XlsxBackend
+from sheets_sync.store.models import Run
+
+
+def wait_for(cond: Callable[[], Any], timeout: float = 10.0, what: str = "condition",
+             interval: float = 0.05) -> Any:
+    """``cond()``'s first true value, polled every ``interval`` seconds; fails after
+    ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not true within {timeout:g} s")
+        time.sleep(interval)
+
+
+def runs_of(app: Flask, job_id: int) -> list[Run]:
+    with get_store(app).session() as s:
+        return list(s.scalars(select(Run).where(Run.job_id == job_id).order_by(Run.id)))
+
+
+class SlowXlsx(XlsxBackend):
+    """The real .xlsx backend, held inside its read until the test lets it go."""
+
+    def __init__(self, path: Path, entered: threading.Event, release: threading.Event) -> None:
+        super().__init__(path)
+        self.entered, self.release = entered, release
+
+    def read(self, *args: Any, **kwargs: Any) -> Any:
+        self.entered.set()
+        assert self.release.wait(10)
+        return super().read(*args, **kwargs)
