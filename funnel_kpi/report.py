@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from funnel_kpi.deal_types import StageTime
 from funnel_kpi.errors import FunnelError
@@ -24,6 +24,9 @@ from funnel_kpi.model import Stage
 from funnel_kpi.values import Value
 
 VERSION = 1
+
+Status = Literal["ok", "check"]
+REASON_CELLS_SHOWN = 3  # cells named per reason; the rest are counted
 NA = Value(None)  # not applicable (e.g. the step conversion of the first stage): no reason
 
 
@@ -328,6 +331,29 @@ class FunnelReport:
         p = self.period(period) if period else self.latest_period()
         return p.stages if p is not None else ()
 
+    @property
+    def status(self) -> Status:
+        """``ok`` only when nothing in the input was ignored or doubted; else ``check``."""
+        return "check" if self.problems or self.unknown_columns else "ok"
+
+    def status_reasons(self, lang: str = "en") -> tuple[str, ...]:
+        """Why the status is ``check``: one line per kind of problem, naming its first cells."""
+        by_code: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            by_code.setdefault(p.code, []).append(p)
+        out = []
+        for code, found in by_code.items():
+            cells = ", ".join(f"{p.tab}!{p.cell}" if p.cell else p.tab
+                              for p in found[:REASON_CELLS_SHOWN])
+            more = len(found) - REASON_CELLS_SHOWN
+            if more > 0:
+                cells += (f" и ещё {more}" if lang == "ru" else f" and {more} more")
+            out.append(f"{found[0].reason(lang)}: {cells}")
+        if self.unknown_columns:
+            head = "не учтены столбцы" if lang == "ru" else "columns ignored"
+            out.append(f"{head}: " + ", ".join(self.unknown_columns))
+        return tuple(out)
+
     def findings_in(self, lang: str = "en") -> tuple[str, ...]:
         return self.findings_ru if lang == "ru" else self.findings
 
@@ -338,6 +364,9 @@ class FunnelReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
+            "status": self.status,
+            "status_reasons": list(self.status_reasons("en")),
+            "status_reasons_ru": list(self.status_reasons("ru")),
             "funnel": [{"key": s.key, "en": s.en, "ru": s.ru, "owner": s.owner}
                        for s in self.funnel],
             "funnel_inferred": self.funnel_inferred,
