@@ -42,6 +42,8 @@ from funnel_kpi.values import Value, undefined
 # stage rows).
 DEAL_SCALARS = tuple(i for i in ids("deal_log")
                      if i not in ("avg_days_in_stage", "median_days_in_stage"))
+# KPIs of the open pipeline as it is now: defined for the month in progress and the total only.
+PIPELINE_KPIS = ("forecast_revenue", "pipeline_velocity")
 
 
 def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog | None,
@@ -137,6 +139,12 @@ class _Builder:
         current = d == self.today.replace(day=1)
         if current:
             k["run_rate_projection"] = self.run_rate(bucket)
+        else:
+            # The open pipeline is today's: a past month's cohort has no forecast or velocity
+            # of its own (0 would read as "nothing expected"), the total carries them.
+            for i in PIPELINE_KPIS:
+                if i in k:
+                    k[i] = undefined("not_in_progress")
         k["seasonal_index"] = seasonal
         if prev is not None:
             k["revenue_growth"] = change(k["revenue"], prev.kpis["revenue"], "").rel

@@ -85,11 +85,25 @@ def test_periods_are_the_cohorts(deals_only: FunnelReport) -> None:
     assert jan.kpis["win_rate"].n == 8
     assert jan.kpis["revenue"].value == 27_000
     assert jan.kpis["average_deal"].value == 9000
-    assert jan.kpis["forecast_revenue"].value == 2000
+    assert jan.kpis["forecast_revenue"].reason == "not_in_progress"  # see the test below
     assert jan.kpis["cpl"].reason == "missing_input"  # no spend in a deal log
     assert jan.stage("leads").avg_days_in_stage == Value(2.0, n=6)
     last = jan.stage("paid").avg_days_in_stage
     assert last is not None and last.value is None  # last stage: no next one
+
+
+def test_pipeline_kpis_only_for_the_month_in_progress_and_the_total(
+        deals_only: FunnelReport) -> None:
+    """Forecast and velocity are of the open pipeline now: a past month has none (not 0)."""
+    for name in ("2023-12", "2024-01"):
+        past = deals_only.period(name)
+        for kpi in ("forecast_revenue", "pipeline_velocity"):
+            assert past.kpis[kpi].value is None and past.kpis[kpi].reason == "not_in_progress"
+    feb = deals_only.period("2024-02")  # in progress (today is 2024-02-20)
+    assert feb.kpis["forecast_revenue"].value == 5000 and feb.kpis["pipeline_velocity"].value == 50
+    assert deals_only.total.kpis["forecast_revenue"].value == 9000
+    d = deals_only.to_dict()
+    assert d["periods"][1]["kpis"]["forecast_revenue"] is None
 
 
 def test_pending_cohort_is_flagged_and_not_described(deals_only: FunnelReport) -> None:
