@@ -3,16 +3,25 @@
 The previous month of 2024-03 is 2024-02 and the year before is 2023-03; when that month is not
 in the data the change is undefined with ``no_previous_period`` / ``no_year_before``. Each lookup
 is a dict access, so comparing every period costs O(periods x KPIs).
+
+A period's changes are a ``Changes`` mapping over its KPIs and the earlier period's: nothing is
+computed when the report is built (a 24-month report has some 2,000 changes, and most callers
+read one month's), a ``Change`` is made when one is read, and ``as_json`` writes them all as
+JSON values straight from the numbers, without the objects (the service's answer).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
 from datetime import date
+from typing import Any
 
 from funnel_kpi import formulas as F
 from funnel_kpi.report import Change
 from funnel_kpi.values import Value, undefined
+
+_isfinite = math.isfinite
 
 
 def months_before(period: date, months: int) -> date:
@@ -26,6 +35,73 @@ def change(current: Value, previous: Value | None, missing_reason: str) -> Chang
         return Change(undefined(missing_reason), undefined(missing_reason))
     a, r = F.growth(current.value, previous.value)
     return Change(a, r)
+
+
+def change_json(current: Value, previous: Value | None, missing_reason: str) -> dict[str, Any]:
+    """``change(current, previous, missing_reason).to_dict()`` without building the change (a
+    test keeps the two equal)."""
+    if previous is not None:
+        c, p = current.value, previous.value
+        if c is None or p is None:
+            return {"abs": None, "rel": None, "reason": "missing_input"}
+        diff = c - p
+        if _isfinite(diff):
+            if p == 0:
+                return {"abs": diff, "rel": None, "reason": "zero_denominator"}
+            rel = diff / abs(p)
+            if _isfinite(rel):
+                return {"abs": diff, "rel": rel}
+        return change(current, previous, missing_reason).to_dict()  # not finite: rare
+    if missing_reason:
+        return {"abs": None, "rel": None, "reason": missing_reason}
+    return {"abs": None, "rel": None}
+
+
+class Changes(Mapping[str, Change]):
+    """Each KPI of ``current`` against the same KPI of ``previous`` (None: no such period, every
+    change undefined with ``missing_reason``), then ``extra`` changes made already (the stage
+    counts', which the stage rows hold too)."""
+
+    __slots__ = ("_current", "_extra", "_previous", "_reason")
+
+    def __init__(self, current: Mapping[str, Value], previous: Mapping[str, Value] | None,
+                 missing_reason: str, extra: Mapping[str, Change] | None = None) -> None:
+        self._current = current
+        self._previous = previous
+        self._reason = missing_reason
+        self._extra: Mapping[str, Change] = extra or {}
+
+    def __getitem__(self, key: str) -> Change:
+        if key in self._extra:
+            return self._extra[key]
+        current = self._current[key]
+        previous = self._previous.get(key) if self._previous is not None else None
+        return change(current, previous, self._reason)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._current
+        yield from (k for k in self._extra if k not in self._current)
+
+    def __len__(self) -> int:
+        return len(self._current) + sum(1 for k in self._extra if k not in self._current)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._current or key in self._extra
+
+    def __repr__(self) -> str:
+        return f"Changes({dict(self)!r})"
+
+    def as_json(self) -> dict[str, Any]:
+        """``{k: c.to_dict() for k, c in self.items()}``, computed from the numbers."""
+        previous, reason = self._previous, self._reason
+        if previous is None:
+            out = {k: change_json(v, None, reason) for k, v in self._current.items()}
+        else:
+            get = previous.get
+            out = {k: change_json(v, get(k), reason) for k, v in self._current.items()}
+        for k, c in self._extra.items():  # a key of both keeps its place, as in __iter__
+            out[k] = c.to_dict()
+        return out
 
 
 def changes(current: Mapping[str, Value], previous: Mapping[str, Value] | None,

@@ -13,13 +13,12 @@ earlier month up by date.
 from __future__ import annotations
 
 import calendar
-import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date
 
 from funnel_kpi import buckets as B
 from funnel_kpi import formulas as F
-from funnel_kpi.comparisons import change, changes, months_before
+from funnel_kpi.comparisons import Changes, change, months_before
 from funnel_kpi.deal_types import DealAnalysis, DealStats, StageTime
 from funnel_kpi.figures import Layout, bottleneck, finish_kpis, period_kpis, stage_rows
 from funnel_kpi.findings import FindingInputs, Month, findings
@@ -114,10 +113,13 @@ class _Builder:
         self.fact_is_revenue = fact_is_revenue
         self.today = today
 
-    def figures(self, bucket: B.Bucket, stats: DealStats | None
+    def figures(self, bucket: B.Bucket, stats: DealStats | None,
+                earlier: tuple[PeriodReport | None, PeriodReport | None] | None = None
                 ) -> tuple[tuple[StageRow, ...], dict[str, Value]]:
         has_log = self.analysis is not None
-        rows = stage_rows(self.layout, bucket, _times(stats) if has_log else None)
+        rows = stage_rows(self.layout, bucket, _times(stats) if has_log else None,
+                          earlier=None if earlier is None else
+                          (_counts(earlier[0]), _counts(earlier[1])))
         k = period_kpis(self.layout, bucket)
         if has_log:
             _merge_deal_kpis(k, stats, self.counts_from_log)
@@ -135,7 +137,7 @@ class _Builder:
     def period(self, d: date, bucket: B.Bucket, stats: DealStats | None, seasonal: Value,
                prev: PeriodReport | None, year: PeriodReport | None) -> PeriodReport:
         """One month, compared with the month before (``prev``) and a year before."""
-        rows, k = self.figures(bucket, stats)
+        rows, k = self.figures(bucket, stats, (prev, year))
         current = d == self.today.replace(day=1)
         if current:
             k["run_rate_projection"] = self.run_rate(bucket)
@@ -149,20 +151,16 @@ class _Builder:
         if prev is not None:
             k["revenue_growth"] = change(k["revenue"], prev.kpis["revenue"], "").rel
             k["average_deal_growth"] = change(k["average_deal"], prev.kpis["average_deal"], "").rel
-        before = {r.key: r.count for r in prev.stages} if prev is not None else {}
-        year_before = {r.key: r.count for r in year.stages} if year is not None else {}
-        rows = tuple(dataclasses.replace(
-            r, count_mom=change(r.count, before.get(r.key), "no_previous_period"),
-            count_yoy=change(r.count, year_before.get(r.key), "no_year_before"),
-        ) for r in rows)
+        kpis = frozen_map(k)
         return PeriodReport(
             period=f"{d.year:04d}-{d.month:02d}", in_progress=current,
             pending=bool(self.counts_from_log and stats is not None and stats.pending),
-            stages=rows, kpis=frozen_map(k),
-            mom=frozen_map({**changes(k, prev.kpis if prev else None, "no_previous_period"),
-                            **_count_changes(rows, "count_mom")}),
-            yoy=frozen_map({**changes(k, year.kpis if year else None, "no_year_before"),
-                            **_count_changes(rows, "count_yoy")}),
+            stages=rows, kpis=kpis,
+            # computed when read (or written as JSON), not here: see funnel_kpi.comparisons
+            mom=Changes(kpis, prev.kpis if prev else None, "no_previous_period",
+                        _count_changes(rows, "count_mom")),
+            yoy=Changes(kpis, year.kpis if year else None, "no_year_before",
+                        _count_changes(rows, "count_yoy")),
             bottleneck=bottleneck(self.layout, rows, prev.stages if prev else None),
         )
 
@@ -259,6 +257,10 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
                                              *unknown_columns])),
         notes=notes_en, notes_ru=notes_ru,
     )
+
+
+def _counts(period: PeriodReport | None) -> dict[str, Value] | None:
+    return {r.key: r.count for r in period.stages} if period is not None else None
 
 
 def _count_changes(rows: Sequence[StageRow], attr: str) -> dict[str, Change]:

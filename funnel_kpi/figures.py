@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from funnel_kpi import formulas as F
 from funnel_kpi.buckets import Bucket
+from funnel_kpi.comparisons import change
 from funnel_kpi.deal_types import StageTime
 from funnel_kpi.model import Stage
 from funnel_kpi.report import NA, Bottleneck, BottleneckStep, StageRow
@@ -57,17 +58,31 @@ def known(x: float | None) -> Value:
     return Value(x) if x is not None else undefined("missing_input")
 
 
+Counts = Mapping[str, Value] | None
+
+
 def stage_rows(layout: Layout, bucket: Bucket,
-               times: Mapping[str, StageTime] | None = None) -> tuple[StageRow, ...]:
+               times: Mapping[str, StageTime] | None = None, *,
+               earlier: tuple[Counts, Counts] | None = None) -> tuple[StageRow, ...]:
+    """The rows of a bucket; with ``earlier`` (a month's: the stage counts of the month before
+    and of the year before, None where there is no such month), each count's MoM and YoY."""
     counts = [bucket.count(s.key) for s in layout.stages]
     spend = bucket.get("spend")
     rows = []
     for i, s in enumerate(layout.stages):
         prev = counts[i - 1] if i else None
         t = times.get(s.key) if times is not None else None
+        count = known(counts[i])
+        mom = yoy = None
+        if earlier is not None:
+            before, year_before = earlier
+            mom = change(count, before.get(s.key) if before is not None else None,
+                         "no_previous_period")
+            yoy = change(count, year_before.get(s.key) if year_before is not None else None,
+                         "no_year_before")
         rows.append(StageRow(
             key=s.key, label=s.en, label_ru=s.ru, owner=s.owner,
-            count=known(counts[i]),
+            count=count,
             step_conversion=F.conversion(prev, counts[i]) if i else NA,
             cumulative_conversion=F.conversion(counts[0], counts[i]),
             drop_off=F.drop_off(prev, counts[i]) if i else NA,
@@ -75,6 +90,7 @@ def stage_rows(layout: Layout, bucket: Bucket,
             cost_per_stage_unit=F.cost_per_unit(spend, counts[i]),
             avg_days_in_stage=None if times is None else (t.mean_days if t else NA),
             median_days_in_stage=None if times is None else (t.median_days if t else NA),
+            count_mom=mom, count_yoy=yoy,
         ))
     return tuple(rows)
 

@@ -210,6 +210,14 @@ class SegmentReport:
                              Bottleneck.from_dict(d.get("bottleneck")))
 
 
+def _changes_to_dict(changes: Mapping[str, Change]) -> dict[str, Any]:
+    """Changes as JSON values; funnel_kpi.comparisons.Changes writes them from the numbers."""
+    as_json = getattr(changes, "as_json", None)
+    if as_json is not None:
+        return as_json()  # type: ignore[no-any-return]
+    return {k: c.to_dict() for k, c in changes.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class PeriodReport:
     """One month (or the total). ``mom``/``yoy`` hold a Change per KPI id and per stage count
@@ -239,8 +247,7 @@ class PeriodReport:
         return {
             "period": self.period, "in_progress": self.in_progress, "pending": self.pending,
             "stages": [s.to_dict() for s in self.stages], "kpis": values, "kpi_details": details,
-            "changes": {"mom": {k: c.to_dict() for k, c in self.mom.items()},
-                        "yoy": {k: c.to_dict() for k, c in self.yoy.items()}},
+            "changes": {"mom": _changes_to_dict(self.mom), "yoy": _changes_to_dict(self.yoy)},
             "bottleneck": self.bottleneck.to_dict() if self.bottleneck else None,
         }
 
@@ -342,7 +349,7 @@ class FunnelReport:
         for p in self.problems:
             by_code.setdefault(p.code, []).append(p)
         out = []
-        for code, found in by_code.items():
+        for found in by_code.values():
             cells = ", ".join(f"{p.tab}!{p.cell}" if p.cell else p.tab
                               for p in found[:REASON_CELLS_SHOWN])
             more = len(found) - REASON_CELLS_SHOWN
