@@ -214,7 +214,8 @@ def _sort_key(v: Any) -> tuple[int, Any]:
 
 def sort_range(book: Spreadsheet, p: dict[str, Any]) -> None:
     t = from_grid_range(book, p.get("range") or {}, "range")
-    r0, r1, c0, c1 = _bounded(t)
+    t.check_inside()
+    r0, r1, c0, c1 = t.clipped()  # recorded: Google sorts A1:Z1000 of a 6x3 grid, clipped
     specs = p.get("sortSpecs") or [{"dimensionIndex": c0, "sortOrder": "ASCENDING"}]
     block = _snapshot(t.sheet, r0, r1, c0, c1)
 

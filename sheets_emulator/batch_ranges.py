@@ -8,10 +8,10 @@ import re
 import secrets
 from typing import Any
 
-from . import a1, defaults, dims, fieldmask
+from . import a1, defaults, dims, fieldmask, groups
 from .batch_update import Handler, mask, sheet_of
 from .errors import ApiError
-from .ranges import Target, from_grid_range, to_grid_range
+from .ranges import Target, from_grid_range, grid_range, to_grid_range
 from .store import Sheet, Spreadsheet
 
 _NAME = re.compile(r"[A-Za-z_\u0400-\u04ff][\w.]*")
@@ -113,15 +113,20 @@ def merge_cells(book: Spreadsheet, p: dict[str, Any]) -> None:
         pieces = [(r, r + 1, c0, c1) for r in range(r0, r1)]
     else:
         raise ApiError(400, f"Invalid merge type: {kind}")
+    inside = []
     for m in t.sheet.merges:
         if (m["startRowIndex"] < r1 and r0 < m["endRowIndex"]
                 and m["startColumnIndex"] < c1 and c0 < m["endColumnIndex"]):
-            raise ApiError(400, "You can't merge cells that overlap an existing merge.")
+            if not (r0 <= m["startRowIndex"] and m["endRowIndex"] <= r1
+                    and c0 <= m["startColumnIndex"] and m["endColumnIndex"] <= c1):
+                raise ApiError(400, "You can't merge cells that overlap an existing merge.")
+            inside.append(m)
+    # Google re-merges a range holding whole merges (recorded: MERGE_ROWS then MERGE_ALL)
+    t.sheet.merges = [m for m in t.sheet.merges if not any(m is x for x in inside)]
     for a, b, c, d in pieces:
         if b - a == 1 and d - c == 1:
             continue
-        t.sheet.merges.append({"sheetId": t.sheet.id, "startRowIndex": a, "endRowIndex": b,
-                               "startColumnIndex": c, "endColumnIndex": d})
+        t.sheet.merges.append(grid_range(t.sheet.id, a, b, c, d))
         # a merge keeps only its top-left value
         for r in range(a, b):
             t.sheet.changed(r)
@@ -197,6 +202,9 @@ def delete_named_range(book: Spreadsheet, p: dict[str, Any]) -> None:
     return None
 
 
+OWNER = "emulator@sheets-emulator.iam.gserviceaccount.com"
+
+
 def add_protected_range(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
     pr = copy.deepcopy(p.get("protectedRange") or {})
     if "namedRangeId" in pr:
@@ -209,14 +217,20 @@ def add_protected_range(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"protectedRangeId": secrets.randbelow(2**31 - 1) + 1,
                            "range": to_grid_range(t)}
     for key in ("namedRangeId", "description", "warningOnly", "unprotectedRanges"):
-        if key in pr:
+        if pr.get(key):  # proto3: null, false, "" and [] are not sent back
             out[key] = pr[key]
     out["requestingUserCanEdit"] = True
+    reply = copy.deepcopy(out)
     if not pr.get("warningOnly"):
-        out["editors"] = pr.get("editors") or {
-            "users": ["emulator@sheets-emulator.iam.gserviceaccount.com"]}
+        # recorded: the reply echoes the editors asked for; the sheet then lists the owner too
+        editors = {k: v for k, v in (pr.get("editors") or {}).items() if v}
+        reply["editors"] = copy.deepcopy(editors)
+        users = list(editors.get("users") or [])
+        if OWNER not in users:
+            users.append(OWNER)
+        out["editors"] = {**editors, "users": users}
     t.sheet.protected.append(out)
-    return {"protectedRange": copy.deepcopy(out)}
+    return {"protectedRange": reply}
 
 
 def delete_protected_range(book: Spreadsheet, p: dict[str, Any]) -> None:
@@ -277,9 +291,14 @@ def _accept(book: Spreadsheet, p: dict[str, Any]) -> None:
     return None
 
 
-def _accept_groups(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
-    _dim_range(book, p)
-    return {"dimensionGroups": []}
+def add_dimension_group(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
+    sheet, dim, start, end = _dim_range(book, p)
+    return groups.add(sheet, dim, start, end)
+
+
+def delete_dimension_group(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
+    sheet, dim, start, end = _dim_range(book, p)
+    return groups.delete(sheet, dim, start, end)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -301,6 +320,6 @@ HANDLERS: dict[str, Handler] = {
     "deleteEmbeddedObject": delete_embedded_object,
     "addConditionalFormatRule": _accept,
     "deleteConditionalFormatRule": _accept,
-    "addDimensionGroup": _accept_groups,
-    "deleteDimensionGroup": _accept_groups,
+    "addDimensionGroup": add_dimension_group,
+    "deleteDimensionGroup": delete_dimension_group,
 }

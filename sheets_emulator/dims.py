@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import refs
+from . import groups, refs
 from .errors import CELL_LIMIT, ApiError, cell_limit
 from .store import Sheet, Spreadsheet
 
@@ -41,6 +41,7 @@ def insert(book: Spreadsheet, sheet: Sheet, dim: str, start: int, count: int) ->
         }
         sheet.col_meta = {(c + count if c >= start else c): v for c, v in sheet.col_meta.items()}
     _move_ranges(book, sheet, dim, start, start, count)
+    groups.shift(sheet, dim, start, start, count)
     _move_formulas(book, sheet, dim, start, count)
 
 
@@ -66,6 +67,7 @@ def delete(book: Spreadsheet, sheet: Sheet, dim: str, start: int, end: int) -> N
         sheet.col_meta = _drop_shift(sheet.col_meta, start, end)
         sheet.set_size(sheet.row_count, sheet.col_count - count)
     _move_ranges(book, sheet, dim, start, end, -count)
+    groups.shift(sheet, dim, start, end, -count)
     _move_formulas(book, sheet, dim, start, -count)
 
 

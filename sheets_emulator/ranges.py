@@ -125,13 +125,16 @@ def from_grid_range(book: Spreadsheet, gr: dict[str, Any], where: str) -> Target
 
 
 def to_grid_range(target: Target) -> dict[str, Any]:
-    gr: dict[str, Any] = {"sheetId": target.sheet.id}
-    if target.r0 is not None:
-        gr["startRowIndex"] = target.r0
-    if target.r1 is not None:
-        gr["endRowIndex"] = target.r1
-    if target.c0 is not None:
-        gr["startColumnIndex"] = target.c0
-    if target.c1 is not None:
-        gr["endColumnIndex"] = target.c1
+    return grid_range(target.sheet.id, target.r0, target.r1, target.c0, target.c1)
+
+
+def grid_range(sheet_id: int, r0: int | None, r1: int | None, c0: int | None,
+               c1: int | None) -> dict[str, Any]:
+    """A GridRange as Google writes it: proto3 drops `sheetId` 0, the default (the indexes are
+    optional fields, so a 0 there stays)."""
+    gr: dict[str, Any] = {"sheetId": sheet_id} if sheet_id else {}
+    for key, value in (("startRowIndex", r0), ("endRowIndex", r1), ("startColumnIndex", c0),
+                       ("endColumnIndex", c1)):
+        if value is not None:
+            gr[key] = value
     return gr

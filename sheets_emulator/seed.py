@@ -18,6 +18,7 @@ from typing import Any
 
 from . import defaults, formulas
 from .numfmt import datetime_to_serial
+from .ranges import grid_range
 from .store import Sheet, Spreadsheet, new_spreadsheet
 
 _LOCALE = re.compile(r"[a-z]{2,3}(?:_[A-Z]{2})?")
@@ -120,9 +121,8 @@ def load(spec: SeedSpec) -> Spreadsheet:
             sheet.props["hidden"] = True
         _fill(sheet, ws, vs)
         for merged in ws.merged_cells.ranges:
-            sheet.merges.append({
-                "sheetId": sid, "startRowIndex": merged.min_row - 1, "endRowIndex": merged.max_row,
-                "startColumnIndex": merged.min_col - 1, "endColumnIndex": merged.max_col})
+            sheet.merges.append(grid_range(sid, merged.min_row - 1, merged.max_row,
+                                           merged.min_col - 1, merged.max_col))
         book.sheets.append(sheet)
     if not book.sheets:
         raise SeedError(f"{spec.path} has no worksheets")

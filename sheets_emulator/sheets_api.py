@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import cells, defaults, fieldmask, formulas, numfmt
+from . import cells, defaults, fieldmask, formulas, groups, numfmt
 from .errors import BAD_REQUEST_TYPE, ApiError
 from .params import boolean
 from .ranges import Target, resolve
@@ -86,6 +86,7 @@ def sheet_resource(book: Spreadsheet, sheet: Sheet, include_grid: bool,
         out["basicFilter"] = copy.deepcopy(sheet.basic_filter)
     if sheet.charts:
         out["charts"] = copy.deepcopy(sheet.charts)
+    out.update(groups.resource(sheet))
     return out
 
 

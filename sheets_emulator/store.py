@@ -64,6 +64,8 @@ class Sheet:
     basic_filter: dict[str, Any] | None = None
     protected: list[dict[str, Any]] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
+    # row/column groups: dimension -> index -> how many groups hold it (see groups.py)
+    groups: dict[str, dict[int, int]] = field(default_factory=dict)
     # encoded values.get answers of this sheet (see values_api); emptied by every change
     cache: dict[tuple[Any, ...], bytes] = field(default_factory=dict, compare=False, repr=False)
     # FORMATTED_VALUE of rows without formats or formulas, made when written (Google, too, keeps
@@ -130,6 +132,7 @@ class Sheet:
             basic_filter=copy.deepcopy(self.basic_filter),
             protected=copy.deepcopy(self.protected),
             charts=copy.deepcopy(self.charts),
+            groups={dim: dict(depth) for dim, depth in self.groups.items()},
         )
         twin.rows_shared = share_rows
         return twin
@@ -326,6 +329,8 @@ def dump_book(book: Spreadsheet) -> dict[str, Any]:
             }
         )
     return {
+                "groups": {dim: [[i, d] for i, d in depth.items()]
+                           for dim, depth in s.groups.items()},
         "id": book.id,
         "props": book.props,
         "sheets": sheets,
@@ -359,6 +364,8 @@ def load_book(data: dict[str, Any]) -> Spreadsheet:
         )
     return Spreadsheet(
         id=data["id"],
+                groups={dim: {int(i): int(n) for i, n in pairs}
+                        for dim, pairs in d.get("groups", {}).items()},
         props=data["props"],
         sheets=sheets,
         named_ranges=data.get("named_ranges", []),

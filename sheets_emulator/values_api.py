@@ -228,12 +228,31 @@ def batch_update(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
             resp["updatedData"] = _updated_data(book, w, _Args(opts_args))
     result: dict[str, Any] = {"spreadsheetId": book.id}
     if plans:
-        result["totalUpdatedRows"] = sum(r.get("updatedRows", 0) for r in responses)
-        result["totalUpdatedColumns"] = sum(r.get("updatedColumns", 0) for r in responses)
+        rows, columns = _touched(plans)
+        result["totalUpdatedRows"] = len(rows)
+        result["totalUpdatedColumns"] = len(columns)
         result["totalUpdatedCells"] = sum(r.get("updatedCells", 0) for r in responses)
         result["totalUpdatedSheets"] = len({w.target.sheet.id for w in plans})
         result["responses"] = responses
     return result
+
+
+def _touched(plans: list[Write]) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """(sheet, row) and (sheet, column) pairs holding an updated cell: Google's totals count
+    "rows where at least one cell was updated", so two writes to one row count it once."""
+    rows: set[tuple[int, int]] = set()
+    columns: set[tuple[int, int]] = set()
+    for w in plans:
+        sid = w.target.sheet.id
+        for i, row in enumerate(w.rows):
+            if row.count(None) == len(row):
+                continue
+            rows.add((sid, w.r0 + i))
+            if None in row:
+                columns.update((sid, w.c0 + j) for j, v in enumerate(row) if v is not None)
+            else:
+                columns.update((sid, w.c0 + j) for j in range(len(row)))
+    return rows, columns
 
 
 class _Args(dict[str, Any]):
@@ -308,6 +327,21 @@ def append(book: Spreadsheet, range_text: str, args: Any, body: dict[str, Any]) 
     return result
 
 
+def _column_run(sheet: Any, first: int, last: int, c0: int, c1: int) -> tuple[int, int]:
+    """The run of filled columns from the first filled one at or after c0 (recorded: from A1
+    over A1 and C1 with B1 empty, Google's tableRange is A1)."""
+
+    def filled(c: int) -> bool:
+        return any(c < len(sheet.rows[r]) and sheet.rows[r][c] is not None
+                   for r in range(first, min(last + 1, len(sheet.rows))))
+
+    lo = next((c for c in range(c0, c1) if filled(c)), c0)
+    hi = lo
+    while hi + 1 < c1 and filled(hi + 1):
+        hi += 1
+    return lo, hi
+
+
 def _find_table(sheet: Any, r0: int, c0: int, c1: int,
                 contiguous: bool = False) -> tuple[int, int, int, int] | None:
     """The data block at or below row r0 within columns [c0, c1): (first, last row, first, last
@@ -328,6 +362,8 @@ def _find_table(sheet: Any, r0: int, c0: int, c1: int,
         if last < r0:
             return None
         first = next(r for r in range(r0, last + 1) if filled(r))
+    if contiguous:
+        return (first, last, *_column_run(sheet, first, last, c0, c1))
     lo, hi = c1, -1
     for r in range(first, last + 1):
         row = sheet.rows[r] if r < len(sheet.rows) else []

@@ -139,7 +139,8 @@ def test_named_and_protected_ranges(gc: gspread.Client, raw: Raw) -> None:
     reply = ws.define_named_range("A1:B3", "Leads")
     named = reply["replies"][0]["addNamedRange"]["namedRange"]
     assert named["name"] == "Leads"
-    assert named["range"] == {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 3,
+    # as Google answers: sheetId 0 is proto3's default, so it is left out
+    assert named["range"] == {"startRowIndex": 0, "endRowIndex": 3,
                               "startColumnIndex": 0, "endColumnIndex": 2}
     _batch(raw, sh.id, {"updateNamedRange": {"namedRange": {
         "namedRangeId": named["namedRangeId"], "name": "Leads2"}, "fields": "name"}})
@@ -175,7 +176,7 @@ def test_merges_filter_chart(gc: gspread.Client, raw: Raw) -> None:
     ws.merge_cells("A1:B1")
     ws.set_basic_filter("A1:B2")
     sheet = raw.json("GET", f"{V4}/{sh.id}")["sheets"][0]
-    assert sheet["merges"] == [{"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1,
+    assert sheet["merges"] == [{"startRowIndex": 0, "endRowIndex": 1,  # no sheetId 0, as Google
                                 "startColumnIndex": 0, "endColumnIndex": 2}]
     assert sheet["basicFilter"]["range"]["endRowIndex"] == 2
     assert ws.get("A1:B1") == [["h1"]]  # a merge keeps the top-left value
