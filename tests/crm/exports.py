@@ -549,7 +549,8 @@ def pipedrive_en() -> Fixture:
                           "Deal - Deal closed on", "Deal - Won time", "Deal - Lost time",
                           "Deal - Lost reason", "Deal - Source", "Deal - Expected close date"]
     rows: list[list[Cell]] = [header]
-    for i, ((d, t_created, t_closed), planned) in enumerate(zip(table, expected_close), 1):
+    pairs = zip(table, expected_close, strict=True)
+    for i, ((d, t_created, t_closed), planned) in enumerate(pairs, 1):
         closed = f"{iso_date(d.closed)} {t_closed}" if d.closed else ""
         rows.append([i, f"{d.channel} deal {i}", d.amount, "EUR", d.status.capitalize(), d.stage,
                      d.manager, f"{iso_date(d.created)} {t_created}", closed,
@@ -617,7 +618,7 @@ SALESFORCE_STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Value Pr
                      "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote",
                      "Negotiation/Review")
 SF_PROBABILITY = dict(zip((*SALESFORCE_STAGES, "Closed Won", "Closed Lost"),
-                          (10, 10, 20, 50, 60, 70, 75, 90, 100, 0)))
+                          (10, 10, 20, 50, 60, 70, 75, 90, 100, 0), strict=True))
 CONNOR, ROSS = "Sarah Connor", "Mike Ross"
 
 

@@ -32,7 +32,8 @@ def test_hand_figures_match_the_rules(build: Callable[[], Fixture]) -> None:
     hand = fx.expected
     _check("total", hand.total, ref.total)
     assert len(hand.steps) == len(ref.steps) == len(hand.total.counts)
-    assert all(_same(a, b) for a, b in zip(hand.steps, ref.steps)), (hand.steps, ref.steps)
+    steps = zip(hand.steps, ref.steps, strict=True)
+    assert all(_same(a, b) for a, b in steps), (hand.steps, ref.steps)
     assert _same(hand.cycle_median, ref.cycle_median)
     assert hand.by_manager.keys() == ref.by_manager.keys()
     assert hand.by_channel.keys() == ref.by_channel.keys()
