@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py --seconds 60            # starts `sheets-sync serve` itself
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --token sst_...  # a running one
+    .venv/bin/python bench/load.py --ratio --seconds 10 --rounds 5   # /compute vs minimal Flask
 
 With no --url the service is started as a second process (waitress, a fresh SQLite instance in
 a temporary folder, the demo workbook as one job, synced once so its page has a report). Then
@@ -11,6 +12,13 @@ each). It prints requests per second, p50 and p99 latency per kind and overall, 
 answer but 2xx, or no answer); it exits 1 when there was an error. Traffic goes to loopback
 addresses only. The started service's per-token rate limit is set above what the run can send
 (--rate-limit), since one token here stands for many clients.
+
+With --ratio it measures POST /api/v1/compute alone against its baseline: bench/minimal_app.py,
+a minimal Flask app answering the same request with the very bytes and headers the service
+answered (compressed or not, as the client asked), served the same way (waitress, --threads
+threads, its own process, default garbage collector like the service's). --rounds turns of
+--seconds each alternate service, baseline, service, baseline ...; it prints requests per second
+of every turn and the ratio service/baseline of each pair, min/median/max (goal >= 1/3).
 """
 
 from __future__ import annotations
@@ -199,6 +207,105 @@ def drive(url: str, token: str, seconds: float, workers: int) -> int:
     return 1 if errors else 0
 
 
+@contextmanager
+def started_baseline(answer: bytes, headers: dict[str, str], threads: int) -> Iterator[str]:
+    """bench/minimal_app.py answering ``answer`` with ``headers``; yields its URL."""
+    tmp = Path(tempfile.mkdtemp(prefix="sheets-sync-baseline-"))
+    (tmp / "answer").write_bytes(answer)
+    port = free_port()
+    cmd = [sys.executable, str(REPO / "bench" / "minimal_app.py"), "--port", str(port),
+           "--threads", str(threads), "--answer", str(tmp / "answer"),
+           *(f"--header={k}:{v}" for k, v in headers.items())]
+    log = open(tmp / "serve.log", "wb")  # noqa: SIM115 (closed in finally)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the baseline did not start: " +
+                                 (tmp / "serve.log").read_text("utf-8", "replace"))
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+ANSWER_HEADERS = ("Content-Type", "Content-Encoding", "Vary")
+
+
+def raw_answer(url: str, token: str, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """The service's answer to one compute request: the bytes as sent (not decompressed) and
+    the headers that describe them."""
+    resp = requests.post(f"{url}/api/v1/compute", json=body, stream=True, timeout=60,
+                         headers={"Authorization": f"Bearer {token}"})
+    resp.raise_for_status()
+    raw = resp.raw.read(decode_content=False)
+    return raw, {k: resp.headers[k] for k in ANSWER_HEADERS if k in resp.headers}
+
+
+def hammer(url: str, token: str, body: dict[str, Any], seconds: float, workers: int) -> float:
+    """POST /api/v1/compute from ``workers`` threads for ``seconds``; requests per second.
+    Raises SystemExit on any answer but 200."""
+    errors: list[str] = []
+    done = [0] * workers
+    until = time.monotonic() + seconds
+
+    def work(n: int) -> None:
+        s = requests.Session()
+        s.headers["Authorization"] = f"Bearer {token}"
+        while time.monotonic() < until:
+            resp = s.post(f"{url}/api/v1/compute", json=body, timeout=30)
+            if resp.status_code != 200:
+                errors.append(f"HTTP {resp.status_code}")
+                return
+            done[n] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise SystemExit(f"{url}: {errors[0]}")
+    return sum(done) / (time.monotonic() - started)
+
+
+def ratio(url: str, token: str, threads: int, seconds: float, workers: int, rounds: int) -> int:
+    body = {"values": demo_values(), "locale": "en_US", "today": time.strftime("%Y-%m-%d")}
+    answer, headers = raw_answer(url, token, body)
+    with started_baseline(answer, headers, threads) as base:
+        if raw_answer(base, token, body) != (answer, headers):
+            raise SystemExit("the baseline does not answer the service's bytes")
+        print(f"POST /api/v1/compute, the demo's 24-month funnel tab: {len(answer):,} bytes "
+              f"as sent ({headers.get('Content-Encoding', 'identity')}); waitress, {threads} "
+              f"threads each; {workers} client threads; {rounds} rounds of {seconds:g} s")
+        hammer(url, token, body, min(seconds, 2.0), workers)  # warm-up of both
+        hammer(base, token, body, min(seconds, 2.0), workers)
+        pairs = []
+        print(f"{'round':>5} {'service rps':>12} {'baseline rps':>13} {'ratio':>7}")
+        for n in range(rounds):
+            ours = hammer(url, token, body, seconds, workers)
+            theirs = hammer(base, token, body, seconds, workers)
+            pairs.append(ours / theirs)
+            print(f"{n + 1:>5} {ours:>12.1f} {theirs:>13.1f} {ours / theirs:>7.3f}")
+    print(f"ratio service/minimal Flask: min {min(pairs):.3f}  median "
+          f"{statistics.median(pairs):.3f}  max {max(pairs):.3f}  (goal >= 0.333)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--seconds", type=float, default=60.0)
@@ -208,12 +315,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--token", help="its API token (with --url)")
     p.add_argument("--rate-limit", default="100000/minute",
                    help="RATE_LIMIT of a started service (default 100000/minute)")
+    p.add_argument("--ratio", action="store_true",
+                   help="/compute only, against a minimal Flask app with the same answer")
+    p.add_argument("--rounds", type=int, default=5, help="with --ratio: pairs of turns")
     args = p.parse_args(argv)
     if args.url:
         if not args.token:
             p.error("--url needs --token")
+        if args.ratio:
+            return ratio(loopback_only(args.url), args.token, args.threads, args.seconds,
+                         args.workers, args.rounds)
         return drive(loopback_only(args.url), args.token, args.seconds, args.workers)
     with started_service(args.threads, args.rate_limit) as (url, token):
+        if args.ratio:
+            return ratio(loopback_only(url), token, args.threads, args.seconds, args.workers,
+                         args.rounds)
         return drive(loopback_only(url), token, args.seconds, args.workers)
 
 

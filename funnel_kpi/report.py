@@ -12,7 +12,7 @@ report that gives the same JSON again.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
@@ -27,6 +27,10 @@ VERSION = 1
 
 Status = Literal["ok", "check"]
 REASON_CELLS_SHOWN = 3  # cells named per reason; the rest are counted
+REPORT_FIELDS = ("version", "status", "status_reasons", "status_reasons_ru", "funnel",
+                 "funnel_inferred", "sources", "periods", "total", "segments", "deal_log",
+                 "seasonal_index", "findings", "findings_ru", "problems", "unknown_columns",
+                 "notes", "notes_ru")  # the top-level keys of to_dict(), in its order
 NA = Value(None)  # not applicable (e.g. the step conversion of the first stage): no reason
 
 
@@ -368,29 +372,33 @@ class FunnelReport:
         return self.notes_ru if lang == "ru" else self.notes
 
     # --- JSON ------------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "status": self.status,
-            "status_reasons": list(self.status_reasons("en")),
-            "status_reasons_ru": list(self.status_reasons("ru")),
-            "funnel": [{"key": s.key, "en": s.en, "ru": s.ru, "owner": s.owner}
-                       for s in self.funnel],
-            "funnel_inferred": self.funnel_inferred,
-            "sources": {"summary": self.sources.get("summary"),
-                        "deal_log": self.sources.get("deal_log")},
-            "periods": [p.to_dict() for p in self.periods],
-            "total": self.total.to_dict(),
-            "segments": {field: {name: seg.to_dict() for name, seg in by_name.items()}
-                         for field, by_name in self.segments.items()},
-            "deal_log": self.deal_log.to_dict() if self.deal_log else None,
-            "seasonal_index": ({str(m): num(x) for m, x in self.seasonal_index.items()}
-                               if self.seasonal_index is not None else None),
-            "findings": list(self.findings), "findings_ru": list(self.findings_ru),
-            "problems": [p.to_dict() for p in self.problems],
-            "unknown_columns": list(self.unknown_columns),
-            "notes": list(self.notes), "notes_ru": list(self.notes_ru),
+    def to_dict(self, fields: Collection[str] | None = None) -> dict[str, Any]:
+        """The report as JSON values; with ``fields`` (names from ``REPORT_FIELDS``), only
+        those top-level keys, in the usual order, and only their work is done."""
+        parts: dict[str, Callable[[], Any]] = {
+            "version": lambda: self.version,
+            "status": lambda: self.status,
+            "status_reasons": lambda: list(self.status_reasons("en")),
+            "status_reasons_ru": lambda: list(self.status_reasons("ru")),
+            "funnel": lambda: [{"key": s.key, "en": s.en, "ru": s.ru, "owner": s.owner}
+                               for s in self.funnel],
+            "funnel_inferred": lambda: self.funnel_inferred,
+            "sources": lambda: {"summary": self.sources.get("summary"),
+                                "deal_log": self.sources.get("deal_log")},
+            "periods": lambda: [p.to_dict() for p in self.periods],
+            "total": lambda: self.total.to_dict(),
+            "segments": lambda: {field: {name: seg.to_dict() for name, seg in by_name.items()}
+                                 for field, by_name in self.segments.items()},
+            "deal_log": lambda: self.deal_log.to_dict() if self.deal_log else None,
+            "seasonal_index": lambda: ({str(m): num(x) for m, x in self.seasonal_index.items()}
+                                       if self.seasonal_index is not None else None),
+            "findings": lambda: list(self.findings),
+            "findings_ru": lambda: list(self.findings_ru),
+            "problems": lambda: [p.to_dict() for p in self.problems],
+            "unknown_columns": lambda: list(self.unknown_columns),
+            "notes": lambda: list(self.notes), "notes_ru": lambda: list(self.notes_ru),
         }
+        return {k: part() for k, part in parts.items() if fields is None or k in fields}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> FunnelReport:

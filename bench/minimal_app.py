@@ -1,0 +1,47 @@
+"""The baseline of bench/load.py: a minimal Flask app that answers POST /api/v1/compute with
+the bytes the product answered (read from a file), served like the product (waitress, the same
+number of threads). It reads the request body, as the product must, and does nothing else.
+
+    python bench/minimal_app.py --port 8001 --threads 8 --answer FILE [--header NAME:VALUE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import waitress
+from flask import Flask, Response, request
+
+
+def make_app(answer: bytes, headers: dict[str, str]) -> Flask:
+    app = Flask("minimal")
+
+    @app.post("/api/v1/compute")
+    def compute() -> Response:
+        request.get_data()
+        return Response(answer, headers=headers)
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok"
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--answer", type=Path, required=True)
+    p.add_argument("--header", action="append", default=[], help="NAME:VALUE, repeatable")
+    args = p.parse_args(argv)
+    headers = dict(h.split(":", 1) for h in args.header)
+    waitress.serve(make_app(args.answer.read_bytes(), headers), host="127.0.0.1",
+                   port=args.port, threads=args.threads, ident="minimal")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
