@@ -1,0 +1,266 @@
+"""What each sheet of an .xlsx holds, read from its XML before calamine allocates anything.
+
+calamine sizes a sheet's grid from its largest cell reference: one value at XFD1048576 in a 17 KB
+file makes it ask for 550 GB and abort the process (an abort, not an exception). So the sheet XML
+is streamed out of the zip first and bounded: the largest row and column of any cell, and the
+number of values. Only when that grid is over the cap is the sheet read again, slowly, for the
+cells that hold values (a styled empty cell far away allocates nothing in calamine and is no
+reason to refuse), to refuse with the far cell and the data's range named.
+
+The same pass finds Excel error cells (``t="e"``: #DIV/0!, #N/A ...), which calamine reads as
+blanks, so that they can be put back in the rows and reported like Google's.
+
+The fast pass does per-chunk C-level work only: one regex search per chunk for a cell or row
+reference beyond the largest seen so far (a negative lookahead built from it), which finds nothing
+in an ordinary sheet, and byte counts. Its cost is in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import defusedxml.ElementTree as SafeET
+
+from sheets_sync.errors import InputError, SourceError
+
+MAX_CELLS = 20_000_000  # a sheet's grid (rows x columns); 500,000 deals x 14 columns is 7 million
+CHUNK = 1 << 20
+MAX_ROW_BYTES = 64 << 20  # a "row" longer than this is cut anyway (no row is that long)
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+ROW_NUMBER = re.compile(rb"(\d{1,7})\"")
+CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+CELL_R = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3})(\d{1,7})["']""")
+VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)<")
+HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+
+
+def col_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def a1(row: int, col: int) -> str:
+    return f"{col_letters(col)}{row}"
+
+
+def _at_most(top: str, first: str, rest: str) -> str:
+    """A regex for the strings not after ``top`` in (length, then character) order, over
+    ``first`` for the first character and ``rest`` after it (``"AZ", "AZ"`` for columns,
+    ``"19", "09"`` for row numbers)."""
+    def span(lo: str, hi: str) -> str:
+        return f"[{lo}-{hi}]" if lo < hi else lo
+
+    parts = []
+    if len(top) > 1:
+        parts.append(f"{span(*first)}{span(*rest)}{{0,{len(top) - 2}}}")
+    for i, ch in enumerate(top):
+        lo = first[0] if i == 0 else rest[0]
+        if ch > lo:
+            tail = f"{span(*rest)}{{{len(top) - i - 1}}}" if i < len(top) - 1 else ""
+            parts.append(f"{top[:i]}{span(lo, chr(ord(ch) - 1))}{tail}")
+    parts.append(top)
+    return "|".join(parts)
+
+
+def _ok_cell(max_row: int, max_col: int, exact: bool) -> re.Pattern[bytes]:
+    """A cell start tag that is NOT plainly inside (max_row, max_col): an ordinary sheet has
+    none, so searching for it is the whole cost of the pass. Not ``exact``, rows are checked by
+    their number of digits only (at a third of the cost)."""
+    top = str(max(max_row, 1))
+    rows = _at_most(top, "19", "09") if exact else f"[1-9][0-9]{{0,{len(top) - 1}}}"
+    cols = _at_most(col_letters(max(max_col, 1)), "AZ", "AZ")
+    return re.compile(f'<c(?! r="(?:{cols})(?:{rows})")'.encode())
+
+
+@dataclass
+class SheetScan:
+    rows: int = 0  # the largest row of any cell (empty or not)
+    cols: int = 0
+    rows_hi: int = 0  # what rows may be at most (rows, or 10**digits - 1 in the fast pass)
+    unplaced: int = 0  # cells without a reference (placed one after another by calamine)
+    errors: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, "#N/A"), 1-based
+
+    @property
+    def grid(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def grid_hi(self) -> int:
+        return max(self.rows, self.rows_hi) * self.cols + self.unplaced
+
+
+def _parts(stream: zipfile.ZipExtFile) -> Iterator[bytes]:
+    """The decompressed XML in pieces that end after a ``</row>`` (so no cell is cut)."""
+    carry = b""
+    while chunk := stream.read(CHUNK):
+        buf = carry + chunk
+        end = buf.rfind(b"row>")
+        while end > 0 and buf[end - 1] not in b"/:":  # "<row>" starts a row; "</row>" ends one
+            end = buf.rfind(b"row>", 0, end)
+        cut = end + 4 if end > 0 else (len(buf) if len(buf) > MAX_ROW_BYTES else 0)
+        if cut:
+            yield buf[:cut]
+        carry = buf[cut:]
+    if carry:
+        yield carry
+
+
+def scan_sheet(zf: zipfile.ZipFile, part_name: str, *, exact: bool = False) -> SheetScan:
+    scan = SheetScan()
+    with zf.open(part_name) as stream:
+        for part in _parts(stream):
+            last = part.rfind(b'row r="')
+            row = ROW_NUMBER.match(part, last + 7) if last >= 0 else None
+            if row:
+                scan.rows = max(scan.rows, int(row.group(1)))
+            _bounds(part, scan, exact)
+            if b't="e"' in part:
+                _errors(part, scan)
+    if not exact:
+        scan.rows_hi = 10 ** len(str(scan.rows)) - 1
+    return scan
+
+
+def _bounds(part: bytes, scan: SheetScan, exact: bool) -> None:
+    """Widen the scan by each cell that the plain pattern does not pass."""
+    pattern = _ok_cell(scan.rows, scan.cols, exact)
+    pos = 0
+    while (hit := pattern.search(part, pos)) is not None:
+        cell = CELL.match(part, hit.start())
+        if cell is None:  # <col>, <cols>, <cfRule> ... or a broken tag
+            pos = hit.end()
+            continue
+        pos = cell.end()
+        ref = CELL_R.search(cell.group(1))
+        if ref is None:
+            scan.unplaced += 1
+            continue
+        row, col = int(ref.group(2)), col_number(ref.group(1))
+        if row > scan.rows or col > scan.cols:
+            scan.rows, scan.cols = max(scan.rows, row), max(scan.cols, col)
+            pattern = _ok_cell(scan.rows, scan.cols, exact)
+
+
+def _errors(part: bytes, scan: SheetScan) -> None:
+    at = part.find(b't="e"')
+    while at >= 0:
+        cell = CELL.match(part, max(part.rfind(b"<c ", 0, at), 0))
+        if cell is not None and cell.group(3) is not None:
+            ref, value = CELL_R.search(cell.group(1)), VALUE.search(cell.group(3))
+            if ref and value:
+                text = value.group(1).decode("utf-8", "replace").strip()
+                scan.errors.append((int(ref.group(2)), col_number(ref.group(1)), text))
+        at = part.find(b't="e"', at + 5)
+
+
+@dataclass(frozen=True)
+class Extent:
+    """Where a sheet's values are: the far cell that makes its grid big, and the rest's range."""
+
+    far: tuple[int, int]
+    data: tuple[int, int]  # the largest (row, col) of the values other than the far one
+    grid: int  # rows x columns of all the values
+
+
+def value_extent(zf: zipfile.ZipFile, part_name: str) -> Extent:
+    """The slow, exact pass: cells that hold a value. Per row its last column, per column its
+    last row; the far cell is the one whose removal shrinks the grid most."""
+    by_row: dict[int, int] = {}
+    by_col: dict[int, int] = {}
+    with zf.open(part_name) as stream:
+        for part in _parts(stream):
+            for m in CELL.finditer(part):
+                inner = m.group(3)
+                ref = CELL_R.search(m.group(1))
+                if inner is None or ref is None or not HAS_VALUE.search(inner):
+                    continue
+                row, col = int(ref.group(2)), col_number(ref.group(1))
+                by_row[row] = max(by_row.get(row, 0), col)
+                by_col[col] = max(by_col.get(col, 0), row)
+    if not by_row:
+        return Extent((0, 0), (0, 0), 0)
+    top_row, top_col = max(by_row), max(by_col)
+    without_row = (max((r for r in by_row if r != top_row), default=0),
+                   max((c for r, c in by_row.items() if r != top_row), default=0))
+    without_col = (max((r for c, r in by_col.items() if c != top_col), default=0),
+                   max((c for c in by_col if c != top_col), default=0))
+    if without_row[0] * without_row[1] <= without_col[0] * without_col[1]:
+        far, data = (top_row, by_row[top_row]), without_row
+    else:
+        far, data = (by_col[top_col], top_col), without_col
+    return Extent(far, data, top_row * top_col)
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part in the zip, from workbook.xml and its relationships."""
+    try:
+        book = SafeET.fromstring(zf.read("xl/workbook.xml"))
+        rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {}  # not the usual layout: calamine will say what it makes of it
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PKG_NS}Relationship")}
+    out = {}
+    for sheet in book.iter(f"{MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{REL_NS}id"), "")
+        if not target:
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join("xl", target))
+        out[sheet.get("name", "")] = path
+    return out
+
+
+def check_book(path: str, file_name: str, names: list[str],
+               max_cells: int = MAX_CELLS) -> dict[str, list[tuple[int, int, str]]]:
+    """Refuse (InputError) a sheet among ``names`` whose grid calamine would size over
+    ``max_cells``; else the error cells of each sheet that has some."""
+    errors = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = sheet_parts(zf)
+            for name in names:
+                part = parts.get(name)
+                if part is None or part not in zf.namelist():
+                    continue
+                scan = scan_sheet(zf, part)
+                if scan.grid_hi > max_cells:  # wide and long: look again, rows exactly
+                    scan = scan_sheet(zf, part, exact=True)
+                if scan.grid_hi > max_cells:
+                    _refuse_if_far(zf, part, name, file_name, max_cells)
+                if scan.errors:
+                    errors[name] = scan.errors
+    except (zipfile.BadZipFile, SafeET.ParseError, OSError, ValueError) as e:
+        raise SourceError(f"{file_name} cannot be read as an .xlsx workbook ({e}).") from e
+    return errors
+
+
+def _refuse_if_far(zf: zipfile.ZipFile, part: str, name: str, file_name: str,
+                   max_cells: int) -> None:
+    extent = value_extent(zf, part)
+    if extent.grid <= max_cells:
+        return  # far cells are only formatted: calamine sizes by values, it reads fine
+    far = a1(*extent.far)
+    data = a1(*extent.data) if extent.data[0] else ""
+    where = f"far beyond its data (A1:{data})" if data else "and nothing else"
+    raise InputError(
+        f"Tab {name!r} of {file_name} has a value at {far}, {where}: reading it would mean a "
+        f"grid of {extent.grid:,} cells, more than the {max_cells:,} allowed. Delete that cell "
+        f"(or clear everything outside {'A1:' + data if data else 'the data'}) and save the "
+        "file again.")
