@@ -1,19 +1,21 @@
-"""An .xlsx file as a spreadsheet: read with python-calamine, write with openpyxl.
+"""An .xlsx file as a spreadsheet: read with python-calamine, the KPI tab written part by part.
 
 Reading uses calamine because it is many times faster than openpyxl on large sheets and gives
-cached formula values. Writing has to use openpyxl (calamine only reads); it rewrites the whole
-file, so it goes to a temporary file beside the original and replaces it with one rename, and only
-if the file is still the one that was read. openpyxl keeps every other sheet's values, formulas,
-styles, number formats, merged cells and conditional formats; it drops charts and images it cannot
-read from other sheets, which the README states.
+cached formula values. Writing renders the KPI tab alone with openpyxl, then moves that one sheet
+into the user's package (``xlsx_package``): every other part (sheets, charts, images, pivot
+tables, slicers, comments, VBA) keeps its bytes, so nothing openpyxl cannot read is lost. The new
+package goes to a temporary file beside the original (``xlsx_temp``: the workbook's mode and owner,
+cleaned up after a killed sync) and replaces it with one rename, only if the file is still the
+version that was read; anything else is a ``WriteConflict``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
-import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -93,64 +95,82 @@ class XlsxBackend:
         return Snapshot(new_layout, tuple(tabs), content_hash(tabs), version, output_hash, a1)
 
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
-        from sheets_sync.backends.xlsx_write import fill_sheet
+        from sheets_sync.backends.xlsx_package import PackageError, is_1904, replace_sheet
+        from sheets_sync.backends.xlsx_temp import remove_stale, temp_beside
 
-        if file_version(self.path) != snapshot.version:
-            raise WriteConflict(f"{self.path.name} changed after it was read; nothing was written. "
-                                "Run the sync again.")
-        import openpyxl
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904
-        from openpyxl.utils.exceptions import InvalidFileException
-
+        # A symbolic link stays one: the file it points to is what gets replaced.
+        target = Path(os.path.realpath(self.path))
+        remove_stale(target.parent)
+        clash = next((n for n in snapshot.layout.tab_names
+                      if n != grid.title and n.casefold() == grid.title.casefold()), None)
+        if clash is not None:
+            raise InputError(f"{self.path.name} has a tab {clash!r}, which Excel takes for "
+                             f"{grid.title!r}; it was left as it was. Rename that tab, or choose "
+                             "another output tab (--output-tab, or the job's output tab).")
+        original = self._read_unchanged(target, snapshot.version, "after it was read")
         try:
-            book = openpyxl.load_workbook(self.path)
-        except (InvalidFileException, OSError, KeyError, ValueError) as e:
-            raise SourceError(f"{self.path.name} cannot be opened for writing ({e}).") from e
-        if grid.title in book.sheetnames:
-            index = book.sheetnames.index(grid.title)
-            del book[grid.title]
-            sheet = book.create_sheet(grid.title, index)
-        else:
-            sheet = book.create_sheet(grid.title)
-        fill_sheet(sheet, grid, snapshot.layout.locale)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".xlsx",
-                                   dir=self.path.parent)
-        os.close(fd)
-        try:
-            book.save(tmp)
-            self._keep_other_tabs(Path(tmp), grid.title, book.epoch == CALENDAR_MAC_1904)
-            if file_version(self.path) != snapshot.version:
-                raise WriteConflict(f"{self.path.name} changed while the KPI tab was being "
-                                    "written; nothing was written. Run the sync again.")
-            os.replace(tmp, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            scratch = render_sheet(grid, snapshot.layout.locale, is_1904(io.BytesIO(original)))
+            with temp_beside(target) as (out, tmp):
+                result = replace_sheet(io.BytesIO(original), io.BytesIO(scratch), grid.title, out)
+                out.flush()
+                os.fsync(out.fileno())
+                self._check_kept(original, tmp, result.rewritten, result.sheet_names,
+                                 grid.title)
+                self._read_unchanged(target, snapshot.version, "while the KPI tab was written")
+                os.replace(tmp, target)
+        except PackageError as e:
+            raise SourceError(f"{self.path.name} cannot be written as an .xlsx workbook: {e}; "
+                              "nothing was written.") from e
+        except OSError as e:
+            raise SourceError(f"{self.path.name} could not be written ({e.strerror or e}); "
+                              "nothing was written.") from e
         self.stats.requests += 1
-        self.stats.bytes_out += self.path.stat().st_size
-        names = tuple(book.sheetnames)
-        layout = Layout(snapshot.layout.title, snapshot.layout.locale, names)
+        self.stats.bytes_out += len(original)
+        layout = Layout(snapshot.layout.title, snapshot.layout.locale, result.sheet_names)
         return WriteResult(grid.cells, layout)
 
-    def _keep_other_tabs(self, saved: Path, output_tab: str, epoch_1904: bool) -> None:
-        """Give the formulas of every other tab their cached values back (openpyxl drops them),
-        then check that no cell of another tab changed; if one did, nothing is written."""
-        from sheets_sync.backends.xlsx_keep import first_change, restore_cached_values
-
-        def tabs_of(path: Path) -> list[Tab]:
-            book = CalamineWorkbook.from_path(str(path))
-            return [Tab(n, book.get_sheet_by_name(n).to_python(skip_empty_area=False))
-                    for n in book.sheet_names if n != output_tab]
-
+    def _read_unchanged(self, target: Path, version: str, when: str) -> bytes:
+        """The workbook's bytes, if it is still the version the sync read."""
         try:
-            before = tabs_of(self.path)
-            restore_cached_values(saved, before, epoch_1904)
-            change = first_change(before, tabs_of(saved))
-        except (CalamineError, OSError, ValueError, KeyError) as e:
-            raise SourceError(f"{self.path.name} could not be checked after writing ({e}); "
-                              "nothing was written.") from e
-        if change is not None:
-            raise InputError(
-                f"Writing the KPI tab would change a cell of another tab of {self.path.name} "
-                f"({change}), which the .xlsx writer cannot keep as it is; nothing was written. "
-                "Fix that cell, or sync a copy of the workbook through Google Sheets.")
+            data = target.read_bytes()
+        except FileNotFoundError:
+            data = b""  # replaced by a writer that deletes first: a change like any other
+        except OSError as e:
+            raise SourceError(f"{self.path.name} cannot be read ({e.strerror or e}); nothing "
+                              "was written.") from e
+        if hashlib.sha256(data).hexdigest() != version:
+            raise WriteConflict(f"{self.path.name} changed {when}; nothing was written. "
+                                "Run the sync again.")
+        return data
+
+    def _check_kept(self, original: bytes, written: Path, rewritten: frozenset[str],
+                    sheet_names: tuple[str, ...], kpi_tab: str) -> None:
+        """Only the KPI sheet and the package files that name it may differ; if anything else
+        did (a bug, never the user's doing), nothing is written."""
+        from sheets_sync.backends.xlsx_keep import first_changed_part, unreadable
+
+        with zipfile.ZipFile(io.BytesIO(original)) as before, zipfile.ZipFile(written) as after:
+            problem = first_changed_part(before, after, rewritten)
+        problem = problem or unreadable(written, sheet_names, kpi_tab)
+        if problem is not None:
+            raise SourceError(f"Writing the KPI tab into {self.path.name} went wrong ({problem}); "
+                              "nothing was written. Please report this with the workbook.")
+
+
+def render_sheet(grid: KpiGrid, locale: str, epoch_1904: bool) -> bytes:
+    """The KPI tab alone in a workbook of its own, as openpyxl writes it."""
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    from sheets_sync.backends.xlsx_write import fill_sheet
+
+    book = openpyxl.Workbook()
+    if epoch_1904:
+        book.epoch = CALENDAR_MAC_1904
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = grid.title
+    fill_sheet(sheet, grid, locale)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,494 @@
+"""Replace one sheet of an .xlsx package and keep every other part exactly as it was.
+
+An .xlsx is a zip of XML parts tied together by relationship (``.rels``) parts. openpyxl can only
+rewrite the whole package, and it drops what it does not read: charts, images, pivot tables,
+slicers, threaded comments. So the KPI sheet is rendered alone by openpyxl into a scratch package
+and ``replace_sheet`` moves it into the user's package:
+
+- every part of the user's package is copied with the same content, compression and order, except
+  the KPI sheet and the parts only it uses (its drawing, chart, comments), which make way for the
+  scratch sheet's, renamed so they collide with nothing;
+- ``xl/workbook.xml`` and its rels gain a ``<sheet>`` entry only when the KPI sheet is new;
+- ``[Content_Types].xml`` names the new parts; ``xl/styles.xml`` gains the number formats, fonts,
+  fills, borders and cell formats the KPI sheet uses (equal ones are reused, so repeated syncs do
+  not grow it) and the sheet's style indexes are renumbered to them.
+
+Strings in the KPI sheet are inline, so ``xl/sharedStrings.xml`` never changes. A part is only
+re-serialised when something in it changes. The user's XML is first checked by defusedxml (no
+entities, no external references), then edited with lxml, which keeps its namespace prefixes:
+``mc:Ignorable`` names prefixes, and a re-serialiser that renames them corrupts the file.
+"""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+import re
+import shutil
+import time
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import unquote
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeTree
+from lxml import etree
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+OFFICE_DOCUMENT = f"{DOC_REL}/officeDocument"
+WORKSHEET = f"{DOC_REL}/worksheet"
+STYLES = f"{DOC_REL}/styles"
+SHARED_STRINGS = f"{DOC_REL}/sharedStrings"
+CALC_CHAIN = f"{DOC_REL}/calcChain"
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CONTENT_TYPES = "[Content_Types].xml"
+# The children of <styleSheet>, in the order the schema requires.
+STYLE_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
+               "dxfs", "tableStyles", "colors", "extLst")
+FIRST_CUSTOM_FORMAT = 164
+NUMBERED = re.compile(r"^(.*?)(\d*)((?:\.[^./]+)?)$")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                          huge_tree=False)
+
+Element = Any  # lxml's _Element: its stubs make every attribute access Optional-typed noise
+
+
+class PackageError(Exception):
+    """The package cannot be edited as an .xlsx workbook; ``str(e)`` says why."""
+
+
+def q(ns: str, tag: str) -> str:
+    return f"{{{ns}}}{tag}"
+
+
+def parse(data: bytes) -> Element:
+    try:
+        SafeTree.fromstring(data)  # refuses entity declarations and external references
+        return etree.fromstring(data, _PARSER)
+    except (DefusedXmlException, ParseError, etree.XMLSyntaxError) as e:
+        raise PackageError(f"a part is not well-formed XML ({e})") from e
+
+
+def serialize(root: Element) -> bytes:
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+def rels_name(part: str) -> str:
+    """The relationships part of ``part`` ("" is the package itself)."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def resolve(source: str, target: str) -> str:
+    target = unquote(target)
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+@dataclass(frozen=True)
+class Rel:
+    id: str
+    type: str
+    target: str | None  # a part name; None for an external target (a URL, another file)
+
+
+class Package:
+    """Read access to a zip package; part names compare without case, as OPC says."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.names = {i.filename.lower(): i.filename for i in zf.infolist()}
+
+    def name(self, part: str) -> str:
+        return self.names.get(part.lower(), part)
+
+    def has(self, part: str) -> bool:
+        return part.lower() in self.names
+
+    def read(self, part: str) -> bytes:
+        if not self.has(part):
+            raise PackageError(f"the part {part} is missing")
+        return self.zf.read(self.names[part.lower()])
+
+    def rels(self, part: str) -> list[Rel]:
+        name = rels_name(part)
+        if not self.has(name):
+            return []
+        out = []
+        for r in parse(self.read(name)).iter(q(PKG_REL, "Relationship")):
+            external = r.get("TargetMode") == "External"
+            target = None if external else self.name(resolve(part, r.get("Target", "")))
+            out.append(Rel(r.get("Id", ""), r.get("Type", ""), target))
+        return out
+
+    def reach(self, roots: Iterable[str], blocked: str = "") -> set[str]:
+        """Every part reachable from ``roots`` through relationships (with the rels parts),
+        not entering ``blocked``."""
+        seen: set[str] = set()
+        todo = list(roots)
+        while todo:
+            part = todo.pop()
+            if part in seen or (blocked and part == blocked):
+                continue
+            seen.add(part)
+            if self.has(rels_name(part)):
+                seen.add(self.name(rels_name(part)))
+            todo.extend(r.target for r in self.rels(part) if r.target and self.has(r.target))
+        seen.discard("")
+        return seen
+
+    def main_part(self) -> str:
+        for rel in self.rels(""):
+            if rel.type == OFFICE_DOCUMENT and rel.target and self.has(rel.target):
+                return rel.target
+        raise PackageError("it has no workbook part")
+
+
+class ContentTypes:
+    def __init__(self, data: bytes) -> None:
+        self.root = parse(data)
+        self.changed = False
+
+    def _override(self, part: str) -> Element | None:
+        wanted = f"/{part}".lower()
+        for o in self.root.iter(q(TYPES, "Override")):
+            if o.get("PartName", "").lower() == wanted:
+                return o
+        return None
+
+    def type_of(self, part: str) -> str | None:
+        o = self._override(part)
+        if o is not None:
+            return str(o.get("ContentType"))
+        ext = posixpath.splitext(part)[1].lstrip(".").lower()
+        for d in self.root.iter(q(TYPES, "Default")):
+            if d.get("Extension", "").lower() == ext:
+                return str(d.get("ContentType"))
+        return None
+
+    def set(self, part: str, content_type: str) -> None:
+        if self.type_of(part) == content_type:
+            return
+        o = self._override(part)
+        if o is None:
+            o = etree.SubElement(self.root, q(TYPES, "Override"), PartName=f"/{part}")
+        o.set("ContentType", content_type)
+        self.changed = True
+
+    def drop(self, part: str) -> None:
+        o = self._override(part)
+        if o is not None:
+            self.root.remove(o)
+            self.changed = True
+
+
+def key(el: Element) -> tuple[Any, ...]:
+    """Two style entries are the same when their trees are, whatever the attribute order."""
+    children = tuple(key(c) for c in el if isinstance(c.tag, str))
+    return el.tag, tuple(sorted(el.attrib.items())), (el.text or "").strip(), children
+
+
+class Styles:
+    """The user's styles with the scratch sheet's merged in, index by index as they are used."""
+
+    def __init__(self, user: Element, scratch: Element) -> None:
+        self.root, self.scratch = user, scratch
+        self.changed = False
+        self.memo: dict[tuple[str, int], int] = {}
+
+    def _list(self, root: Element, name: str, create: bool = False) -> Element | None:
+        found = root.find(q(MAIN, name))
+        if found is not None or not create:
+            return found
+        el = etree.Element(q(MAIN, name), count="0")
+        later = STYLE_ORDER[STYLE_ORDER.index(name) + 1:]
+        for i, child in enumerate(root):
+            if isinstance(child.tag, str) and etree.QName(child).localname in later:
+                root.insert(i, el)
+                return el
+        root.append(el)
+        return el
+
+    def _entries(self, root: Element, name: str) -> list[Element]:
+        lst = self._list(root, name)
+        return [] if lst is None else [c for c in lst if isinstance(c.tag, str)]
+
+    def _add(self, name: str, entry: Element) -> int:
+        """The index of an entry equal to ``entry`` in the user's list ``name``, added if none."""
+        lst = self._list(self.root, name, create=True)
+        entries = self._entries(self.root, name)
+        wanted = key(entry)
+        for i, e in enumerate(entries):
+            if key(e) == wanted:
+                return i
+        lst.append(entry)
+        lst.set("count", str(len(entries) + 1))
+        self.changed = True
+        return len(entries)
+
+    def _copy(self, name: str, index: int) -> Element:
+        entries = self._entries(self.scratch, name)
+        if not 0 <= index < len(entries):
+            raise PackageError(f"the KPI sheet's {name} has no entry {index}")
+        return copy.deepcopy(entries[index])
+
+    def _mapped(self, name: str, index: int) -> int:
+        memo = (name, index)
+        if memo not in self.memo:
+            self.memo[memo] = self._add(name, self._copy(name, index))
+        return self.memo[memo]
+
+    def number_format(self, fid: int) -> int:
+        if fid < FIRST_CUSTOM_FORMAT:
+            return fid  # built in: the same in every workbook
+        code = next((f.get("formatCode") for f in self._entries(self.scratch, "numFmts")
+                     if f.get("numFmtId") == str(fid)), None)
+        if code is None:
+            raise PackageError(f"the KPI sheet's number format {fid} is missing")
+        ids = [FIRST_CUSTOM_FORMAT - 1]
+        for f in self._entries(self.root, "numFmts"):
+            if f.get("formatCode") == code:
+                return int(f.get("numFmtId", "0"))
+            ids.append(int(f.get("numFmtId", "0")))
+        new = etree.Element(q(MAIN, "numFmt"), numFmtId=str(max(ids) + 1), formatCode=code)
+        self._add("numFmts", new)
+        return max(ids) + 1
+
+    def _remap(self, xf: Element) -> Element:
+        xf.set("numFmtId", str(self.number_format(int(xf.get("numFmtId", "0")))))
+        for attr, name in (("fontId", "fonts"), ("fillId", "fills"), ("borderId", "borders")):
+            if xf.get(attr) is not None:
+                xf.set(attr, str(self._mapped(name, int(xf.get(attr)))))
+        return xf
+
+    def cell_format(self, index: int) -> int:
+        memo = ("cellXfs", index)
+        if memo not in self.memo:
+            if not self._entries(self.root, "cellStyleXfs"):
+                self._add("cellStyleXfs", self._remap(self._copy("cellStyleXfs", 0)))
+            xf = self._remap(self._copy("cellXfs", index))
+            xf.set("xfId", "0")  # the user's Normal style
+            self.memo[memo] = self._add("cellXfs", xf)
+        return self.memo[memo]
+
+    def differential(self, index: int) -> int:
+        return self._mapped("dxfs", index)
+
+
+def adapt_sheet(xml: bytes, styles: Styles | None, shared: list[Element]) -> bytes:
+    """The scratch sheet with the user's style indexes, inline strings and no tab selection."""
+    root = etree.fromstring(xml, _PARSER)
+    for view in root.iter(q(MAIN, "sheetView")):
+        # openpyxl selects its only tab; two selected tabs are grouped in Excel, and an edit
+        # on one would go to both
+        view.attrib.pop("tabSelected", None)
+    for c in root.iter(q(MAIN, "c")):
+        if c.get("t") == "s":
+            v = c.find(q(MAIN, "v"))
+            string = shared[int(v.text)]
+            c.remove(v)
+            c.set("t", "inlineStr")
+            inline = etree.SubElement(c, q(MAIN, "is"))
+            inline.extend(copy.deepcopy(list(string)))
+    if styles is not None:
+        for tag, attr in (("c", "s"), ("row", "s"), ("col", "style")):
+            for el in root.iter(q(MAIN, tag)):
+                if el.get(attr) is not None:
+                    el.set(attr, str(styles.cell_format(int(el.get(attr)))))
+        for rule in root.iter(q(MAIN, "cfRule")):
+            if rule.get("dxfId") is not None:
+                rule.set("dxfId", str(styles.differential(int(rule.get("dxfId")))))
+    return serialize(root)
+
+
+def free_name(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or the same name with the lowest number that is not taken."""
+    m = NUMBERED.match(wanted)
+    stem, ext = (m.group(1), m.group(3)) if m else (wanted, "")
+    n = 1
+    name = wanted
+    while name.lower() in taken:
+        n += 1
+        name = f"{stem}{n}{ext}"
+    taken.add(name.lower())
+    return name
+
+
+@dataclass(frozen=True)
+class Result:
+    sheet_names: tuple[str, ...]
+    rewritten: frozenset[str]  # parts written anew or dropped; every other part is as it was
+
+
+def replace_sheet(original: IO[bytes], scratch: IO[bytes], title: str,
+                  out: IO[bytes]) -> Result:
+    """Write to ``out`` the package ``original`` with its sheet ``title`` (added at the end if
+    missing) taken from the one-sheet package ``scratch``."""
+    try:
+        with zipfile.ZipFile(original) as src_zip, zipfile.ZipFile(scratch) as new_zip:
+            return _replace(src_zip, new_zip, title, out)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, ValueError) as e:
+        raise PackageError(f"it is not a readable zip package ({e})") from e
+
+
+def _replace(src_zip: zipfile.ZipFile, new_zip: zipfile.ZipFile, title: str,
+             out: IO[bytes]) -> Result:
+    src, new = Package(src_zip), Package(new_zip)
+    book = src.main_part()
+    book_xml = parse(src.read(book))
+    if book_xml.tag != q(MAIN, "workbook"):
+        raise PackageError("it is saved as Strict Open XML; save it as an Excel Workbook "
+                           "(.xlsx) and sync again")
+    book_rels = parse(src.read(rels_name(book)))
+    rels = {r.id: r for r in src.rels(book)}
+    sheets = book_xml.find(q(MAIN, "sheets"))
+    if sheets is None:
+        raise PackageError("its workbook part lists no sheets")
+    entries = list(sheets.iterfind(q(MAIN, "sheet")))
+    names = [e.get("name", "") for e in entries]
+    written: dict[str, bytes] = {}
+    dropped: set[str] = set()
+    book_changed = rels_changed = False
+    entry = next((e for e in entries if e.get("name") == title), None)
+    if entry is not None:
+        rel = rels.get(entry.get(q(DOC_REL, "id"), ""))
+        if rel is None or rel.target is None or not src.has(rel.target):
+            raise PackageError(f"the part of its tab {title!r} is missing")
+        sheet_part = rel.target
+        dropped = src.reach([sheet_part]) - src.reach([""], blocked=sheet_part)
+        calc = next((r for r in rels.values() if r.type == CALC_CHAIN and r.target), None)
+        if calc is not None and b"<f" in src.read(sheet_part):
+            # the calculation chain would name formula cells that are gone: Excel rebuilds it
+            dropped.add(calc.target)  # type: ignore[arg-type]
+            _drop_rel(book_rels, calc.id)
+            rels_changed = True
+    else:
+        taken = {n for n in src.names}
+        sheet_part = free_name(posixpath.join(posixpath.dirname(book), "worksheets/sheet1.xml"),
+                               taken)
+        rid = free_name("rId1", _ids(book_rels))
+        _add_rel(book_rels, rid, WORKSHEET, posixpath.relpath(sheet_part, posixpath.dirname(book)))
+        ids = [int(e.get("sheetId", "0")) for e in entries]
+        sheet = etree.SubElement(sheets, q(MAIN, "sheet"), name=title,
+                                 sheetId=str(max(ids, default=0) + 1))
+        sheet.set(q(DOC_REL, "id"), rid)
+        names.append(title)
+        book_changed = rels_changed = True
+
+    ctypes = ContentTypes(src.read(CONTENT_TYPES))
+    new_ctypes = ContentTypes(new.read(CONTENT_TYPES))
+    new_book = new.main_part()
+    new_rels = new.rels(new_book)
+    new_sheet = next(r.target for r in new_rels if r.type == WORKSHEET and r.target)
+    taken = {n for n in src.names} - {d.lower() for d in dropped}
+    rename = {new_sheet: sheet_part}
+    taken.add(sheet_part.lower())
+    carried = sorted(p for p in new.reach([new_sheet]) if not p.endswith(".rels"))
+    for part in carried:
+        if part != new_sheet:
+            rename[part] = free_name(part, taken)
+    for part, target in rename.items():
+        if part != new_sheet:
+            written[target] = new.read(part)
+        ctypes.set(target, new_ctypes.type_of(part) or "application/xml")
+        if new.has(rels_name(part)):
+            written[rels_name(target)] = _moved_rels(new.read(rels_name(part)), part, rename)
+
+    shared: list[Element] = []
+    ss = next((r.target for r in new_rels if r.type == SHARED_STRINGS and r.target), None)
+    if ss is not None:
+        shared = list(parse(new.read(ss)).iterfind(q(MAIN, "si")))
+    new_styles = next(r.target for r in new_rels if r.type == STYLES and r.target)
+    styles_part = next((r.target for r in rels.values()
+                        if r.type == STYLES and r.target and src.has(r.target)), None)
+    if styles_part is None:  # a bare package: the scratch styles, as they are, become its own
+        styles_part = free_name(posixpath.join(posixpath.dirname(book), "styles.xml"), taken)
+        written[styles_part] = new.read(new_styles)
+        ctypes.set(styles_part, new_ctypes.type_of(new_styles) or "application/xml")
+        _add_rel(book_rels, free_name("rId1", _ids(book_rels)), STYLES,
+                 posixpath.relpath(styles_part, posixpath.dirname(book)))
+        rels_changed = True
+        styles = None
+    else:
+        styles = Styles(parse(src.read(styles_part)), parse(new.read(new_styles)))
+    written[sheet_part] = adapt_sheet(new.read(new_sheet), styles, shared)
+    if styles is not None and styles.changed:
+        written[styles_part] = serialize(styles.root)
+
+    for part in dropped:
+        if part not in written and not part.endswith(".rels"):
+            ctypes.drop(part)
+    if book_changed:
+        written[book] = serialize(book_xml)
+    if rels_changed:
+        written[rels_name(book)] = serialize(book_rels)
+    if ctypes.changed:
+        written[CONTENT_TYPES] = serialize(ctypes.root)
+    _write(src_zip, written, dropped, out)
+    return Result(tuple(names), frozenset(written) | frozenset(dropped))
+
+
+def _ids(rels_root: Element) -> set[str]:
+    return {str(r.get("Id", "")).lower() for r in rels_root.iter(q(PKG_REL, "Relationship"))}
+
+
+def _add_rel(rels_root: Element, rid: str, rel_type: str, target: str) -> None:
+    etree.SubElement(rels_root, q(PKG_REL, "Relationship"), Id=rid, Type=rel_type,
+                     Target=target)
+
+
+def _drop_rel(rels_root: Element, rid: str) -> None:
+    for r in list(rels_root.iter(q(PKG_REL, "Relationship"))):
+        if r.get("Id") == rid:
+            rels_root.remove(r)
+
+
+def _moved_rels(data: bytes, part: str, rename: dict[str, str]) -> bytes:
+    root = etree.fromstring(data, _PARSER)
+    for r in root.iter(q(PKG_REL, "Relationship")):
+        if r.get("TargetMode") != "External":
+            target = resolve(part, r.get("Target", ""))
+            r.set("Target", "/" + rename.get(target, target))
+    return serialize(root)
+
+
+def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    z = zipfile.ZipInfo(info.filename, info.date_time)
+    z.compress_type = info.compress_type
+    z.external_attr, z.create_system, z.comment = (info.external_attr, info.create_system,
+                                                   info.comment)
+    z.file_size = info.file_size  # lets zipfile decide on zip64 before it streams the part
+    return z
+
+
+def _write(src: zipfile.ZipFile, written: dict[str, bytes], dropped: set[str],
+           out: IO[bytes]) -> None:
+    pending = dict(written)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in pending:
+                dst.writestr(_clone(info), pending.pop(info.filename))
+            elif info.filename not in dropped:
+                with src.open(info) as r, dst.open(_clone(info), "w") as w:
+                    shutil.copyfileobj(r, w, 1 << 20)
+        now = time.localtime()[:6]
+        for name, data in pending.items():
+            dst.writestr(zipfile.ZipInfo(name, now), data, zipfile.ZIP_DEFLATED)
+
+
+def is_1904(original: IO[bytes]) -> bool:
+    """Whether the workbook counts dates from 1904 (old Mac Excel), as its cells must."""
+    try:
+        with zipfile.ZipFile(original) as zf:
+            src = Package(zf)
+            pr = parse(src.read(src.main_part())).find(q(MAIN, "workbookPr"))
+    except (zipfile.BadZipFile, EOFError, KeyError, ValueError) as e:
+        raise PackageError(f"it is not a readable zip package ({e})") from e
+    return pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
