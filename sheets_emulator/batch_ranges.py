@@ -221,14 +221,14 @@ def add_protected_range(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
             out[key] = pr[key]
     out["requestingUserCanEdit"] = True
     reply = copy.deepcopy(out)
-    if not pr.get("warningOnly"):
-        # recorded: the reply echoes the editors asked for; the sheet then lists the owner too
-        editors = {k: v for k, v in (pr.get("editors") or {}).items() if v}
-        reply["editors"] = copy.deepcopy(editors)
-        users = list(editors.get("users") or [])
-        if OWNER not in users:
-            users.append(OWNER)
-        out["editors"] = {**editors, "users": users}
+    # recorded (warning-only or not): the reply echoes the editors asked for; the sheet then
+    # lists the owner too
+    editors = {k: v for k, v in (pr.get("editors") or {}).items() if v}
+    reply["editors"] = copy.deepcopy(editors)
+    users = list(editors.get("users") or [])
+    if OWNER not in users:
+        users.append(OWNER)
+    out["editors"] = {**editors, "users": users}
     t.sheet.protected.append(out)
     return {"protectedRange": reply}
 

@@ -51,6 +51,12 @@ def test_protected_range_leaves_out_defaults_and_lists_the_owner(raw: Raw) -> No
         {"startRowIndex": 0, "endRowIndex": 2}, True, {})
     listed = _sheet(raw, sid)["protectedRanges"][0]
     assert listed["editors"] == {"users": [OWNER]}
+    # warning-only ranges have editors too (recorded)
+    body = _batch(raw, sid, {"addProtectedRange": {"protectedRange": {
+        "range": rng, "warningOnly": True, "editors": None}}})
+    reply = body["replies"][0]["addProtectedRange"]["protectedRange"]
+    assert (reply["warningOnly"], reply["editors"]) == (True, {})
+    assert _sheet(raw, sid)["protectedRanges"][1]["editors"] == {"users": [OWNER]}
 
 
 def test_dimension_groups_nest_by_depth(raw: Raw) -> None:
