@@ -90,7 +90,7 @@ class Replay:
         parts = urlsplit(rec["uri"])
         segments = parts.path.split("/")
         m = re.match(r"/(?:v4/spreadsheets|drive/v3/files)/([^/:]+)", parts.path)
-        if m and m.group(1) not in self.ids and not _creates(rec):
+        if m and m.group(1) not in self.ids and not _creates(rec) and rec["status"] < 400:
             self.make_up(m.group(1))
         for i, seg in enumerate(segments):
             head, sep, tail = seg.partition(":")
@@ -104,7 +104,8 @@ class Replay:
         return path + ("?" + query if query else "")
 
     def make_up(self, recorded_id: str) -> None:
-        """A cassette recorded on a spreadsheet made earlier: start it as Google would make it."""
+        """A cassette recorded on a spreadsheet made earlier (first seen in a call that worked):
+        start it as Google makes one."""
         title = self.doc.get("setup", {}).get("sheet1_title")
         r = self.client.post("/v4/spreadsheets", json={"properties": {"title": "replay"}})
         sid = r.get_json()["spreadsheetId"]
