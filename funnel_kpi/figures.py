@@ -80,13 +80,14 @@ def stage_rows(layout: Layout, bucket: Bucket,
                          "no_previous_period")
             yoy = change(count, year_before.get(s.key) if year_before is not None else None,
                          "no_year_before")
+        step = F.conversion(prev, counts[i]) if i else NA
         rows.append(StageRow(
             key=s.key, label=s.en, label_ru=s.ru, owner=s.owner,
             count=count,
-            step_conversion=F.conversion(prev, counts[i]) if i else NA,
+            step_conversion=step,
             cumulative_conversion=F.conversion(counts[0], counts[i]),
             drop_off=F.drop_off(prev, counts[i]) if i else NA,
-            drop_off_rate=F.drop_off_rate(prev, counts[i]) if i else NA,
+            drop_off_rate=F.lost_share(step) if i else NA,  # drop_off_rate, step computed once
             cost_per_stage_unit=F.cost_per_unit(spend, counts[i]),
             avg_days_in_stage=None if times is None else (t.mean_days if t else NA),
             median_days_in_stage=None if times is None else (t.median_days if t else NA),

@@ -83,10 +83,15 @@ def drop_offs(counts: Sequence[Num]) -> tuple[Value, ...]:
 
 def drop_off_rate(from_count: Num, to_count: Num) -> Value:
     """1 - n_i / n_(i-1): the share of the earlier stage lost at this step."""
-    step = conversion(from_count, to_count)
+    return lost_share(conversion(from_count, to_count))
+
+
+def lost_share(step: Value) -> Value:
+    """1 - a step conversion (``conversion(n_(i-1), n_i)``), its interval turned round: the
+    drop-off rate of a step whose conversion is computed already."""
     if step.value is None:
         return step
-    return Value(1.0 - step.value, n=step.n,
+    return Value(1.0 - step.value, None, step.n,
                  low=None if step.high is None else 1.0 - step.high,
                  high=None if step.low is None else 1.0 - step.low)
 

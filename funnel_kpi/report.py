@@ -47,6 +47,12 @@ def num(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
+def _has_details(v: Value) -> bool:
+    """``bool(v.details())`` without making the dict (most values have none)."""
+    return (v.reason is not None or v.n is not None
+            or (v.low is not None and v.high is not None))
+
+
 def _ci(v: Value) -> list[float] | None:
     return [v.low, v.high] if v.low is not None and v.high is not None else None
 
@@ -104,17 +110,18 @@ class StageRow:
     _VALUES = ("count", "step_conversion", "cumulative_conversion", "drop_off", "drop_off_rate",
                "cost_per_stage_unit")
     _DAYS = ("avg_days_in_stage", "median_days_in_stage")
+    _FIELDS = _VALUES + _DAYS
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"key": self.key, "label": self.label, "label_ru": self.label_ru,
                              "owner": self.owner}
         details: dict[str, Any] = {}
-        for name in self._VALUES + self._DAYS:
+        for name in self._FIELDS:
             v: Value | None = getattr(self, name)
             if v is None:
                 continue
             d[name] = num(v.value)
-            if v.details():
+            if _has_details(v):
                 details[name] = v.details()
         d["step_n"] = self.step_conversion.n
         d["step_ci"] = _ci(self.step_conversion)
@@ -185,7 +192,7 @@ class Bottleneck:
 
 def _kpis_to_dict(kpis: Mapping[str, Value]) -> tuple[dict[str, Any], dict[str, Any]]:
     values = {k: num(v.value) for k, v in kpis.items()}
-    details = {k: v.details() for k, v in kpis.items() if v.details()}
+    details = {k: v.details() for k, v in kpis.items() if _has_details(v)}
     return values, details
 
 
