@@ -11,7 +11,8 @@ from typing import Literal
 
 CellValue = str | float | int | bool | None
 # Number formats by kind; each backend maps a kind to its own pattern and the sheet's locale.
-FormatKind = Literal["percent", "money", "integer", "number", "days", "months", "date", "text"]
+FormatKind = Literal["percent", "money", "money_cents", "integer", "number", "times", "days",
+                     "months", "date", "text"]
 Style = Literal["title", "header", "section", "bold", "bottleneck", "muted", "warning"]
 
 
@@ -29,16 +30,20 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class ChartSpec:
-    """A bar chart of ``value_col`` against ``label_col`` (0-based): the column header is on
-    ``header_row`` and ``data_rows`` rows of data follow it."""
+    """A bar chart of ``value_col`` against ``label_col`` (0-based) over ``data_rows`` rows from
+    ``first_row``, stretched over the cells from (``anchor_row``, ``anchor_col``) to (``end_row``,
+    ``end_col``) (end exclusive), which the renderer keeps blank."""
 
     title: str
     label_col: int
     value_col: int
-    header_row: int
+    first_row: int
     data_rows: int
     anchor_row: int
     anchor_col: int
+    end_row: int
+    end_col: int
+    kind: FormatKind = "percent"  # of the values, for the axis and the data labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,10 @@ class KpiGrid:
     protection: str = ""  # description of the warning-only protected range
     column_widths: tuple[int, ...] = field(default=())  # pixels, per column from A
     currency: str = "RUB"
+    # Rows from this index on hold what the sync keeps for itself (the input hash): written,
+    # read back, but hidden from people.
+    hidden_from: int | None = None
+    row_lines: tuple[tuple[int, int], ...] = ()  # (row, text lines) of rows taller than one line
 
     @property
     def width(self) -> int:

@@ -1,4 +1,5 @@
-"""The report as readable text for a terminal (``sheets-sync compute --format table``)."""
+"""The report as readable text for a terminal (``sheets-sync compute --format table``): the
+status and its reasons first, then the latest month's funnel and KPIs, findings, problems."""
 
 from __future__ import annotations
 
@@ -41,9 +42,20 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def status_lines(d: dict[str, Any], lang: str) -> str:
+    """The status first: "Status: Check the data" and a line per reason, or "Status: OK"."""
+    status = d.get("status") or ("check" if d.get("problems") or d.get("unknown_columns")
+                                 else "ok")
+    head = f"{label('status', lang)}: {label('check' if status == 'check' else 'ok', lang)}"
+    if status == "ok":
+        return head
+    reasons = d.get("status_reasons_ru" if lang == "ru" else "status_reasons", [])
+    return "\n".join([head, *(f"! {r}" for r in reasons)])
+
+
 def text_report(report: Any, lang: str = "en") -> str:
     d: dict[str, Any] = report if isinstance(report, dict) else report.to_dict()
-    parts: list[str] = []
+    parts: list[str] = [status_lines(d, lang)]
     periods = [p for p in d.get("periods", []) if not p.get("in_progress")] or d.get("periods", [])
     if periods:
         latest = periods[-1]

@@ -15,9 +15,10 @@ from sheets_sync.grid import Block, CellValue, KpiGrid, Style
 from sheets_sync.number_formats import SHEETS_TYPES, pattern
 
 CELL_FIELDS = "userEnteredValue,userEnteredFormat,note"
+ROW_PX = 21  # Sheets' default row height
 STYLE_FORMATS: dict[Style, dict[str, Any]] = {
     "title": {"textFormat": {"bold": True, "fontSize": 14}},
-    "header": {"textFormat": {"bold": True},
+    "header": {"textFormat": {"bold": True}, "wrapStrategy": "WRAP", "verticalAlignment": "TOP",
                "backgroundColor": {"red": 0.867, "green": 0.922, "blue": 0.969}},
     "section": {"textFormat": {"bold": True, "fontSize": 12},
                 "backgroundColor": {"red": 0.949, "green": 0.949, "blue": 0.949}},
@@ -26,7 +27,7 @@ STYLE_FORMATS: dict[Style, dict[str, Any]] = {
                    "backgroundColor": {"red": 0.988, "green": 0.894, "blue": 0.839}},
     "muted": {"textFormat": {"italic": True,
                              "foregroundColor": {"red": 0.5, "green": 0.5, "blue": 0.5}}},
-    "warning": {"textFormat": {"foregroundColor": {"red": 0.612, "green": 0.341}},
+    "warning": {"textFormat": {"bold": True, "foregroundColor": {"red": 0.612, "green": 0.341}},
                 "backgroundColor": {"red": 1.0, "green": 0.949, "blue": 0.8}},
 }
 
@@ -89,31 +90,58 @@ def chart_request(grid: KpiGrid, sheet_id: int) -> dict[str, Any]:
     spec = grid.chart
     assert spec is not None
 
-    def source(col: int, with_header: bool) -> dict[str, Any]:
-        start = spec.header_row if with_header else spec.header_row + 1
+    def source(col: int) -> dict[str, Any]:
         return {"sourceRange": {"sources": [{
-            "sheetId": sheet_id, "startRowIndex": start,
-            "endRowIndex": spec.header_row + 1 + spec.data_rows,
+            "sheetId": sheet_id, "startRowIndex": spec.first_row,
+            "endRowIndex": spec.first_row + spec.data_rows,
             "startColumnIndex": col, "endColumnIndex": col + 1}]}}
 
+    width = sum(grid.column_widths[spec.anchor_col:spec.end_col])
+    height = (spec.end_row - spec.anchor_row) * ROW_PX
     return {"addChart": {"chart": {
         "spec": {"title": spec.title, "basicChart": {
-            "chartType": "BAR", "legendPosition": "NO_LEGEND", "headerCount": 1,
-            "axis": [{"position": "BOTTOM_AXIS"}, {"position": "LEFT_AXIS"}],
-            "domains": [{"domain": source(spec.label_col, True), "reversed": True}],
-            "series": [{"series": source(spec.value_col, True), "targetAxis": "BOTTOM_AXIS"}],
+            "chartType": "BAR", "legendPosition": "NO_LEGEND", "headerCount": 0,
+            "axis": [{"position": "BOTTOM_AXIS", "viewWindowOptions": {"viewWindowMin": 0}},
+                     {"position": "LEFT_AXIS"}],
+            "domains": [{"domain": source(spec.label_col), "reversed": True}],
+            "series": [{"series": source(spec.value_col), "targetAxis": "BOTTOM_AXIS",
+                        "dataLabel": {"type": "DATA"}}],
         }},
+        # The renderer keeps these cells blank: the chart covers no written cell.
         "position": {"overlayPosition": {"anchorCell": {
             "sheetId": sheet_id, "rowIndex": spec.anchor_row, "columnIndex": spec.anchor_col},
-            "widthPixels": 560, "heightPixels": 320}},
+            "widthPixels": width, "heightPixels": height}},
     }}}
 
 
+def _dimension(sheet_id: int, dimension: str, start: int, end: int,
+               properties: dict[str, Any]) -> dict[str, Any]:
+    return {"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": dimension, "startIndex": start,
+                  "endIndex": end},
+        "properties": properties, "fields": ",".join(properties)}}
+
+
+def dimension_requests(grid: KpiGrid, sheet_id: int, rows: int) -> list[dict[str, Any]]:
+    """Column widths; row heights and hidden rows, every row reset first, since a row keeps
+    its height and its hidden flag when the tab is rewritten under it."""
+    reqs = [_dimension(sheet_id, "COLUMNS", i, i + 1, {"pixelSize": width})
+            for i, width in enumerate(grid.column_widths)]
+    reqs.append(_dimension(sheet_id, "ROWS", 0, rows,
+                           {"pixelSize": ROW_PX, "hiddenByUser": False}))
+    reqs += [_dimension(sheet_id, "ROWS", r, r + 1, {"pixelSize": ROW_PX * lines})
+             for r, lines in grid.row_lines]
+    if grid.hidden_from is not None and grid.hidden_from < rows:
+        reqs.append(_dimension(sheet_id, "ROWS", grid.hidden_from, rows,
+                               {"hiddenByUser": True}))
+    return reqs
+
+
 def write_requests(grid: KpiGrid, layout: Layout, sheet_id: int | None) -> list[dict[str, Any]]:
-    rows, cols = max(grid.height, 1), max(grid.width, 1)
+    rows, cols = max(grid.height, 1), max(grid.width, len(grid.column_widths), 1)
     if grid.chart:
-        cols = max(cols, grid.chart.anchor_col + 8)
-        rows = max(rows, grid.chart.anchor_row + 18)
+        cols = max(cols, grid.chart.end_col)
+        rows = max(rows, grid.chart.end_row)
     grid_props = {"rowCount": rows, "columnCount": cols}
     reqs: list[dict[str, Any]] = []
     if sheet_id is None:
@@ -131,11 +159,7 @@ def write_requests(grid: KpiGrid, layout: Layout, sheet_id: int | None) -> list[
     reqs.append({"updateCells": {
         "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
         "rows": row_data(grid, layout.locale), "fields": CELL_FIELDS}})
-    for i, width in enumerate(grid.column_widths):
-        reqs.append({"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": i,
-                      "endIndex": i + 1},
-            "properties": {"pixelSize": width}, "fields": "pixelSize"}})
+    reqs += dimension_requests(grid, sheet_id, rows)
     if grid.chart:
         reqs.append(chart_request(grid, sheet_id))
     if grid.protection and not protected:
