@@ -173,8 +173,8 @@ def add_named_range(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _random_id() -> str:
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return "".join(secrets.choice(alphabet) for _ in range(12))
+    """Google's named range ids are decimal digits in a string (recorded: "1505157600")."""
+    return str(secrets.randbelow(2**31 - 1) + 1)
 
 
 def update_named_range(book: Spreadsheet, p: dict[str, Any]) -> None:

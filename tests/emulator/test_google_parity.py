@@ -30,6 +30,7 @@ def test_grid_ranges_leave_out_sheet_id_zero(raw: Raw) -> None:
         "name": name, "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 2}}}}
         for name, sheet_id in (("First", 0), ("Second", other_id))))
     first, second = (r["addNamedRange"]["namedRange"]["range"] for r in body["replies"])
+    assert body["replies"][0]["addNamedRange"]["namedRange"]["namedRangeId"].isdigit()
     assert first == {"startRowIndex": 0, "endRowIndex": 2}
     assert second == {"sheetId": other_id, "startRowIndex": 0, "endRowIndex": 2}
     _batch(raw, sid, {"mergeCells": {"range": {"sheetId": 0, "startRowIndex": 0,
