@@ -41,11 +41,11 @@ def compute(path: str, fmt: str, lang: str | None, config: str | None, tabs: Seq
             today: Any) -> None:
     """Compute the report of an .xlsx workbook and print it."""
     from funnel_kpi.api import compute_report
-    from sheets_sync.backends.xlsx import XlsxBackend
+    from sheets_sync.connect import open_backend
     from sheets_sync.render import DEFAULT_OUTPUT_TABS
     from sheets_sync.text_report import text_report
 
-    backend = XlsxBackend(path)
+    backend = open_backend(path)
     snapshot = backend.read(DEFAULT_OUTPUT_TABS, tab_names=tabs or None)
     report = compute_report(snapshot.tabs, load_funnel(config), tab_names=tabs or None,
                             locale=snapshot.layout.locale,

@@ -1,4 +1,5 @@
-"""Pick the backend for a spreadsheet reference: an .xlsx path, or a Google id or URL."""
+"""Pick the backend for a spreadsheet reference: a file path (.xlsx, or a .csv/.tsv table), or a
+Google id or URL."""
 
 from __future__ import annotations
 
@@ -7,15 +8,26 @@ from typing import Any
 
 from sheets_sync.backends.base import Backend
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def is_table(ref: str) -> bool:
+    return ref.lower().endswith(TABLE_SUFFIXES)
+
 
 def is_xlsx(ref: str) -> bool:
-    return ref.lower().endswith((".xlsx", ".xlsm"))
+    """A local file (an .xlsx workbook or a CSV/TSV table), not a Google reference. The name
+    is older than CSV files: every caller means "a file in the workbook folder"."""
+    return ref.lower().endswith(WORKBOOK_SUFFIXES) or is_table(ref)
 
 
-def open_backend(ref: str, *, xlsx_root: Path | None = None) -> Backend:
-    """``xlsx_root``, when given, confines .xlsx paths to that folder (the service sets it)."""
+def open_backend(ref: str, *, xlsx_root: Path | None = None,
+                 isolate: bool | None = None) -> Backend:
+    """``xlsx_root``, when given, confines file paths to that folder (the service sets it).
+    ``isolate`` reads files in a child process under a memory limit (isolated.py); by default
+    the service does (it gives ``xlsx_root``), the CLI does not."""
     if is_xlsx(ref):
-        from sheets_sync.backends.xlsx import XlsxBackend
         from sheets_sync.errors import InputError
 
         path = Path(ref)
@@ -23,8 +35,26 @@ def open_backend(ref: str, *, xlsx_root: Path | None = None) -> Backend:
             root = xlsx_root.resolve()
             path = (root / ref).resolve()
             if not path.is_relative_to(root):
-                raise InputError(f".xlsx files must be inside {root}; {ref!r} is not.")
-        return XlsxBackend(path)
+                raise InputError(f"Workbook files must be inside {root}; {ref!r} is not.")
+        backend: Backend
+        if is_table(ref):
+            from sheets_sync.backends.csv_file import CsvBackend
+
+            backend = CsvBackend(path)
+        else:
+            from sheets_sync.backends.xlsx import XlsxBackend
+
+            backend = XlsxBackend(path)
+        if isolate if isolate is not None else xlsx_root is not None:
+            from sheets_sync.backends.isolated import Isolated
+
+            backend = Isolated(backend)
+        return backend
+    if "." in Path(ref).name and not ref.lower().startswith(("http://", "https://")):
+        from sheets_sync.errors import InputError
+
+        raise InputError(f"{Path(ref).name} is neither an .xlsx workbook nor a .csv/.tsv table "
+                         "(nor a Google spreadsheet id or URL): save it as one of those.")
     from sheets_sync.backends.google import GoogleBackend, spreadsheet_id
 
     spreadsheet_id(ref)  # refuse anything but an id or a docs.google.com URL before any I/O
