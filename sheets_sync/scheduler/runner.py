@@ -4,7 +4,8 @@ A run row with status "running" is the job's lock (a partial unique index allows
 two triggers at once give one run, across threads, processes and machines alike; no transaction
 is held while the spreadsheet is read and written. The running process keeps renewing a lease in
 the row (heartbeat.py); a run whose lease ran out (its process died), or older than the lock's
-time-to-live, is closed as interrupted by the next trigger of its job. A run started by a Celery
+time-to-live, is closed as interrupted and counted as a failure (dead_runs.py) by the next
+trigger of its job, or sooner by any scheduler process's sweep. A run started by a Celery
 task records the task's id, so a second delivery of that task (after its worker died, or twice
 by the broker) is told apart from another trigger. After ``max_failures`` failed runs in a row
 the job is paused with the reason, which the API and the dashboard show.
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from funnel_kpi import DEFAULT_FUNNEL, FunnelError, funnel_from_dict
@@ -29,9 +30,10 @@ from sheets_sync.backends.base import Backend
 from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import SyncError
 from sheets_sync.quota import access as google_access
+from sheets_sync.scheduler.dead_runs import close_dead_runs, count_failure, pause_reason
 from sheets_sync.scheduler.heartbeat import BEATS_PER_LEASE, Heartbeat
 from sheets_sync.store import Store
-from sheets_sync.store.models import Job, JobReport, Run, utcnow
+from sheets_sync.store.models import INTERRUPTED, Job, JobReport, Run, utcnow
 
 log = logging.getLogger(__name__)
 BackendFactory = Callable[..., Backend]
@@ -99,6 +101,12 @@ class Runner:
         """Take the job's lock by inserting its running run; the job's fields for the sync."""
         now = utcnow()
         with self.store.session() as s:
+            # first, so that a dead run's failure may pause the job before this trigger runs
+            closed = close_dead_runs(s, lock_ttl=self.settings.lock_ttl,
+                                     max_failures=self.settings.max_failures, job_id=job_id,
+                                     now=now)
+            if any(c.paused for c in closed) and self.on_paused is not None:
+                self.on_paused(job_id)
             job = s.get(Job, job_id)
             if job is None:
                 raise JobNotFound(job_id)
@@ -106,7 +114,7 @@ class Runner:
                 return None
             if task_id is not None and s.scalar(select(Run.id).where(
                     Run.job_id == job_id, Run.task_id == task_id, Run.status != "running",
-                    or_(Run.error_code.is_(None), Run.error_code != "interrupted")).limit(1)):
+                    or_(Run.error_code.is_(None), Run.error_code != INTERRUPTED)).limit(1)):
                 log.info("job %s: task %s was delivered again after it ran; skipped", job_id,
                          task_id)
                 return None
@@ -118,13 +126,6 @@ class Runner:
             spec = {"spreadsheet": job.spreadsheet, "input_tabs": job.input_tabs,
                     "funnel": job.funnel, "output_tab": job.output_tab, "state": job.state,
                     "account": job.service_account}
-            s.execute(update(Run)
-                      .where(Run.job_id == job_id, Run.status == "running",
-                             or_(Run.started_at < now - self.settings.lock_ttl,
-                                 and_(Run.lease_until.is_not(None), Run.lease_until < now)))
-                      .values(status="failed", finished_at=now, error_code="interrupted",
-                              error="The run was interrupted (its process stopped); the next "
-                                    "run starts afresh."))
             s.commit()
             run = Run(job_id=job_id, trigger=trigger, status="running", started_at=now,
                       lease_until=now + self.settings.lease, task_id=task_id,
@@ -214,17 +215,17 @@ class Runner:
             job = s.get(Job, job_id)
             if run is None or job is None:
                 return None  # the job was deleted while it ran
+            # Closed as interrupted meanwhile (older than the lock's time-to-live): that
+            # counted as a failure already; the run's own outcome replaces it.
+            counted = run.status != "running"
+            result = {"error_code": None, "error": None, **result}
             for key, value in result.items():
                 setattr(run, key, value)
             run.finished_at = now
             if result["status"] == "failed":
-                job.consecutive_failures += 1
-                limit = self.settings.max_failures
-                if limit and job.consecutive_failures >= limit and job.enabled:
-                    job.enabled = False
-                    job.paused_reason = pause_reason(job.consecutive_failures, now,
-                                                     result.get("error") or "")
-                    paused = True
+                if not counted:
+                    paused = count_failure(s, job_id, now, self.settings.max_failures,
+                                           result.get("error") or "")
             else:
                 job.consecutive_failures = 0
                 job.state = state
@@ -242,6 +243,5 @@ class Runner:
         return run
 
 
-def pause_reason(failures: int, when: datetime, error: str) -> str:
-    return (f"Paused after {failures} failed runs in a row (last at "
-            f"{when:%Y-%m-%d %H:%M} UTC): {error} Fix the cause, then resume the job.")
+__all__ = ["AlreadyRunning", "JobNotFound", "Runner", "RunnerSettings", "pause_reason",
+           "worker_name"]

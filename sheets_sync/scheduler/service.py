@@ -1,11 +1,19 @@
-"""The scheduler: APScheduler with its SQLAlchemy job store in the service's database.
+"""The scheduler: APScheduler fed from the ``sync_jobs`` table, one per scheduler process.
 
-The ``sync_jobs`` table is the truth; the API only writes there. The scheduler reconciles its
-APScheduler jobs with that table every few seconds (and at once when the API runs in the same
-process), so jobs added, changed, paused or removed take effect without a restart. APScheduler's
-stored next-run times survive restarts, which gives misfire grace and coalescing across downtime.
-The job lock is the database's (see runner.py), so a second scheduler process cannot double a run,
-and each tick is claimed once in the database (ticks.py), so it cannot run a tick twice either.
+The ``sync_jobs`` table is the truth; the API only writes there. Each scheduler process keeps its
+own APScheduler jobs in memory (APScheduler 3's job stores must never be shared between
+schedulers: a process is not told of jobs another one added, and one that starts with none
+sleeps until it adds one itself) and reconciles them with that table every
+``reconcile_seconds`` (at once when the API runs in the same process): jobs added, changed,
+paused or removed by any process take effect here within that period. Every process computes
+the same ticks of a job (an interval counts from the job's creation), and a tick is run once by
+whichever process claims it first in the database (ticks.py); so any scheduler process takes
+over the jobs of one that stopped, and the others keep to the schedule. A job's first tick after
+a (re)start is the first after its last claimed tick, or after ``misfire_grace_seconds`` ago if
+that is later: a tick missed while no scheduler ran still happens, once (coalescing).
+Each reconcile pass also closes the runs whose process died (dead_runs.py), so such a run is
+marked interrupted within the run lease plus one period, whether its job fires again or not.
+The job lock is the database's (see runner.py), so no two runs of a job ever overlap.
 Reconciling runs in a thread of its own, never inside APScheduler's executor (see ``shutdown``).
 A trigger hands the job to the scheduler's executor (sheets_sync/executor): by default it runs
 the sync in this process; with Celery it only enqueues it for the workers.
@@ -17,23 +25,24 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from sheets_sync.executor import Executor
+from sheets_sync.scheduler.dead_runs import Closed, close_dead_runs
 from sheets_sync.scheduler.runner import Runner
 from sheets_sync.scheduler.ticks import TickExecutor, claim_tick, current_tick
 from sheets_sync.scheduler.triggers import Schedule, ScheduleError
 from sheets_sync.store import Store
-from sheets_sync.store.models import Job
+from sheets_sync.store.models import Job, utcnow
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "sync-job-"
-APS_TABLE = "apscheduler_jobs"
 
 # The scheduler of this process. APScheduler stores a job as a text reference to a module-level
 # function plus its arguments, so the function finds the scheduler here; one per process.
@@ -56,6 +65,8 @@ class SchedulerSettings:
     misfire_grace_seconds: int = 300
     coalesce: bool = True
     workers: int = 4
+    # How often the process re-reads the jobs table and sweeps dead runs, busy or idle: the
+    # bound on how soon it sees a job added, changed or removed by another process.
     reconcile_seconds: float = 5.0
 
 
@@ -69,7 +80,16 @@ class Reconciled:
 def job_schedule(job: Job) -> Schedule | None:
     if not job.enabled or (job.schedule_cron is None and job.schedule_interval is None):
         return None
-    return Schedule(job.schedule_cron, job.schedule_interval, job.timezone or "UTC")
+    return Schedule(job.schedule_cron, job.schedule_interval, job.timezone or "UTC",
+                    anchor=job.created_at)
+
+
+def first_tick(job: Job, sched: Schedule, now: datetime, grace: timedelta) -> datetime | None:
+    """The job's first tick to schedule: after its last claimed one (or its creation), but
+    no earlier than ``grace`` ago (older ones are missed anyway, and counting up to them from
+    an old last tick could take long)."""
+    since = max(job.last_tick_at or job.created_at, now - grace)
+    return sched.first_tick_after(since)
 
 
 class SyncScheduler:
@@ -88,7 +108,7 @@ class SyncScheduler:
         self._thread: threading.Thread | None = None
         s = self.settings
         self.aps = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=APS_TABLE)},
+            jobstores={"default": MemoryJobStore()},
             executors={"default": TickExecutor(s.workers)},
             job_defaults={"coalesce": s.coalesce, "max_instances": 1,
                           "misfire_grace_time": s.misfire_grace_seconds},
@@ -115,6 +135,7 @@ class SyncScheduler:
         _active = self
         self.runner.on_paused = lambda _job_id: self.request_reconcile()
         self.aps.start()
+        self.sweep()
         self.reconcile()
         self._stop.clear()
         self._thread = threading.Thread(target=self._reconcile_loop, name="sync-reconcile",
@@ -146,41 +167,68 @@ class SyncScheduler:
             if self._stop.is_set():
                 break
             try:
+                self.sweep()
                 self.reconcile()
             except Exception:  # the database may be down for a while; the next pass retries
                 log.exception("could not reconcile scheduled jobs")
+
+    def sweep(self) -> list[Closed]:
+        """Close the runs of any job whose process died, counting each as a failure."""
+        settings = self.runner.settings
+        with self.store.session() as s:
+            closed = close_dead_runs(s, lock_ttl=settings.lock_ttl,
+                                     max_failures=settings.max_failures)
+        for c in closed:
+            log.warning("job %s: run %s closed as interrupted (its process stopped renewing "
+                        "its lease)%s", c.job_id, c.run_id,
+                        "; the job is paused" if c.paused else "")
+        return closed
 
     def reconcile(self) -> Reconciled:
         """Make APScheduler's jobs match the enabled, scheduled rows of ``sync_jobs``."""
         with self._lock:
             if not self.aps.running:
                 return Reconciled()
+            now = utcnow()
+            grace = timedelta(seconds=self.settings.misfire_grace_seconds)
+            wanted: dict[str, tuple[int, Schedule, datetime | None]] = {}
             with self.store.session() as s:
-                wanted: dict[str, tuple[int, Schedule]] = {}
-                for job in s.scalars(select(Job)):
+                columns = load_only(Job.id, Job.enabled, Job.schedule_cron,
+                                    Job.schedule_interval, Job.timezone, Job.created_at,
+                                    Job.last_tick_at)
+                for job in s.scalars(select(Job).options(columns)):
                     sched = job_schedule(job)
-                    if sched is not None:
-                        wanted[f"{JOB_PREFIX}{job.id}"] = (job.id, sched)
+                    if sched is None:
+                        continue
+                    try:
+                        when = first_tick(job, sched, now, grace)
+                    except ScheduleError as e:  # a row edited by hand; the API never stores one
+                        log.error("job %s has a bad schedule: %s", job.id, e)
+                        continue
+                    wanted[f"{JOB_PREFIX}{job.id}"] = (job.id, sched, when)
             have = {j.id: j for j in self.aps.get_jobs(jobstore="default")}
             added: list[int] = []
             changed: list[int] = []
             removed: list[int] = []
-            for aps_id, (job_id, sched) in wanted.items():
+            for aps_id, (job_id, sched, when) in wanted.items():
                 current = have.get(aps_id)
                 if current is not None and current.name == sched.fingerprint():
                     continue
-                try:
-                    trigger = sched.trigger()
-                except ScheduleError as e:  # a row edited by hand; the API never stores one
-                    log.error("job %s has a bad schedule: %s", job_id, e)
+                if when is None:  # no tick left (cannot happen with cron or interval)
                     continue
+                trigger = sched.trigger()
                 self.aps.add_job(run_scheduled, trigger, args=[job_id], id=aps_id,
                                  name=sched.fingerprint(), jobstore="default",
+                                 next_run_time=when.astimezone(trigger.timezone),
                                  replace_existing=True)
                 (changed if current is not None else added).append(job_id)
+                log.info("job %s %s: next tick at %s", job_id,
+                         "rescheduled" if current is not None else "scheduled", when.isoformat())
             for aps_id in have:
                 if aps_id not in wanted:
                     with contextlib.suppress(JobLookupError):
                         self.aps.remove_job(aps_id, jobstore="default")
                     removed.append(int(aps_id.removeprefix(JOB_PREFIX)))
+                    log.info("job %s unscheduled (paused, unscheduled or deleted)",
+                             removed[-1])
             return Reconciled(tuple(added), tuple(changed), tuple(removed))

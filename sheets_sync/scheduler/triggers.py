@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.base import BaseTrigger
@@ -24,9 +24,14 @@ class ScheduleError(ValueError):
 
 @dataclass(frozen=True)
 class Schedule:
+    """``anchor``: where an interval's ticks are counted from (a job's creation), so that every
+    scheduler process, and the API's "next run", computes the same ticks of a job; without
+    one, APScheduler counts from now."""
+
     cron: str | None
     interval_seconds: int | None
     timezone: str = "UTC"
+    anchor: datetime | None = None
 
     def trigger(self) -> BaseTrigger:
         tz = zone(self.timezone)
@@ -39,16 +44,20 @@ class Schedule:
                     "minute hour day month weekday, e.g. '0 7 * * 1-5'.") from e
         if self.interval_seconds is None:
             raise ScheduleError("A schedule needs a cron expression or an interval in seconds.")
-        return IntervalTrigger(seconds=self.interval_seconds, timezone=tz)
+        return IntervalTrigger(seconds=self.interval_seconds, start_date=self.anchor, timezone=tz)
 
     def fingerprint(self) -> str:
         text = f"{self.cron}|{self.interval_seconds}|{self.timezone}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def next_run(self, now: datetime) -> datetime | None:
-        """The next time it fires after ``now``, in UTC."""
+        """The next time it fires at or after ``now``, in UTC."""
         when = self.trigger().get_next_fire_time(None, now)
         return when.astimezone(UTC) if when is not None else None
+
+    def first_tick_after(self, since: datetime) -> datetime | None:
+        """The first tick strictly after ``since``, in UTC."""
+        return self.next_run(since + timedelta(microseconds=1))
 
 
 def zone(name: str) -> ZoneInfo:

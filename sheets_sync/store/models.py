@@ -32,7 +32,10 @@ NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_nam
           "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
           "pk": "pk_%(table_name)s"}
 JsonType = JSON().with_variant(JSONB(), "postgresql")
-RUN_STATUSES = ("running", "written", "unchanged", "failed")
+# "stale": written, but the input changed between the read and the write (job.py)
+RUN_STATUSES = ("running", "written", "unchanged", "stale", "failed")
+# The error_code of a "failed" run whose process stopped mid-run (scheduler/dead_runs.py).
+INTERRUPTED = "interrupted"
 TRIGGERS = ("schedule", "manual", "api")
 
 

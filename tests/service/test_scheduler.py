@@ -1,18 +1,19 @@
-"""The scheduler: real APScheduler with its SQLAlchemy job store in the service's database."""
+"""The scheduler: real APScheduler fed from the service's database, and the sweep that closes the
+runs of dead processes (tests/reliability/test_scheduler_takeover.py runs it as processes)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import inspect
 
 from sheets_sync.app.store_ext import get_store, make_scheduler, start_scheduler
 from sheets_sync.backends.xlsx import XlsxBackend
@@ -59,10 +60,9 @@ def test_a_one_second_interval_job_runs(app: Flask, client: FlaskClient, auth: d
     scheduler.start()
     runs = wait_for(lambda: [r for r in runs_of(app, job["id"]) if r.status != "running"])
     assert runs[0].trigger == "schedule" and runs[0].status == "written", runs[0].error
-    # the job is kept by APScheduler's SQLAlchemy store, in the same database
-    with get_store(app).engine.connect() as conn:
-        ids = conn.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all()
-    assert ids == [f"sync-job-{job['id']}"]
+    # APScheduler keeps its jobs in this process's memory: a shared job store is not supported
+    assert [j.id for j in scheduler.aps.get_jobs()] == [f"sync-job-{job['id']}"]
+    assert "apscheduler_jobs" not in inspect(get_store(app).engine).get_table_names()
 
 
 def test_api_changes_reach_a_scheduler_in_another_process(
@@ -97,20 +97,45 @@ def test_a_scheduler_in_the_same_process_applies_changes_at_once(
         sched.shutdown()
 
 
-def test_next_run_times_survive_a_restart(app: Flask, client: FlaskClient,
-                                          auth: dict[str, str]) -> None:
+def test_every_process_computes_the_same_ticks(app: Flask, client: FlaskClient,
+                                               auth: dict[str, str]) -> None:
+    # The tick claim (ticks.py) runs a tick once only if every process fires the same ticks:
+    # an interval counts from the job's creation, not from when a process saw the job.
     job = new_job(client, auth, schedule={"interval_seconds": 3600})
+    aps_id = f"sync-job-{job['id']}"
     first = make_scheduler(app)
     first.start()
-    when = first.aps.get_job(f"sync-job-{job['id']}").next_run_time
+    when = first.aps.get_job(aps_id).next_run_time
     first.shutdown()
+    time.sleep(1.1)
     second = make_scheduler(app)
     second.start()
     try:
-        assert second.reconcile().added == ()
-        assert second.aps.get_job(f"sync-job-{job['id']}").next_run_time == when
+        assert second.aps.get_job(aps_id).next_run_time == when
+        api = client.get(f"/api/v1/jobs/{job['id']}", headers=auth).get_json()["next_run_at"]
+        assert datetime.fromisoformat(api.replace("Z", "+00:00")) == when
     finally:
         second.shutdown()
+
+
+def test_a_tick_missed_while_no_scheduler_ran_still_runs_once(
+        app: Flask, client: FlaskClient, auth: dict[str, str], scheduler: SyncScheduler) -> None:
+    # The last claimed tick is in the database, so a restarted process (memory job store)
+    # knows that the tick of 60 s ago was missed: it runs it once (within the grace time).
+    job = new_job(client, auth, schedule={"interval_seconds": 120})
+    with get_store(app).session() as s:
+        row = s.get(Job, job["id"])
+        assert row is not None
+        row.created_at = utcnow() - timedelta(seconds=180)  # ticks at -60 s and +60 s
+        row.last_tick_at = row.created_at
+        s.commit()
+    scheduler.start()
+    runs = wait_for(lambda: [r for r in runs_of(app, job["id"]) if r.status != "running"])
+    assert [r.trigger for r in runs] == ["schedule"]
+    with get_store(app).session() as s:
+        last = s.get(Job, job["id"]).last_tick_at  # type: ignore[union-attr]
+    assert last is not None and abs((utcnow() - last).total_seconds() - 60) < 5
+    assert scheduler.aps.get_job(f"sync-job-{job['id']}").next_run_time > utcnow()
 
 
 def test_two_triggers_at_once_give_one_run(app: Flask, client: FlaskClient,
@@ -224,3 +249,84 @@ def test_misfire_grace(app: Flask, client: FlaskClient, auth: dict[str, str],
     wait_for(lambda: scheduler.aps.get_job(aps_id).next_run_time > utcnow())
     time.sleep(0.3)
     assert [r.trigger for r in runs_of(app, job["id"])] == ["schedule"]
+
+
+def dead_run(app: Flask, job_id: int, *, lease_ago: float = 5.0) -> int:
+    """A run left "running" by a process that stopped renewing its lease ``lease_ago`` s ago."""
+    now = utcnow()
+    with get_store(app).session() as s:
+        run = Run(job_id=job_id, trigger="schedule", status="running",
+                  started_at=now - timedelta(seconds=60), worker="gone:1",
+                  lease_until=now - timedelta(seconds=lease_ago), api_calls=0, retries=0,
+                  cells_read=0, cells_written=0, problems=0)
+        s.add(run)
+        s.commit()
+        return run.id
+
+
+def test_the_sweep_closes_dead_runs_and_counts_them_as_failures(
+        app: Flask, client: FlaskClient, auth: dict[str, str],
+        scheduler: SyncScheduler) -> None:
+    # MAX_CONSECUTIVE_FAILURES = 2 in this module's config
+    job = new_job(client, auth, schedule={"cron": "0 7 1 1 *"})
+    other = new_job(client, auth)
+    live = dead_run(app, other["id"], lease_ago=-30)  # its process is alive: lease ahead
+    first = dead_run(app, job["id"])
+    assert [(c.job_id, c.run_id, c.paused) for c in scheduler.sweep()] == [
+        (job["id"], first, False)]
+    closed = runs_of(app, job["id"])[0]
+    assert (closed.status, closed.error_code) == ("failed", "interrupted")
+    assert closed.error and "interrupted (its process stopped)" in closed.error
+    assert closed.finished_at is not None
+    got = client.get(f"/api/v1/jobs/{job['id']}", headers=auth).get_json()
+    assert (got["consecutive_failures"], got["enabled"]) == (1, True)
+    assert scheduler.sweep() == []  # closed once
+    second = dead_run(app, job["id"])
+    assert [(c.run_id, c.paused) for c in scheduler.sweep()] == [(second, True)]
+    got = client.get(f"/api/v1/jobs/{job['id']}", headers=auth).get_json()
+    assert (got["consecutive_failures"], got["enabled"]) == (2, False)
+    assert got["paused_reason"].startswith("Paused after 2 failed runs in a row")
+    assert "interrupted" in got["paused_reason"]
+    assert [r.status for r in runs_of(app, other["id"]) if r.id == live] == ["running"]
+
+
+def test_a_trigger_after_a_dead_run_counts_it_and_may_be_paused_by_it(
+        app: Flask, client: FlaskClient, auth: dict[str, str], books: Path) -> None:
+    job = new_job(client, auth)
+    with get_store(app).session() as s:
+        s.get(Job, job["id"]).consecutive_failures = 1  # type: ignore[union-attr]
+        s.commit()
+    dead_run(app, job["id"])
+    runner = Runner(get_store(app), RunnerSettings(xlsx_root=books, max_failures=2))
+    assert runner.run(job["id"], "schedule") is None  # the dead run paused the job first
+    got = client.get(f"/api/v1/jobs/{job['id']}", headers=auth).get_json()
+    assert (got["consecutive_failures"], got["enabled"]) == (2, False)
+    assert [r.status for r in runs_of(app, job["id"])] == ["failed"]
+
+
+def test_sweeps_racing_for_a_dead_run_count_it_once(app: Flask, client: FlaskClient,
+                                                    auth: dict[str, str], db_url: str) -> None:
+    from sheets_sync.scheduler.dead_runs import close_dead_runs
+
+    jobs = [new_job(client, auth)["id"] for _ in range(3)]
+    for job_id in jobs:
+        dead_run(app, job_id)
+    stores = [Store(db_url) for _ in range(4)]  # four processes' engines
+    start = threading.Barrier(len(stores))
+    closed: list[Any] = []
+
+    def sweep(store: Store) -> None:
+        start.wait()
+        with store.session() as s:
+            closed.extend(close_dead_runs(s, lock_ttl=timedelta(hours=1), max_failures=0))
+
+    threads = [threading.Thread(target=sweep, args=(st,)) for st in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for st in stores:
+        st.dispose()
+    assert sorted(c.job_id for c in closed) == jobs
+    with get_store(app).session() as s:
+        assert [s.get(Job, j).consecutive_failures for j in jobs] == [1, 1, 1]  # type: ignore[union-attr]
