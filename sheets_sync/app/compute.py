@@ -1,13 +1,12 @@
 """POST /api/v1/compute: rows in (a Sheets-style values array as JSON, or CSV), the report out.
 
-Stateless: nothing is stored. CSV comes as exported by Google Sheets or Excel: UTF-8 (with or
-without a BOM) or Windows-1251 (Russian Excel), separated by commas, semicolons or tabs.
+Stateless: nothing is stored. CSV comes as exported by Google Sheets, Excel or a CRM, read by the
+same reader as CSV files (backends/csv_file.py): UTF-8 (with or without a BOM), Windows-1251
+(Russian Excel) or UTF-16, separated by commas, semicolons or tabs.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -23,44 +22,22 @@ from sheets_sync.app.schemas import ComputeIn
 CSV_TYPES = ("text/csv", "text/plain", "application/csv")
 
 
-def decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ApiError(400, "bad_encoding", "The CSV is neither UTF-8 nor Windows-1251: save it as "
-                                        "UTF-8 and send it again.")
+def table_rows(raw: bytes) -> list[list[Any]]:
+    """The body as rows, by the project's one CSV reader (backends/csv_file.py)."""
+    from sheets_sync.backends.csv_file import TableError, read_table
 
-
-def parse_csv(text: str) -> list[list[Any]]:
-    if "\x00" in text:
-        raise ApiError(400, "bad_csv", "The body is not CSV text (it has NUL bytes).")
-    sample = text[:8192]
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # one column, or too little to tell: commas
-    try:
-        rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    except csv.Error as e:
-        raise ApiError(400, "bad_csv", f"The CSV cannot be read ({e}): check its quoting.") \
-            from None
-    # A blank cell in a CSV is an empty cell, as in values.get; trailing blanks mean nothing.
-    out: list[list[Any]] = []
-    for r in rows:
-        cells: list[Any] = [c if c.strip() else None for c in r]
-        while cells and cells[-1] is None:
-            cells.pop()
-        out.append(cells)
-    return out
+        rows: list[list[Any]] = read_table(raw, "The CSV")
+    except TableError as e:
+        raise ApiError(400, e.table_code, str(e)) from None
+    return rows
 
 
 def csv_request() -> ComputeIn:
     raw = request.get_data(cache=False)
     if not raw.strip():
         raise ApiError(400, "missing_body", "Send the CSV as the body (Content-Type: text/csv).")
-    rows = parse_csv(decode(raw))
+    rows = table_rows(raw)
     args = request.args
     try:
         return ComputeIn.model_validate({

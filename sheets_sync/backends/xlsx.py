@@ -16,13 +16,14 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from funnel_kpi import Tab
 from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash, values_hash
+from sheets_sync.backends.xlsx_bounds import MAX_CELLS, check_book
 from sheets_sync.errors import InputError, NotFound, SourceError, WriteConflict
 from sheets_sync.grid import KpiGrid
 from sheets_sync.retry import CallStats
@@ -49,7 +50,19 @@ def guess_locale(tabs: Sequence[Tab]) -> str:
     return "en_US"
 
 
+def with_errors(rows: list[list[object]],
+                errors: Iterable[tuple[int, int, str]]) -> list[list[object]]:
+    """Put Excel's error cells (read as blanks by calamine) back as their text, "#DIV/0!",
+    so that the core reports them as Google's are."""
+    for row, col, text in errors:
+        if row <= len(rows) and col <= len(rows[row - 1]):
+            rows[row - 1][col - 1] = text
+    return rows
+
+
 class XlsxBackend:
+    max_cells = MAX_CELLS  # the largest sheet grid read (rows x columns of its values)
+
     def __init__(self, path: str | Path, *, locale: str | None = None) -> None:
         self.path = Path(path)
         self.locale = locale
@@ -78,13 +91,17 @@ class XlsxBackend:
         if missing:
             raise InputError(f"{self.path.name} has no tab {missing[0]!r}; its tabs: "
                              f"{', '.join(names)}.")
+        # calamine sizes a grid by its farthest cell and aborts the process when it cannot
+        # allocate it: bound every sheet it will read from the XML first.
+        errors = check_book(str(self.path), self.path.name,
+                            [*wanted, *([output_tab] if output_tab else [])], self.max_cells)
         tabs = []
         for name in wanted:
             try:
                 rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except (CalamineError, ValueError) as e:
                 raise SourceError(f"Tab {name!r} of {self.path.name} cannot be read ({e}).") from e
-            tabs.append(Tab(name, rows))
+            tabs.append(Tab(name, with_errors(rows, errors.get(name, ()))))
         output_hash, a1 = None, None
         if output_tab is not None:
             rows = book.get_sheet_by_name(output_tab).to_python(skip_empty_area=False)
