@@ -106,13 +106,19 @@ class Replay:
     def make_up(self, recorded_id: str) -> None:
         """A cassette recorded on a spreadsheet made earlier (first seen in a call that worked):
         start it as Google makes one."""
-        title = self.doc.get("setup", {}).get("sheet1_title")
+        setup = self.doc.get("setup", {})
         r = self.client.post("/v4/spreadsheets", json={"properties": {"title": "replay"}})
         sid = r.get_json()["spreadsheetId"]
-        if title:
+        props: dict[str, Any] = {"sheetId": 0}
+        if "sheet1_title" in setup:
+            props["title"] = setup["sheet1_title"]
+        if "sheet1_grid" in setup:
+            rows, cols = setup["sheet1_grid"]
+            props["gridProperties"] = {"rowCount": rows, "columnCount": cols}
+        if len(props) > 1:
+            fields = ",".join(k for k in props if k != "sheetId")
             self.client.post(f"/v4/spreadsheets/{sid}:batchUpdate", json={"requests": [
-                {"updateSheetProperties": {"properties": {"sheetId": 0, "title": title},
-                                           "fields": "title"}}]})
+                {"updateSheetProperties": {"properties": props, "fields": fields}}]})
         self.ids[recorded_id] = sid
         self.made_up.add(sid)
 
