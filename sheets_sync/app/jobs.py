@@ -37,7 +37,7 @@ def check_spreadsheet(ref: str) -> str:
         path = (root / ref).resolve()
         if not path.is_relative_to(root):
             raise ApiError(422, "invalid_request",
-                           f"An .xlsx file must be inside the service's folder {root} "
+                           f"A workbook file (.xlsx, .csv, .tsv) must be inside the folder {root} "
                            f"(SHEETS_SYNC_XLSX_ROOT); {ref!r} is not.",
                            [{"field": "spreadsheet", "message": "outside XLSX_ROOT"}])
         return ref
@@ -45,7 +45,7 @@ def check_spreadsheet(ref: str) -> str:
         spreadsheet_id(ref)
     except InputError as e:
         raise ApiError(422, "invalid_request",
-                       f"{e} For a local workbook give a path ending in .xlsx.",
+                       f"{e} For a workbook file give a path ending in .xlsx, .csv or .tsv.",
                        [{"field": "spreadsheet", "message": str(e)}]) from None
     return ref
 

@@ -106,8 +106,9 @@ class JobFields(Strict):
 
 class JobIn(JobFields):
     spreadsheet: str = Field(min_length=1, max_length=1000, description=(
-        "A Google spreadsheet id or https://docs.google.com/spreadsheets/d/... URL, or an .xlsx "
-        "path inside the service's XLSX_ROOT folder."))
+        "A Google spreadsheet id or https://docs.google.com/spreadsheets/d/... URL, or an .xlsx, "
+        ".csv or .tsv path inside the service's XLSX_ROOT folder (a CSV's KPI tab goes to "
+        "<stem>.kpi.xlsx beside it)."))
 
 
 class JobPatch(JobFields):
