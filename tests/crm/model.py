@@ -93,9 +93,8 @@ class Fixture:
         """The rows as the CRM's CSV export: its delimiter, quoting and encoding."""
         assert self.csv is not None
         out = io.StringIO(newline="")
-        quoting = csv.QUOTE_ALL if self.csv.quote_all else csv.QUOTE_MINIMAL
-        writer = csv.writer(out, delimiter=self.csv.delimiter, quoting=quoting,
-                            lineterminator="\r\n")
+        writer = csv.writer(out, delimiter=self.csv.delimiter, lineterminator="\r\n",
+                            quoting=csv.QUOTE_ALL if self.csv.quote_all else csv.QUOTE_MINIMAL)
         for row in self.rows:
             writer.writerow(["" if v is None else _csv_text(v) for v in row])
         return out.getvalue().encode(self.csv.encoding)

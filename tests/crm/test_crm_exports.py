@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from funnel_kpi import Tab
@@ -35,7 +35,8 @@ def _cli() -> list[str]:
 
 def in_memory(fx: Fixture) -> dict[str, Any]:
     report = analyse([Tab(fx.tab, fx.rows)], today=fx.today).report
-    return json.loads(json.dumps(report.to_dict()))  # the same JSON types as the CLI's
+    as_json: dict[str, Any] = json.loads(json.dumps(report.to_dict()))  # the CLI's types
+    return as_json
 
 
 def run_cli(fx: Fixture, path: Path) -> subprocess.CompletedProcess[str]:
