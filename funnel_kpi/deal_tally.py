@@ -176,9 +176,17 @@ def tally(log: DealLog, funnel: Funnel) -> Tally:
     reach = np.zeros(n, np.int64)
     for j, when in enumerate(dates[:-1], start=1):
         reach[when > 0] = j
+    if c.reached is not None:  # a pipeline-stage column: how far each deal got
+        position = np.array([stages.index(k) if k in stages else 0 for k in log.stage_keys],
+                            np.int64)
+        reach = np.maximum(reach, position[c.reached])
     status = c.status.astype(np.int64)
     won = status == WON
-    reach[(paid > 0) | won] = last
+    # Only a won deal reached the last stage: a paid date on a lost or open deal is a problem
+    # the parser reported, never a customer.
+    paid = np.where(won, paid, 0).astype(np.int32)
+    dates[-1] = paid
+    reach[won] = last
     codes = status * width + reach
 
     steps = [_days(dates[0], c.created, np.flatnonzero(dates[0] > 0))]

@@ -16,8 +16,9 @@ so every lookup is made for one shape.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
@@ -31,9 +32,11 @@ HEADER_SCAN_ROWS = 30  # the header row may be anywhere in the first 30 rows
 
 SEGMENT_ALIASES: dict[str, tuple[str, ...]] = {
     "channel": ("Канал", "Источник", "Канал привлечения", "Источник трафика", "Channel",
-                "Source", "UTM source", "utm_source", "Lead source"),
+                "Source", "UTM source", "utm_source", "Lead source", "Original source",
+                "Deal - Source"),
     "manager": ("Менеджер", "Ответственный", "Ответственный менеджер", "Продавец", "Manager",
-                "Owner", "Sales rep", "Salesperson", "Responsible"),
+                "Owner", "Sales rep", "Salesperson", "Responsible", "Responsible user",
+                "Deal owner", "Deal - Owner", "Opportunity owner"),
 }
 
 SUMMARY_ALIASES: dict[str, tuple[str, ...]] = {
@@ -48,8 +51,12 @@ SUMMARY_ALIASES: dict[str, tuple[str, ...]] = {
                    "Sales spend", "Sales expenses"),
     "revenue": ("Выручка", "Доход", "Сумма оплат", "Оборот", "Поступления", "Revenue", "Income",
                 "Sales revenue", "Payments received"),
-    "plan": ("План", "План оплат", "План продаж", "План выручки", "План по выручке", "Plan",
-             "Revenue plan", "Sales plan", "Target", "Revenue target"),
+    # What a plan plans (a count of payments or money) is told by funnel_kpi.plans from the
+    # header's words and units, else from its size against the candidates.
+    "plan": ("План", "План оплат", "План продаж", "План выручки", "План по выручке",
+             "План по оплатам", "План сделок", "План по продажам", "План клиентов", "Plan",
+             "Revenue plan", "Sales plan", "Target", "Revenue target", "Deals target",
+             "Payments plan", "Deals plan", "Sales target", "Quota", "Revenue goal"),
     "margin": ("Маржа", "Маржинальность", "Валовая маржа", "Margin", "Gross margin"),
     "customers": ("Клиенты на начало", "Клиентов на начало", "Активные клиенты",
                   "Клиенты на начало месяца", "Active customers", "Customers at start",
@@ -60,23 +67,52 @@ SUMMARY_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 DEAL_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("ID", "№", "Номер", "Номер сделки", "ID сделки", "Сделка", "Лид", "ID лида", "Deal",
-           "Deal id", "Lead id", "Lead", "Deal number", "#"),
+    # CRM exports' own headers (amoCRM/Kommo, Bitrix24, HubSpot, Pipedrive "Deal - X",
+    # Salesforce opportunity reports): see ../shared/CRM_EXPORT_FACTS.md.
+    "id": ("ID", "№", "Номер", "Номер сделки", "ID сделки", "Лид", "ID лида", "Deal",
+           "Deal id", "Lead id", "Lead", "Deal number", "#", "Record ID", "Deal - ID",
+           "Opportunity ID"),
+    "name": ("Название", "Название сделки", "Сделка", "Наименование", "Deal name", "Deal title",
+             "Deal - Title", "Opportunity name", "Name", "Title", "Lead name"),
     "created": ("Дата создания", "Создана", "Создано", "Создан", "Дата заявки", "Дата лида",
-                "Дата обращения", "Created", "Created at", "Created on", "Created date",
-                "Creation date", "Lead date", "Date created"),
-    "status": ("Статус", "Этап", "Статус сделки", "Этап сделки", "Стадия", "Status", "State",
-               "Deal status", "Stage"),
+                "Дата обращения", "Дата начала", "Дата создания сделки", "Created", "Created at",
+                "Created on", "Created date", "Create date", "Creation date", "Lead date",
+                "Date created", "Deal created", "Deal created on", "Deal - Deal created",
+                "Deal - Deal created on", "Created time"),
+    "status": ("Статус", "Статус сделки", "Состояние", "Status", "State", "Deal status",
+               "Deal - Status"),
+    "stage": ("Этап", "Этап сделки", "Стадия", "Стадия сделки", "Этап воронки", "Stage",
+              "Deal stage", "Deal - Stage", "Stage name", "Pipeline stage", "Opportunity stage"),
+    "pipeline": ("Воронка", "Направление", "Воронка продаж", "Pipeline", "Deal - Pipeline",
+                 "Sales pipeline"),
+    "closed": ("Дата закрытия", "Дата завершения", "Дата закрытия сделки", "Закрыта",
+               "Close date", "Closed date", "Closed at", "Closed on", "Date closed",
+               "Deal closed on", "Deal - Deal closed on", "Deal - Close date"),
+    "lost_date": ("Дата проигрыша", "Дата отказа", "Lost date", "Lost time", "Deal - Lost time",
+                  "Lost on"),
+    "expected_close": ("Плановая дата закрытия", "Ожидаемая дата закрытия",
+                       "Предполагаемая дата закрытия", "Expected close date",
+                       "Deal - Expected close date", "Expected close"),
+    "won_flag": ("Won", "Is won", "IsWon", "Выиграна", "Успешна"),
+    "closed_flag": ("Closed", "Is closed", "IsClosed", "Завершена", "Закрыта ли"),
+    "probability": ("Вероятность", "Вероятность %", "Probability", "Probability %",
+                    "Deal - Probability"),
+    "currency": ("Валюта", "Currency", "Deal - Currency of Value", "Deal - Currency",
+                 "Opportunity currency", "Currency of value"),
     "lost_reason": ("Причина отказа", "Причина проигрыша", "Причина", "Причина закрытия",
-                    "Lost reason", "Reason", "Loss reason", "Reason lost"),
+                    "Lost reason", "Reason", "Loss reason", "Reason lost", "Closed lost reason",
+                    "Deal - Lost reason"),
     "amount": ("Сумма", "Сумма сделки", "Бюджет сделки", "Бюджет", "Amount", "Deal amount",
-               "Value", "Deal value", "Deal size"),
+               "Value", "Deal value", "Deal size", "Deal - Value", "Deal - Deal value", "Sale",
+               "Opportunity amount"),
     "paid_amount": ("Сумма оплаты", "Оплачено", "Сумма оплат", "Paid amount", "Amount paid",
                     "Payment amount"),
-    "paid_date": ("Дата оплаты", "Оплачено когда", "Paid date", "Payment date", "Date paid",
-                  "Paid at", "Paid on", "Won date", "Close date", "Closed date"),
-    "customer_id": ("Клиент", "ID клиента", "Компания", "Контакт", "Customer", "Customer id",
-                    "Client", "Client id", "Company", "Account"),
+    "paid_date": ("Дата оплаты", "Оплачено когда", "Дата успешного закрытия", "Paid date",
+                  "Payment date", "Date paid", "Paid at", "Paid on", "Won date", "Won time",
+                  "Deal - Won time"),
+    "customer_id": ("Клиент", "ID клиента", "Компания", "Контакт", "Основной контакт",
+                    "Customer", "Customer id", "Client", "Client id", "Company", "Account",
+                    "Account name", "Organization", "Deal - Organization"),
     "first_response": ("Дата первого ответа", "Первый ответ", "Дата первого контакта",
                        "Первый контакт", "First response", "First response at",
                        "First response date", "First contact", "First contact date"),
@@ -122,16 +158,35 @@ def normalize(text: object) -> str:
     return " ".join(_NON_WORD.sub(" ", s).split())
 
 
-_RU = snowballstemmer.stemmer("russian")
-_EN = snowballstemmer.stemmer("english")
+def slug(text: str) -> str:
+    """A stage key from a header: "Визиты на сайт" -> "vizity_na_sayt"."""
+    table = str.maketrans({
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
+        "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+        "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+        "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    })
+    words = normalize(text).translate(table).split()
+    return "_".join("".join(ch for ch in w if ch.isascii() and ch.isalnum()) for w in words
+                    ).strip("_")
+
+
+class _Stemmers(threading.local):
+    """Snowball stemmers keep their state in the object: one pair per thread, or two threads
+    stemming at once corrupt each other's words (IndexError inside snowballstemmer)."""
+
+    def __init__(self) -> None:
+        self.ru = snowballstemmer.stemmer("russian")
+        self.en = snowballstemmer.stemmer("english")
+
+
+_STEMMERS = _Stemmers()
 
 
 def stems(words: Sequence[str]) -> tuple[str, ...]:
-    out = []
-    for w in words:
-        stemmer = _RU if any("а" <= ch <= "я" for ch in w) else _EN
-        out.append(str(stemmer.stemWord(w)))
-    return tuple(out)
+    stemmers = _STEMMERS
+    return tuple(str((stemmers.ru if any("а" <= ch <= "я" for ch in w) else stemmers.en)
+                     .stemWord(w)) for w in words)
 
 
 def stage_names(stage: Stage) -> set[str]:
@@ -146,10 +201,14 @@ def stage_names(stage: Stage) -> set[str]:
     return names
 
 
+_MISSING = object()
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     role: Literal["field", "stage"]
     key: str  # field name, or stage key
+    evidence: str = field(default="alias", compare=False)  # "alias"/"stem"/"pinned"
 
 
 class HeaderLookup:
@@ -173,25 +232,32 @@ class HeaderLookup:
         if not isinstance(text, str):
             return None
         key = (shape, text)
-        if key not in self._cache:
+        # Read once and return what was read or computed: another thread may clear the cache
+        # between a store and a second read.
+        found = self._cache.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._match(normalize(text), shape)
             if len(self._cache) > 50_000:  # a long-running service sees endless sheets
                 self._cache.clear()
-            self._cache[key] = self._match(normalize(text), shape)
-        return self._cache[key]
+            self._cache[key] = found
+        return found  # type: ignore[return-value]
 
     def _match(self, norm: str, shape: Shape) -> Match | None:
         if not norm:
             return None
-        field = self.fields[shape].get(norm)
-        if field is not None:
-            return Match("field", field)
+        known = self.fields[shape].get(norm)
+        if known is not None:
+            return Match("field", known)
         words = norm.split()
         dated = any(w in DATE_WORDS for w in words)
         if dated and shape == "summary":
             return None  # "Дата встречи" in a summary is not a count of meetings
-        core = [w for w in words if w not in DATE_WORDS and w not in _STAGE_FILLER] or words
-        stage = self.stage(" ".join(core))
-        return Match("stage", stage) if stage is not None else None
+        core = " ".join([w for w in words if w not in DATE_WORDS and w not in _STAGE_FILLER]
+                        or words)
+        if core in self.stage_exact:
+            return Match("stage", self.stage_exact[core])
+        stage = self.stage_stems.get(stems(core.split()))
+        return Match("stage", stage, "stem") if stage is not None else None
 
     def stage(self, norm: str) -> str | None:
         """Stage key for normalized text: exact name first, then stemmed words."""
@@ -202,9 +268,9 @@ class HeaderLookup:
 
 def _alias_table(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
     table: dict[str, str] = {}
-    for field, names in aliases.items():
+    for name_of, names in aliases.items():
         for name in names:
-            table.setdefault(normalize(name), field)
+            table.setdefault(normalize(name), name_of)
     return table
 
 
@@ -229,40 +295,61 @@ class HeaderMap:
     stages: Mapping[str, int]  # stage key -> column (counts in a summary, dates in a deal log)
     unknown: tuple[int, ...]  # columns with a header that is not recognised
     duplicates: tuple[int, ...]  # columns repeating a recognised one; the first one is used
+    evidence: Mapping[int, str] = field(default_factory=dict)  # column -> Match.evidence
+    ignored: tuple[int, ...] = ()  # columns the user pinned as "ignore"
 
     @property
     def score(self) -> int:
         return len(self.fields) + len(self.stages)
 
 
+IGNORE = "ignore"  # a pinned column the user wants left out
+
+
 def map_header_row(row: Sequence[object], row_index: int, funnel: Funnel,
-                   shape: Shape) -> HeaderMap:
+                   shape: Shape, pins: Mapping[str, str] | None = None) -> HeaderMap:
+    """``pins``: normalized header -> stage key, field name or "ignore" (funnel_kpi.pins)."""
     lookup = lookup_for(funnel)
     fields: dict[str, int] = {}
     stages: dict[str, int] = {}
     unknown: list[int] = []
     duplicates: list[int] = []
+    ignored: list[int] = []
     headers: list[str] = []
+    evidence: dict[int, str] = {}
     for col, cell in enumerate(row):
         text = cell.strip() if isinstance(cell, str) else ""
         headers.append(text)
         if not text:
             continue
-        m = lookup.match(text, shape)
+        pinned = pins.get(normalize(text)) if pins else None
+        if pinned == IGNORE:
+            ignored.append(col)
+            evidence[col] = "pinned"
+            continue
+        if pinned is not None:
+            m: Match | None = Match("stage" if pinned in funnel.keys else "field", pinned,
+                                    "pinned")
+        else:
+            m = lookup.match(text, shape)
         if m is None:
             unknown.append(col)
             continue
         target = fields if m.role == "field" else stages
         if m.key in target:
-            duplicates.append(col)
-        else:
-            target[m.key] = col
+            if m.evidence != "pinned" or evidence.get(target[m.key]) == "pinned":
+                duplicates.append(col)
+                continue
+            duplicates.append(target[m.key])  # a pinned column wins over a recognised one
+        target[m.key] = col
+        evidence[col] = m.evidence
     return HeaderMap(shape, row_index, tuple(headers), fields, stages, tuple(unknown),
-                     tuple(duplicates))
+                     tuple(duplicates), evidence, tuple(ignored))
 
 
 def find_header_row(rows: Sequence[Sequence[object]], funnel: Funnel,
-                    shape: Shape | None = None) -> tuple[int, HeaderMap] | None:
+                    shape: Shape | None = None, pins: Mapping[str, str] | None = None,
+                    ) -> tuple[int, HeaderMap] | None:
     """The header row among the first 30: the one with most recognised headers (first on ties).
 
     With ``shape`` None both shapes are tried and the better-scoring one is returned. None when
@@ -273,7 +360,7 @@ def find_header_row(rows: Sequence[Sequence[object]], funnel: Funnel,
         if not any(isinstance(c, str) for c in row):
             continue
         for sh in SHAPES if shape is None else (shape,):
-            hm = map_header_row(row, i, funnel, sh)
+            hm = map_header_row(row, i, funnel, sh, pins)
             if hm.score and (best is None or hm.score > best.score):
                 best = hm
     return None if best is None else (best.row, best)

@@ -20,6 +20,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from funnel_kpi.model import Funnel
+from funnel_kpi.readout import ColumnReading
+
 Cell = object
 DealStatus = Literal["open", "won", "lost"]
 
@@ -81,6 +84,10 @@ class SummaryTable:
     segment_field: str | None = None  # "channel" or "manager" when the tab has such a column
     problems: tuple[Problem, ...] = ()
     unknown_columns: tuple[str, ...] = ()
+    # What the plan column plans: "revenue" (money) or "paid" (a count of payments); None
+    # without a plan column (funnel_kpi.plans).
+    plan_of: Literal["revenue", "paid"] | None = None
+    readout: tuple[ColumnReading, ...] = ()  # how each column was read
 
 
 # A deal's status as a small int in DealColumns.status: STATUSES[code].
@@ -190,6 +197,9 @@ class DealColumns:
     manager: Texts
     lost_reason: Texts
     customer_id: Texts
+    # How far each deal got by its pipeline stage (index into the log's stage keys), where the
+    # log has a stage column rather than a date per stage; None otherwise.
+    reached: NDArray[np.int16] | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -265,6 +275,9 @@ class DealLog:
     problems: tuple[Problem, ...] = ()
     unknown_columns: tuple[str, ...] = ()
     _deals: list[tuple[Deal, ...]] = field(default_factory=list, repr=False)  # built once
+    # The funnel the log's pipeline-stage column defines, when it defines one.
+    funnel: Funnel | None = None
+    readout: tuple[ColumnReading, ...] = ()
 
     @classmethod
     def from_deals(cls, tab: str, stage_keys: Sequence[str], deals: Iterable[Deal],

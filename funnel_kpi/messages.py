@@ -24,6 +24,33 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                          "столбец повторяется; используется первый"),
     "empty_tab": ("the tab has no data", "во вкладке нет данных"),
     "no_header": ("no funnel header row found", "не найдена строка заголовков воронки"),
+    "unknown_stage": ("stage not in the pipeline: the deal is counted as open at the first stage",
+                      "этапа нет в воронке: сделка считается открытой на первой стадии"),
+    "paid_not_won": ("a paid date on a deal that is not won: not counted as a payment",
+                     "дата оплаты у невыигранной сделки: оплатой не считается"),
+    "stage_order_guessed": ("the pipeline's stage order was read from the data: check it or "
+                            "pin it in funnel.toml [pipeline] order",
+                            "порядок этапов определён по данным: проверьте или задайте его в "
+                            "funnel.toml [pipeline] order"),
+    "mixed_currency": ("amounts in more than one currency are added up as they are",
+                       "суммы в разных валютах сложены как есть"),
+    "stage_by_position": ("a column nobody named read as a stage where it stands (owner guessed)",
+                          "неизвестный столбец прочитан как стадия по положению (владелец "
+                          "угадан)"),
+    "step_grows": ("more than at the stage before: the counts come from different cohorts or "
+                   "months, so this step's conversion is not a conversion",
+                   "больше, чем на предыдущей стадии: числа из разных когорт или месяцев, "
+                   "конверсия шага не имеет смысла"),
+    "plan_unit_mismatch": ("fact/plan is outside 1 %–1,000 %: the plan is likely in other units "
+                           "(money vs count); left out of plan/fact",
+                           "факт/план вне 1 %–1 000 %: план, вероятно, в других единицах "
+                           "(деньги или штуки); не учтён в плане/факте"),
+    "plan_kind_guessed": ("what the plan plans (money or payments) was read from its size: "
+                          "check it or pin it in funnel.toml",
+                          "что планирует план (деньги или оплаты), определено по величине: "
+                          "проверьте или задайте в funnel.toml"),
+    "not_a_count": ("numbers that are not whole counts (rates, averages): column ignored",
+                    "числа не целые (доли, средние): столбец не учтён"),
 }
 
 # Why a KPI value is not defined.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from itertools import islice, zip_longest
@@ -34,8 +34,18 @@ from funnel_kpi.cell_columns import (
     numbers_of,
 )
 from funnel_kpi.cells import CellIssue, a1, is_blank, parse_text, raw_text
+from funnel_kpi.deal_outcomes import (
+    BAD,
+    BLANK,
+    StageReading,
+    flag_codes,
+    lead_and_paid_stages,
+    pipeline_funnel,
+    read_stage_column,
+    status_codes,
+)
 from funnel_kpi.errors import LayoutError
-from funnel_kpi.headers import HeaderMap, find_header_row, lookup_for, normalize, stems
+from funnel_kpi.headers import HeaderMap, find_header_row
 from funnel_kpi.inputs import (
     LOST,
     OPEN,
@@ -44,85 +54,36 @@ from funnel_kpi.inputs import (
     Days,
     DealColumns,
     DealLog,
-    DealStatus,
     Problem,
     Tab,
     Texts,
 )
 from funnel_kpi.model import Funnel
-
-_STATUS_TEXT: dict[DealStatus, tuple[str, ...]] = {
-    "open": ("в работе", "открыта", "открыт", "открыто", "новая", "новый", "новое", "новая заявка",
-             "в процессе", "активна", "активная", "активный", "переговоры", "первичный контакт",
-             "принимают решение", "ожидание", "на паузе", "отложена", "квалификация",
-             "open", "opened", "in progress", "new", "active", "pending", "negotiation",
-             "qualification", "contacted", "on hold", "working"),
-    "won": ("выиграна", "выигран", "выиграно", "успешно", "успешно реализовано", "успешная",
-            "успех", "оплачено", "оплачена", "оплачен", "закрыта успешно", "закрыто успешно",
-            "сделка заключена", "реализовано", "won", "closed won", "win", "paid", "success",
-            "successful"),
-    "lost": ("проиграна", "проигран", "проиграно", "отказ", "отказался", "отказались",
-             "закрыто и не реализовано", "не реализовано", "закрыта неуспешно", "неуспешно",
-             "отклонена", "отменена", "потеряна", "потерян", "слив", "нецелевой", "нецелевая",
-             "lost", "closed lost", "loss", "rejected", "cancelled", "canceled", "disqualified",
-             "junk", "spam", "спам"),
-}
-STATUS_WORDS: dict[str, DealStatus] = {
-    normalize(text): status for status, texts in _STATUS_TEXT.items() for text in texts
-}
-# A word that makes any status text a loss ("Отказ после встречи", "Lost - no budget").
-_LOST_STEMS = frozenset(stems(["отказ", "отказался", "проиграна", "потеряна", "отменена",
-                               "нецелевой", "lost", "rejected", "cancelled", "canceled"]))
-UNKNOWN_STATUS = CellIssue("unknown_status")
+from funnel_kpi.pins import NO_PINS, Pins
+from funnel_kpi.readout_deals import created_by_content, deal_readout
 
 
-def status_parser(funnel: Funnel) -> Callable[[object], DealStatus | CellIssue | None]:
-    """Status text (ru/en) -> open/won/lost; a funnel stage's name ("Встреча") means open."""
-    lookup = lookup_for(funnel)
-    paid = lead_and_paid_stages(funnel)[1]
-
-    def parse(value: object) -> DealStatus | CellIssue | None:
-        text = parse_text(value) if not isinstance(value, bool) else "?"
-        if text is None:
-            return None
-        norm = normalize(text)
-        status = STATUS_WORDS.get(norm)
-        if status is not None:
-            return status
-        words = stems(norm.split())
-        if any(w in _LOST_STEMS for w in words):
-            return "lost"
-        # the name of a stage the deal is at ("Встреча назначена", "Proposal sent"): open.
-        # Not the paid stage: "Оплата получена" and "Ожидает оплаты" mean opposite things.
-        named = {lookup.stage(norm), *(lookup.stage(w) for w in norm.split())}
-        if named - {None, paid}:
-            return "open"
-        return UNKNOWN_STATUS
-
-    return parse
-
-
-def deal_header(tab: Tab, funnel: Funnel) -> HeaderMap | None:
-    found = find_header_row(tab.rows, funnel, "deals")
+def deal_header(tab: Tab, funnel: Funnel, pins: Pins = NO_PINS) -> HeaderMap | None:
+    found = find_header_row(tab.rows, funnel, "deals", pins.headers)
     return found[1] if found is not None else None
 
 
-def lead_and_paid_stages(funnel: Funnel) -> tuple[str, str | None]:
-    lead = "leads" if "leads" in funnel.keys else funnel.keys[0]
-    paid = "paid" if "paid" in funnel.keys else funnel.keys[-1]
-    return lead, (paid if funnel.index(paid) > funnel.index(lead) else None)
-
-
 def read_deal_log(tab: Tab, funnel: Funnel, *, locale: str | None = None,
-                  today: date | None = None) -> DealLog:
-    """Read a deal log; raises LayoutError when it has no created-date column."""
-    hm = deal_header(tab, funnel)
+                  today: date | None = None, pins: Pins = NO_PINS,
+                  own_funnel: bool = True) -> DealLog:
+    """Read a deal log; raises LayoutError when it has no created-date column.
+
+    ``own_funnel``: a pipeline-stage column may define the funnel (not when a summary tab has
+    set it)."""
+    hm = deal_header(tab, funnel, pins)
+    if hm is not None and "created" not in hm.fields:
+        hm = created_by_content(tab, hm, funnel, locale)
     if hm is None or "created" not in hm.fields:
         raise LayoutError(
             f"Tab '{tab.name}' has no creation date column: a deal log needs a column such as "
             "'Created'/'Дата создания' with the date each lead came in.", tab=tab.name)
     with gc_paused():
-        return _DealReader(tab, hm, funnel, locale, today).read()
+        return _DealReader(tab, hm, funnel, locale, today, pins, own_funnel).read()
 
 
 @contextmanager
@@ -174,18 +135,20 @@ class _RowIds(Sequence[str]):
         return text or f"row {self.rows[i]}"
 
 
-_STATUS_CODE = {None: -1, "open": OPEN, "won": WON, "lost": LOST}
 # Rows transposed at a time: a few hundred rows' cells stay in the CPU cache while each column
 # is converted, where whole 500,000-row columns are swept from memory once per pass (about 2x
 # the time, measured on bench/compute.py).
 CHUNK = 1024
-_BAD_STATUS = 3
+_DATE_FIELDS = ("created", "paid_date", "first_response", "closed", "lost_date")
+_TEXT_FIELDS = ("channel", "manager", "lost_reason", "customer_id", "status", "stage",
+                "currency", "won_flag", "closed_flag")
 
 
 class _DealReader:
     def __init__(self, tab: Tab, hm: HeaderMap, funnel: Funnel, locale: str | None,
-                 today: date | None) -> None:
+                 today: date | None, pins: Pins, own_funnel: bool) -> None:
         self.tab, self.hm, self.funnel, self.locale = tab, hm, funnel, locale
+        self.pins = pins
         self.today = today.toordinal() if today is not None else None
         self.first_row = hm.row + 2  # sheet row of the first data row
         self.problems = [Problem(tab.name, a1(hm.row + 1, c), hm.headers[c], "duplicate_column")
@@ -194,11 +157,13 @@ class _DealReader:
         self.lead, self.paid = lead_and_paid_stages(funnel)
         fields = dict(hm.fields)
         stage_cols: dict[str, int] = {}
+        self.dropped: dict[int, str] = {}  # column -> why it is not used
         for key, col in hm.stages.items():
             if key == self.lead or (key == self.paid and "paid_date" in fields):
                 # "Лиды" beside "Дата создания": the created column already dates that stage
                 self.problems.append(Problem(tab.name, a1(hm.row + 1, col), hm.headers[col],
                                              "duplicate_column"))
+                self.dropped[col] = "duplicate"
             elif funnel.index(key) < funnel.index(self.lead):
                 self.unknown.append(col)  # a stage before the lead cannot be dated per lead
             elif key == self.paid:
@@ -207,17 +172,23 @@ class _DealReader:
                 stage_cols[key] = col
         self.fields = fields
         self.stage_cols = {k: stage_cols[k] for k in funnel.keys if k in stage_cols}
+        # A pipeline-stage column defines the funnel only where no date columns do, and where
+        # no summary tab has set the funnel already.
+        self.own_funnel = own_funnel and not self.stage_cols
         self.data = tab.rows[hm.row + 1:]
         self.n = len(self.data)
         self.id_chunks: list[Sequence[object]] = []
         self.chunk = CHUNK
         self.cells = self._read_cells()
+        self.notes: dict[int, tuple[str, str]] = {}  # column -> (en, ru) for the read-out
+        self.stage_reading: StageReading | None = None
+        self.stage_field = ""
 
     def _read_cells(self) -> dict[int, FloatCells | CodeCells]:
         """Every used column through its reader, CHUNK rows at a time (see CHUNK)."""
         locale = self.locale
         readers: dict[int, FloatCells | CodeCells] = {}
-        for field in ("created", "paid_date", "first_response"):
+        for field in _DATE_FIELDS:
             if field in self.fields:
                 readers[self.fields[field]] = date_cells(locale)
         for col in self.stage_cols.values():
@@ -225,17 +196,9 @@ class _DealReader:
         for field in ("amount", "paid_amount"):
             if field in self.fields:
                 readers[self.fields[field]] = number_cells(locale)
-        for field in ("channel", "manager", "lost_reason", "customer_id"):
+        for field in _TEXT_FIELDS:
             if field in self.fields:
                 readers[self.fields[field]] = TextCells()
-        if "status" in self.fields:
-            parse = status_parser(self.funnel)
-
-            def code(value: object) -> int:
-                status = parse(value)
-                return _BAD_STATUS if isinstance(status, CellIssue) else _STATUS_CODE[status]
-
-            readers[self.fields["status"]] = CodeCells(code, np.int8)
         id_col = self.fields.get("id", -1)
         width = max(*readers, id_col) + 1
         data = self.data
@@ -263,20 +226,30 @@ class _DealReader:
     def problem(self, i: int, col: int, raw: object, code: str) -> Problem:
         return Problem(self.tab.name, a1(self.first_row + i, col), raw_text(raw), code)
 
-    def dates(self, field: str | int) -> Days:
-        """Ordinals (0: none); a future date (after ``today``) is a problem and left out."""
+    def header_problem(self, col: int, code: str) -> None:
+        self.problems.append(Problem(self.tab.name, a1(self.hm.row + 1, col),
+                                     self.hm.headers[col], code))
+
+    def dates(self, field: str | int, *, future: bool = True) -> Days:
+        """Ordinals (0: none); with ``future``, a date after ``today`` is a problem and left
+        out (see ``drop_future`` for columns where only some deals' dates must be past)."""
         col = self.column(field)
         if col is None:
             return np.zeros(self.n, np.int32)
         values, issues = dates_of(self.cells[col].result(), lambda i: self.cell(i, col),
                                   locale=self.locale)
         self.report(col, issues)
-        if self.today is not None:
-            future = np.flatnonzero(values > self.today)
-            self.problems += [self.problem(i, col, date.fromordinal(int(values[i])),
-                                           "future_date") for i in future.tolist()]
-            values[future] = 0
+        if future:
+            self.drop_future(col, values, np.ones(self.n, np.bool_))
         return values
+
+    def drop_future(self, col: int, values: Days, where: NDArray[np.bool_]) -> None:
+        if self.today is None:
+            return
+        future = np.flatnonzero((values > self.today) & where)
+        self.problems += [self.problem(i, col, date.fromordinal(int(values[i])),
+                                       "future_date") for i in future.tolist()]
+        values[future] = 0
 
     def amounts(self, field: str) -> NDArray[np.float64]:
         col = self.column(field)
@@ -287,33 +260,125 @@ class _DealReader:
         self.report(col, issues)
         return values
 
-    def texts(self, field: str) -> Texts:
-        col = self.column(field)
+    def text_cells(self, field: str) -> TextCells | None:
+        col = self.fields.get(field)
         if col is None:
-            return Texts(np.zeros(self.n, np.int32))
+            return None
         cells = self.cells[col]
         assert isinstance(cells, TextCells)
+        return cells
+
+    def texts(self, field: str) -> Texts:
+        cells = self.text_cells(field)
+        if cells is None:
+            return Texts(np.zeros(self.n, np.int32))
         return Texts(cells.result(), cells.names, stripped=True)  # parse_text strips
 
-    def statuses(self, paid: Days) -> NDArray[np.int8]:
-        """OPEN/WON/LOST; a blank status is won when the deal has a paid date, else open."""
-        col = self.column("status")
-        if col is None:
-            return np.where(paid > 0, WON, OPEN).astype(np.int8)
-        codes = self.cells[col].result().astype(np.int8, copy=False)
-        bad = np.flatnonzero(codes == _BAD_STATUS)
-        # an unknown status is a problem, and the deal stays open
-        self.report(col, [(i, UNKNOWN_STATUS) for i in bad.tolist()])
-        codes[bad] = OPEN
-        blank = codes < 0
-        codes[blank] = np.where(paid[blank] > 0, WON, OPEN)
-        return codes
+    def flags(self, field: str) -> NDArray[np.int8] | None:
+        """1/0/BLANK per deal from a yes/no column; a column of other texts (dates under
+        "Won") is read by its content instead: as the paid date."""
+        cells = self.text_cells(field)
+        if cells is None:
+            return None
+        per_name = flag_codes(cells.names)
+        col = self.fields[field]
+        if per_name is None:
+            del self.fields[field]
+            if field == "won_flag" and "paid_date" not in self.fields:
+                self.fields["paid_date"] = col
+                self.cells[col] = date_cells(self.locale)
+                for start in range(0, self.n, self.chunk):
+                    self.cells[col].feed([self.cell(i, col) for i in
+                                          range(start, min(start + self.chunk, self.n))])
+                self.notes[col] = ("holds dates, not yes/no: read as the won date",
+                                   "даты, а не да/нет: прочитан как дата выигрыша")
+            else:
+                self.unknown.append(col)
+            return None
+        flags: NDArray[np.int8] = per_name[cells.result()]
+        return flags
+
+    def outcomes(self, created: Days, paid: Days, won_flag: NDArray[np.int8] | None,
+                 closed_flag: NDArray[np.int8] | None,
+                 ) -> tuple[NDArray[np.int8], NDArray[np.int16] | None]:
+        """Per deal OPEN/WON/LOST (flags, then the status column, then the stage column, then
+        a paid date) and, for a pipeline-stage log, how far each deal got."""
+        status = np.full(self.n, BLANK, np.int8)
+        if won_flag is not None:
+            status[won_flag == 1] = WON
+            if closed_flag is not None:
+                status[(won_flag == 0) & (closed_flag == 1)] = LOST
+                status[(won_flag == 0) & (closed_flag == 0)] = OPEN
+        elif closed_flag is not None:
+            status[closed_flag == 0] = OPEN
+
+        reached: NDArray[np.int16] | None = None
+        stage_field = "stage" if "stage" in self.fields else None
+        if self.own_funnel and stage_field is None and "status" in self.fields:
+            # amoCRM calls its stages statuses: a status column holding a known pipeline's
+            # stages is the stage column
+            trial = self.read_stages("status", created)
+            if trial.values.source not in ("data", ""):
+                stage_field = "status"
+        for field in ("status", "stage"):
+            if field not in self.fields:
+                continue
+            cells = self.text_cells(field)
+            assert cells is not None
+            codes = cells.result()
+            col = self.fields[field]
+            if field == stage_field and self.own_funnel:
+                self.stage_field = field
+                reading = self.read_stages(field, created)
+                self.stage_reading = reading
+                per_deal = reading.status[codes]
+                reached = reading.index[codes]
+                unknown = reading.unknown[codes]
+                code = "unknown_stage"
+            else:
+                per_name = status_codes(cells.names, self.funnel)
+                per_deal = per_name[codes]
+                unknown = per_deal == BAD
+                per_deal = np.where(unknown, BLANK, per_deal).astype(np.int8)
+                code = "unknown_status"
+            fill = status == BLANK
+            # a value nobody knows is a problem on its cell; the deal stays open
+            self.problems += [self.problem(i, col, self.cell(i, col), code)
+                              for i in np.flatnonzero(unknown & fill).tolist()]
+            status[fill & unknown] = OPEN
+            status[fill & ~unknown] = per_deal[fill & ~unknown]
+        blank = status == BLANK
+        status[blank] = np.where(paid[blank] > 0, WON, OPEN)
+        return status, reached
+
+    def read_stages(self, field: str, created: Days) -> StageReading:
+        cells = self.text_cells(field)
+        assert cells is not None
+        pins = self.pins
+        return read_stage_column(cells.names, cells.result(), created, order=pins.stage_order,
+                                 won=pins.won, lost=pins.lost)
 
     def out_of_order(self, col: int, dates: Days, latest: Days, keep: NDArray[np.bool_]) -> None:
         """A stage dated before an earlier one is a problem on its cell; the date is kept."""
         bad = np.flatnonzero(keep & (dates > 0) & (dates < latest))
         self.problems += [self.problem(i, col, date.fromordinal(int(dates[i])),
                                        "dates_out_of_order") for i in bad.tolist()]
+
+    def paid_dates(self, status: NDArray[np.int8], paid: Days, closed: Days,
+                   keep: NDArray[np.bool_]) -> Days:
+        """The status decides: a won deal's payment is its paid date, else its close date; a
+        paid date on a deal that is not won is a problem on its cell and counts for nothing;
+        a close date on a lost deal is its lost date, never a payment."""
+        won = status == WON
+        col = self.fields.get("paid_date")
+        if col is not None:
+            bad = np.flatnonzero(keep & (paid > 0) & ~won)
+            self.problems += [self.problem(i, col, date.fromordinal(int(paid[i])),
+                                           "paid_not_won") for i in bad.tolist()]
+        if "closed" in self.fields:
+            self.drop_future(self.fields["closed"], closed, status != OPEN)
+            paid = np.where(paid > 0, paid, closed)
+        return np.where(won, paid, 0).astype(np.int32)
 
     def read(self) -> DealLog:
         created_col = self.fields["created"]
@@ -330,14 +395,26 @@ class _DealReader:
             stage_dates[key] = dates = self.dates(col)
             self.out_of_order(col, dates, latest, keep)
             latest = np.maximum(latest, dates)
+        won_flag, closed_flag = self.flags("won_flag"), self.flags("closed_flag")
         paid = self.dates("paid_date")
+        status, reached = self.outcomes(created, paid, won_flag, closed_flag)
+        paid = self.paid_dates(status, paid, self.dates("closed", future=False), keep)
+        if self.stage_reading is not None and self.stage_reading.values.guessed:
+            self.header_problem(self.fields[self.stage_field], "stage_order_guessed")
         if "paid_date" in self.fields:
             self.out_of_order(self.fields["paid_date"], paid, latest, keep)
-            if self.paid is not None:
-                stage_dates[self.paid] = paid
+        self.dates("lost_date")  # read for its problems; lost deals need no date to count
+        funnel, lead, last = self.funnel, self.lead, self.paid
+        if self.stage_reading is not None:
+            funnel = pipeline_funnel(self.stage_reading.values)
+            lead, last = "leads", "paid"
+            stage_dates = {lead: created}
+        if last is not None and (last in stage_dates or "paid_date" in self.fields
+                                 or "closed" in self.fields or reached is not None):
+            stage_dates[last] = paid
         first_response = self.dates("first_response")
-        status = self.statuses(paid)
         amount, paid_amount = self.amounts("amount"), self.amounts("paid_amount")
+        self.currencies()
         texts = {f: self.texts(f) for f in ("channel", "manager", "lost_reason", "customer_id")}
 
         at: NDArray[np.intp] | None = None
@@ -348,25 +425,39 @@ class _DealReader:
                                                      status[at])
             amount, paid_amount = amount[at], paid_amount[at]
             texts = {f: Texts(t.codes[at], t.names, t.stripped) for f, t in texts.items()}
+            if reached is not None:
+                reached = reached[at]
             rows = (at + self.first_row).astype(np.int32)
         else:
             rows = np.arange(self.first_row, self.first_row + self.n, dtype=np.int32)
-        stage_dates[self.lead] = created
-        if self.paid in stage_dates:
-            stage_dates[self.paid] = paid
+        stage_dates[lead] = created
         columns = DealColumns(
             ids=_RowIds(self.id_chunks, self.chunk, at, rows), rows=rows, created=created,
             status=status,
             stage_dates=stage_dates, paid_date=paid, first_response=first_response,
             amount=Amounts.from_floats(amount), paid_amount=Amounts.from_floats(paid_amount),
             channel=texts["channel"], manager=texts["manager"],
-            lost_reason=texts["lost_reason"], customer_id=texts["customer_id"])
-        stage_keys = tuple(k for k in self.funnel.keys
-                           if k == self.lead or k in self.stage_cols
-                           or (k == self.paid and "paid_date" in self.fields))
+            lost_reason=texts["lost_reason"], customer_id=texts["customer_id"],
+            reached=reached)
+        if reached is not None:
+            stage_keys = funnel.keys
+        else:
+            stage_keys = tuple(k for k in funnel.keys
+                               if k == lead or k in self.stage_cols or (k == last and last in
+                               stage_dates))
         problems = sorted(self.problems, key=_cell_order)
         return DealLog(self.tab.name, stage_keys, columns, tuple(problems),
-                       tuple(self.hm.headers[c] for c in sorted(self.unknown)))
+                       tuple(self.hm.headers[c] for c in sorted(self.unknown)),
+                       funnel=funnel if self.stage_reading is not None else None,
+                       readout=deal_readout(self.tab, self.hm, self.fields, self.stage_cols,
+                                            self.unknown, self.notes, self.stage_reading,
+                                            self.stage_field))
+
+    def currencies(self) -> None:
+        """Amounts in two currencies cannot be added up: the report says so."""
+        cells = self.text_cells("currency")
+        if cells is not None and sum(1 for n in cells.names[1:] if n) > 1:
+            self.header_problem(self.fields["currency"], "mixed_currency")
 
 
 def _cell_order(problem: Problem) -> tuple[int, int, str]:
@@ -378,6 +469,7 @@ def _cell_order(problem: Problem) -> tuple[int, int, str]:
 def deal_columns_found(hm: HeaderMap, funnel: Funnel) -> Sequence[str]:
     """Which of the fields that make a tab a deal log (besides created) the header has."""
     lead, _ = lead_and_paid_stages(funnel)
-    found = [f for f in ("status", "paid_date", "amount") if f in hm.fields]
+    found = [f for f in ("status", "stage", "paid_date", "closed", "won_flag", "amount")
+             if f in hm.fields]
     found += [f"stage:{k}" for k in hm.stages if k != lead]
     return found

@@ -23,7 +23,7 @@ from funnel_kpi.cells import (
     raw_text,
 )
 from funnel_kpi.errors import LayoutError
-from funnel_kpi.headers import HeaderMap, find_header_row, normalize, stems
+from funnel_kpi.headers import HeaderMap, find_header_row, normalize, slug, stems
 from funnel_kpi.inputs import SUMMARY_FIELDS, Problem, SummaryRow, SummaryTable, Tab
 from funnel_kpi.model import Funnel, Owner, Stage
 
@@ -69,18 +69,6 @@ def numeric_columns(tab: Tab, hm: HeaderMap, columns: Sequence[int]) -> list[int
     return out
 
 
-def _slug(text: str) -> str:
-    table = str.maketrans({
-        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
-        "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-        "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-        "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-    })
-    words = normalize(text).translate(table).split()
-    return "_".join("".join(ch for ch in w if ch.isascii() and ch.isalnum()) for w in words
-                    ).strip("_")
-
-
 def _looks_like_leads(text: str) -> bool:
     return any(s in _LEAD_STEMS for s in stems(normalize(text).split()))
 
@@ -111,7 +99,7 @@ def infer_funnel(tab: Tab, hm: HeaderMap, funnel: Funnel) -> tuple[Funnel, dict[
             s = funnel.stage(known[col])
             stages.append(Stage(s.key, s.en, s.ru, owner, s.aliases))
         else:
-            base = _slug(name) or f"stage_{len(stages) + 1}"
+            base = slug(name) or f"stage_{len(stages) + 1}"
             key, n = base, 2
             while key in used:
                 key, n = f"{base}_{n}", n + 1

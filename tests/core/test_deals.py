@@ -359,8 +359,10 @@ def brute_counts(log: DealLog) -> tuple[dict[str, int], int]:
     counts = dict.fromkeys(KEYS, 0)
     implied = 0
     for x in log.deals:
-        dated = [i for i, k in enumerate(KEYS) if k in x.stage_dates or (i == 0)]
-        if x.paid_date is not None:
+        last = len(KEYS) - 1  # only a won deal reaches it: the status decides
+        dated = [i for i, k in enumerate(KEYS)
+                 if (k in x.stage_dates or i == 0) and (i < last or x.status == "won")]
+        if x.paid_date is not None and x.status == "won":  # the status decides
             dated.append(len(KEYS) - 1)
         reach = len(KEYS) - 1 if x.status == "won" else max(dated)
         for i in range(reach + 1):
@@ -415,7 +417,8 @@ def check_against_brute(log: DealLog, o: DealStats) -> None:
     steps = list(itertools.pairwise(KEYS))
     for (a, b), t in zip(steps, o.stage_times, strict=True):
         days = [(x.stage_dates[b] - x.stage_dates[a]).days for x in log.deals
-                if a in x.stage_dates and b in x.stage_dates]
+                if a in x.stage_dates and b in x.stage_dates
+                and (b != KEYS[-1] or x.status == "won")]  # only a won deal was paid
         assert t.mean_days.value == pytest.approx(mean_or_none([k for k in days if k >= 0]))
     cycles = [(x.paid_date - x.created).days for x in won if x.paid_date is not None]
     assert o.kpis["sales_cycle_days"].value == pytest.approx(

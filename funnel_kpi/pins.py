@@ -1,0 +1,93 @@
+"""What the user pinned about reading their tabs: a column's role, the pipeline's stage order, the
+values that mean won or lost. From funnel.toml::
+
+    [columns]
+    "Визиты на сайт" = "traffic"        # a stage key of the funnel
+    "Дата первого касания" = "created"  # a field
+    "План" = "plan:paid"                # a plan of payments ("plan:revenue" for money)
+    "Комментарий" = "ignore"
+
+    [pipeline]
+    order = ["Первичный контакт", "Переговоры", "Счёт выставлен"]
+    won = ["Оплачено"]
+    lost = ["Отказ", "Не дозвонились"]
+
+or the same as a job's JSON. A pinned mapping is used as given; a pinned column that is not in
+the tabs is an error (funnel_kpi.parse), so a renamed column never passes silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from funnel_kpi.errors import ConfigError
+from funnel_kpi.headers import DEAL_ALIASES, IGNORE, SUMMARY_ALIASES, normalize
+from funnel_kpi.model import Funnel
+
+PLAN_KINDS: dict[str, Literal["revenue", "paid"]] = {"plan:revenue": "revenue",
+                                                     "plan:paid": "paid"}
+FIELDS = frozenset({*DEAL_ALIASES, *SUMMARY_ALIASES, "paid_date"})
+
+
+@dataclass(frozen=True, slots=True)
+class Pins:
+    columns: Mapping[str, str] = field(default_factory=dict)  # header as written -> target
+    stage_order: tuple[str, ...] = ()
+    won: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Normalized header -> stage key, field or "ignore" (what header matching uses)."""
+        return MappingProxyType({normalize(h): ("plan" if t in PLAN_KINDS else t)
+                                 for h, t in self.columns.items()})
+
+    @property
+    def plan_of(self) -> Literal["revenue", "paid"] | None:
+        return next((PLAN_KINDS[t] for t in self.columns.values() if t in PLAN_KINDS), None)
+
+    def __bool__(self) -> bool:
+        return bool(self.columns or self.stage_order or self.won or self.lost)
+
+    def check(self, funnel: Funnel) -> None:
+        """Every target is a stage key of ``funnel``, a field, a plan kind or "ignore"."""
+        valid = {*funnel.keys, *FIELDS, *PLAN_KINDS, IGNORE}
+        for header, target in self.columns.items():
+            if target not in valid:
+                raise ConfigError(
+                    f"column {header!r} is pinned to {target!r}, which is neither a stage of "
+                    f"the funnel ({', '.join(funnel.keys)}), a field "
+                    f"({', '.join(sorted(FIELDS))}), plan:revenue, plan:paid nor ignore")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": dict(self.columns), "pipeline": {
+            "order": list(self.stage_order), "won": list(self.won), "lost": list(self.lost)}}
+
+
+NO_PINS = Pins()
+
+
+def pins_from_dict(data: Mapping[str, Any]) -> Pins:
+    """``{"columns": {header: target}, "pipeline": {"order": [...], "won": [...],
+    "lost": [...]}}``; both tables optional."""
+    columns = data.get("columns", {})
+    if not isinstance(columns, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
+        raise ConfigError("[columns] must map column headers to a stage key, a field or "
+                          "'ignore', e.g. \"Визиты на сайт\" = \"traffic\"")
+    pipeline = data.get("pipeline", {})
+    if not isinstance(pipeline, Mapping):
+        raise ConfigError("[pipeline] must be a table with order, won and lost lists")
+    return Pins({k.strip(): v.strip() for k, v in columns.items()},
+                _texts(pipeline, "order"), _texts(pipeline, "won"), _texts(pipeline, "lost"))
+
+
+def _texts(table: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = table.get(name, [])
+    if isinstance(value, str) or not isinstance(value, Sequence) or not all(
+            isinstance(v, str) for v in value):
+        raise ConfigError(f"[pipeline] {name} must be a list of texts")
+    return tuple(v.strip() for v in value if v.strip())
