@@ -29,11 +29,29 @@ def months_before(period: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+_MISSING = {r: Change(undefined(r), undefined(r))  # values are immutable: shared
+            for r in ("no_previous_period", "no_year_before", "missing_input")}
+_ZERO_DENOMINATOR = undefined("zero_denominator")
+
+
 def change(current: Value, previous: Value | None, missing_reason: str) -> Change:
-    """abs = current - previous, rel = abs / |previous|; undefined with a reason otherwise."""
+    """abs = current - previous, rel = abs / |previous|; undefined with a reason otherwise.
+    What ``formulas.growth`` gives, with the common cases inline (a report makes hundreds)."""
     if previous is None:
-        return Change(undefined(missing_reason), undefined(missing_reason))
-    a, r = F.growth(current.value, previous.value)
+        shared = _MISSING.get(missing_reason)
+        return shared if shared is not None else Change(undefined(missing_reason),
+                                                        undefined(missing_reason))
+    c, p = current.value, previous.value
+    if c is None or p is None:
+        return _MISSING["missing_input"]
+    diff = c - p
+    if _isfinite(diff):
+        if p == 0:
+            return Change(Value(diff), _ZERO_DENOMINATOR)
+        rel = diff / abs(p)
+        if _isfinite(rel):
+            return Change(Value(diff), Value(rel))
+    a, r = F.growth(c, p)  # not finite: rare
     return Change(a, r)
 
 

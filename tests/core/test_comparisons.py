@@ -56,24 +56,34 @@ def test_a_missing_month_is_undefined_with_its_reason() -> None:
 def test_a_report_computes_no_kpi_change_until_one_is_read(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """24 months x ~30 KPIs x (MoM, YoY) were computed on every build, read or not."""
-    from funnel_kpi import Tab, formulas
+    from funnel_kpi import Tab, comparisons
     from funnel_kpi.api import compute_report
+    from funnel_kpi.findings import MOVER_KPIS
 
     header = ["Month", "Leads", "Briefs", "Accepted by sales", "Paid", "Marketing spend",
               "Revenue"]
     rows = [header] + [[f"{2023 + i // 12}-{i % 12 + 1:02d}-01", 100 + i, 40, 30, 6 + i % 3,
                         50000, 600000 + 1000 * i] for i in range(24)]
-    real, calls = formulas.growth, []
+    real, calls = comparisons.change, []
 
-    def counted(current: float | None, previous: float | None) -> tuple[Value, Value]:
+    def counted(current: Value, previous: Value | None, reason: str) -> Change:
         calls.append(1)
-        return real(current, previous)
+        return real(current, previous, reason)
 
-    monkeypatch.setattr(formulas, "growth", counted)
+    monkeypatch.setattr(comparisons, "change", counted)
     report = compute_report([Tab("Funnel", rows)])
     built = len(calls)
-    # the stage counts' changes (on the rows) and the bottleneck's, a few per month
-    assert built <= 24 * (2 * 4 + 4), built
+    assert built <= 2 * len(MOVER_KPIS), built  # the findings (en, ru) read the latest month
     december = report.period("2024-12")
     assert december.yoy["revenue"].rel.value == pytest.approx(12000 / 611000)
     assert december.to_dict()["changes"]["mom"]["revenue"]["abs"] == pytest.approx(1000)
+
+
+@given(values, values)
+def test_change_is_growth(current: Value, previous: Value) -> None:
+    from funnel_kpi import formulas
+
+    got, (a, r) = change(current, previous, "no_previous_period"), formulas.growth(
+        current.value, previous.value)
+    assert same_json(got.to_dict(), Change(a, r).to_dict())
+    assert (got.abs.reason, got.rel.reason) == (a.reason, r.reason)
