@@ -64,8 +64,10 @@ def _deal(stage: str, status: Status, amount: float | None, created: date, close
 # Дата закрытия, utm_source are the aliases a third-party amoCRM-export parser knows (FACTS §1).
 # "Причина отказа" is UNVERIFIED (FACTS); kept, as the task names it. The file format (cp1251,
 # ";") is a third-party importer's expectation, not a verified fact (FACTS §1).
-# Stages: "Неразобранное" is the system first stage, "Успешно реализовано" (142) and "Закрыто и
-# не реализовано" (143) the system final ones (FACTS §1). The working stages of the default RU
+# Stages: "Неразобранное" is the system first stage, the inbox every new lead sits in: it is the
+# "leads" stage itself, not a working stage, so a deal there reached only "leads".
+# "Успешно реализовано" (142) and "Закрыто и не реализовано" (143) are the system final stages
+# (FACTS §1). The working stages of the default RU
 # pipeline, Первичный контакт, Переговоры, Принимают решение, Согласование договора, are
 # UNVERIFIED officially; the search tool found them only in third-party code (a select of amo
 # stages in that order, and an account's stage list with "Принимают решение"). Every working
@@ -73,8 +75,7 @@ def _deal(stage: str, status: Status, amount: float | None, created: date, close
 # known default pipeline or only those the data shows.
 # ---------------------------------------------------------------------------------------------
 
-AMO_STAGES = ("Неразобранное", "Первичный контакт", "Переговоры", "Принимают решение",
-              "Согласование договора")
+AMO_STAGES = ("Первичный контакт", "Переговоры", "Принимают решение", "Согласование договора")
 AMO_WON, AMO_LOST = "Успешно реализовано", "Закрыто и не реализовано"
 IVANOV, PETROVA = "Иванов Иван", "Петрова Анна"
 
@@ -117,48 +118,47 @@ def amocrm_ru() -> Fixture:
         rows.append([str(30_100 + i), f"Сделка #{30_100 + i}", ru_money(d.amount), d.stage,
                      "Воронка", d.manager, ru_date(d.created), ru_date(d.closed), d.reason,
                      d.channel])
-    # Funnel: leads, Неразобранное, Первичный контакт, Переговоры, Принимают решение,
-    # Согласование договора, paid (reach 0..6).
+    # Funnel: leads, Первичный контакт, Переговоры, Принимают решение, Согласование договора,
+    # paid (reach 0..5).
     # won  = deals 1, 2, 5, 10, 14 -> 5
     # lost = deals 3, 8, 12, 15 (stage "Закрыто и не реализовано": reach 0) -> 4
-    # open = deals 4 (Переговоры, 3), 6 (Неразобранное, 1), 7 (Первичный контакт, 2),
-    #        9 (Принимают решение, 4), 11 (Согласование договора, 5), 13 (Переговоры, 3) -> 6
+    # open = deals 4 (Переговоры, 2), 6 (Неразобранное = leads, 0), 7 (Первичный контакт, 1),
+    #        9 (Принимают решение, 3), 11 (Согласование договора, 4), 13 (Переговоры, 2) -> 6
     # revenue = 150 000 + 80 000 + 45 500 + 99 999,50 + 110 000 = 485 499,50
     # average deal = 485 499,50 / 5 = 97 099,90; win rate = 5 / (5 + 4) = 5/9
     # cycles: 1: 10.01->20.02 = 21 + 20 = 41; 2: 15.01->05.02 = 16 + 5 = 21;
     #   5: 03.02->14.03 = 26 + 14 = 40; 10: 26.02->18.03 = 3 + 18 = 21; 14: 18.03->29.03 = 11
     #   mean = (41 + 21 + 40 + 21 + 11) / 5 = 134 / 5 = 26.8; median of 11,21,21,40,41 = 21
-    # counts: leads 15; Неразобранное (reach >= 1) = 5 won + 6 open = 11;
-    #   Первичный контакт (>= 2) = 5 + {4,7,9,11,13} = 10; Переговоры (>= 3) = 5 + {4,9,11,13}
-    #   = 9; Принимают решение (>= 4) = 5 + {9,11} = 7; Согласование (>= 5) = 5 + {11} = 6;
-    #   paid = 5
-    total = Figures(5, 4, 6, 485_499.5, 5 / 9, 97_099.9, 26.8, (15, 11, 10, 9, 7, 6, 5))
-    # Иванов: deals 1 w, 3 l, 5 w, 7 o(2), 9 o(4), 12 l, 13 o(3), 14 w -> won 3, lost 2, open 3
+    # counts: leads 15; Первичный контакт (reach >= 1) = 5 won + {4,7,9,11,13} = 10;
+    #   Переговоры (>= 2) = 5 + {4,9,11,13} = 9; Принимают решение (>= 3) = 5 + {9,11} = 7;
+    #   Согласование договора (>= 4) = 5 + {11} = 6; paid = 5
+    total = Figures(5, 4, 6, 485_499.5, 5 / 9, 97_099.9, 26.8, (15, 10, 9, 7, 6, 5))
+    # Иванов: deals 1 w, 3 l, 5 w, 7 o(1), 9 o(3), 12 l, 13 o(2), 14 w -> won 3, lost 2, open 3
     #   revenue 150 000 + 45 500 + 110 000 = 305 500; average 305 500 / 3; win rate 3/5
-    #   cycles 41, 40, 11 -> mean 92/3; counts: 8; >=1 3+3 = 6; >=2 3+{7,9,13} = 6;
-    #   >=3 3+{9,13} = 5; >=4 3+{9} = 4; >=5 3; paid 3
-    # Петрова: deals 2 w, 4 o(3), 6 o(1), 8 l, 10 w, 11 o(5), 15 l -> won 2, lost 2, open 3
+    #   cycles 41, 40, 11 -> mean 92/3; counts: 8; >=1 3+{7,9,13} = 6; >=2 3+{9,13} = 5;
+    #   >=3 3+{9} = 4; >=4 3; paid 3
+    # Петрова: deals 2 w, 4 o(2), 6 o(0), 8 l, 10 w, 11 o(4), 15 l -> won 2, lost 2, open 3
     #   revenue 80 000 + 99 999,50 = 179 999,50; average 89 999,75; win rate 2/4
-    #   cycles 21, 21 -> 21; counts: 7; >=1 2+3 = 5; >=2 2+{4,11} = 4; >=3 2+{4,11} = 4;
-    #   >=4 2+{11} = 3; >=5 2+{11} = 3; paid 2
+    #   cycles 21, 21 -> 21; counts: 7; >=1 2+{4,11} = 4; >=2 2+{4,11} = 4; >=3 2+{11} = 3;
+    #   >=4 2+{11} = 3; paid 2
     by_manager = {
-        IVANOV: Figures(3, 2, 3, 305_500, 3 / 5, 305_500 / 3, 92 / 3, (8, 6, 6, 5, 4, 3, 3)),
-        PETROVA: Figures(2, 2, 3, 179_999.5, 2 / 4, 89_999.75, 21, (7, 5, 4, 4, 3, 3, 2)),
+        IVANOV: Figures(3, 2, 3, 305_500, 3 / 5, 305_500 / 3, 92 / 3, (8, 6, 5, 4, 3, 3)),
+        PETROVA: Figures(2, 2, 3, 179_999.5, 2 / 4, 89_999.75, 21, (7, 4, 4, 3, 3, 2)),
     }
-    # yandex: deals 1 w, 4 o(3), 6 o(1), 7 o(2), 8 l, 12 l, 14 w -> won 2, lost 2, open 3
+    # yandex: deals 1 w, 4 o(2), 6 o(0), 7 o(1), 8 l, 12 l, 14 w -> won 2, lost 2, open 3
     #   revenue 150 000 + 110 000 = 260 000; average 130 000; win rate 1/2; cycles 41, 11 -> 26
-    #   counts: 7; >=1 2+3 = 5; >=2 2+{4,7} = 4; >=3 2+{4} = 3; >=4 2; >=5 2; paid 2
-    # google: deals 2 w, 3 l, 5 w, 9 o(4), 10 w, 11 o(5), 13 o(3), 15 l -> won 3, lost 2, open 3
+    #   counts: 7; >=1 2+{4,7} = 4; >=2 2+{4} = 3; >=3 2; >=4 2; paid 2
+    # google: deals 2 w, 3 l, 5 w, 9 o(3), 10 w, 11 o(4), 13 o(2), 15 l -> won 3, lost 2, open 3
     #   revenue 80 000 + 45 500 + 99 999,50 = 225 499,50; average 75 166,50; win rate 3/5
-    #   cycles 21, 40, 21 -> 82/3; counts: 8; >=1 3+3 = 6; >=2 6; >=3 6; >=4 3+{9,11} = 5;
-    #   >=5 3+{11} = 4; paid 3
+    #   cycles 21, 40, 21 -> 82/3; counts: 8; >=1 3+3 = 6; >=2 6; >=3 3+{9,11} = 5;
+    #   >=4 3+{11} = 4; paid 3
     by_channel = {
-        "yandex": Figures(2, 2, 3, 260_000, 1 / 2, 130_000, 26, (7, 5, 4, 3, 2, 2, 2)),
-        "google": Figures(3, 2, 3, 225_499.5, 3 / 5, 75_166.5, 82 / 3, (8, 6, 6, 6, 5, 4, 3)),
+        "yandex": Figures(2, 2, 3, 260_000, 1 / 2, 130_000, 26, (7, 4, 3, 2, 2, 2)),
+        "google": Figures(3, 2, 3, 225_499.5, 3 / 5, 75_166.5, 82 / 3, (8, 6, 6, 5, 4, 3)),
     }
     expected = Expected(
         status="ok", stages=AMO_STAGES, total=total,
-        steps=(None, 11 / 15, 10 / 11, 9 / 10, 7 / 9, 6 / 7, 5 / 6), cycle_median=21,
+        steps=(None, 10 / 15, 9 / 10, 7 / 9, 6 / 7, 5 / 6), cycle_median=21,
         by_manager=by_manager, by_channel=by_channel)
     return Fixture("amocrm_ru", "Сделки", rows, deals, AMO_STAGES, expected, D(2024, 6, 30),
                    CsvFormat("cp1251", ";"))
@@ -174,11 +174,14 @@ def amocrm_ru() -> Fixture:
 # "Date created", "Closed at", "Loss reason", "Source"; dates DD.MM.YYYY (every date column has
 # days over 12, so the day-month order can be told); money "1,500" / "12,750.50".
 # Stages: the default pipeline of a new Kommo account is Initial Contact, Offer Made,
-# Negotiation, Closed - Won, Closed - Lost, after the system stage "Incoming leads" (FACTS §1).
+# Negotiation, Closed - Won, Closed - Lost (kommo.com/support/kb/pipelines, FACTS §1), after the
+# system inbox "Incoming leads", which is the "leads" stage itself (a deal there reached only
+# "leads"). The product's list of Kommo stages may hold more (amoCRM's translated ones): only
+# those three hold deals here, and the funnel must show only them.
 # The final stages are written with an en dash, as in the FACTS table ("Closed – Won").
 # ---------------------------------------------------------------------------------------------
 
-KOMMO_STAGES = ("Incoming leads", "Initial Contact", "Offer Made", "Negotiation")
+KOMMO_STAGES = ("Initial Contact", "Offer Made", "Negotiation")
 KOMMO_WON, KOMMO_LOST = "Closed – Won", "Closed – Lost"
 SMITH, GARCIA = "John Smith", "Maria Garcia"
 
@@ -214,39 +217,38 @@ def kommo_en() -> Fixture:
         rows.append([str(7_700_100 + i), f"Lead #{7_700_100 + i}", en_money(d.amount),
                      "Sales pipeline", d.stage, d.manager, ru_date(d.created), ru_date(d.closed),
                      d.reason, d.channel])
-    # Funnel: leads, Incoming leads, Initial Contact, Offer Made, Negotiation, paid.
+    # Funnel: leads, Initial Contact, Offer Made, Negotiation, paid.
     # won = 1, 4, 8, 11 -> 4; lost = 2, 6, 10, 13 (reach 0) -> 4
-    # open = 3 (Offer Made, 3), 5 (Incoming, 1), 7 (Negotiation, 4), 9 (Initial, 2),
-    #        12 (Offer Made, 3), 14 (Initial, 2) -> 6
+    # open = 3 (Offer Made, 2), 5 (Incoming leads = leads, 0), 7 (Negotiation, 3),
+    #        9 (Initial, 1), 12 (Offer Made, 2), 14 (Initial, 1) -> 6
     # revenue = 1 500 + 12 750.50 + 4 200 + 2 000 = 20 450.50; average 20 450.50 / 4 = 5 112.625
     # win rate 4/8; cycles: 1: 14; 4: 15.04->20.05 = 30 + 5 = 35; 8: 13.05->03.06 = 18 + 3 = 21;
     #   11: 14 -> mean (14 + 35 + 21 + 14) / 4 = 21; median of 14,14,21,35 = 17.5
-    # counts: 14; >=1 4+6 = 10; >=2 4+{3,7,9,12,14} = 9; >=3 4+{3,7,12} = 7; >=4 4+{7} = 5;
-    #   paid 4
-    total = Figures(4, 4, 6, 20_450.5, 4 / 8, 5_112.625, 21, (14, 10, 9, 7, 5, 4))
-    # Smith: 1 w, 2 l, 5 o(1), 7 o(4), 8 w, 10 l, 14 o(2) -> won 2, lost 2, open 3
+    # counts: 14; >=1 4+{3,7,9,12,14} = 9; >=2 4+{3,7,12} = 7; >=3 4+{7} = 5; paid 4
+    total = Figures(4, 4, 6, 20_450.5, 4 / 8, 5_112.625, 21, (14, 9, 7, 5, 4))
+    # Smith: 1 w, 2 l, 5 o(0), 7 o(3), 8 w, 10 l, 14 o(1) -> won 2, lost 2, open 3
     #   revenue 1 500 + 4 200 = 5 700; average 2 850; cycles 14, 21 -> 17.5
-    #   counts 7; >=1 2+3 = 5; >=2 2+{7,14} = 4; >=3 2+{7} = 3; >=4 3; paid 2
-    # Garcia: 3 o(3), 4 w, 6 l, 9 o(2), 11 w, 12 o(3), 13 l -> won 2, lost 2, open 3
+    #   counts 7; >=1 2+{7,14} = 4; >=2 2+{7} = 3; >=3 3; paid 2
+    # Garcia: 3 o(2), 4 w, 6 l, 9 o(1), 11 w, 12 o(2), 13 l -> won 2, lost 2, open 3
     #   revenue 12 750.50 + 2 000 = 14 750.50; average 7 375.25; cycles 35, 14 -> 24.5
-    #   counts 7; >=1 5; >=2 2+{3,9,12} = 5; >=3 2+{3,12} = 4; >=4 2; paid 2
+    #   counts 7; >=1 2+{3,9,12} = 5; >=2 2+{3,12} = 4; >=3 2; paid 2
     by_manager = {
-        SMITH: Figures(2, 2, 3, 5_700, 1 / 2, 2_850, 17.5, (7, 5, 4, 3, 3, 2)),
-        GARCIA: Figures(2, 2, 3, 14_750.5, 1 / 2, 7_375.25, 24.5, (7, 5, 5, 4, 2, 2)),
+        SMITH: Figures(2, 2, 3, 5_700, 1 / 2, 2_850, 17.5, (7, 4, 3, 3, 2)),
+        GARCIA: Figures(2, 2, 3, 14_750.5, 1 / 2, 7_375.25, 24.5, (7, 5, 4, 2, 2)),
     }
-    # Facebook: 1 w, 3 o(3), 5 o(1), 6 l, 8 w, 10 l, 11 w -> won 3, lost 2, open 2
+    # Facebook: 1 w, 3 o(2), 5 o(0), 6 l, 8 w, 10 l, 11 w -> won 3, lost 2, open 2
     #   revenue 1 500 + 4 200 + 2 000 = 7 700; average 7 700 / 3; win rate 3/5
-    #   cycles 14, 21, 14 -> 49/3; counts 7; >=1 3+2 = 5; >=2 3+{3} = 4; >=3 4; >=4 3; paid 3
-    # Website: 2 l, 4 w, 7 o(4), 9 o(2), 12 o(3), 13 l, 14 o(2) -> won 1, lost 2, open 4
+    #   cycles 14, 21, 14 -> 49/3; counts 7; >=1 3+{3} = 4; >=2 4; >=3 3; paid 3
+    # Website: 2 l, 4 w, 7 o(3), 9 o(1), 12 o(2), 13 l, 14 o(1) -> won 1, lost 2, open 4
     #   revenue 12 750.50; average 12 750.50; win rate 1/3; cycle 35
-    #   counts 7; >=1 1+4 = 5; >=2 5; >=3 1+{7,12} = 3; >=4 1+{7} = 2; paid 1
+    #   counts 7; >=1 1+4 = 5; >=2 1+{7,12} = 3; >=3 1+{7} = 2; paid 1
     by_channel = {
-        fb: Figures(3, 2, 2, 7_700, 3 / 5, 7_700 / 3, 49 / 3, (7, 5, 4, 4, 3, 3)),
-        web: Figures(1, 2, 4, 12_750.5, 1 / 3, 12_750.5, 35, (7, 5, 5, 3, 2, 1)),
+        fb: Figures(3, 2, 2, 7_700, 3 / 5, 7_700 / 3, 49 / 3, (7, 4, 4, 3, 3)),
+        web: Figures(1, 2, 4, 12_750.5, 1 / 3, 12_750.5, 35, (7, 5, 3, 2, 1)),
     }
     expected = Expected(
         status="ok", stages=KOMMO_STAGES, total=total,
-        steps=(None, 10 / 14, 9 / 10, 7 / 9, 5 / 7, 4 / 5), cycle_median=17.5,
+        steps=(None, 9 / 14, 7 / 9, 5 / 7, 4 / 5), cycle_median=17.5,
         by_manager=by_manager, by_channel=by_channel)
     return Fixture("kommo_en", "Leads", rows, deals, KOMMO_STAGES, expected, D(2024, 9, 30))
 

@@ -3,6 +3,7 @@ figures worked out by hand from that truth.
 
 The rules the figures follow (the product's rules for a log with a pipeline-stage column):
 - the funnel is "leads" (every deal), then the pipeline's open stages in its order, then "paid";
+- the CRM's inbox stage (amoCRM "Неразобранное", Kommo "Incoming leads") is "leads" itself;
 - a deal reached every stage up to its current one, a won deal reached them all, a lost deal
   whose stage value is a lost marker reached only "leads", a lost deal with a separate status
   column reached up to its stage, a deal whose stage nobody knows reached only "leads" and is open;
@@ -112,7 +113,7 @@ def reached(deal: Deal, open_stages: Sequence[str]) -> int:
         return len(open_stages) + 1
     if deal.stage in open_stages:
         return open_stages.index(deal.stage) + 1
-    return 0  # a lost marker, or a stage nobody knows
+    return 0  # a lost marker, an inbox stage, or a stage nobody knows
 
 
 def figures(deals: Sequence[Deal], open_stages: Sequence[str]) -> Figures:
