@@ -109,15 +109,31 @@ def _amo_deals() -> tuple[Deal, ...]:
 
 
 def amocrm_ru() -> Fixture:
+    """Every cell text, as a CSV or a text-only .xlsx export gives it ("150 000", "10.01.2024")."""
+    return _amo("amocrm_ru", typed=False)
+
+
+def amocrm_ru_typed() -> Fixture:
+    """The same deals in an .xlsx whose cells are typed: amounts are numbers, dates are Excel
+    dates (whether amoCRM's .xlsx does this is UNVERIFIED, so both are read)."""
+    return replace(_amo("amocrm_ru_typed", typed=True), csv=None)
+
+
+def _amo(name: str, typed: bool) -> Fixture:
     deals = _amo_deals()
     header: list[Cell] = ["ID", "Название сделки", "Бюджет", "Этап сделки", "Воронка",
                           "Ответственный", "Дата создания", "Дата закрытия", "Причина отказа",
                           "utm_source"]
     rows: list[list[Cell]] = [header]
     for i, d in enumerate(deals, 1):
-        rows.append([str(30_100 + i), f"Сделка #{30_100 + i}", ru_money(d.amount), d.stage,
-                     "Воронка", d.manager, ru_date(d.created), ru_date(d.closed), d.reason,
-                     d.channel])
+        if typed:
+            money: Cell = d.amount
+            created: Cell = d.created
+            closed: Cell = d.closed
+        else:
+            money, created, closed = ru_money(d.amount), ru_date(d.created), ru_date(d.closed)
+        rows.append([30_100 + i if typed else str(30_100 + i), f"Сделка #{30_100 + i}", money,
+                     d.stage, "Воронка", d.manager, created, closed, d.reason, d.channel])
     # Funnel: leads, Первичный контакт, Переговоры, Принимают решение, Согласование договора,
     # paid (reach 0..5).
     # won  = deals 1, 2, 5, 10, 14 -> 5
@@ -160,7 +176,7 @@ def amocrm_ru() -> Fixture:
         status="ok", stages=AMO_STAGES, total=total,
         steps=(None, 10 / 15, 9 / 10, 7 / 9, 6 / 7, 5 / 6), cycle_median=21,
         by_manager=by_manager, by_channel=by_channel)
-    return Fixture("amocrm_ru", "Сделки", rows, deals, AMO_STAGES, expected, D(2024, 6, 30),
+    return Fixture(name, "Сделки", rows, deals, AMO_STAGES, expected, D(2024, 6, 30),
                    CsvFormat("cp1251", ";"))
 
 
@@ -412,12 +428,12 @@ def _hubspot_deals() -> tuple[Deal, ...]:
     )
 
 
-def _hubspot_rows(deals: tuple[Deal, ...]) -> list[list[Cell]]:
+def _hubspot_rows(deals: tuple[Deal, ...], pipeline: str = "Sales Pipeline") -> list[list[Cell]]:
     rows: list[list[Cell]] = [["Record ID", "Deal Name", "Deal Stage", "Amount", "Create Date",
                                "Close Date", "Deal owner", "Original Source", "Pipeline"]]
     for i, d in enumerate(deals, 1):
         rows.append([18_800_000_000 + i, f"Deal {i:02d}", d.stage, d.amount, iso_date(d.created),
-                     iso_date(d.closed), d.manager, d.channel, "Sales Pipeline"])
+                     iso_date(d.closed), d.manager, d.channel, pipeline])
     return rows
 
 
@@ -461,6 +477,20 @@ def hubspot_en() -> Fixture:
         by_manager=by_manager, by_channel=by_channel)
     return Fixture("hubspot_en", "Deals", _hubspot_rows(deals), deals, HUBSPOT_STAGES, expected,
                    D(2025, 1, 31), CsvFormat("utf-8", ","))
+
+
+def hubspot_en_internal_values() -> Fixture:
+    """The same export made with exportInternalValuesOptions = VALUES (FACTS §3): the stage
+    column holds the stages' internal ids ("appointmentscheduled", "closedwon", ...) and the
+    pipeline its id "default". The same figures; stage labels are the product's choice."""
+    base = hubspot_en()
+    ids = {s: s.lower().replace(" ", "").replace("-", "")
+           for s in (*HUBSPOT_STAGES, "Closed Won", "Closed Lost")}
+    deals = tuple(replace(d, stage=ids[d.stage]) for d in base.deals)
+    expected = replace(base.expected, stages=(None,) * len(HUBSPOT_STAGES))
+    return replace(base, name="hubspot_en_internal_values", rows=_hubspot_rows(deals, "default"),
+                   deals=deals, open_stages=tuple(ids[s] for s in HUBSPOT_STAGES),
+                   expected=expected, csv=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -625,6 +655,16 @@ CONNOR, ROSS = "Sarah Connor", "Mike Ross"
 
 
 def salesforce_en() -> Fixture:
+    return _salesforce("salesforce_en", lambda flag: int(flag))
+
+
+def salesforce_en_true_false() -> Fixture:
+    """The same report with the Won / Closed checkboxes written TRUE / FALSE."""
+    return replace(_salesforce("salesforce_en_true_false", lambda flag: str(flag).upper()),
+                   csv=None)
+
+
+def _salesforce(name: str, flag: Callable[[bool], Cell]) -> Fixture:
     st = SALESFORCE_STAGES
     w, lo, web, partner = "Closed Won", "Closed Lost", "Web", "Partner Referral"
     deals = (
@@ -654,7 +694,7 @@ def salesforce_en() -> Fixture:
     for i, d in enumerate(deals, 1):
         rows.append([f"Opportunity {i:02d}", f"Account {chr(64 + i)} Ltd", d.stage,
                      en_money(d.amount, 2), us_date(d.closed), us_date(d.created), d.manager,
-                     d.channel, int(d.status == "won"), int(d.status != "open"),
+                     d.channel, flag(d.status == "won"), flag(d.status != "open"),
                      SF_PROBABILITY[d.stage]])
     # Funnel: leads, the 8 open stages, paid.
     # won = 1, 6, 11, 15 -> 4; lost = 3, 8, 14, 17 (Closed Lost: reach 0) -> 4
@@ -697,11 +737,12 @@ def salesforce_en() -> Fixture:
         status="ok", stages=SALESFORCE_STAGES, total=total,
         steps=(None, 14 / 18, 12 / 14, 11 / 12, 10 / 11, 9 / 10, 8 / 9, 7 / 8, 6 / 7, 4 / 6),
         cycle_median=24.5, by_manager=by_manager, by_channel=by_channel)
-    return Fixture("salesforce_en", "Opportunities", rows, deals, SALESFORCE_STAGES, expected,
+    return Fixture(name, "Opportunities", rows, deals, SALESFORCE_STAGES, expected,
                    D(2025, 1, 31), CsvFormat("utf-8", ",", quote_all=True))
 
 
 FIXTURES: tuple[Callable[[], Fixture], ...] = (
-    amocrm_ru, kommo_en, bitrix24_ru, bitrix24_ru_ids, hubspot_en, pipedrive_en, salesforce_en,
+    amocrm_ru, amocrm_ru_typed, kommo_en, bitrix24_ru, bitrix24_ru_ids, hubspot_en,
+    hubspot_en_internal_values, pipedrive_en, salesforce_en, salesforce_en_true_false,
     hubspot_unknown_stage,
 )

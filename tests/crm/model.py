@@ -26,7 +26,7 @@ from datetime import date
 from typing import Literal
 
 Status = Literal["won", "lost", "open"]
-Cell = str | int | float | None
+Cell = str | int | float | date | None
 
 
 @dataclass(frozen=True)
