@@ -31,8 +31,11 @@ from sheets_sync.backends.base import Layout, Snapshot, WriteResult
 from sheets_sync.errors import SourceError, SyncError
 from sheets_sync.grid import KpiGrid
 
-MEMORY_LIMIT = 4 << 30  # bytes of address space for a read; SHEETS_SYNC_READ_MEMORY_LIMIT
-TIMEOUT = 600.0  # seconds; SHEETS_SYNC_READ_TIMEOUT
+# Settings from the environment, as the service's: SHEETS_SYNC_READ_MEMORY_LIMIT (bytes of address
+# space for one read), SHEETS_SYNC_READ_TIMEOUT (seconds) and SHEETS_SYNC_XLSX_MAX_CELLS (the
+# largest sheet grid read, xlsx_bounds.MAX_CELLS).
+MEMORY_LIMIT = 4 << 30
+TIMEOUT = 600.0
 PRELOAD = ["sheets_sync.backends.isolated", "sheets_sync.backends.xlsx",
            "sheets_sync.backends.csv_file"]
 _started = threading.Lock()
@@ -61,6 +64,8 @@ class Isolated:
         self.stats = backend.stats
         self.memory_limit = int(_env_number("SHEETS_SYNC_READ_MEMORY_LIMIT", MEMORY_LIMIT))
         self.timeout = _env_number("SHEETS_SYNC_READ_TIMEOUT", TIMEOUT)
+        if hasattr(backend, "max_cells") and os.environ.get("SHEETS_SYNC_XLSX_MAX_CELLS"):
+            backend.max_cells = int(_env_number("SHEETS_SYNC_XLSX_MAX_CELLS", backend.max_cells))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.backend, name)
