@@ -175,7 +175,6 @@ class Replay:
                 for emu_id, rec_id in back.items():
                     if isinstance(emu_id, str) and emu_id in value:
                         value = value.replace(emu_id, str(rec_id))
-            value = value.replace("http://localhost/", "https://docs.google.com/")
             return EMAIL.sub("<email>", value)
         return value
 
