@@ -136,6 +136,8 @@ class XlsxBackend:
                 self._read_unchanged(target, snapshot.version, "while the KPI tab was written")
                 os.replace(tmp, target)
         except PackageError as e:
+            # a file rewritten in place while this sync ran reads as a broken one: a conflict
+            self._read_unchanged(target, snapshot.version, "while the KPI tab was written")
             raise SourceError(f"{self.path.name} cannot be written as an .xlsx workbook: {e}; "
                               "nothing was written.") from e
         except OSError as e:

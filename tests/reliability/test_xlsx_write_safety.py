@@ -182,6 +182,8 @@ def race(book: Path, syncs: int, cli_syncs: int, how: str) -> dict[str, object]:
                 outcomes[e.code] += 1
             except SyncError as e:
                 outcomes[f"{e.code}: {e}"] += 1
+            except Exception as e:  # counted, so that the figures say what escaped
+                outcomes[f"{type(e).__name__}: {e}"] += 1
         state = book.with_name("state.json")
         for _ in range(cli_syncs):
             done = subprocess.run([sys.executable, "-m", "sheets_sync", "sync", str(book),
