@@ -10,13 +10,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from pydantic import ValidationError
 
 from funnel_kpi import DEFAULT_FUNNEL, FunnelError, Tab, funnel_from_dict
 from sheets_sync.app.api import api, body
 from sheets_sync.app.auth import require_token
+from sheets_sync.app.encode import report_data
 from sheets_sync.app.errors import ApiError, invalid
+from sheets_sync.app.limits import check_input, report_response
 from sheets_sync.app.schemas import ComputeIn
 
 CSV_TYPES = ("text/csv", "text/plain", "application/csv")
@@ -59,6 +61,7 @@ def compute() -> Any:
     if cells > limit:
         raise ApiError(413, "too_many_cells", f"{cells} cells is more than this service computes "
                                               f"at once ({limit}): send fewer rows.")
+    check_input(tabs, data.funnel)
     from funnel_kpi.api import compute_report
 
     try:
@@ -67,4 +70,4 @@ def compute() -> Any:
                                 today=data.today or date.today())
     except FunnelError as e:
         raise ApiError(422, "cannot_compute", str(e)) from None
-    return jsonify(report.to_dict())
+    return report_response(report_data(report))  # ?fields= (sheets_sync.app.encode)

@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_RECONCILE_SECONDS": 5.0,  # how soon a scheduler process sees API changes
     "RUN_LOCK_TTL_SECONDS": 3600,  # a "running" run older than this was interrupted
     "COMPUTE_MAX_CELLS": 500_000,
+    # /compute: a wider tab or a larger report is a 422 (app/limits.py). A funnel needs tens of
+    # columns; 40,000 columns x 3 rows took 54 s and answered 70 MB before these bounds.
+    "COMPUTE_MAX_COLUMNS": 500,
+    "COMPUTE_MAX_RESPONSE_BYTES": 8 * 1024 * 1024,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,0 +1,142 @@
+"""What POST /api/v1/compute refuses before and after the work, each with a 422 that says where.
+
+- text that is not Unicode: a lone surrogate ("\\ud800", which JSON can carry and no spreadsheet,
+  database or UTF-8 encoder can) in a tab name, header or cell; named by tab and A1 cell;
+- a tab wider than ``COMPUTE_MAX_COLUMNS`` columns (trailing blank cells do not count): each
+  column is read, typed and reported on, so width is what costs, not the cell count alone;
+- a report whose JSON is larger than ``COMPUTE_MAX_RESPONSE_BYTES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask import Response, current_app
+
+from funnel_kpi import Tab
+from sheets_sync.app.encode import encode_json
+from sheets_sync.app.errors import ApiError
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _strings(rows: Iterable[Sequence[Any]]) -> Iterable[str]:
+    for row in rows:
+        for v in row:
+            if type(v) is str:
+                yield v
+
+
+def _bad_cell(tab: Tab) -> tuple[int, int, str] | None:
+    for r, row in enumerate(tab.rows):
+        for c, v in enumerate(row):
+            if isinstance(v, str) and not _encodable(v):
+                return r, c, v
+    return None
+
+
+def _column(col0: int) -> str:
+    """0 -> A, 26 -> AA; also past Excel's last column (XFD), which a JSON row can reach."""
+    out, n = "", col0 + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _a1(row0: int, col0: int) -> str:
+    return f"{_column(col0)}{row0 + 1}"
+
+
+def check_text(tabs: Sequence[Tab]) -> None:
+    """A lone surrogate anywhere becomes a 422 naming its tab and cell (the first one found)."""
+    for tab in tabs:
+        if not _encodable(tab.name):
+            raise ApiError(422, "bad_text", f"The tab name {tab.name!r} holds a lone surrogate "
+                           "(half of a UTF-16 pair), which is not text: fix the name and send "
+                           "it again.", [{"field": "tab", "tab": tab.name}])
+        # One encode of the tab's text finds the clean case fast; the cell is looked for only
+        # when there is one to find.
+        if _encodable("\x1f".join(_strings(tab.rows))):
+            continue
+        bad = _bad_cell(tab)
+        if bad is not None:
+            r, c, v = bad
+            shown = repr(v[:40]) + ("..." if len(v) > 40 else "")
+            raise ApiError(422, "bad_text",
+                           f"Tab {tab.name!r}, cell {_a1(r, c)} holds {shown}: a lone surrogate "
+                           "(half of a UTF-16 pair) is not text. Fix that cell (retype it, or "
+                           "save the file as UTF-8 again) and send it again.",
+                           [{"field": "cell", "tab": tab.name,
+                             "cell": _a1(r, c)}])
+
+
+def _width(row: Sequence[Any]) -> int:
+    n = len(row)
+    while n and (row[n - 1] is None or row[n - 1] == ""):
+        n -= 1
+    return n
+
+
+def check_width(tabs: Sequence[Tab]) -> None:
+    limit = int(current_app.config["COMPUTE_MAX_COLUMNS"])
+    for tab in tabs:
+        width = max((_width(r) for r in tab.rows), default=0)
+        if width > limit:
+            raise ApiError(
+                422, "too_many_columns",
+                f"Tab {tab.name!r} has {width} columns (up to column "
+                f"{_column(width - 1)}); this service computes at most {limit} per tab. "
+                "Send only the funnel's columns (period, stages, money, deal fields).",
+                [{"field": "tab", "tab": tab.name, "columns": width, "limit": limit}])
+
+
+def check_input(tabs: Sequence[Tab], funnel: dict[str, Any] | None = None) -> None:
+    """Everything refused before the work: width first (it is cheap), then text."""
+    check_width(tabs)
+    check_text(tabs)
+    check_funnel_text(funnel)
+
+
+def _scan(value: Any, path: str) -> str | None:
+    """The path of the first string in a JSON value that is not Unicode text."""
+    if isinstance(value, str):
+        return None if _encodable(value) else path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _scan(k, f"{path}.{k!s}") or _scan(v, f"{path}.{k!s}")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _scan(v, f"{path}.{i}")
+            if found:
+                return found
+    return None
+
+
+def check_funnel_text(funnel: dict[str, Any] | None) -> None:
+    where = _scan(funnel, "funnel") if funnel else None
+    if where:
+        raise ApiError(422, "bad_text", f"Field '{where}' holds a lone surrogate (half of a "
+                                        "UTF-16 pair), which is not text: fix it and send the "
+                                        "request again.", [{"field": where}])
+
+
+def report_response(report: dict[str, Any]) -> Response:
+    """The report as JSON, or a 422 when it is larger than the service answers."""
+    raw = encode_json(report)  # msgspec: a tenth of json.dumps's time (app/encode.py)
+    limit = int(current_app.config["COMPUTE_MAX_RESPONSE_BYTES"])
+    if len(raw) > limit:
+        raise ApiError(422, "report_too_large",
+                       f"The report is {len(raw):,} bytes, more than this service answers at "
+                       f"once ({limit:,}): send fewer columns, periods or deals.",
+                       [{"field": "body", "bytes": len(raw), "limit": limit}])
+    return Response(raw, mimetype="application/json")
