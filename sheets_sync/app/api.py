@@ -29,6 +29,7 @@ from sheets_sync.app.schemas import (
     JobPatch,
     ReportOut,
     RunList,
+    output_tab_problem,
 )
 from sheets_sync.app.store_ext import db, jobs_changed, local_scheduler, runner
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
@@ -119,6 +120,13 @@ def patch_job(job_id: int) -> Any:
     s = db()
     job = get_job(s, job_id)
     data: JobPatch = body(JobPatch)
+    given = data.model_fields_set
+    problem = output_tab_problem(
+        data.output_tab if "output_tab" in given else job.output_tab,
+        data.spreadsheet if "spreadsheet" in given and data.spreadsheet else job.spreadsheet)
+    if problem:
+        raise ApiError(422, "invalid_request", f"{problem}. Fix the field and send the request "
+                       "again.", [{"field": "output_tab", "message": problem}])
     update_job(s, job, data)
     jobs_changed()
     return jsonify(dump(job_out(job, last_runs(s, [job.id]).get(job.id))))

@@ -23,6 +23,7 @@ from pydantic import (
 
 from funnel_kpi import FunnelError, funnel_from_dict
 from sheets_sync.scheduler.triggers import MAX_INTERVAL, ScheduleError, make_schedule
+from sheets_sync.tab_names import tab_name_problem
 
 Cell = StrictBool | StrictInt | StrictFloat | StrictStr | None
 Row = list[Cell]
@@ -110,6 +111,22 @@ class JobIn(JobFields):
         ".csv or .tsv path inside the service's XLSX_ROOT folder (a CSV's KPI tab goes to "
         "<stem>.kpi.xlsx beside it)."))
 
+    @model_validator(mode="after")
+    def _output_fits_backend(self) -> JobIn:
+        problem = output_tab_problem(self.output_tab, self.spreadsheet)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def output_tab_problem(output_tab: str | None, spreadsheet: str) -> str | None:
+    """Why the job's output tab cannot be written to that spreadsheet (its rules differ by
+    backend: Excel's are stricter), or None; checked on create and on every update."""
+    if not output_tab:
+        return None
+    problem = tab_name_problem(output_tab, spreadsheet)
+    return f"output_tab {output_tab!r}: {problem}" if problem else None
+
 
 class JobPatch(JobFields):
     spreadsheet: str | None = Field(None, min_length=1, max_length=1000)
@@ -144,7 +161,7 @@ class ComputeIn(Strict):
 
 
 # --- responses -------------------------------------------------------------------------------
-RunStatus = Literal["running", "written", "unchanged", "failed"]
+RunStatus = Literal["running", "written", "unchanged", "stale", "failed"]
 
 
 class ScheduleOut(BaseModel):
