@@ -184,8 +184,10 @@ def _amo(name: str, typed: bool) -> Fixture:
 # 2. Kommo, English (.xlsx)
 #
 # Kommo's export headers are UNVERIFIED (FACTS §1) and the search tool found no export sample.
-# Found (kommo.com/support/kb/import-advanced): the lead's money field is called "Sale", a
-# lead's stage is its "lead status" within a "pipeline", and dates are DD.MM.YYYY or MM.DD.YYYY.
+# Found (kommo.com/support/kb/import-advanced, official): the lead's money field is called
+# "Sale"; an import file names the stage column "Lead status" (values such as "Offer made",
+# "Initial contact") beside a "pipeline" column; dates are DD.MM.YYYY or MM.DD.YYYY. The export
+# is assumed to use Kommo's own names.
 # Chosen: "ID", "Lead name", "Sale", "Pipeline", "Lead status", "Responsible user",
 # "Date created", "Closed at", "Loss reason", "Source"; dates DD.MM.YYYY (every date column has
 # days over 12, so the day-month order can be told); money "1,500" / "12,750.50".
