@@ -1,6 +1,6 @@
 """Properties of deal-log reading over generated CRM exports (hypothesis): random statuses,
 stages, amounts and close dates on won and lost deals, in the header sets of amoCRM (RU),
-HubSpot and Pipedrive (a status column of its own).
+Bitrix24 (RU), HubSpot, Salesforce (Won / Closed flags) and Pipedrive (a status column).
 
 - a lost deal never adds to paid, customers, revenue or cycle: the same log without it gives the
   same figures;
@@ -26,11 +26,15 @@ from tests.crm.exports import (
     AMO_LOST,
     AMO_STAGES,
     AMO_WON,
+    BITRIX_STAGES,
     HUBSPOT_STAGES,
     PIPEDRIVE_STAGES,
+    SALESFORCE_STAGES,
+    en_money,
     iso_date,
     ru_date,
     ru_money,
+    us_date,
 )
 from tests.crm.model import Cell, Deal, Status
 
@@ -63,6 +67,17 @@ def _pipedrive_row(i: int, d: Deal) -> list[Cell]:
             closed, d.manager, d.channel]
 
 
+def _bitrix_row(i: int, d: Deal) -> list[Cell]:
+    return [str(i), d.stage, ru_money(d.amount), ru_date(d.created), ru_date(d.closed),
+            d.manager, d.channel]
+
+
+def _salesforce_row(i: int, d: Deal) -> list[Cell]:
+    return [f"Opportunity {i}", d.stage, en_money(d.amount, 2), us_date(d.created),
+            us_date(d.closed), d.manager, d.channel, int(d.status == "won"),
+            int(d.status != "open")]
+
+
 def _markers(won: str, lost: str) -> Callable[[Status, str], str]:
     return lambda status, stage: won if status == "won" else lost if status == "lost" else stage
 
@@ -79,6 +94,14 @@ HEADER_SETS = (
               ["Deal - ID", "Deal - Status", "Deal - Stage", "Deal - Value",
                "Deal - Deal created", "Deal - Deal closed on", "Deal - Owner", "Deal - Source"],
               PIPEDRIVE_STAGES, _pipedrive_row, lambda status, stage: stage),
+    HeaderSet("bitrix24_ru", "Сделки",
+              ["ID", "Стадия сделки", "Сумма", "Дата создания", "Дата завершения",
+               "Ответственный", "Источник"], BITRIX_STAGES, _bitrix_row,
+              _markers("Сделка успешна", "Сделка провалена")),
+    HeaderSet("salesforce_en", "Opportunities",
+              ["Opportunity Name", "Stage", "Amount", "Created Date", "Close Date",
+               "Opportunity Owner", "Lead Source", "Won", "Closed"], SALESFORCE_STAGES,
+              _salesforce_row, _markers("Closed Won", "Closed Lost")),
 )
 
 money = st.one_of(st.none(), st.integers(1, 2_000_000).map(float),
@@ -97,8 +120,8 @@ def deal(draw: st.DrawFn, hs: HeaderSet) -> Deal:
         closed = created + timedelta(days=draw(st.integers(0, 120)))
         closed = closed.replace(day=min(max(closed.day, 13), 28))
         closed = max(closed, created)
-    elif hs.name == "hubspot_en" and draw(st.booleans()):
-        closed = created + timedelta(days=draw(st.integers(1, 60)))  # HubSpot's planned date
+    elif hs.name != "amocrm_ru" and hs.name != "pipedrive_en" and draw(st.booleans()):
+        closed = created + timedelta(days=draw(st.integers(1, 60)))  # a planned close date
         closed = closed.replace(day=min(max(closed.day, 13), 28))
         closed = max(closed, created)
     return Deal(stage, status, draw(money), created, closed,
@@ -191,7 +214,7 @@ def test_a_report_with_a_problem_is_never_ok(log: tuple[HeaderSet, list[Deal]],
     # strange stage value is a problem only when the rest match a pipeline the product knows
     # (else it may be a stage of the team's own pipeline), so only the amount and date
     # corruptions must make the report "check".
-    amount = next(h for h in hs.header if h in ("Бюджет", "Amount", "Deal - Value"))
+    amount = next(h for h in hs.header if h in ("Бюджет", "Сумма", "Amount", "Deal - Value"))
     columns = {"amount": hs.header.index(amount),
                "created": 3 if hs.name != "pipedrive_en" else 4,
                "stage": 1 if hs.name != "pipedrive_en" else 2}
