@@ -4,23 +4,30 @@ The job keeps a small ``SyncState`` between runs (the service in SQL, the CLI in
 spreadsheet's layout, so a steady-state Google sync needs no metadata request; the hashes of the
 last input and output, so an unchanged input costs one read and no write; and the columns each
 input tab had, so a renamed or deleted column fails loudly instead of silently changing KPIs.
+
+A backend that can tell whether the spreadsheet changed between its read and its write (Google:
+the Drive revision) makes a write that raced a user's edit a "stale" one: the sync then runs once
+more, from a fresh read, and the outcome is "stale" only when that second write raced too.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from funnel_kpi import DEFAULT_FUNNEL, Funnel, FunnelError
 from funnel_kpi.api import Analysis, analyse
-from funnel_kpi.parse_deals import gc_paused
 from funnel_kpi.report import FunnelReport
 from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
 from sheets_sync.errors import InputError
 from sheets_sync.render import DEFAULT_OUTPUT_TABS, output_tab_for, render, written_by_sync
+from sheets_sync.tab_names import name_problem
+
+log = logging.getLogger(__name__)
 
 Columns = dict[str, list[str]]
 
@@ -54,9 +61,19 @@ class SyncOptions:
     today: date | None = None
 
 
+@runtime_checkable
+class RevisionChecked(Protocol):
+    def moved_since_read(self, snapshot: Snapshot) -> bool:
+        """Whether anyone but this backend changed the spreadsheet since ``snapshot`` was read
+        (called after the write; one cheap request)."""
+        ...
+
+
 @dataclass(frozen=True)
 class SyncOutcome:
-    status: str  # "written" or "unchanged"
+    # "written", "unchanged", or "stale": written, but the input changed between the read and
+    # the write (twice running), so the KPI tab may show the older input until the next sync
+    status: str
     report: FunnelReport
     output_tab: str
     input_hash: str
@@ -93,12 +110,29 @@ def _analyse(snapshot: Snapshot, options: SyncOptions, *, today: date) -> Analys
         raise InputError(f"{e} The KPI tab was left as it was.") from e
 
 
+def check_output_tab(backend: Backend, output_tab: str) -> None:
+    """A name the backend cannot take fails here, with the rule, not inside the writer."""
+    from sheets_sync.backends.google import GoogleBackend
+
+    problem = name_problem(output_tab, excel=not isinstance(backend, GoogleBackend))
+    if problem:
+        raise InputError(f"The output tab {output_tab!r} cannot be written: {problem}. Choose "
+                         "another output tab (--output-tab, or the job's output tab).")
+
+
 def run_sync(backend: Backend, options: SyncOptions, state: SyncState | None = None,
              *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> SyncOutcome:
-    # Reading and parsing make millions of objects that hold no cycles; a full collection
-    # walking them costs as much as the computation, and freeing them needs none.
-    with gc_paused():
-        return _run_sync(backend, options, state, now)
+    first = _run_sync(backend, options, state, now)
+    if first.status != "stale":
+        return first
+    log.info("the input changed while the KPI tab %r was written; syncing again",
+             first.output_tab)
+    again = _run_sync(backend, options, first.state, now)
+    if again.status == "unchanged":
+        # The input read again is the one the first write used: what moved the revision was
+        # not an input (another tab, formats), so the first write stands.
+        again = replace(again, status="written", cells_written=first.cells_written)
+    return replace(again, seconds=first.seconds + again.seconds)
 
 
 def _run_sync(backend: Backend, options: SyncOptions, state: SyncState | None,
@@ -114,6 +148,7 @@ def _run_sync(backend: Backend, options: SyncOptions, state: SyncState | None,
     snapshot: Snapshot = backend.read(outputs, state.layout, options.tab_names)
     analysis = _analyse(snapshot, options, today=options.today or now().date())
     output_tab = options.output_tab or output_tab_for(snapshot.layout.locale)
+    check_output_tab(backend, output_tab)
     if snapshot.output_a1 is not None and not written_by_sync(snapshot.output_a1):
         raise InputError(
             f"The spreadsheet already has a tab {output_tab!r} that sheets-sync did not write; "
@@ -126,15 +161,18 @@ def _run_sync(backend: Backend, options: SyncOptions, state: SyncState | None,
     cells_written = 0
     layout = snapshot.layout
     output_hash = state.output_hash
+    status = "unchanged" if unchanged else "written"
     if not unchanged:
         grid = render(report, lang=layout.lang, title=output_tab, synced_at=now(),
                       source=layout.title, input_hash=snapshot.input_hash)
         result = backend.write(grid, snapshot)
         cells_written, layout = result.cells, result.layout
         output_hash = grid_hash(grid)
+        if isinstance(backend, RevisionChecked) and backend.moved_since_read(snapshot):
+            status = "stale"
     new_state = replace(state, layout=layout, input_hash=snapshot.input_hash,
                         output_hash=output_hash, columns=columns)
     stats = backend.stats
-    return SyncOutcome("unchanged" if unchanged else "written", report, output_tab,
+    return SyncOutcome(status, report, output_tab,
                        snapshot.input_hash, snapshot.cells, cells_written, stats.requests,
                        stats.retries, time.perf_counter() - started, new_state)

@@ -183,8 +183,8 @@ def run(job_id: int) -> Any:
         result = runner().run(job_id, "manual", force=request.form.get("force") == "on")
         if result is not None and result.status == "failed":
             flash(f"{t('run_failed')}: {result.error}", "error")
-        elif result is not None:
-            flash(t(f"run_{result.status}"), "ok")
+        elif result is not None:  # a stale run is a warning: the tab may show older input
+            flash(t(f"run_{result.status}"), "error" if result.status == "stale" else "ok")
     except AlreadyRunning:
         flash(t("already_running"), "error")
     except JobNotFound:

@@ -88,6 +88,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, ru)
     "run_running": ("running", "выполняется"),
     "run_written": ("succeeded: written", "успешно: записано"),
     "run_unchanged": ("succeeded: unchanged", "успешно: без изменений"),
+    "run_stale": ("written, but the sheet changed meanwhile: the KPI tab may be out of date "
+                  "until the next run",
+                  "записано, но таблицу меняли во время записи: вкладка показателей может "
+                  "отставать до следующего запуска"),
     "run_failed": ("failed", "ошибка"),
     "trigger_schedule": ("schedule", "по расписанию"),
     "trigger_manual": ("manual", "вручную"),

@@ -1,18 +1,25 @@
 """A Google spreadsheet as a backend, through gspread's low-level HTTP client.
 
 gspread's ``Spreadsheet`` object fetches metadata when it is made, which would cost a request per
-sync; the backend calls ``client.http_client`` directly so that a sync costs:
+sync; the backend calls ``client.http_client`` directly so that a sync costs, in Sheets API calls:
   first sync / stale layout: spreadsheets.get (metadata) + values:batchGet + batchUpdate = 3
-  steady state (layout known): values:batchGet + batchUpdate = 2; unchanged input: 1.
+  steady state (layout known): values:batchGet + batchUpdate = 2; unchanged input: 1;
+and in Drive API calls (a quota of its own), files.get?fields=version before the read and, when
+it wrote, once more after the write: 2, or 1 when unchanged. The Drive version counts every
+change to the file; one more than before the read, after our one write, means nobody else wrote
+between them, and anything more means the KPI tab may be for an older input (job.py then syncs
+again). A file without a version (Drive omits it) is never called stale.
 Every call goes through bounded, jittered retries; gspread's errors become sheets_sync.errors.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -20,7 +27,7 @@ import gspread
 import msgspec
 import requests
 from gspread.exceptions import APIError
-from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
+from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEET_VALUES_BATCH_URL
 from gspread.utils import absolute_range_name
 
 from funnel_kpi import Tab
@@ -39,6 +46,7 @@ from sheets_sync.grid import KpiGrid
 from sheets_sync.retry import CallStats, RetryPolicy, call_with_retries, status_of
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{10,100}$")
 URL_ID_RE = re.compile(r"^/spreadsheets/d/([A-Za-z0-9_-]+)")
 METADATA_FIELDS = ("properties(title,locale,timeZone),"
@@ -87,11 +95,14 @@ class GoogleBackend:
         self.stats = CallStats()
         self.clock = clock
         self.fetched_layout = False  # whether this backend has read the layout itself
+        self.writes = 0  # batchUpdates that succeeded: each moves the Drive version by one
+        self._writes_at_read = 0
 
     # -- calls -------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], T], kind: str = "read") -> T:
         throttle = self.throttle
-        before = (lambda: throttle(kind)) if throttle is not None else None
+        # Drive calls have their own quota: the Sheets limiter does not count them.
+        before = (lambda: throttle(kind)) if throttle is not None and kind != "drive" else None
         try:
             return call_with_retries(fn, self.policy, self.stats, before)
         except APIError as e:
@@ -139,19 +150,49 @@ class GoogleBackend:
         return Layout(props.get("title", ""), props.get("locale", "en_US"), names, ids,
                       charts, protected, self.clock())
 
+    def revision(self) -> str:
+        """The file's Drive version: one small files.get. "" when Drive gives none, or cannot be
+        asked (the Drive API is off in the project, its quota is spent, the file is not shared:
+        Drive says 404 then, and the Sheets read that follows says which): the sync goes on,
+        unchecked, rather than fail for its check."""
+        url = f"{DRIVE_FILES_API_V3_URL}/{self.id}"
+        try:
+            body = self._call("reading the spreadsheet's revision", lambda: decode_json(
+                self.client.http_client.request(
+                    "get", url, params={"fields": "version", "supportsAllDrives": "true"})
+                .content), "drive")
+        except SourceError as e:
+            log.warning("spreadsheet %s: no Drive version, so no check for edits during the "
+                        "sync (%s)", self.id, e)
+            return ""
+        version = str(body.get("version") or "") if isinstance(body, dict) else ""
+        return version if version.isdigit() else ""
+
+    def moved_since_read(self, snapshot: Snapshot) -> bool:
+        if not snapshot.version:
+            return False
+        now = self.revision()
+        if not now:
+            return False
+        return int(now) - int(snapshot.version) > self.writes - self._writes_at_read
+
     def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
         fresh = layout is None or self.clock() - layout.fetched_at > LAYOUT_TTL
         if fresh or layout is None:
             layout = self.fetch_layout(outputs)
+        # Before the values: an edit landing after this is one the write may not show.
+        version = self.revision()
+        self._writes_at_read = self.writes
         try:
-            return self._read_values(layout, outputs, tab_names)
+            snapshot = self._read_values(layout, outputs, tab_names)
         except (SourceError, InputError) as e:
             if fresh or isinstance(e, NotFound | NotShared | QuotaExceeded | Unavailable):
                 raise
             # A tab was renamed or deleted since the layout was remembered: look again, once.
             layout = self.fetch_layout(outputs)
-            return self._read_values(layout, outputs, tab_names)
+            snapshot = self._read_values(layout, outputs, tab_names)
+        return replace(snapshot, version=version)
 
     def _read_values(self, layout: Layout, outputs: Sequence[str],
                      tab_names: Sequence[str] | None) -> Snapshot:
@@ -223,4 +264,6 @@ class GoogleBackend:
                     "includeSpreadsheetInResponse": False}
             return self.client.http_client.batch_update(self.id, body)
 
-        return self._call("writing the KPI tab", send, "write")
+        reply = self._call("writing the KPI tab", send, "write")
+        self.writes += 1
+        return reply

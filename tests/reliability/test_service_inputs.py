@@ -8,6 +8,7 @@ docs/reliability.md, section "Service inputs and stale writes").
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import time
@@ -18,8 +19,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from sheets_sync.backends.base import Snapshot, WriteResult
 from sheets_sync.backends.xlsx import XlsxBackend
 from sheets_sync.errors import InputError
+from sheets_sync.grid import KpiGrid
 from sheets_sync.job import SyncOptions, run_sync
 from tests.reliability.conftest import funnel_rows, save_figures
 
@@ -194,3 +197,23 @@ def test_a_stored_bad_name_fails_the_run_as_bad_input_not_internal(books: Path) 
     with pytest.raises(InputError, match="must not contain ':'"):
         run_sync(XlsxBackend(path), SyncOptions(output_tab="KPI: 2024"))
     assert path.read_bytes() == before
+
+
+# --- item 4: the collector stays on for the other threads -------------------------------------
+def test_a_sync_leaves_the_collector_on_for_other_threads(books: Path) -> None:
+    """gc.disable() is process-wide: around a whole sync (job.py did that) it stopped garbage
+    collection for the web threads of `serve --with-scheduler` for as long as the sync ran."""
+    seen: list[bool] = []
+
+    class Watching(XlsxBackend):
+        def read(self, *args: Any, **kwargs: Any) -> Snapshot:
+            seen.append(gc.isenabled())
+            return super().read(*args, **kwargs)
+
+        def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
+            seen.append(gc.isenabled())
+            return super().write(grid, snapshot)
+
+    assert gc.isenabled()
+    out = run_sync(Watching(books / "demo_en.xlsx"), SyncOptions())
+    assert out.status == "written" and seen == [True, True]

@@ -96,7 +96,8 @@ def test_sync_writes_kpi_tab_matching_the_core(emulator: EmulatorProcess, seed: 
     emulator.clear_log()
     outcome = sync(emulator, sid)
     assert outcome.status == "written" and outcome.output_tab == tab
-    assert len(calls(emulator, sid)) == outcome.api_calls <= 3
+    # metadata, values:batchGet, batchUpdate; and the Drive version before and after
+    assert len(calls(emulator, sid)) == outcome.api_calls <= 5
     assert input_hashes(emulator, sid) == before
 
     rows = kpi_values(emulator, sid, tab)
@@ -113,18 +114,26 @@ def test_sync_writes_kpi_tab_matching_the_core(emulator: EmulatorProcess, seed: 
 
 
 def test_steady_state_costs_two_calls_and_unchanged_one(emulator: EmulatorProcess) -> None:
+    """Sheets API calls: read + write, or the read alone; Drive (its own quota): the version
+    before the read and, after a write, again (tests/sync/test_stale_google.py)."""
     sid = copy_of(emulator, "demo_ru", "ru_RU")
     first = sync(emulator, sid)
     client = make_client({"SHEETS_EMULATOR_HOST": emulator.host})
     client.open_by_key(sid).worksheet("Воронка").update([[999]], "B2")
+
+    def sheets_and_drive() -> tuple[int, int]:
+        log = calls(emulator, sid)
+        drive = sum(1 for r in log if str(r["path"]).startswith("/drive/"))
+        return len(log) - drive, drive
+
     emulator.clear_log()
     changed = sync(emulator, sid, first.state)
     assert changed.status == "written"
-    assert len(calls(emulator, sid)) == 2
+    assert sheets_and_drive() == (2, 2) and changed.api_calls == 4
     emulator.clear_log()
     same = sync(emulator, sid, changed.state)
     assert same.status == "unchanged"
-    assert len(calls(emulator, sid)) == 1
+    assert sheets_and_drive() == (1, 1) and same.api_calls == 2
 
 
 def test_faults_end_with_new_tab_or_old_tab(emulator: EmulatorProcess) -> None:
