@@ -296,6 +296,17 @@ def add_dimension_group(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
     return groups.add(sheet, dim, start, end)
 
 
+def update_dimension_group(book: Spreadsheet, p: dict[str, Any]) -> None:
+    group = p.get("dimensionGroup") or {}
+    tree = mask(p)
+    if "collapsed" not in tree and "*" not in tree:
+        raise ApiError(400, "fields must name collapsed (the only field a group can change).")
+    _dim_range(book, {"range": group.get("range")})
+    sheet = sheet_of(book, (group.get("range") or {}).get("sheetId"))
+    groups.update(sheet, group, bool(group.get("collapsed")))
+    return None
+
+
 def delete_dimension_group(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
     sheet, dim, start, end = _dim_range(book, p)
     return groups.delete(sheet, dim, start, end)
@@ -322,4 +333,5 @@ HANDLERS: dict[str, Handler] = {
     "deleteConditionalFormatRule": _accept,
     "addDimensionGroup": add_dimension_group,
     "deleteDimensionGroup": delete_dimension_group,
+    "updateDimensionGroup": update_dimension_group,
 }

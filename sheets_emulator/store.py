@@ -66,6 +66,8 @@ class Sheet:
     charts: list[dict[str, Any]] = field(default_factory=list)
     # row/column groups: dimension -> index -> how many groups hold it (see groups.py)
     groups: dict[str, dict[int, int]] = field(default_factory=dict)
+    # collapsed groups: dimension -> {(start, end, depth)}
+    collapsed: dict[str, set[tuple[int, int, int]]] = field(default_factory=dict)
     # encoded values.get answers of this sheet (see values_api); emptied by every change
     cache: dict[tuple[Any, ...], bytes] = field(default_factory=dict, compare=False, repr=False)
     # FORMATTED_VALUE of rows without formats or formulas, made when written (Google, too, keeps
@@ -133,6 +135,7 @@ class Sheet:
             protected=copy.deepcopy(self.protected),
             charts=copy.deepcopy(self.charts),
             groups={dim: dict(depth) for dim, depth in self.groups.items()},
+            collapsed={dim: set(keys) for dim, keys in self.collapsed.items()},
         )
         twin.rows_shared = share_rows
         return twin
@@ -326,11 +329,12 @@ def dump_book(book: Spreadsheet) -> dict[str, Any]:
                 "basic_filter": s.basic_filter,
                 "protected": s.protected,
                 "charts": s.charts,
+                "groups": {dim: [[i, d] for i, d in depth.items()]
+                           for dim, depth in s.groups.items()},
+                "collapsed": {dim: sorted(keys) for dim, keys in s.collapsed.items()},
             }
         )
     return {
-                "groups": {dim: [[i, d] for i, d in depth.items()]
-                           for dim, depth in s.groups.items()},
         "id": book.id,
         "props": book.props,
         "sheets": sheets,
@@ -360,12 +364,14 @@ def load_book(data: dict[str, Any]) -> Spreadsheet:
                 basic_filter=d.get("basic_filter"),
                 protected=d.get("protected", []),
                 charts=d.get("charts", []),
+                groups={dim: {int(i): int(n) for i, n in pairs}
+                        for dim, pairs in d.get("groups", {}).items()},
+                collapsed={dim: {(int(a), int(b), int(n)) for a, b, n in keys}
+                           for dim, keys in d.get("collapsed", {}).items()},
             )
         )
     return Spreadsheet(
         id=data["id"],
-                groups={dim: {int(i): int(n) for i, n in pairs}
-                        for dim, pairs in d.get("groups", {}).items()},
         props=data["props"],
         sheets=sheets,
         named_ranges=data.get("named_ranges", []),

@@ -137,3 +137,21 @@ def test_sort_range_past_the_grid_is_clipped(raw: Raw) -> None:
         "endColumnIndex": 26}, "sortSpecs": [{"dimensionIndex": 0, "sortOrder": "ASCENDING"}]}})
     got = raw.json("GET", f"{V4}/{sid}/values/A1:B3?valueRenderOption=UNFORMATTED_VALUE")
     assert got["values"] == [["a", 1], ["b", 2], ["c", 3]]
+
+
+def test_a_collapsed_group_says_so_and_moves_with_its_rows(raw: Raw) -> None:
+    sid = _book(raw)
+    rows = {"sheetId": 0, "dimension": "ROWS", "startIndex": 3, "endIndex": 6}
+    _batch(raw, sid, {"addDimensionGroup": {"range": rows}})
+    _batch(raw, sid, {"updateDimensionGroup": {"dimensionGroup": {
+        "range": rows, "depth": 1, "collapsed": True}, "fields": "collapsed"}})
+    group = {"range": {"dimension": "ROWS", "startIndex": 3, "endIndex": 6}, "depth": 1}
+    assert _sheet(raw, sid)["rowGroups"] == [{**group, "collapsed": True}]
+    _batch(raw, sid, {"deleteDimension": {"range": {
+        "sheetId": 0, "dimension": "ROWS", "startIndex": 0, "endIndex": 2}}})
+    assert _sheet(raw, sid)["rowGroups"] == [{
+        "range": {"dimension": "ROWS", "startIndex": 1, "endIndex": 4}, "depth": 1,
+        "collapsed": True}]
+    body = _batch(raw, sid, {"updateDimensionGroup": {"dimensionGroup": {
+        "range": rows, "depth": 1, "collapsed": False}, "fields": "collapsed"}}, status=400)
+    assert "No group of rows" in body["error"]["message"]
