@@ -13,9 +13,12 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from sheets_emulator.testing import EmulatorProcess, running_emulator
 from sheets_sync.backends.base import Snapshot, WriteResult
@@ -24,7 +27,9 @@ from sheets_sync.google_client import make_client
 from sheets_sync.grid import KpiGrid
 from sheets_sync.job import SyncOptions, SyncOutcome, SyncState, run_sync
 from sheets_sync.retry import RetryPolicy
+from sheets_sync.scheduler.runner import Runner
 from tests.reliability.conftest import funnel_rows, save_figures
+from tests.service.test_dashboard import sign_in
 
 TODAY = date(2025, 6, 15)
 FIXED = datetime(2025, 6, 15, 9, 0, tzinfo=UTC)
@@ -139,6 +144,37 @@ def test_an_edit_elsewhere_costs_a_read_not_a_stale_run(emulator: EmulatorProces
     out = sync(b, first.state)
     assert out.status == "written" and out.cells_written > 0
     assert out.api_calls == 4 + 2  # the first sync's four, then version and read
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> dict[str, Any]:
+    return {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "stale-test-secret-key-0123456789"}
+
+
+def test_a_stale_run_is_recorded_and_shown(emulator: EmulatorProcess, app: Flask,
+                                           client: FlaskClient, token: str,
+                                           auth: dict[str, str]) -> None:
+    from sheets_sync.app.store_ext import get_store
+
+    sid = new_book(emulator)
+    job = client.post("/api/v1/jobs", json={"spreadsheet": sid, "input_tabs": ["Funnel"]},
+                      headers=auth).get_json()
+    edits = iter([0, 2])  # a clean first run, then a user typing through both writes
+    runner = Runner(get_store(app), backend_factory=lambda ref, xlsx_root=None: EditingBackend(
+        emulator, ref, edits=next(edits)))
+    assert runner.run(job["id"], "api").status == "written"  # type: ignore[union-attr]
+    touch(emulator, sid)
+    run = runner.run(job["id"], "api")
+    assert run is not None and run.status == "stale" and run.error is None
+    runs = client.get("/api/v1/runs?status=stale", headers=auth).get_json()["runs"]
+    assert [r["id"] for r in runs] == [run.id]
+    got = client.get(f"/api/v1/jobs/{job['id']}", headers=auth).get_json()
+    assert got["last_run"]["status"] == "stale" and got["consecutive_failures"] == 0
+    sign_in(client, token)
+    page = client.get(f"/jobs/{job['id']}").get_data(as_text=True)
+    assert "the KPI tab may be out of date" in page and 'class="status stale"' in page
 
 
 def _positions(log: list[dict[str, Any]], sid: str) -> tuple[list[int], list[int], list[int]]:
