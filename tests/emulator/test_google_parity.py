@@ -155,3 +155,18 @@ def test_a_collapsed_group_says_so_and_moves_with_its_rows(raw: Raw) -> None:
     body = _batch(raw, sid, {"updateDimensionGroup": {"dimensionGroup": {
         "range": rows, "depth": 1, "collapsed": False}, "fields": "collapsed"}}, status=400)
     assert "No group of rows" in body["error"]["message"]
+
+
+def test_groups_survive_a_snapshot() -> None:
+    from sheets_emulator import groups
+    from sheets_emulator.store import dump_book, load_book, new_spreadsheet
+
+    book = new_spreadsheet("Snapshot")
+    sheet = book.sheets[0]
+    groups.add(sheet, "ROWS", 1, 4)
+    groups.add(sheet, "ROWS", 2, 3)
+    groups.update(sheet, {"range": {"dimension": "ROWS", "startIndex": 2, "endIndex": 3},
+                          "depth": 2}, True)
+    again = load_book(dump_book(book)).sheets[0]
+    assert groups.resource(again) == groups.resource(sheet)
+    assert groups.resource(again)["rowGroups"][1]["collapsed"] is True
