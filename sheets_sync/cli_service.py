@@ -143,6 +143,11 @@ def register(group: click.Group) -> None:
                  else "run in this process")
         click.echo(f"Scheduler running (database: {sched.store.safe_url}; syncs are {where}); "
                    "Ctrl-C stops it.")
+        # The bounds other processes can count on (docs/reliability.md, "Scheduler takeover").
+        pickup = sched.settings.reconcile_seconds
+        dead = sched.runner.settings.lease.total_seconds() + pickup
+        click.echo(f"Job changes made elsewhere are picked up within {pickup:g} s; a run whose "
+                   f"process died is marked interrupted within {dead:g} s.")
         try:
             wait_for_signal()
         finally:

@@ -229,6 +229,6 @@ class SyncScheduler:
                     with contextlib.suppress(JobLookupError):
                         self.aps.remove_job(aps_id, jobstore="default")
                     removed.append(int(aps_id.removeprefix(JOB_PREFIX)))
-                    log.info("job %s unscheduled (paused, unscheduled or deleted)",
+                    log.info("job %s unscheduled: paused, without a schedule, or deleted",
                              removed[-1])
             return Reconciled(tuple(added), tuple(changed), tuple(removed))
