@@ -182,7 +182,8 @@ def _buckets(summary: SummaryTable | None, analysis: DealAnalysis | None, layout
     """(months, total, segment field -> name -> bucket, whether plan/fact compares revenue)."""
     keys = [s.key for s in layout.stages]
     if summary is not None:
-        fact_is_revenue = any(r.money.get("revenue") is not None for r in summary.rows)
+        fact_is_revenue = (summary.plan_of == "revenue" if summary.plan_of is not None
+                           else any(r.money.get("revenue") is not None for r in summary.rows))
         months, segs = B.group_rows(summary.rows)
 
         def make(rows: Sequence[SummaryRow]) -> B.Bucket:
@@ -252,6 +253,7 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
         findings=findings(inputs, "en"), findings_ru=findings(inputs, "ru"),
         problems=tuple(dict.fromkeys([*(summary.problems if summary else ()),
                                       *(deals.problems if deals else ()), *problems])),
+        columns=(*(summary.readout if summary else ()), *(deals.readout if deals else ())),
         unknown_columns=tuple(dict.fromkeys([*(summary.unknown_columns if summary else ()),
                                              *(deals.unknown_columns if deals else ()),
                                              *unknown_columns])),

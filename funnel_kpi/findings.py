@@ -8,6 +8,7 @@ mover against the previous month.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,6 +30,10 @@ T = {
                    "здесь {who} {lost}{ci}{change}."),
     "change": ("; {pp} against the previous month", "; {pp} к прошлому месяцу"),
     "ci": (" (few data: 95% interval {lo}–{hi})", " (мало данных: 95 % интервал {lo}–{hi})"),
+    "grows": ("{month}: {b} ({n_b}) is more than {a} ({n_a}): the counts come from different "
+              "cohorts or months, so this step is not a conversion.",
+              "{month}: {b} ({n_b}) больше, чем {a} ({n_a}): числа из разных когорт или "
+              "месяцев, этот шаг — не конверсия."),
     "loss": ("The largest loss is at {a} -> {b}: {lost} did not go on ({owner}).",
              "Больше всего теряется на шаге {a} -> {b}: {lost} не прошли дальше ({owner})."),
     "shares": ("Marketing loses {m} of lost leads, sales {s}.",
@@ -105,12 +110,31 @@ def _bottleneck(inp: FindingInputs, m: Month, step: BottleneckStep, lang: str) -
     if step.change_vs_previous.value is not None:
         change = _t("change", lang).format(pp=fmt.points(step.change_vs_previous.value, lang))
     lost = b.drop_off.value
+    if lost is not None and lost < 0:  # never a negative loss: the step grows
+        return _grows(inp, m, a.key, b.key, lang)
     return _t("bottleneck", lang).format(
         month=fmt.month(m.start, lang).capitalize(), a=_label(inp, a.key, lang),
         b=_label(inp, b.key, lang), pct=fmt.percent(v.value or 0.0, lang),
         n_b=fmt.count(b.count.value or 0.0, lang), n_a=fmt.count(a.count.value or 0.0, lang),
         who=WHO[lang == "ru"][step.owner],
         lost=fmt.count(lost, lang) if lost is not None else "?", ci=ci, change=change)
+
+
+def _grows(inp: FindingInputs, m: Month, a_key: str, b_key: str, lang: str) -> str:
+    a, b = m.report.stage(a_key), m.report.stage(b_key)
+    return _t("grows", lang).format(
+        month=fmt.month(m.start, lang).capitalize(), a=_label(inp, a.key, lang),
+        b=_label(inp, b.key, lang), n_b=fmt.count(b.count.value or 0.0, lang),
+        n_a=fmt.count(a.count.value or 0.0, lang))
+
+
+def _growing_step(inp: FindingInputs, m: Month, lang: str) -> str | None:
+    """The first step of the month whose stage counts more than the stage before it."""
+    rows = m.report.stages
+    for before, after in itertools.pairwise(rows):
+        if after.drop_off.value is not None and after.drop_off.value < 0:
+            return _grows(inp, m, before.key, after.key, lang)
+    return None
 
 
 def _mover(inp: FindingInputs, r: PeriodReport, lang: str) -> str | None:
@@ -124,7 +148,9 @@ def _mover(inp: FindingInputs, r: PeriodReport, lang: str) -> str | None:
             kpi = REGISTRY[kpi_id]
             candidates.append((kpi.name(lang), kpi.unit, r.kpis[kpi_id], r.mom[kpi_id]))
     defined = [c for c in candidates if c[2].value is not None and c[3].abs.value is not None
-               and c[3].rel.value is not None]
+               and c[3].rel.value is not None
+               # a rate over 100 % (or one that was) is no conversion: never a headline
+               and not (c[1] == "ratio" and max(c[2].value, c[2].value - c[3].abs.value) > 1)]
     if not defined:
         return None
     name, unit, cur, ch = max(defined, key=lambda c: abs(c[3].rel.value or 0.0))
@@ -143,8 +169,13 @@ def findings(inp: FindingInputs, lang: str = "en") -> tuple[str, ...]:
     else:
         r = m.report
         b = r.bottleneck
+        grows = _growing_step(inp, m, lang)
+        if grows is not None:
+            out.append(grows)
         if b is not None and b.lowest_conversion is not None:
-            out.append(_bottleneck(inp, m, b.lowest_conversion, lang))
+            sentence = _bottleneck(inp, m, b.lowest_conversion, lang)
+            if sentence != grows:
+                out.append(sentence)
         low = b.lowest_conversion if b is not None else None
         loss = b.largest_loss if b is not None else None
         if loss is not None and loss.value.value is not None and (

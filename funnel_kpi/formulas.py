@@ -19,6 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+
 from funnel_kpi.values import Value, rate, ratio, undefined
 
 Num = float | None
@@ -60,6 +63,24 @@ def step_conversion_values(counts: Sequence[Num]) -> list[float | str]:
             q = after / before
             out.append(q if math.isfinite(q) else "not_finite")
     return out
+
+
+STEP_REASONS = ("", "missing_input", "no_entries", "not_finite")  # codes of step_conversion_array
+
+
+def step_conversion_array(counts: npt.NDArray[np.float64]
+                          ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int8]]:
+    """``step_conversion_values`` over a float array (NaN: no number), for a column of 100,000
+    counts: (values, codes), a value where the code is 0, else NaN and the code's index in
+    ``STEP_REASONS``. A test keeps the three forms equal."""
+    before, after = counts[:-1], counts[1:]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        q = after / before
+    codes = np.zeros(q.shape, dtype=np.int8)
+    codes[~np.isfinite(q)] = 3
+    codes[before == 0] = 2
+    codes[np.isnan(before) | np.isnan(after)] = 1
+    return np.where(codes == 0, q, np.nan), codes
 
 
 def cumulative_conversions(counts: Sequence[Num]) -> tuple[Value, ...]:

@@ -125,6 +125,12 @@ _STAGE_FILLER = frozenset({
     "of", "the", "at", "on", "to", "reached", "reach", "stage", "этап", "этапа", "стадия",
     "стадии", "на", "в", "перехода", "достижения", "кол", "во", "количество", "число",
     "number", "count", "qty", "шт", "no", "ед", "#",
+    # what teams write after a stage's name: "Встречи проведены", "КП отправлено", "Визиты на
+    # сайт", "Demos held", "Contracts signed"
+    "проведены", "проведено", "проведенные", "назначены", "назначено", "отправлено",
+    "отправлены", "отправленные", "подписан", "подписаны", "сайт", "сайта", "сайте", "всего",
+    "held", "sent", "signed", "scheduled", "booked", "completed", "done", "website", "site",
+    "total",
 })
 # Units that may follow a header ("Бюджет, ₽", "Spend ($)", "Лиды, шт."): dropped.
 _UNIT_WORDS = frozenset({

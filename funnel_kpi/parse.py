@@ -17,10 +17,13 @@ from datetime import date
 from typing import Literal
 
 from funnel_kpi.errors import LayoutError
+from funnel_kpi.headers import normalize
 from funnel_kpi.inputs import DealLog, Problem, SummaryTable, Tab
 from funnel_kpi.model import DEFAULT_FUNNEL, Funnel
 from funnel_kpi.parse_deals import deal_columns_found, deal_header, read_deal_log
-from funnel_kpi.parse_summary import numeric_columns, read_summary, summary_header
+from funnel_kpi.parse_summary import count_columns, read_summary, summary_header
+from funnel_kpi.pins import NO_PINS, Pins
+from funnel_kpi.readout import ColumnReading
 
 __all__ = ["ParsedInput", "TabKind", "classify_tab", "read_deal_log", "read_summary",
            "read_tabs"]
@@ -43,19 +46,20 @@ class ParsedInput:
     problems: tuple[Problem, ...]  # of both tabs, in tab order
     unknown_columns: tuple[str, ...]  # "Tab: Header"
     skipped_tabs: tuple[str, ...]  # tabs not read: not recognised, or a second tab of a kind
+    readout: tuple[ColumnReading, ...] = ()  # how every column of the tabs read was read
 
 
-def classify_tab(tab: Tab, funnel: Funnel) -> TabKind | None:
+def classify_tab(tab: Tab, funnel: Funnel, pins: Pins = NO_PINS) -> TabKind | None:
     """deals: a created column and a status, stage date, paid date or amount column.
     summary: a period column and two stage count columns (known, or unknown and numeric)."""
-    deals = deal_header(tab, funnel)
+    deals = deal_header(tab, funnel, pins)
     if deals is not None and "created" in deals.fields and deal_columns_found(deals, funnel):
         return "deals"
-    summary = summary_header(tab, funnel)
+    summary = summary_header(tab, funnel, pins)
     if summary is not None and "period" in summary.fields:
         if len(summary.stages) >= 2:
             return "summary"
-        if len(summary.stages) + len(numeric_columns(tab, summary, summary.unknown)) >= 2:
+        if len(summary.stages) + len(count_columns(tab, summary, summary.unknown)[0]) >= 2:
             return "summary"
     return None
 
@@ -84,7 +88,7 @@ def _find(tabs: Sequence[Tab], name: str) -> Tab:
 
 def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
               tab_names: Sequence[str] | None = None, locale: str | None = None,
-              today: date | None = None) -> ParsedInput:
+              today: date | None = None, pins: Pins = NO_PINS) -> ParsedInput:
     """Read the first summary tab and the first deal log (or the named tabs).
 
     When the summary's stages are inferred from its columns, the deal log is read with that
@@ -95,13 +99,13 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
     if tab_names:
         for name in tab_names:
             tab = _find(all_tabs, name)
-            kind = classify_tab(tab, funnel)
+            kind = classify_tab(tab, funnel, pins)
             if kind is None:
                 raise LayoutError(why_not_funnel_tab(tab, funnel), tab=tab.name)
             chosen.append((tab, kind))
     else:
         for tab in all_tabs:
-            kind = classify_tab(tab, funnel)
+            kind = classify_tab(tab, funnel, pins)
             if kind is not None:
                 chosen.append((tab, kind))
     summary_tab = next((t for t, k in chosen if k == "summary"), None)
@@ -111,10 +115,16 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
         raise LayoutError(f"No funnel tab found among the tabs {names}: {_EXPECTED}.")
     summary: SummaryTable | None = None
     used_funnel = funnel
+    pins.check(funnel)
+    _check_pinned_present(pins, [t for t, _ in chosen])
     if summary_tab is not None:
-        summary, used_funnel = read_summary(summary_tab, funnel, locale=locale, today=today)
-    deals = (read_deal_log(deals_tab, used_funnel, locale=locale, today=today)
+        summary, used_funnel = read_summary(summary_tab, funnel, locale=locale, today=today,
+                                            pins=pins)
+    deals = (read_deal_log(deals_tab, used_funnel, locale=locale, today=today, pins=pins,
+                           own_funnel=summary is None)
              if deals_tab is not None else None)
+    if deals is not None and deals.funnel is not None:
+        used_funnel = deals.funnel
     problems: list[Problem] = []
     unknown: list[str] = []
     for part in (summary, deals):
@@ -129,4 +139,20 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
         problems=tuple(problems),
         unknown_columns=tuple(unknown),
         skipped_tabs=tuple(t.name for t in all_tabs if id(t) not in used),
+        readout=tuple(r for part in (summary, deals) if part is not None for r in part.readout),
     )
+
+
+def _check_pinned_present(pins: Pins, tabs: Sequence[Tab]) -> None:
+    """A pinned column that has gone is an error: reading on without it would move a number
+    silently."""
+    if not pins.columns:
+        return
+    seen = {normalize(c) for tab in tabs for row in tab.rows[:30] for c in row
+            if isinstance(c, str)}
+    missing = [h for h in pins.columns if normalize(h) not in seen]
+    if missing:
+        names = ", ".join(f"'{t.name}'" for t in tabs) or "none"
+        raise LayoutError(
+            f"The pinned column '{missing[0]}' is not in the tabs read ({names}): it was renamed "
+            "or deleted. Put it back, or change the pinned mapping.", tab=None)

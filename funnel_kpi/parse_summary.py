@@ -11,6 +11,7 @@ marketing's, the rest sales' (at least one stage stays sales); with no such name
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from funnel_kpi.cells import (
@@ -22,10 +23,14 @@ from funnel_kpi.cells import (
     parse_text,
     raw_text,
 )
+from funnel_kpi.deal_outcomes import lead_and_paid_stages
 from funnel_kpi.errors import LayoutError
 from funnel_kpi.headers import HeaderMap, find_header_row, normalize, slug, stems
 from funnel_kpi.inputs import SUMMARY_FIELDS, Problem, SummaryRow, SummaryTable, Tab
 from funnel_kpi.model import Funnel, Owner, Stage
+from funnel_kpi.pins import NO_PINS, Pins
+from funnel_kpi.plans import PlanReading, read_plan
+from funnel_kpi.readout import ColumnReading, reading
 
 # First words of rows that total or average the months above them: skipped without a problem.
 TOTAL_WORDS = frozenset({
@@ -45,8 +50,8 @@ def is_total(value: object) -> bool:
     return bool(words) and (words[0] in TOTAL_WORDS or " ".join(words[:2]) in TOTAL_WORDS)
 
 
-def summary_header(tab: Tab, funnel: Funnel) -> HeaderMap | None:
-    found = find_header_row(tab.rows, funnel, "summary")
+def summary_header(tab: Tab, funnel: Funnel, pins: Pins = NO_PINS) -> HeaderMap | None:
+    found = find_header_row(tab.rows, funnel, "summary", pins.headers)
     return found[1] if found is not None else None
 
 
@@ -81,24 +86,64 @@ def guess_owners(names: Sequence[str]) -> list[Owner]:
     return ["marketing" if i <= last_marketing else "sales" for i in range(n)]
 
 
-def infer_funnel(tab: Tab, hm: HeaderMap, funnel: Funnel) -> tuple[Funnel, dict[int, str]]:
-    """A funnel from the known stage columns and the unknown numeric ones, left to right."""
+# Words of a column that holds a computed figure, not a count: we compute those ourselves.
+_FIGURE_STEMS = frozenset(stems([
+    "конверсия", "conversion", "cr", "ctr", "cpl", "cpa", "cac", "cpc", "cpm", "cpo", "romi",
+    "roi", "roas", "ltv", "arpu", "arppu", "чек", "average", "avg", "средний", "средняя",
+    "доля", "rate", "share", "стоимость", "cost", "цена", "price", "прибыль", "profit", "aov",
+    "процент", "percent", "рентабельность", "drr", "дрр",
+]))
+WHOLE_SHARE = 0.9  # a count column: this share of its numbers are whole
+
+
+def count_columns(tab: Tab, hm: HeaderMap, columns: Sequence[int],
+                  ) -> tuple[list[int], dict[int, str]]:
+    """Those of ``columns`` that hold counts (numeric, whole, not a computed figure's name),
+    and the numeric ones that do not, with the problem code saying why."""
+    counts, not_counts = [], {}
+    data = tab.rows[hm.row + 1: hm.row + 1 + NUMERIC_SAMPLE_ROWS]
+    for col in numeric_columns(tab, hm, columns):
+        header = hm.headers[col]
+        words = stems(normalize(header).split())
+        if "%" in header or any(w in _FIGURE_STEMS for w in words):
+            not_counts[col] = "not_a_count"
+            continue
+        numbers = [x for r in data if col < len(r)
+                   and isinstance(x := parse_number(r[col]), float | int)]
+        whole = sum(1 for x in numbers if float(x).is_integer())
+        if numbers and whole < WHOLE_SHARE * len(numbers):
+            not_counts[col] = "not_a_count"
+        else:
+            counts.append(col)
+    return counts, not_counts
+
+
+def infer_funnel(tab: Tab, hm: HeaderMap, funnel: Funnel, unknown_counts: Sequence[int],
+                 ) -> tuple[Funnel, dict[int, str]]:
+    """A funnel of every count column, known stages and unknown ones, left to right.
+
+    Known stages keep their configured names and owners; an unknown one takes the owner of the
+    known stage before it (marketing before the first); with no known stage at all the owners
+    are guessed from the names (module docstring)."""
     known = {col: key for key, col in hm.stages.items()}
-    cols = sorted([*known, *numeric_columns(tab, hm, hm.unknown)])
+    cols = sorted([*known, *unknown_counts])
     if len(cols) < 2:
         raise LayoutError(
             f"Tab '{tab.name}' has a period column but fewer than two stage columns: add columns "
             "such as 'Leads'/'Лиды' and 'Meetings'/'Встречи' (numbers per month).", tab=tab.name)
     names = [hm.headers[c] for c in cols]
-    owners = guess_owners(names)
-    used = {key for key in known.values()}
+    guessed = guess_owners(names)
+    used = set(known.values())
     stages: list[Stage] = []
     columns: dict[int, str] = {}
-    for col, name, owner in zip(cols, names, owners, strict=True):
+    owners = [funnel.stage(known[c]).owner if c in known else None for c in cols]
+    for col, name, guess, i in zip(cols, names, guessed, range(len(cols)), strict=True):
         if col in known:
-            s = funnel.stage(known[col])
-            stages.append(Stage(s.key, s.en, s.ru, owner, s.aliases))
+            stages.append(funnel.stage(known[col]))
         else:
+            # the names' guess, kept in order with the known stages around it
+            owner: Owner = ("sales" if "sales" in owners[:i] else
+                            "marketing" if "marketing" in owners[i:] else guess)
             base = slug(name) or f"stage_{len(stages) + 1}"
             key, n = base, 2
             while key in used:
@@ -106,39 +151,113 @@ def infer_funnel(tab: Tab, hm: HeaderMap, funnel: Funnel) -> tuple[Funnel, dict[
             used.add(key)
             stages.append(Stage(key, name, name, owner, (name,)))
         columns[col] = stages[-1].key
+    if all(s.owner == stages[0].owner for s in stages):  # a funnel needs a sales stage
+        stages[-1] = replace(stages[-1], owner="sales")
     return Funnel(tuple(stages), inferred=True), columns
 
 
 def read_summary(tab: Tab, funnel: Funnel, *, locale: str | None = None,
-                 today: date | None = None) -> tuple[SummaryTable, Funnel]:
+                 today: date | None = None, pins: Pins = NO_PINS,
+                 ) -> tuple[SummaryTable, Funnel]:
     """Read a summary tab; raises LayoutError when it has no period column or < 2 stages."""
-    hm = summary_header(tab, funnel)
+    hm = summary_header(tab, funnel, pins)
     if hm is None or "period" not in hm.fields:
         raise LayoutError(
             f"Tab '{tab.name}' has no period column: the summary needs a column such as "
             "'Month'/'Месяц' or 'Period'/'Период' with one month per row.", tab=tab.name)
-    if len(hm.stages) >= 2:
+    unknown_counts, not_counts = count_columns(tab, hm, hm.unknown)
+    problems = [Problem(tab.name, a1(hm.row + 1, c), hm.headers[c], "duplicate_column")
+                for c in hm.duplicates]
+    if len(hm.stages) >= 2 and not unknown_counts:
         stage_cols = {col: key for key, col in hm.stages.items()}
-        unknown = list(hm.unknown)
     else:
-        funnel, stage_cols = infer_funnel(tab, hm, funnel)
-        unknown = [c for c in hm.unknown if c not in stage_cols]
+        funnel, stage_cols = infer_funnel(tab, hm, funnel, unknown_counts)
+        problems += [Problem(tab.name, a1(hm.row + 1, c), hm.headers[c], "stage_by_position")
+                     for c in unknown_counts]
+    problems += [Problem(tab.name, a1(hm.row + 1, c), hm.headers[c], code)
+                 for c, code in not_counts.items()]
+    unknown = [c for c in hm.unknown if c not in stage_cols and c not in not_counts]
     stage_keys = tuple(k for k in funnel.keys if k in stage_cols.values())
     money_cols = {hm.fields[f]: f for f in SUMMARY_FIELDS if f in hm.fields}
     segment_field = next((f for f in ("channel", "manager") if f in hm.fields), None)
-    problems = [Problem(tab.name, a1(hm.row + 1, c), hm.headers[c], "duplicate_column")
-                for c in hm.duplicates]
     reader = _RowReader(tab.name, hm, stage_cols, money_cols, segment_field, locale, today)
     rows = reader.read(tab.rows, problems)
+    problems += step_growth(tab.name, hm, stage_cols, stage_keys, rows)
+    plan_col = hm.fields.get("plan")
+    plan = read_plan(hm.headers[plan_col] if plan_col is not None else "", rows,
+                     lead_and_paid_stages(funnel)[1], pins.plan_of)
+    if plan_col is not None:
+        problems += [Problem(tab.name, a1(r.row, plan_col), raw_text(r.money["plan"]),
+                             "plan_unit_mismatch") for r in plan.mismatched]
+        if plan.guessed:
+            problems.append(Problem(tab.name, a1(hm.row + 1, plan_col), hm.headers[plan_col],
+                                    "plan_kind_guessed"))
     table = SummaryTable(
         tab=tab.name,
         stage_keys=stage_keys,
-        rows=tuple(sorted(rows, key=lambda r: (r.period, r.segment or ""))),
+        rows=tuple(sorted(plan.rows, key=lambda r: (r.period, r.segment or ""))),
         segment_field=segment_field,
-        problems=tuple(problems),
+        problems=tuple(sorted(problems, key=_cell_order)),
         unknown_columns=tuple(hm.headers[c] for c in unknown),
+        plan_of=plan.plan_of,
+        readout=summary_readout(tab, hm, stage_cols, set(unknown_counts), not_counts, plan),
     )
     return table, funnel
+
+
+def step_growth(tab: str, hm: HeaderMap, stage_cols: dict[int, str],
+                stage_keys: Sequence[str], rows: Sequence[SummaryRow]) -> list[Problem]:
+    """A stage counting more than the stage before it in the same row: the counts come from
+    different cohorts or months, and that step's conversion means nothing."""
+    col_of = {key: col for col, key in stage_cols.items()}
+    out = []
+    for r in rows:
+        before: float | None = None
+        for key in stage_keys:
+            n = r.counts.get(key)
+            if n is None:
+                continue
+            if before is not None and n > before:
+                out.append(Problem(tab, a1(r.row, col_of[key]), raw_text(n), "step_grows"))
+            before = n
+    return out
+
+
+def _cell_order(problem: Problem) -> tuple[int, int, str]:
+    digits = problem.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return (int(digits) if digits.isdigit() else 0, len(problem.cell), problem.cell)
+
+
+_PLAN_NOTES = {"revenue": ("plans revenue", "план выручки"),
+               "paid": ("plans payments (a count)", "план оплат (в штуках)")}
+
+
+def summary_readout(tab: Tab, hm: HeaderMap, stage_cols: dict[int, str],
+                    by_position: set[int], not_counts: dict[int, str],
+                    plan: PlanReading) -> tuple[ColumnReading, ...]:
+    role_of: dict[int, tuple[str, str | None]] = {c: (f, None) for f, c in hm.fields.items()}
+    role_of.update({c: ("stage", k) for c, k in stage_cols.items()})
+    role_of.update({c: ("duplicate", None) for c in hm.duplicates})
+    out = []
+    for col, header in enumerate(hm.headers):
+        if not header:
+            continue
+        role, key = role_of.get(col, ("ignored", None))
+        evidence = "position" if col in by_position else hm.evidence.get(col, "none")
+        en = ru = ""
+        if col in not_counts:
+            en, ru = ("a computed figure or not whole numbers: we compute it ourselves",
+                      "расчётный показатель или не целые числа: считаем сами")
+        elif role == "plan" and plan.plan_of is not None:
+            key = plan.plan_of
+            en, ru = _PLAN_NOTES[plan.plan_of]
+            if plan.sized:
+                evidence = "content"
+                en, ru = en + ", by its size", ru + ", по величине"
+            if plan.guessed:
+                en, ru = en + ": check", ru + ": проверьте"
+        out.append(reading(tab.name, tab.rows, hm.row, col, header, role, key, evidence, en, ru))
+    return tuple(out)
 
 
 class _RowReader:

@@ -21,6 +21,7 @@ from funnel_kpi.deal_types import StageTime
 from funnel_kpi.errors import FunnelError
 from funnel_kpi.inputs import Problem
 from funnel_kpi.model import Stage
+from funnel_kpi.readout import ColumnReading
 from funnel_kpi.values import Value
 
 VERSION = 1
@@ -30,7 +31,7 @@ REASON_CELLS_SHOWN = 3  # cells named per reason; the rest are counted
 REPORT_FIELDS = ("version", "status", "status_reasons", "status_reasons_ru", "funnel",
                  "funnel_inferred", "sources", "periods", "total", "segments", "deal_log",
                  "seasonal_index", "findings", "findings_ru", "problems", "unknown_columns",
-                 "notes", "notes_ru")  # the top-level keys of to_dict(), in its order
+                 "notes", "notes_ru", "columns")  # the top-level keys of to_dict(), in its order
 NA = Value(None)  # not applicable (e.g. the step conversion of the first stage): no reason
 
 
@@ -327,6 +328,7 @@ class FunnelReport:
     notes: tuple[str, ...]
     notes_ru: tuple[str, ...]
     version: int = VERSION
+    columns: tuple[ColumnReading, ...] = ()  # how each input column was read
 
     # --- what a renderer needs -------------------------------------------------------------
     def latest_period(self, *, complete: bool = False) -> PeriodReport | None:
@@ -404,6 +406,7 @@ class FunnelReport:
             "problems": lambda: [p.to_dict() for p in self.problems],
             "unknown_columns": lambda: list(self.unknown_columns),
             "notes": lambda: list(self.notes), "notes_ru": lambda: list(self.notes_ru),
+            "columns": lambda: [c.to_dict() for c in self.columns],
         }
         return {k: part() for k, part in parts.items() if fields is None or k in fields}
 
@@ -441,4 +444,5 @@ class FunnelReport:
             unknown_columns=tuple(d["unknown_columns"]),
             notes=tuple(d.get("notes", ())), notes_ru=tuple(d.get("notes_ru", ())),
             version=int(d["version"]),
+            columns=tuple(ColumnReading.from_dict(c) for c in d.get("columns", ())),
         )
