@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from excel_udfs import coerce as C
+from excel_udfs.arrays import ArrayArg, Spill, read_numbers
 from excel_udfs.errors import CellError, InputErrorValue, UsageError, error_for
 from funnel_kpi import formulas as F
 from funnel_kpi.headers import match_header, normalize
@@ -121,15 +122,27 @@ def conversion(from_count: object, to_count: object) -> Cell:
 
 
 @excel_function
-def conversions(stage_counts: object) -> Rows | Cell:
-    counts, orientation = _counts(stage_counts, "stage_counts")
-    if len(counts) < 2:
+def conversions(stage_counts: object) -> Spill | Rows | Cell:
+    """A range of numbers and blanks is computed as arrays (``excel_udfs.arrays``); any other
+    range cell by cell, as the service reads a sheet."""
+    arg = stage_counts if isinstance(stage_counts, ArrayArg) else read_numbers(stage_counts)
+    if arg.numbers is not None:
+        array, orientation = arg.vector("stage_counts")
+        _at_least_two(len(array))
+        values, codes = F.step_conversion_array(array)
+        return Spill(values, codes, F.STEP_REASONS, orientation)
+    counts, orientation = _counts(arg.raw, "stage_counts")
+    _at_least_two(len(counts))
+    # A spilled column shows values only; Value objects with intervals cost 10x more here.
+    cells = [v if isinstance(v, float) else error_for(v)
+             for v in F.step_conversion_values(counts)]
+    return C.shaped(cells, orientation)
+
+
+def _at_least_two(n: int) -> None:
+    if n < 2:
         raise UsageError("stage_counts: give at least two stages",
                          "stage_counts: нужно не меньше двух стадий")
-    # A spilled column shows values only; Value objects with intervals cost 10x more here.
-    values = [v if isinstance(v, float) else error_for(v)
-              for v in F.step_conversion_values(counts)]
-    return C.shaped(values, orientation)
 
 
 @excel_function

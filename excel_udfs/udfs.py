@@ -21,6 +21,7 @@ import xlwings as xw
 
 from excel_udfs import adapters as A
 from excel_udfs import kpi_table
+from excel_udfs.converters import NumberArray
 from excel_udfs.wire import to_excel
 from funnel_kpi import registry
 
@@ -30,11 +31,12 @@ HELP_LIMIT = 255  # Excel's limit for a function's and an argument's description
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 
-def _arg(name: str, en: str, ru: str, *, array: bool = False) -> Callable[[Fn], Fn]:
+def _arg(name: str, en: str, ru: str, *, array: bool = False,
+         convert: Any = None) -> Callable[[Fn], Fn]:
     options: dict[str, Any] = {"err_to_str": True}
     if array:
         options["ndim"] = 2
-    decorate: Callable[[Fn], Fn] = xw.arg(name, doc=f"{en} / {ru}", **options)
+    decorate: Callable[[Fn], Fn] = xw.arg(name, convert, doc=f"{en} / {ru}", **options)
     return decorate
 
 
@@ -76,7 +78,8 @@ def CONVERSION(from_count: Any, to_count: Any) -> Any:
 
 
 @xw.func(category=CATEGORY)
-@_arg("stage_counts", *_COUNTS, array=True)
+@_arg("stage_counts", *_COUNTS, array=True, convert=NumberArray)
+@xw.ret(NumberArray)  # numpy arrays both ways, no per-cell cleaning (excel_udfs.arrays)
 def CONVERSIONS(stage_counts: Any) -> Any:
     """CONVERSIONS(stage_counts): step conversions n_i / n_(i-1), one per step, spilled in the
     orientation of the input. / Конверсии шагов n_i / n_(i-1), по одной на шаг, в том же
