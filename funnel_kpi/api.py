@@ -11,6 +11,7 @@ from funnel_kpi.compute import build_report
 from funnel_kpi.inputs import SUMMARY_FIELDS, Tab
 from funnel_kpi.model import DEFAULT_FUNNEL, Funnel
 from funnel_kpi.parse import ParsedInput, read_tabs
+from funnel_kpi.pins import NO_PINS, Pins
 from funnel_kpi.report import FunnelReport
 
 DEAL_FIELDS = ("channel", "manager", "lost_reason", "amount", "paid_amount", "paid_date",
@@ -38,9 +39,10 @@ class Analysis:
 
 def analyse(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
             tab_names: Sequence[str] | None = None, locale: str | None = None,
-            today: date | None = None) -> Analysis:
+            today: date | None = None, pins: Pins = NO_PINS) -> Analysis:
     """Parse the tabs and compute the report. Raises LayoutError when no tab is a funnel."""
-    parsed = read_tabs(tabs, funnel, tab_names=tab_names, locale=locale, today=today)
+    parsed = read_tabs(tabs, funnel, tab_names=tab_names, locale=locale, today=today,
+                       pins=pins)
     report = build_report(funnel=parsed.funnel, summary=parsed.summary, deals=parsed.deals,
                           problems=parsed.problems, unknown_columns=parsed.unknown_columns,
                           today=today)
@@ -49,5 +51,6 @@ def analyse(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
 
 def compute_report(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
                    tab_names: Sequence[str] | None = None, locale: str | None = None,
-                   today: date | None = None) -> FunnelReport:
-    return analyse(tabs, funnel, tab_names=tab_names, locale=locale, today=today).report
+                   today: date | None = None, pins: Pins = NO_PINS) -> FunnelReport:
+    return analyse(tabs, funnel, tab_names=tab_names, locale=locale, today=today,
+                   pins=pins).report

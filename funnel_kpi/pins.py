@@ -18,14 +18,16 @@ the tabs is an error (funnel_kpi.parse), so a renamed column never passes silent
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
 from funnel_kpi.errors import ConfigError
 from funnel_kpi.headers import DEAL_ALIASES, IGNORE, SUMMARY_ALIASES, normalize
-from funnel_kpi.model import Funnel
+from funnel_kpi.model import DEFAULT_FUNNEL, Funnel, funnel_from_dict
 
 PLAN_KINDS: dict[str, Literal["revenue", "paid"]] = {"plan:revenue": "revenue",
                                                      "plan:paid": "paid"}
@@ -91,3 +93,27 @@ def _texts(table: Mapping[str, Any], name: str) -> tuple[str, ...]:
             isinstance(v, str) for v in value):
         raise ConfigError(f"[pipeline] {name} must be a list of texts")
     return tuple(v.strip() for v in value if v.strip())
+
+
+def config_from_toml(path: str | Path) -> tuple[Funnel, Pins]:
+    """funnel.toml: ``[[stage]]`` tables (optional: the default funnel otherwise), ``[columns]``
+    and ``[pipeline]`` (optional); the pins are checked against the funnel."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise ConfigError(f"cannot read funnel config {path}: {e.strerror}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"funnel config {path} is not valid TOML: {e}") from e
+    return config_from_dict(data)
+
+
+def config_from_dict(data: Mapping[str, Any]) -> tuple[Funnel, Pins]:
+    """The funnel (``stage`` list, optional) and the pins (``columns``, ``pipeline``) of one
+    config: funnel.toml's tables, or a job's ``funnel`` JSON of the same shape."""
+    if not isinstance(data, Mapping):
+        raise ConfigError("a funnel config must be a table (JSON object)")
+    funnel = funnel_from_dict(data) if ("stage" in data or "stages" in data) else DEFAULT_FUNNEL
+    pins = pins_from_dict(data)
+    pins.check(funnel)
+    return funnel, pins

@@ -12,12 +12,16 @@ from typing import Any
 
 import click
 
-from funnel_kpi import DEFAULT_FUNNEL, Funnel, funnel_from_toml
+from funnel_kpi import DEFAULT_FUNNEL, Funnel
+from funnel_kpi.api import Analysis, analyse
+from funnel_kpi.pins import NO_PINS, Pins, config_from_toml
 from sheets_sync.cli_service import fail_cleanly  # one place turns errors into a CLI message
 
+EXIT_CHECK = 3  # compute: the report was made, but something in the input was ignored or doubted
 
-def load_funnel(config: str | None) -> Funnel:
-    return funnel_from_toml(config) if config else DEFAULT_FUNNEL
+
+def load_config(config: str | None) -> tuple[Funnel, Pins]:
+    return config_from_toml(config) if config else (DEFAULT_FUNNEL, NO_PINS)
 
 
 @click.group()
@@ -39,21 +43,64 @@ def main() -> None:
 @fail_cleanly
 def compute(path: str, fmt: str, lang: str | None, config: str | None, tabs: Sequence[str],
             today: Any) -> None:
-    """Compute the report of an .xlsx workbook and print it."""
-    from funnel_kpi.api import compute_report
-    from sheets_sync.connect import open_backend
-    from sheets_sync.render import DEFAULT_OUTPUT_TABS
+    """Compute the report of an .xlsx, .csv or .tsv file and print it.
+
+    Exit status: 0 when the report is ok, 3 when it is "check" (something in the input was
+    ignored or doubted: the report says what, first), 2 when it failed."""
     from sheets_sync.text_report import text_report
 
-    backend = open_backend(path)
-    snapshot = backend.read(DEFAULT_OUTPUT_TABS, tab_names=tabs or None)
-    report = compute_report(snapshot.tabs, load_funnel(config), tab_names=tabs or None,
-                            locale=snapshot.layout.locale,
-                            today=today.date() if today else date.today())
+    analysis, lang_of_book = _analyse_ref(path, config, tabs, today)
+    report = analysis.report
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(text_report(report, lang or snapshot.layout.lang), nl=False)
+        click.echo(text_report(report, lang or lang_of_book), nl=False)
+    if report.status == "check":
+        sys.exit(EXIT_CHECK)
+
+
+@main.command()
+@click.argument("spreadsheet")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--lang", type=click.Choice(["ru", "en"]), default=None,
+              help="Language of the table (default: the workbook's).")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="funnel.toml: a custom funnel, pinned columns, pipeline order.")
+@click.option("--tab", "tabs", multiple=True, help="Input tab to read (repeatable).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The date to read as of (default: today).")
+@fail_cleanly
+def inspect(spreadsheet: str, fmt: str, lang: str | None, config: str | None,
+            tabs: Sequence[str], today: Any) -> None:
+    """Show how every column of SPREADSHEET (.xlsx, .csv, .tsv, or a Google id or URL) is read:
+    its role, the evidence, three sample values, and the columns ignored.
+
+    Pin what is read wrong in a funnel.toml ([columns] "Header" = "stage key or field") and
+    pass it with --config. Exit status as for compute: 0 ok, 3 check, 2 failed."""
+    from sheets_sync.inspect_view import inspect_dict, inspect_text
+
+    analysis, lang_of_book = _analyse_ref(spreadsheet, config, tabs, today)
+    if fmt == "json":
+        click.echo(json.dumps(inspect_dict(analysis), ensure_ascii=False, indent=2))
+    else:
+        click.echo(inspect_text(analysis, lang or lang_of_book), nl=False)
+    if analysis.report.status == "check":
+        sys.exit(EXIT_CHECK)
+
+
+def _analyse_ref(ref: str, config: str | None, tabs: Sequence[str], today: Any,
+                 ) -> tuple[Analysis, str]:
+    """Read a file or a Google spreadsheet and analyse it; the language of its locale."""
+    from sheets_sync.connect import open_backend
+    from sheets_sync.render import DEFAULT_OUTPUT_TABS
+
+    funnel, pins = load_config(config)
+    backend = open_backend(ref)
+    snapshot = backend.read(DEFAULT_OUTPUT_TABS, tab_names=tabs or None)
+    analysis = analyse(snapshot.tabs, funnel, tab_names=tabs or None,
+                       locale=snapshot.layout.locale,
+                       today=today.date() if today else date.today(), pins=pins)
+    return analysis, snapshot.layout.lang
 
 
 @main.command()
@@ -101,7 +148,8 @@ def sync(spreadsheet: str, tabs: Sequence[str], output_tab: str | None, config: 
     path = Path(state_path) if state_path else default_state_path()
     states: dict[str, Any] = json.loads(path.read_text("utf-8")) if path.exists() else {}
     backend = open_backend(spreadsheet)
-    options = SyncOptions(output_tab, tabs or None, load_funnel(config), force)
+    funnel, pins = load_config(config)
+    options = SyncOptions(output_tab, tabs or None, funnel, force, pins=pins)
     outcome = run_sync(backend, options, SyncState.from_json(states.get(spreadsheet)))
     states[spreadsheet] = outcome.state.to_json()
     path.parent.mkdir(parents=True, exist_ok=True)

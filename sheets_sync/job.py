@@ -21,6 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from funnel_kpi import DEFAULT_FUNNEL, Funnel, FunnelError
 from funnel_kpi.api import Analysis, analyse
+from funnel_kpi.pins import NO_PINS, Pins
 from funnel_kpi.report import FunnelReport
 from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
 from sheets_sync.errors import InputError
@@ -59,6 +60,7 @@ class SyncOptions:
     funnel: Funnel = DEFAULT_FUNNEL
     force: bool = False  # write even when the input is unchanged
     today: date | None = None
+    pins: Pins = NO_PINS  # columns, pipeline order, won/lost values the user pinned
 
 
 @runtime_checkable
@@ -105,7 +107,7 @@ def check_columns(previous: Columns, now: Columns) -> None:
 def _analyse(snapshot: Snapshot, options: SyncOptions, *, today: date) -> Analysis:
     try:
         return analyse(snapshot.tabs, options.funnel, tab_names=options.tab_names,
-                       locale=snapshot.layout.locale, today=today)
+                       locale=snapshot.layout.locale, today=today, pins=options.pins)
     except FunnelError as e:
         raise InputError(f"{e} The KPI tab was left as it was.") from e
 

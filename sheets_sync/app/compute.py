@@ -1,4 +1,5 @@
-"""POST /api/v1/compute: rows in (a Sheets-style values array as JSON, or CSV), the report out.
+"""POST /api/v1/compute and /inspect: rows in (a Sheets-style values array as JSON, or CSV),
+the report (or how each column was read) out.
 
 Stateless: nothing is stored. CSV comes as exported by Google Sheets, Excel or a CRM, read by the
 same reader as CSV files (backends/csv_file.py): UTF-8 (with or without a BOM), Windows-1251
@@ -13,7 +14,9 @@ from typing import Any
 from flask import current_app, request
 from pydantic import ValidationError
 
-from funnel_kpi import DEFAULT_FUNNEL, FunnelError, Tab, funnel_from_dict
+from funnel_kpi import DEFAULT_FUNNEL, FunnelError, Tab
+from funnel_kpi.api import Analysis, analyse
+from funnel_kpi.pins import NO_PINS, config_from_dict
 from sheets_sync.app.api import api, body
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import report_data
@@ -52,6 +55,20 @@ def csv_request() -> ComputeIn:
 @api.post("/compute")
 @require_token
 def compute() -> Any:
+    return report_response(report_data(_analysis().report))  # ?fields= (app.encode)
+
+
+@api.post("/inspect")
+@require_token
+def inspect() -> Any:
+    """How every column of the rows (or CSV) is read: the read-out ``sheets-sync inspect``
+    prints, status first. Same body as /compute."""
+    from sheets_sync.inspect_view import inspect_dict
+
+    return inspect_dict(_analysis())
+
+
+def _analysis() -> Analysis:
     mimetype = request.mimetype or ""
     data: ComputeIn = csv_request() if mimetype in CSV_TYPES else body(ComputeIn)
     tabs = ([Tab(t.name, t.values) for t in data.tabs] if data.tabs is not None
@@ -62,12 +79,10 @@ def compute() -> Any:
         raise ApiError(413, "too_many_cells", f"{cells} cells is more than this service computes "
                                               f"at once ({limit}): send fewer rows.")
     check_input(tabs, data.funnel)
-    from funnel_kpi.api import compute_report
-
     try:
-        funnel = funnel_from_dict(data.funnel) if data.funnel else DEFAULT_FUNNEL
-        report = compute_report(tabs, funnel, locale=data.locale,
-                                today=data.today or date.today())
+        funnel, pins = (config_from_dict(data.funnel) if data.funnel
+                        else (DEFAULT_FUNNEL, NO_PINS))
+        return analyse(tabs, funnel, locale=data.locale, today=data.today or date.today(),
+                       pins=pins)
     except FunnelError as e:
         raise ApiError(422, "cannot_compute", str(e)) from None
-    return report_response(report_data(report))  # ?fields= (sheets_sync.app.encode)

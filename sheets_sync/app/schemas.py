@@ -21,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from funnel_kpi import FunnelError, funnel_from_dict
+from funnel_kpi import FunnelError
+from funnel_kpi.pins import config_from_dict
 from sheets_sync.scheduler.triggers import MAX_INTERVAL, ScheduleError, make_schedule
 from sheets_sync.tab_names import tab_name_problem
 
@@ -73,9 +74,9 @@ class ScheduleIn(Strict):
 def _check_funnel(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is not None:
         try:
-            funnel_from_dict(value)
+            config_from_dict(value)
         except FunnelError as e:
-            raise ValueError(f"not a funnel: {e}") from None
+            raise ValueError(f"not a funnel config: {e}") from None
     return value
 
 
@@ -85,8 +86,11 @@ class JobFields(Strict):
         None, max_length=50, description="Input tabs to read; default: every tab whose headers "
                                          "are recognised.")
     funnel: dict[str, Any] | None = Field(
-        None, description='A custom funnel: {"stage": [{"key", "en", "ru", "owner"}, ...]}; '
-                          "default: the standard eight stages.")
+        None, description='A custom funnel and the pinned reading of the columns, as in '
+                          'funnel.toml: {"stage": [{"key", "en", "ru", "owner"}, ...], '
+                          '"columns": {"Визиты на сайт": "traffic"}, "pipeline": {"order": '
+                          '[...], "won": [...], "lost": [...]}}, each part optional; default: '
+                          "the standard eight stages, columns recognised by their headers.")
     output_tab: str | None = Field(None, min_length=1, max_length=100,
                                    description='Default "KPI", or "Показатели" in ru_RU.')
     schedule: ScheduleIn | None = Field(None, description="null: runs only when asked.")

@@ -25,7 +25,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from funnel_kpi import DEFAULT_FUNNEL, FunnelError, funnel_from_dict
+from funnel_kpi import DEFAULT_FUNNEL, FunnelError
+from funnel_kpi.pins import NO_PINS, config_from_dict
 from sheets_sync.backends.base import Backend
 from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import SyncError
@@ -184,10 +185,11 @@ class Runner:
         try:
             from sheets_sync.job import SyncOptions, SyncState, run_sync
 
-            funnel = funnel_from_dict(spec["funnel"]) if spec["funnel"] else DEFAULT_FUNNEL
+            funnel, pins = (config_from_dict(spec["funnel"]) if spec["funnel"]
+                            else (DEFAULT_FUNNEL, NO_PINS))
             backend = self._backend(spec)
             options = SyncOptions(output_tab=spec["output_tab"], tab_names=spec["input_tabs"],
-                                  funnel=funnel, force=force)
+                                  funnel=funnel, force=force, pins=pins)
             outcome = run_sync(backend, options, SyncState.from_json(spec["state"]))
             result = {"status": outcome.status, "api_calls": outcome.api_calls,
                       "retries": outcome.retries, "cells_read": outcome.cells_read,

@@ -1,0 +1,64 @@
+"""How the input was read, for people: ``sheets-sync inspect``, ``POST /api/v1/inspect`` and the
+dashboard render this one view of the core's column read-out and the report's status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from funnel_kpi.api import Analysis
+
+HEAD = {"en": ("Column", "Header", "Read as", "How", "Samples"),
+        "ru": ("Столбец", "Заголовок", "Прочитан как", "Как", "Примеры")}
+STATUS = {"en": {"ok": "OK: every column understood, nothing doubted",
+                 "check": "Check the data"},
+          "ru": {"ok": "OK: все столбцы поняты, сомнений нет",
+                 "check": "Проверьте данные"}}
+SKIPPED = {"en": "Tabs not read", "ru": "Не прочитаны вкладки"}
+
+
+def inspect_dict(analysis: Analysis) -> dict[str, Any]:
+    """The read-out as JSON: status first, then per tab every column's role and evidence."""
+    report = analysis.report
+    tabs: dict[str, list[dict[str, Any]]] = {}
+    for c in analysis.parsed.readout:
+        row = c.to_dict()
+        row["read_as"], row["read_as_ru"] = c.role_text("en"), c.role_text("ru")
+        tabs.setdefault(c.tab, []).append(row)
+    return {
+        "status": report.status,
+        "status_reasons": list(report.status_reasons("en")),
+        "status_reasons_ru": list(report.status_reasons("ru")),
+        "funnel": [{"key": s.key, "en": s.en, "ru": s.ru, "owner": s.owner}
+                   for s in report.funnel],
+        "tabs": [{"tab": name, "columns": cols} for name, cols in tabs.items()],
+        "skipped_tabs": list(analysis.parsed.skipped_tabs),
+    }
+
+
+def inspect_text(analysis: Analysis, lang: str = "en") -> str:
+    """The read-out as a plain table per tab, status and its reasons first."""
+    report = analysis.report
+    lines = [STATUS[lang][report.status]]
+    lines += [f"  ! {r}" for r in report.status_reasons(lang)]
+    funnel = " → ".join(f"{s.label(lang)} ({s.owner})" for s in report.funnel)
+    lines += ["", ("Воронка: " if lang == "ru" else "Funnel: ") + funnel]
+    by_tab: dict[str, list[Sequence[str]]] = {}
+    notes: dict[str, list[str]] = {}
+    for c in analysis.parsed.readout:
+        by_tab.setdefault(c.tab, []).append(
+            (c.column, c.header, c.role_text(lang), c.evidence_text(lang), "; ".join(c.samples)))
+        if c.note_in(lang):
+            notes.setdefault(c.tab, []).append(f"  {c.column} {c.header}: {c.note_in(lang)}")
+    for tab, rows in by_tab.items():
+        lines += ["", f"[{tab}]", *_table([HEAD[lang], *rows]), *notes.get(tab, [])]
+    if analysis.parsed.skipped_tabs:
+        lines += ["", f"{SKIPPED[lang]}: " + ", ".join(analysis.parsed.skipped_tabs)]
+    return "\n".join(lines) + "\n"
+
+
+def _table(rows: Sequence[Sequence[str]], limit: int = 60) -> list[str]:
+    cells = [[c if len(c) <= limit else c[:limit - 1] + "…" for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in cells]
