@@ -7,7 +7,7 @@ import copy
 from functools import cmp_to_key
 from typing import Any
 
-from . import a1, cells, dims, fieldmask, refs
+from . import a1, cells, colorstyle, dims, fieldmask, refs
 from .batch_update import Handler, mask, sheet_of
 from .errors import ApiError, grid_limits
 from .ranges import Target, from_grid_range
@@ -52,6 +52,9 @@ def apply_cell(sheet: Sheet, r: int, c: int, data: dict[str, Any], tree: fieldma
     holder = {k: v for k, v in holder.items() if v}
     sub = {k: ({} if whole else tree[k]) for k in parts}
     fieldmask.update(holder, data, sub)
+    if isinstance(holder.get("userEnteredFormat"), dict) and "userEnteredFormat" in sub:
+        colorstyle.mirror(holder["userEnteredFormat"], data.get("userEnteredFormat"),
+                          sub["userEnteredFormat"])
     for key, short in (("userEnteredFormat", "fmt"), ("note", "note"), ("dataValidation", "dv")):
         if holder.get(key):
             extra[short] = holder[key]

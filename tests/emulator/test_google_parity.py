@@ -170,3 +170,31 @@ def test_groups_survive_a_snapshot() -> None:
     again = load_book(dump_book(book)).sheets[0]
     assert groups.resource(again) == groups.resource(sheet)
     assert groups.resource(again)["rowGroups"][1]["collapsed"] is True
+
+
+def test_colours_are_kept_with_their_style_twins(raw: Raw) -> None:
+    sid = _book(raw)
+    a1 = {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0,
+          "endColumnIndex": 1}
+
+    def repeat(fmt: dict[str, Any], fields: str) -> Any:
+        _batch(raw, sid, {"repeatCell": {"range": a1, "cell": {"userEnteredFormat": fmt},
+                                         "fields": fields}})
+        body = raw.json("GET", f"{V4}/{sid}?ranges=A1&fields=sheets.data.rowData.values."
+                               "userEnteredFormat")
+        return body["sheets"][0]["data"][0]["rowData"][0]["values"][0].get("userEnteredFormat")
+
+    got = repeat({"backgroundColor": {"green": 1}, "textFormat": {
+        "foregroundColor": {"red": 1}, "bold": True},
+        "borders": {"top": {"style": "SOLID", "color": {"blue": 1}}}},
+        "userEnteredFormat(backgroundColor,textFormat,borders)")
+    assert got["backgroundColorStyle"] == {"rgbColor": {"green": 1}}
+    assert got["textFormat"]["foregroundColorStyle"] == {"rgbColor": {"red": 1}}
+    assert got["borders"]["top"]["colorStyle"] == {"rgbColor": {"blue": 1}}
+    # the style written alone fills the plain colour; a cleared colour takes its twin along
+    got = repeat({"backgroundColorStyle": {"rgbColor": {"red": 0.5}}},
+                 "userEnteredFormat.backgroundColorStyle")
+    assert got["backgroundColor"] == {"red": 0.5}
+    got = repeat({}, "userEnteredFormat.backgroundColor")
+    assert "backgroundColor" not in got and "backgroundColorStyle" not in got
+    assert got["textFormat"]["foregroundColorStyle"] == {"rgbColor": {"red": 1}}
