@@ -48,6 +48,7 @@ SHARED_STRINGS = f"{DOC_REL}/sharedStrings"
 CALC_CHAIN = f"{DOC_REL}/calcChain"
 SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CONTENT_TYPES = "[Content_Types].xml"
+FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a cell formula, not <font> or <formula>
 NUMBERED = re.compile(r"^(.*?)(\d*)((?:\.[^./]+)?)$")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                           huge_tree=False)
@@ -242,7 +243,7 @@ def _replace(src_zip: zipfile.ZipFile, new_zip: zipfile.ZipFile, title: str,
         sheet_part = rel.target
         dropped = src.reach([sheet_part]) - src.reach([""], blocked=sheet_part)
         calc = next((r for r in rels.values() if r.type == CALC_CHAIN and r.target), None)
-        if calc is not None and b"<f" in src.read(sheet_part):
+        if calc is not None and FORMULA.search(src.read(sheet_part)):
             # the calculation chain would name formula cells that are gone: Excel rebuilds it
             dropped.add(calc.target)  # type: ignore[arg-type]
             _drop_rel(book_rels, calc.id)

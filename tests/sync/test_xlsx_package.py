@@ -149,3 +149,36 @@ def test_a_tab_whose_name_differs_only_in_case_is_not_taken(tmp_path: Path) -> N
     with pytest.raises(InputError, match=r"'kpi'.*Excel takes for 'KPI'"):
         sync(path, tab_names=("Funnel",))
     assert path.read_bytes() == before
+
+
+def test_a_calculation_chain_naming_the_old_kpi_tab_is_dropped(tmp_path: Path) -> None:
+    """Excel keeps a chain of formula cells; one naming a cell the new KPI tab has not is a
+    "repair" in Excel, so the chain goes (Excel rebuilds it) when the old tab had formulas."""
+    path = rich_book(tmp_path / "chain.xlsx")
+    first = sync(path, tab_names=("Funnel",))
+    part = kpi_part(path, "KPI")
+    with zipfile.ZipFile(path) as z:
+        files = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in files:
+            if info.filename == part:  # someone typed a formula into the KPI tab
+                data = re.sub(rb'<c r="B2"[^>]*>.*?</c>', b'<c r="B2"><f>1+1</f><v>2</v></c>',
+                              data, count=1, flags=re.DOTALL)
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/>'
+                    b"</Relationships>"))
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", (
+                    b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.'
+                    b'openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>'))
+            z.writestr(info, data)
+        z.writestr("xl/calcChain.xml", b'<calcChain xmlns="http://schemas.openxmlformats.org/'
+                   b'spreadsheetml/2006/main"><c r="B2" i="3"/></calcChain>')
+    assert sync(path, first.state, force=True).status == "written"
+    after = parts(path)
+    assert "xl/calcChain.xml" not in after
+    assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"][0]
+    assert b"calcChain" not in after["[Content_Types].xml"][0]
+    assert libreoffice_sheets(path, tmp_path)["KPI"][0][0].startswith("Funnel")
