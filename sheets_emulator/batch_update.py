@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from . import defaults, dims, fieldmask, formulas
+from . import colorstyle, defaults, dims, fieldmask, formulas
 from .errors import CELL_LIMIT, ApiError, cell_limit, unknown_field
 from .store import Sheet, Spreadsheet, new_sheet_id
 
@@ -137,6 +137,7 @@ def add_sheet(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
             new[key] = value
     new["gridProperties"].update({k: v for k, v in grid.items()
                                   if k not in ("rowCount", "columnCount")})
+    colorstyle.mirror_tab(new, props, {})
     sheet = Sheet(props=new)
     _place(book, sheet, props.get("index"))
     return {"properties": defaults.ordered_sheet_properties(sheet.props)}
@@ -196,6 +197,7 @@ def update_sheet_properties(book: Spreadsheet, p: dict[str, Any]) -> None:
     sheet = sheet_of(book, props.get("sheetId"))
     new = copy.deepcopy(sheet.props)
     fieldmask.update(new, props, tree)
+    colorstyle.mirror_tab(new, props, tree)
     new["sheetId"] = sheet.id
     new.setdefault("title", sheet.title)
     new.setdefault("sheetType", "GRID")

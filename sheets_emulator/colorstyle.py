@@ -29,6 +29,11 @@ def mirror(fmt: dict[str, Any], sent: Any, mask: Mask) -> None:
                       _dict(border_mask.get(side)), "color", "colorStyle")
 
 
+def mirror_tab(props: dict[str, Any], sent: Any, mask: Mask) -> None:
+    """SheetProperties' tabColor and tabColorStyle, likewise."""
+    _pair(props, _dict(sent), mask, "tabColor", "tabColorStyle")
+
+
 def _named(mask: Mask, key: str) -> bool:
     return not mask or key in mask
 

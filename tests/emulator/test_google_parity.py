@@ -198,3 +198,15 @@ def test_colours_are_kept_with_their_style_twins(raw: Raw) -> None:
     got = repeat({}, "userEnteredFormat.backgroundColor")
     assert "backgroundColor" not in got and "backgroundColorStyle" not in got
     assert got["textFormat"]["foregroundColorStyle"] == {"rgbColor": {"red": 1}}
+
+
+def test_tab_colour_and_its_style_twin(raw: Raw) -> None:
+    sid = _book(raw)
+    body = _batch(raw, sid, {"addSheet": {"properties": {"title": "T", "tabColor": {"red": 1}}}})
+    props = body["replies"][0]["addSheet"]["properties"]
+    assert props["tabColorStyle"] == {"rgbColor": {"red": 1}}
+    _batch(raw, sid, {"updateSheetProperties": {"properties": {
+        "sheetId": props["sheetId"], "tabColorStyle": {"rgbColor": {"blue": 1}}},
+        "fields": "tabColorStyle"}})
+    again = _sheet(raw, sid, 1)["properties"]
+    assert (again["tabColor"], again["tabColorStyle"]) == ({"blue": 1}, {"rgbColor": {"blue": 1}})
