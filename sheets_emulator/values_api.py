@@ -228,31 +228,29 @@ def batch_update(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
             resp["updatedData"] = _updated_data(book, w, _Args(opts_args))
     result: dict[str, Any] = {"spreadsheetId": book.id}
     if plans:
-        rows, columns = _touched(plans)
-        result["totalUpdatedRows"] = len(rows)
-        result["totalUpdatedColumns"] = len(columns)
+        result["totalUpdatedRows"], result["totalUpdatedColumns"] = _touched(plans)
         result["totalUpdatedCells"] = sum(r.get("updatedCells", 0) for r in responses)
         result["totalUpdatedSheets"] = len({w.target.sheet.id for w in plans})
         result["responses"] = responses
     return result
 
 
-def _touched(plans: list[Write]) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-    """(sheet, row) and (sheet, column) pairs holding an updated cell: Google's totals count
-    "rows where at least one cell was updated", so two writes to one row count it once."""
-    rows: set[tuple[int, int]] = set()
-    columns: set[tuple[int, int]] = set()
+def _touched(plans: list[Write]) -> tuple[int, int]:
+    """How many rows and columns hold an updated cell: Google's totals count "rows where at
+    least one cell was updated", so two writes to one row count it once."""
+    rows: dict[int, set[int]] = {}
+    columns: dict[int, set[int]] = {}
     for w in plans:
-        sid = w.target.sheet.id
-        for i, row in enumerate(w.rows):
-            if row.count(None) == len(row):
-                continue
-            rows.add((sid, w.r0 + i))
+        sid, full = w.target.sheet.id, 0
+        row_set, column_set = rows.setdefault(sid, set()), columns.setdefault(sid, set())
+        row_set.update(w.r0 + i for i, row in enumerate(w.rows) if row.count(None) != len(row))
+        for row in w.rows:
             if None in row:
-                columns.update((sid, w.c0 + j) for j, v in enumerate(row) if v is not None)
-            else:
-                columns.update((sid, w.c0 + j) for j in range(len(row)))
-    return rows, columns
+                column_set.update(w.c0 + j for j, v in enumerate(row) if v is not None)
+            elif len(row) > full:
+                full = len(row)
+        column_set.update(range(w.c0, w.c0 + full))
+    return sum(map(len, rows.values())), sum(map(len, columns.values()))
 
 
 class _Args(dict[str, Any]):
