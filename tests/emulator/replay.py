@@ -2,8 +2,9 @@
 
 Each interaction's request is sent to the emulator with the recorded ids swapped for the ones the
 emulator gave out; its answer is compared with Google's "on data": same status class and the same
-JSON once what cannot match is normalised (ids, URLs and timestamps; the title of a spreadsheet the
-replay had to create; e-mail addresses; the order of theme colours, which Google shuffles).
+JSON once what cannot match is normalised: ids (also inside URLs) and Drive timestamps, the title
+of a spreadsheet the replay had to create (a cassette recorded on one made by an earlier test),
+e-mail addresses (the recording account's) and the order of theme colours, which Google shuffles.
 """
 
 from __future__ import annotations
