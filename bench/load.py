@@ -250,7 +250,8 @@ def raw_answer(url: str, token: str, body: dict[str, Any]) -> tuple[bytes, dict[
     the headers that describe them."""
     resp = requests.post(f"{url}/api/v1/compute", json=body, stream=True, timeout=60,
                          headers={"Authorization": f"Bearer {token}"})
-    resp.raise_for_status()
+    if resp.status_code != 200:
+        raise SystemExit(f"{url}: HTTP {resp.status_code}: {resp.text[:500]}")
     raw = resp.raw.read(decode_content=False)
     return raw, {k: resp.headers[k] for k in ANSWER_HEADERS if k in resp.headers}
 

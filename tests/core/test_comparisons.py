@@ -87,3 +87,39 @@ def test_change_is_growth(current: Value, previous: Value) -> None:
         current.value, previous.value)
     assert same_json(got.to_dict(), Change(a, r).to_dict())
     assert (got.abs.reason, got.rel.reason) == (a.reason, r.reason)
+
+
+def test_building_a_report_sets_off_no_collection() -> None:
+    """Its objects hold no cycle; a collection in a service walks the whole app for nothing."""
+    import gc
+
+    from funnel_kpi import Tab
+    from funnel_kpi.api import compute_report
+
+    rows = [["Month", "Leads", "Briefs", "Paid", "Marketing spend"]] + [
+        [f"{2023 + i // 12}-{i % 12 + 1:02d}-01", 100 + i, 40, 6, 50000] for i in range(24)]
+    tab = Tab("Funnel", rows)
+    from funnel_kpi.compute import build_report
+    from funnel_kpi.model import DEFAULT_FUNNEL
+    from funnel_kpi.parse import read_tabs
+
+    parsed = read_tabs([tab], DEFAULT_FUNNEL)
+    started: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.collect()  # counts from zero
+    gc.callbacks.append(seen)
+    gc.set_threshold(50)
+    try:
+        report = build_report(funnel=parsed.funnel, summary=parsed.summary, deals=None,
+                              problems=parsed.problems)
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(seen)
+    assert gc.isenabled()
+    assert len(started) <= 1, started  # the one as the collector is enabled again, if any
+    assert len(report.periods) == 24 and compute_report([tab]).periods == report.periods
