@@ -24,6 +24,7 @@ from funnel_kpi.parse_deals import deal_columns_found, deal_header, read_deal_lo
 from funnel_kpi.parse_summary import count_columns, read_summary, summary_header
 from funnel_kpi.pins import NO_PINS, Pins
 from funnel_kpi.readout import ColumnReading
+from funnel_kpi.readout_deals import created_by_content
 
 __all__ = ["ParsedInput", "TabKind", "classify_tab", "read_deal_log", "read_summary",
            "read_tabs"]
@@ -53,6 +54,8 @@ def classify_tab(tab: Tab, funnel: Funnel, pins: Pins = NO_PINS) -> TabKind | No
     """deals: a created column and a status, stage date, paid date or amount column.
     summary: a period column and two stage count columns (known, or unknown and numeric)."""
     deals = deal_header(tab, funnel, pins)
+    if deals is not None and "created" not in deals.fields:
+        deals = created_by_content(tab, deals, funnel, None)
     if deals is not None and "created" in deals.fields and deal_columns_found(deals, funnel):
         return "deals"
     summary = summary_header(tab, funnel, pins)

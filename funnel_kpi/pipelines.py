@@ -153,7 +153,9 @@ def read_stage_values(counts: Sequence[StageCount], *, order: Sequence[str] = ()
         n = sum(1 for c in candidates if stage_norm(c.text) in names)
         if n > covered:
             best, covered = p, n
-    if best is not None and (covered >= 2 or covered == len(candidates)):
+    # a default pipeline when at least half of the open values (or two) are its stages; the
+    # rest are values nobody knows
+    if best is not None and (covered >= 2 or 2 * covered >= len(candidates)):
         return _ordered(candidates, meaning, list(best.stages), list(best.inbox), best.crm)
     newest_first = sorted(candidates, key=lambda c: -c.mean_created)
     result = _ordered(candidates, meaning, [c.text for c in newest_first], [], "data")

@@ -9,7 +9,7 @@ from datetime import date
 
 from funnel_kpi.cells import is_blank, parse_date
 from funnel_kpi.deal_outcomes import StageReading
-from funnel_kpi.headers import HeaderMap
+from funnel_kpi.headers import DATE_WORDS, HeaderMap, normalize
 from funnel_kpi.inputs import Tab
 from funnel_kpi.model import Funnel
 from funnel_kpi.readout import ColumnReading, reading
@@ -24,7 +24,9 @@ def created_by_content(tab: Tab, hm: HeaderMap, funnel: Funnel,
     """Without a creation-date column, a date column filled on every row and never later than
     the row's other dates is the creation date ("Дата первого контакта" in many logs)."""
     candidates = [hm.fields["first_response"]] if "first_response" in hm.fields else []
-    candidates += [hm.stages[k] for k in funnel.keys if k in hm.stages]
+    # only a column whose header says it holds dates: a count column's numbers read as dates
+    candidates += [hm.stages[k] for k in funnel.keys if k in hm.stages
+                   and DATE_WORDS & set(normalize(hm.headers[hm.stages[k]]).split())]
     others = [c for c in (*hm.stages.values(), hm.fields.get("paid_date"),
                           hm.fields.get("closed")) if c is not None]
     rows = [r for r in tab.rows[hm.row + 1: hm.row + 1 + CONTENT_ROWS]

@@ -43,6 +43,9 @@ def frozen_map(d: Mapping[Any, Any]) -> Mapping[Any, Any]:
     return MappingProxyType(dict(d))
 
 
+_isfinite = math.isfinite
+
+
 def num(x: float | None) -> float | None:
     """A JSON-safe number: None for undefined, NaN or infinite."""
     return x if x is not None and math.isfinite(x) else None
@@ -77,8 +80,10 @@ class Change:
     rel: Value
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"abs": num(self.abs.value), "rel": num(self.rel.value)}
-        reason = self.abs.reason if self.abs.value is None else self.rel.reason
+        a, r = self.abs.value, self.rel.value
+        d: dict[str, Any] = {"abs": a if a is not None and _isfinite(a) else None,
+                             "rel": r if r is not None and _isfinite(r) else None}
+        reason = self.abs.reason if a is None else self.rel.reason
         if reason:
             d["reason"] = reason
         return d
@@ -117,15 +122,19 @@ class StageRow:
         d: dict[str, Any] = {"key": self.key, "label": self.label, "label_ru": self.label_ru,
                              "owner": self.owner}
         details: dict[str, Any] = {}
-        for name in self._FIELDS:
+        for name in self._FIELDS:  # num() and _has_details() inline: 200 rows a report
             v: Value | None = getattr(self, name)
             if v is None:
                 continue
-            d[name] = num(v.value)
-            if _has_details(v):
+            x = v.value
+            d[name] = x if x is not None and _isfinite(x) else None
+            if v.reason is not None or v.n is not None or (
+                    v.low is not None and v.high is not None):
                 details[name] = v.details()
-        d["step_n"] = self.step_conversion.n
-        d["step_ci"] = _ci(self.step_conversion)
+        step = self.step_conversion
+        d["step_n"] = step.n
+        d["step_ci"] = [step.low, step.high] if step.low is not None and step.high is not None \
+            else None
         if self.count_mom is not None:
             d["count_mom"] = self.count_mom.to_dict()
         if self.count_yoy is not None:
@@ -192,8 +201,13 @@ class Bottleneck:
 
 
 def _kpis_to_dict(kpis: Mapping[str, Value]) -> tuple[dict[str, Any], dict[str, Any]]:
-    values = {k: num(v.value) for k, v in kpis.items()}
-    details = {k: v.details() for k, v in kpis.items() if _has_details(v)}
+    values: dict[str, Any] = {}
+    details: dict[str, Any] = {}
+    for k, v in kpis.items():
+        x = v.value
+        values[k] = x if x is not None and _isfinite(x) else None
+        if v.reason is not None or v.n is not None or (v.low is not None and v.high is not None):
+            details[k] = v.details()
     return values, details
 
 

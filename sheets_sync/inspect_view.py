@@ -3,10 +3,11 @@ dashboard render this one view of the core's column read-out and the report's st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from funnel_kpi.api import Analysis
+from funnel_kpi.readout import ColumnReading
 
 HEAD = {"en": ("Column", "Header", "Read as", "How", "Samples"),
         "ru": ("Столбец", "Заголовок", "Прочитан как", "Как", "Примеры")}
@@ -19,20 +20,27 @@ SKIPPED = {"en": "Tabs not read", "ru": "Не прочитаны вкладки"
 
 def inspect_dict(analysis: Analysis) -> dict[str, Any]:
     """The read-out as JSON: status first, then per tab every column's role and evidence."""
-    report = analysis.report
+    out = readout_dict(analysis.report.to_dict(
+        fields=("status", "status_reasons", "status_reasons_ru", "funnel", "columns")))
+    out["skipped_tabs"] = list(analysis.parsed.skipped_tabs)
+    return out
+
+
+def readout_dict(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The read-out of a report's JSON (a stored job report, or a fresh one)."""
     tabs: dict[str, list[dict[str, Any]]] = {}
-    for c in analysis.parsed.readout:
+    for d in report.get("columns", ()):
+        c = ColumnReading.from_dict(d)
         row = c.to_dict()
         row["read_as"], row["read_as_ru"] = c.role_text("en"), c.role_text("ru")
+        row["how"], row["how_ru"] = c.evidence_text("en"), c.evidence_text("ru")
         tabs.setdefault(c.tab, []).append(row)
     return {
-        "status": report.status,
-        "status_reasons": list(report.status_reasons("en")),
-        "status_reasons_ru": list(report.status_reasons("ru")),
-        "funnel": [{"key": s.key, "en": s.en, "ru": s.ru, "owner": s.owner}
-                   for s in report.funnel],
+        "status": report.get("status", "check"),
+        "status_reasons": list(report.get("status_reasons", ())),
+        "status_reasons_ru": list(report.get("status_reasons_ru", ())),
+        "funnel": list(report.get("funnel", ())),
         "tabs": [{"tab": name, "columns": cols} for name, cols in tabs.items()],
-        "skipped_tabs": list(analysis.parsed.skipped_tabs),
     }
 
 

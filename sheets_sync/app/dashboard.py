@@ -23,6 +23,7 @@ from flask import (
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from funnel_kpi import FunnelError
 from sheets_sync.app.auth import require_sign_in, sign_in
 from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.i18n import LANGS, current_lang, t
@@ -32,6 +33,8 @@ from sheets_sync.app.report_view import chart, kpi_rows
 from sheets_sync.app.schemas import JobIn, JobPatch
 from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
+from sheets_sync.errors import SyncError
+from sheets_sync.inspect_view import inspect_dict, readout_dict
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobReport, Run
 from sheets_sync.store.tokens import verify_token
@@ -114,6 +117,9 @@ def form_to_job(form: Any) -> dict[str, Any]:
         data["input_tabs"] = tabs
     if form.get("output_tab", "").strip():
         data["output_tab"] = form["output_tab"].strip()
+    config = mapping_config(form.get("mapping", ""))
+    if config:
+        data["funnel"] = config
     cron, minutes = form.get("cron", "").strip(), form.get("interval_minutes", "").strip()
     if cron or minutes:
         sched: dict[str, Any] = {"timezone": form.get("timezone", "").strip() or "UTC"}
@@ -126,6 +132,44 @@ def form_to_job(form: Any) -> dict[str, Any]:
                 sched["interval_seconds"] = -1  # validation says what a good value is
         data["schedule"] = sched
     return data
+
+
+PIPELINE_LINES = ("pipeline", "won", "lost")  # "pipeline = A, B, C": the stage order
+
+
+def mapping_config(text: str) -> dict[str, Any]:
+    """The form's column mapping ("Header = role" per line) as a job's funnel config
+    (funnel_kpi.pins); a line without "=" is kept for validation to reject."""
+    columns: dict[str, str] = {}
+    pipeline: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        header, eq, role = line.rpartition("=")
+        if not eq:
+            header, role = line, ""
+        name = header.strip()
+        if name.casefold() in PIPELINE_LINES:
+            key = "order" if name.casefold() == "pipeline" else name.casefold()
+            pipeline[key] = [v.strip() for v in role.split(",") if v.strip()]
+        else:
+            columns[name] = role.strip()
+    config: dict[str, Any] = {}
+    if columns:
+        config["columns"] = columns
+    if pipeline:
+        config["pipeline"] = pipeline
+    return config
+
+
+def mapping_text(config: dict[str, Any] | None) -> str:
+    """A job's funnel config back as the form's lines."""
+    if not config:
+        return ""
+    lines = [f"{h} = {r}" for h, r in config.get("columns", {}).items()]
+    for key, values in config.get("pipeline", {}).items():
+        lines.append(f"{'pipeline' if key == 'order' else key} = {', '.join(values)}")
+    return "\n".join(lines)
 
 
 @bp.route("/jobs/new", methods=["GET", "POST"])
@@ -172,7 +216,24 @@ def job(job_id: int) -> Any:
         "job.html", job=job_out(row, runs[0] if runs else None),
         runs=[run_out(r) for r in runs], report=rep, chart=chart(report, lang) if report else None,
         kpi_period=period, kpis=kpis, findings=findings, problems=problems[:PROBLEMS_SHOWN],
-        more_problems=max(0, len(problems) - PROBLEMS_SHOWN))
+        more_problems=max(0, len(problems) - PROBLEMS_SHOWN),
+        readout=readout_dict(report) if report else None,
+        mapping=mapping_text(row.funnel))
+
+
+@bp.post("/jobs/<int:job_id>/inspect")
+@require_sign_in
+def inspect(job_id: int) -> Any:
+    """Read the job's spreadsheet now and show how every column is read; nothing is written."""
+    row = load_job(job_id)
+    try:
+        readout = inspect_dict(runner().inspect(job_id))
+    except JobNotFound:
+        abort(404)
+    except (SyncError, FunnelError) as e:
+        flash(f"{t('run_failed')}: {e}", "error")
+        return redirect(url_for("dashboard.job", job_id=job_id))
+    return render_template("inspect.html", job=job_out(row, None), readout=readout)
 
 
 @bp.post("/jobs/<int:job_id>/run")

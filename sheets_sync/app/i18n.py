@@ -58,6 +58,35 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, ru)
     "active": ("Active", "Активно"),
     "no_jobs": ("No jobs yet.", "Заданий пока нет."),
     "no_report": ("No report yet: run the job.", "Отчёта пока нет: запустите задание."),
+    "readout": ("How the columns were read", "Как прочитаны столбцы"),
+    "data_check": ("Check the data: something was ignored or doubted.",
+                   "Проверьте данные: что-то не учтено или вызывает сомнение."),
+    "data_ok": ("Every column understood, nothing doubted.",
+                "Все столбцы поняты, сомнений нет."),
+    "column": ("Column", "Столбец"),
+    "header": ("Header", "Заголовок"),
+    "read_as": ("Read as", "Прочитан как"),
+    "how": ("How", "Как"),
+    "samples": ("Samples", "Примеры"),
+    "inspect": ("Inspect columns", "Проверить столбцы"),
+    "pin_help": ("Read wrongly? Pin it in the job's column mapping: one line per column, "
+                 "'Header = stage key or field' (e.g. 'Визиты на сайт = traffic', "
+                 "'Комментарий = ignore').",
+                 "Прочитано неверно? Задайте в сопоставлении столбцов задания: по строке на "
+                 "столбец, «Заголовок = ключ стадии или поле» (например, «Визиты на сайт = "
+                 "traffic», «Комментарий = ignore»)."),
+    "mapping": ("Column mapping (optional)", "Сопоставление столбцов (необязательно)"),
+    "mapping_help": ("One line per column: 'Header = role'. Roles: a stage key (traffic, leads, "
+                     "qualified, sal, meetings, proposals, contracts, paid), a field (period, "
+                     "created, status, stage, amount, closed, channel, manager, plan:revenue, "
+                     "plan:paid ...) or ignore. 'pipeline = Stage 1, Stage 2' pins the order of "
+                     "a CRM pipeline.",
+                     "По строке на столбец: «Заголовок = роль». Роли: ключ стадии (traffic, "
+                     "leads, qualified, sal, meetings, proposals, contracts, paid), поле "
+                     "(period, created, status, stage, amount, closed, channel, manager, "
+                     "plan:revenue, plan:paid ...) или ignore. «pipeline = Этап 1, Этап 2» "
+                     "задаёт порядок этапов воронки CRM."),
+    "check_run": ("check", "проверить"),
     "funnel_chart": ("Funnel, {period}", "Воронка, {period}"),
     "chart_note": ("Bar length: count on a log scale; the percentage is the step conversion.",
                    "Длина полосы — количество в логарифмической шкале; процент — конверсия "

@@ -131,7 +131,8 @@ def run_out(run: Run) -> RunOut:
                   finished_at=run.finished_at, seconds=seconds, api_calls=run.api_calls,
                   retries=run.retries, cells_read=run.cells_read,
                   cells_written=run.cells_written, input_hash=run.input_hash,
-                  problems=run.problems, error_code=run.error_code, error=run.error)
+                  problems=run.problems, data_status=run.data_status,  # type: ignore[arg-type]
+                  error_code=run.error_code, error=run.error)
 
 
 def job_out(job: Job, last: Run | None) -> JobOut:

@@ -188,6 +188,9 @@ class RunOut(BaseModel):
     cells_written: int
     input_hash: str | None
     problems: int
+    data_status: Literal["ok", "check"] | None = Field(
+        None, description='"check" when the input had anything ignored or doubted (the '
+                          "report's status_reasons say what); None when the run made no report.")
     error_code: str | None
     error: str | None
 

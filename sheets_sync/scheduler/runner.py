@@ -26,11 +26,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from funnel_kpi import DEFAULT_FUNNEL, FunnelError
+from funnel_kpi.api import Analysis, analyse
 from funnel_kpi.pins import NO_PINS, config_from_dict
 from sheets_sync.backends.base import Backend
 from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import SyncError
 from sheets_sync.quota import access as google_access
+from sheets_sync.render import DEFAULT_OUTPUT_TABS
 from sheets_sync.scheduler.dead_runs import close_dead_runs, count_failure, pause_reason
 from sheets_sync.scheduler.heartbeat import BEATS_PER_LEASE, Heartbeat
 from sheets_sync.store import Store
@@ -160,6 +162,24 @@ class Runner:
         account = access.account_for(0, spec["account"]) if spec["account"] else None
         return access.open_backend(spec["spreadsheet"], account, xlsx_root=root)
 
+    def inspect(self, job_id: int) -> Analysis:
+        """Read the job's spreadsheet and analyse it as a run would, writing nothing: how each
+        column is read (the dashboard's "Inspect columns"). Raises JobNotFound, SyncError or
+        FunnelError."""
+        with self.store.session() as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                raise JobNotFound(job_id)
+            spec = {"spreadsheet": job.spreadsheet, "input_tabs": job.input_tabs,
+                    "funnel": job.funnel, "output_tab": job.output_tab,
+                    "account": job.service_account}
+        funnel, pins = (config_from_dict(spec["funnel"]) if spec["funnel"]
+                        else (DEFAULT_FUNNEL, NO_PINS))
+        outputs = (spec["output_tab"],) if spec["output_tab"] else DEFAULT_OUTPUT_TABS
+        snapshot = self._backend(spec).read(outputs, None, spec["input_tabs"])
+        return analyse(snapshot.tabs, funnel, tab_names=spec["input_tabs"],
+                       locale=snapshot.layout.locale, today=utcnow().date(), pins=pins)
+
     def run(self, job_id: int, trigger: str, *, force: bool = False,
             task_id: str | None = None) -> Run | None:
         """Run the job now; the finished run, or None when nothing ran (a paused job's
@@ -194,7 +214,7 @@ class Runner:
             result = {"status": outcome.status, "api_calls": outcome.api_calls,
                       "retries": outcome.retries, "cells_read": outcome.cells_read,
                       "cells_written": outcome.cells_written, "input_hash": outcome.input_hash,
-                      "problems": outcome.problems}
+                      "problems": outcome.problems, "data_status": outcome.report.status}
             state, report = outcome.state.to_json(), outcome.report.to_dict()
         except (SyncError, FunnelError) as e:
             code = getattr(e, "code", "bad_input")

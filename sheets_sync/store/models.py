@@ -116,6 +116,9 @@ class Run(Base):
     cells_written: Mapped[int] = mapped_column(Integer, default=0)
     input_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     problems: Mapped[int] = mapped_column(Integer, default=0)
+    # The report's status (0004): "ok", or "check" when the input had anything ignored or
+    # doubted; None for a run that made no report.
+    data_status: Mapped[str | None] = mapped_column(String(10), nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Who runs it (0002): the running process keeps pushing lease_until ahead (a run whose lease
