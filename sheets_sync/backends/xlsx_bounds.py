@@ -22,6 +22,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 import defusedxml.ElementTree as SafeET
 
@@ -30,9 +31,6 @@ from sheets_sync.errors import InputError, SourceError
 MAX_CELLS = 20_000_000  # a sheet's grid (rows x columns); 500,000 deals x 14 columns is 7 million
 CHUNK = 1 << 20
 MAX_ROW_BYTES = 64 << 20  # a "row" longer than this is cut anyway (no row is that long)
-MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 ROW_NUMBER = re.compile(rb"(\d{1,7})\"")
 CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
@@ -106,7 +104,7 @@ class SheetScan:
         return max(self.rows, self.rows_hi) * self.cols + self.unplaced
 
 
-def _parts(stream: zipfile.ZipExtFile) -> Iterator[bytes]:
+def _parts(stream: IO[bytes]) -> Iterator[bytes]:
     """The decompressed XML in pieces that end after a ``</row>`` (so no cell is cut)."""
     carry = b""
     while chunk := stream.read(CHUNK):
@@ -208,22 +206,40 @@ def value_extent(zf: zipfile.ZipFile, part_name: str) -> Extent:
     return Extent(far, data, top_row * top_col)
 
 
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its XML part in the zip, from workbook.xml and its relationships."""
+def _targets(zf: zipfile.ZipFile, rels_part: str, base: str) -> dict[str, str]:
+    """Relationship id -> the part it points to, as a path inside the zip."""
     try:
-        book = SafeET.fromstring(zf.read("xl/workbook.xml"))
-        rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        rels = SafeET.fromstring(zf.read(rels_part))
     except KeyError:
-        return {}  # not the usual layout: calamine will say what it makes of it
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PKG_NS}Relationship")}
+        return {}
     out = {}
-    for sheet in book.iter(f"{MAIN_NS}sheet"):
-        target = targets.get(sheet.get(f"{REL_NS}id"), "")
-        if not target:
-            continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target))
-        out[sheet.get("name", "")] = path
+    for rel in rels.findall("{*}Relationship"):
+        target = rel.get("Target", "")
+        out[rel.get("Id", "")] = (target.lstrip("/") if target.startswith("/")
+                                  else posixpath.normpath(posixpath.join(base, target)))
+    return out
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part in the zip, found as calamine finds it: the package's
+    officeDocument, then its sheets and their relationships (transitional or strict names)."""
+    book_part = "xl/workbook.xml"
+    if "_rels/.rels" in zf.namelist():
+        for rel in SafeET.fromstring(zf.read("_rels/.rels")).findall("{*}Relationship"):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                book_part = rel.get("Target", "").lstrip("/") or book_part
+    base = posixpath.dirname(book_part)
+    rels_part = posixpath.join(base, "_rels", posixpath.basename(book_part) + ".rels")
+    try:
+        book = SafeET.fromstring(zf.read(book_part))
+    except KeyError:
+        return {}  # not a workbook: calamine will say what it makes of it
+    targets = _targets(zf, rels_part, base)
+    out = {}
+    for sheet in book.findall("{*}sheets/{*}sheet"):
+        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
+        if rid in targets:
+            out[sheet.get("name", "")] = targets[rid]
     return out
 
 

@@ -218,3 +218,20 @@ def test_what_the_bounds_check_and_the_reader_child_cost(tmp_path: Path) -> None
                             "child_overhead_s": round(child - in_process, 3)}
     save_figures("far_cells", figures)
     assert check < 0.25 * read
+
+
+def test_attribute_order_and_quotes_do_not_hide_a_far_cell(tmp_path: Path) -> None:
+    """Producers other than Excel and openpyxl write ``<c s="1" r="...">`` or single quotes;
+    calamine reads those too, so the bounds check must."""
+    plain = far_book(tmp_path / "plain.xlsx", "XFD1048576")
+    odd = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="XFD1048576"', b"<c s='0' r='XFD1048576'")
+                assert b"r='XFD1048576'" in data
+            dst.writestr(item, data)
+    done = cli("compute", str(odd))
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert "has a value at XFD1048576, far beyond its data (A1:K13)" in done.stderr
