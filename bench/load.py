@@ -245,11 +245,14 @@ def started_baseline(answer: bytes, headers: dict[str, str], threads: int) -> It
 ANSWER_HEADERS = ("Content-Type", "Content-Encoding", "Vary")
 
 
+ENCODING: dict[str, str] = {}  # --identity: ask for the answer uncompressed
+
+
 def raw_answer(url: str, token: str, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """The service's answer to one compute request: the bytes as sent (not decompressed) and
     the headers that describe them."""
     resp = requests.post(f"{url}/api/v1/compute", json=body, stream=True, timeout=60,
-                         headers={"Authorization": f"Bearer {token}"})
+                         headers={"Authorization": f"Bearer {token}", **ENCODING})
     if resp.status_code != 200:
         raise SystemExit(f"{url}: HTTP {resp.status_code}: {resp.text[:500]}")
     raw = resp.raw.read(decode_content=False)
@@ -266,6 +269,7 @@ def hammer(url: str, token: str, body: dict[str, Any], seconds: float, workers: 
     def work(n: int) -> None:
         s = requests.Session()
         s.headers["Authorization"] = f"Bearer {token}"
+        s.headers.update(ENCODING)
         while time.monotonic() < until:
             resp = s.post(f"{url}/api/v1/compute", json=body, timeout=30)
             if resp.status_code != 200:
@@ -319,7 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ratio", action="store_true",
                    help="/compute only, against a minimal Flask app with the same answer")
     p.add_argument("--rounds", type=int, default=5, help="with --ratio: pairs of turns")
+    p.add_argument("--identity", action="store_true",
+                   help="with --ratio: Accept-Encoding: identity (default: gzip, as requests)")
     args = p.parse_args(argv)
+    if args.identity:
+        ENCODING["Accept-Encoding"] = "identity"
     if args.url:
         if not args.token:
             p.error("--url needs --token")

@@ -54,8 +54,15 @@ class Layout:
         return self.lead if self.lead < len(self.stages) - 1 else 0
 
 
+# Undefined values every bucket has: shared, as values are immutable (a report has thousands).
+MISSING = undefined("missing_input")
+NO_PREVIOUS = undefined("no_previous_period")
+NOT_IN_PROGRESS = undefined("not_in_progress")
+NOT_A_MONTH = undefined("not_a_month")
+
+
 def known(x: float | None) -> Value:
-    return Value(x) if x is not None else undefined("missing_input")
+    return Value(x) if x is not None else MISSING
 
 
 Counts = Mapping[str, Value] | None
@@ -136,10 +143,10 @@ def period_kpis(layout: Layout, bucket: Bucket) -> dict[str, Value]:
         "revenue": known(revenue),
     }
     k["average_deal"] = F.average_deal(revenue, paid)
-    k["revenue_growth"] = undefined("no_previous_period")
-    k["average_deal_growth"] = undefined("no_previous_period")
+    k["revenue_growth"] = NO_PREVIOUS
+    k["average_deal_growth"] = NO_PREVIOUS
     k["plan_fact"] = F.plan_fact(bucket.plan_fact, bucket.plan)
-    k["run_rate_projection"] = undefined("not_in_progress")
+    k["run_rate_projection"] = NOT_IN_PROGRESS
 
     churn = F.churn_rate(bucket.get("churned"), customers)
     arpu = F.arpu(revenue, customers)
@@ -153,10 +160,10 @@ def period_kpis(layout: Layout, bucket: Bucket) -> dict[str, Value]:
                 if lifetime.value is not None and k["average_deal"].value is not None
                 else undefined(lifetime.reason or k["average_deal"].reason or "missing_input"))
     k["ltv_contractual"] = F.ltv_contractual(arpu.value, churn.value, margin)
-    k["ltv_cac"] = undefined("missing_input")  # set by finish_kpis
+    k["ltv_cac"] = MISSING  # set by finish_kpis
     k["payback_months"] = F.payback_months(k["cac"].value, arpu.value, margin)
     k["churn_rate"] = churn
-    k["seasonal_index"] = undefined("not_a_month")
+    k["seasonal_index"] = NOT_A_MONTH
     return k
 
 
