@@ -65,6 +65,30 @@ def decode_json(body: bytes) -> Any:
         return json.loads(body)
 
 
+class _ValueRange(msgspec.Struct):
+    values: list[tuple[Any, ...]] = []
+
+
+class _BatchGet(msgspec.Struct):
+    valueRanges: list[_ValueRange] = []
+
+
+_BATCH_GET = msgspec.json.Decoder(_BatchGet)
+
+
+def decode_value_ranges(body: bytes) -> list[Sequence[Sequence[Any]]]:
+    """The rows of each range of a values:batchGet answer. Rows come as tuples: a list per
+    row made the collector walk the growing answer again and again while it was decoded
+    (0.14 s of CPU for 100,000 rows against 0.06 s), where tuples of plain values cost it
+    nothing; no pause of the collector is needed (it is process-wide: it would stop it for the
+    service's other threads too)."""
+    try:
+        return [vr.values for vr in _BATCH_GET.decode(body).valueRanges]
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        data = json.loads(body)  # 1e400 and the like, as decode_json
+        return [vr.get("values", []) for vr in data.get("valueRanges", [])]
+
+
 def spreadsheet_id(ref: str) -> str:
     """The id in a spreadsheet id or a docs.google.com URL; anything else is refused, so the
     service never fetches a URL a user typed."""
@@ -210,15 +234,13 @@ class GoogleBackend:
         params = {"valueRenderOption": "UNFORMATTED_VALUE",
                   "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
         url = SPREADSHEET_VALUES_BATCH_URL % self.id
-        body = self._call("reading the input tabs", lambda: decode_json(
+        value_ranges = self._call("reading the input tabs", lambda: decode_value_ranges(
             self.client.http_client.request("get", url, params={**params, "ranges": ranges})
             .content))
-        value_ranges = body.get("valueRanges", [])
-        tabs = tuple(Tab(n, vr.get("values", [])) for n, vr in zip(names, value_ranges,
-                                                                    strict=False))
+        tabs = tuple(Tab(n, rows) for n, rows in zip(names, value_ranges, strict=False))
         output_hash, a1 = None, None
         if with_output and len(value_ranges) > len(names):
-            out_rows = value_ranges[-1].get("values", [])
+            out_rows = value_ranges[-1]
             output_hash = values_hash(str(output_tab), out_rows)
             a1 = out_rows[0][0] if out_rows and out_rows[0] else ""
         return Snapshot(layout, tabs, json_values_hash(tabs), "", output_hash, a1)
