@@ -176,12 +176,14 @@ def test_a_scheduled_far_cell_job_fails_and_is_paused(
         assert s.get(Job, job["id"]).enabled is False  # type: ignore[union-attr]
 
 
-def timed(fn: Any, repeat: int = 3) -> float:
+def timed(fn: Any, repeat: int = 3, clock: Any = time.perf_counter) -> float:
+    """The best of ``repeat`` runs: the machine is shared, the least disturbed run is the
+    figure."""
     best = float("inf")
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        best = min(best, time.perf_counter() - t)
+        best = min(best, clock() - t)
     return best
 
 
@@ -198,22 +200,29 @@ def deal_book(path: Path, rows: int) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_what_the_bounds_check_and_the_reader_child_cost(tmp_path: Path) -> None:
-    """The figures in docs/reliability.md ("Far cells and untrusted workbooks")."""
+    """The figures in docs/reliability.md ("Far cells and untrusted workbooks"). CPU seconds
+    for the check against the read (both in this process, one thread each), wall seconds for
+    the child, whose work is in other processes."""
     from sheets_sync.backends.isolated import Isolated
     from sheets_sync.backends.xlsx import XlsxBackend
     from sheets_sync.backends.xlsx_bounds import check_book
 
     figures: dict[str, Any] = {}
     big = deal_book(tmp_path / "deals500k.xlsx", 500_000)
-    check = timed(lambda: check_book(str(big), big.name, ["Deals"]))
-    read = timed(lambda: XlsxBackend(big).read(("KPI",)), 2)
-    figures["500k_rows"] = {"bounds_check_s": round(check, 3), "read_s": round(read, 3),
+    cpu = time.process_time
+    check = timed(lambda: check_book(str(big), big.name, ["Deals"]), 3, cpu)
+    read = timed(lambda: XlsxBackend(big).read(("KPI",)), 2, cpu)
+    figures["500k_rows"] = {"bounds_check_cpu_s": round(check, 3),
+                            "read_with_check_cpu_s": round(read, 3),
                             "check_share_of_read": round(check / read, 3)}
     mid = deal_book(tmp_path / "deals100k.xlsx", 100_000)
     Isolated(XlsxBackend(mid)).read(("KPI",))  # starts the fork server once, as a service does
-    in_process = timed(lambda: XlsxBackend(mid).read(("KPI",)))
-    child = timed(lambda: Isolated(XlsxBackend(mid)).read(("KPI",)))
+    in_process, child = float("inf"), float("inf")
+    for _ in range(5):  # interleaved, so that a busy moment costs both alike
+        in_process = min(in_process, timed(lambda: XlsxBackend(mid).read(("KPI",)), 1))
+        child = min(child, timed(lambda: Isolated(XlsxBackend(mid)).read(("KPI",)), 1))
     figures["100k_rows"] = {"in_process_s": round(in_process, 3), "child_s": round(child, 3),
                             "child_overhead_s": round(child - in_process, 3)}
     save_figures("far_cells", figures)
