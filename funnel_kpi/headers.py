@@ -80,7 +80,7 @@ DEAL_ALIASES: dict[str, tuple[str, ...]] = {
                 "Date created", "Deal created", "Deal created on", "Deal - Deal created",
                 "Deal - Deal created on", "Created time"),
     "status": ("Статус", "Статус сделки", "Состояние", "Status", "State", "Deal status",
-               "Deal - Status"),
+               "Deal - Status", "Lead status"),
     "stage": ("Этап", "Этап сделки", "Стадия", "Стадия сделки", "Этап воронки", "Stage",
               "Deal stage", "Deal - Stage", "Stage name", "Pipeline stage", "Opportunity stage"),
     "pipeline": ("Воронка", "Направление", "Воронка продаж", "Pipeline", "Deal - Pipeline",
