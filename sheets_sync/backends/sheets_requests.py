@@ -97,7 +97,8 @@ def chart_request(grid: KpiGrid, sheet_id: int) -> dict[str, Any]:
             "startColumnIndex": col, "endColumnIndex": col + 1}]}}
 
     width = sum(grid.column_widths[spec.anchor_col:spec.end_col])
-    height = (spec.end_row - spec.anchor_row) * ROW_PX
+    lines = dict(grid.row_lines)
+    height = sum(ROW_PX * lines.get(r, 1) for r in range(spec.anchor_row, spec.end_row))
     return {"addChart": {"chart": {
         "spec": {"title": spec.title, "basicChart": {
             "chartType": "BAR", "legendPosition": "NO_LEGEND", "headerCount": 0,
