@@ -50,6 +50,7 @@ def file_resource(book: Spreadsheet) -> dict[str, Any]:
                     "application/vnd.google-apps.spreadsheet",
         "createdTime": book.created,
         "modifiedTime": book.modified,
+        "version": str(book.version),
         "owners": [copy.deepcopy(OWNER)],
         "shared": False,
         "ownedByMe": True,

@@ -157,6 +157,7 @@ class Spreadsheet:
     named_ranges: list[dict[str, Any]] = field(default_factory=list)
     created: str = field(default_factory=now_rfc3339)
     modified: str = field(default_factory=now_rfc3339)
+    version: int = 1  # Drive's file version: one more for every write (touch)
     shared: bool = True
     parents: list[str] = field(default_factory=list)
     permissions: list[dict[str, Any]] = field(default_factory=list)
@@ -205,6 +206,7 @@ class Spreadsheet:
             named_ranges=copy.deepcopy(self.named_ranges),
             created=self.created,
             modified=self.modified,
+            version=self.version,
             shared=self.shared,
             parents=list(self.parents),
             permissions=copy.deepcopy(self.permissions),
@@ -212,6 +214,7 @@ class Spreadsheet:
 
     def touch(self) -> None:
         self.modified = now_rfc3339()
+        self.version += 1
 
 
 def new_spreadsheet(
@@ -341,6 +344,7 @@ def dump_book(book: Spreadsheet) -> dict[str, Any]:
         "named_ranges": book.named_ranges,
         "created": book.created,
         "modified": book.modified,
+        "version": book.version,
         "shared": book.shared,
         "parents": book.parents,
         "permissions": book.permissions,
@@ -377,6 +381,7 @@ def load_book(data: dict[str, Any]) -> Spreadsheet:
         named_ranges=data.get("named_ranges", []),
         created=data.get("created", now_rfc3339()),
         modified=data.get("modified", now_rfc3339()),
+        version=int(data.get("version", 1)),
         shared=data.get("shared", True),
         parents=data.get("parents", []),
         permissions=data.get("permissions", [_owner_permission()]),
