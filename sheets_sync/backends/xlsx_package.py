@@ -31,7 +31,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import unquote
-from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeTree
@@ -68,7 +67,7 @@ def parse(data: bytes) -> Element:
     try:
         SafeTree.fromstring(data)  # refuses entity declarations and external references
         return etree.fromstring(data, _PARSER)
-    except (DefusedXmlException, ParseError, etree.XMLSyntaxError) as e:
+    except (DefusedXmlException, SafeTree.ParseError, etree.XMLSyntaxError) as e:
         raise PackageError(f"a part is not well-formed XML ({e})") from e
 
 

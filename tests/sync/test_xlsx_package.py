@@ -182,3 +182,22 @@ def test_a_calculation_chain_naming_the_old_kpi_tab_is_dropped(tmp_path: Path) -
     assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"][0]
     assert b"calcChain" not in after["[Content_Types].xml"][0]
     assert libreoffice_sheets(path, tmp_path)["KPI"][0][0].startswith("Funnel")
+
+
+def test_entities_in_the_users_xml_are_refused_with_the_file_untouched(tmp_path: Path) -> None:
+    from sheets_sync.errors import SourceError
+
+    path = rich_book(tmp_path / "bomb.xlsx")
+    with zipfile.ZipFile(path) as z:
+        files = [(i, z.read(i)) for i in z.infolist()]
+    bomb = b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa">]>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in files:
+            if info.filename == "xl/styles.xml":
+                data = bomb + re.sub(rb"^<\?xml[^>]*\?>", b"", data.lstrip())
+            z.writestr(info, data)
+    before = path.read_bytes()
+    with pytest.raises(SourceError, match=r"not well-formed XML.*nothing was written"):
+        sync(path, tab_names=("Funnel",))
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".~sheets-sync-*"))
