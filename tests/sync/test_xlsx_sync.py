@@ -1,4 +1,4 @@
-"""End to end on real .xlsx files: read with calamine, write with openpyxl, read back."""
+"""End to end on real .xlsx files: read with calamine, the KPI tab written in, read back."""
 
 from __future__ import annotations
 
