@@ -95,6 +95,7 @@ def started_service(threads: int, rate_limit: str) -> Iterator[tuple[str, str]]:
                 raise SystemExit("the service did not start: " +
                                  (tmp / "serve.log").read_text("utf-8", "replace"))
             time.sleep(0.1)
+        PIDS[url] = proc.pid
         yield url, token
     finally:
         proc.terminate()
@@ -231,6 +232,7 @@ def started_baseline(answer: bytes, headers: dict[str, str], threads: int) -> It
                 raise SystemExit("the baseline did not start: " +
                                  (tmp / "serve.log").read_text("utf-8", "replace"))
             time.sleep(0.1)
+        PIDS[url] = proc.pid
         yield url
     finally:
         proc.terminate()
@@ -243,6 +245,17 @@ def started_baseline(answer: bytes, headers: dict[str, str], threads: int) -> It
 
 
 ANSWER_HEADERS = ("Content-Type", "Content-Encoding", "Vary")
+PIDS: dict[str, int] = {}  # url -> pid of a server this bench started
+
+
+def cpu_seconds(url: str) -> float | None:
+    """CPU time (user + system) of a server this bench started, from /proc (Linux)."""
+    pid = PIDS.get(url)
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 ENCODING: dict[str, str] = {}  # --identity: ask for the answer uncompressed
@@ -259,9 +272,10 @@ def raw_answer(url: str, token: str, body: dict[str, Any]) -> tuple[bytes, dict[
     return raw, {k: resp.headers[k] for k in ANSWER_HEADERS if k in resp.headers}
 
 
-def hammer(url: str, token: str, body: dict[str, Any], seconds: float, workers: int) -> float:
-    """POST /api/v1/compute from ``workers`` threads for ``seconds``; requests per second.
-    Raises SystemExit on any answer but 200."""
+def hammer(url: str, token: str, body: dict[str, Any], seconds: float, workers: int
+           ) -> tuple[float, float | None]:
+    """POST /api/v1/compute from ``workers`` threads for ``seconds``: (requests per second,
+    server CPU seconds per request or None). Raises SystemExit on any answer but 200."""
     errors: list[str] = []
     done = [0] * workers
     until = time.monotonic() + seconds
@@ -277,7 +291,7 @@ def hammer(url: str, token: str, body: dict[str, Any], seconds: float, workers: 
                 return
             done[n] += 1
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), cpu_seconds(url)
     threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
     for t in threads:
         t.start()
@@ -285,7 +299,10 @@ def hammer(url: str, token: str, body: dict[str, Any], seconds: float, workers: 
         t.join()
     if errors:
         raise SystemExit(f"{url}: {errors[0]}")
-    return sum(done) / (time.monotonic() - started)
+    cpu_after = cpu_seconds(url)
+    per_request = (cpu_after - cpu) / sum(done) if cpu is not None and cpu_after is not None \
+        else None
+    return sum(done) / (time.monotonic() - started), per_request
 
 
 def ratio(url: str, token: str, threads: int, seconds: float, workers: int, rounds: int) -> int:
@@ -299,15 +316,25 @@ def ratio(url: str, token: str, threads: int, seconds: float, workers: int, roun
               f"threads each; {workers} client threads; {rounds} rounds of {seconds:g} s")
         hammer(url, token, body, min(seconds, 2.0), workers)  # warm-up of both
         hammer(base, token, body, min(seconds, 2.0), workers)
-        pairs = []
-        print(f"{'round':>5} {'service rps':>12} {'baseline rps':>13} {'ratio':>7}")
+        pairs, cpu_pairs = [], []
+        print(f"{'round':>5} {'service rps':>12} {'baseline rps':>13} {'ratio':>7}"
+              f" {'service cpu ms/req':>19} {'baseline cpu ms/req':>20} {'cpu ratio':>10}")
         for n in range(rounds):
-            ours = hammer(url, token, body, seconds, workers)
-            theirs = hammer(base, token, body, seconds, workers)
+            ours, ours_cpu = hammer(url, token, body, seconds, workers)
+            theirs, theirs_cpu = hammer(base, token, body, seconds, workers)
             pairs.append(ours / theirs)
-            print(f"{n + 1:>5} {ours:>12.1f} {theirs:>13.1f} {ours / theirs:>7.3f}")
+            line = f"{n + 1:>5} {ours:>12.1f} {theirs:>13.1f} {ours / theirs:>7.3f}"
+            if ours_cpu and theirs_cpu:
+                cpu_pairs.append(theirs_cpu / ours_cpu)
+                line += (f" {ours_cpu * 1000:>19.2f} {theirs_cpu * 1000:>20.2f}"
+                         f" {theirs_cpu / ours_cpu:>10.3f}")
+            print(line)
     print(f"ratio service/minimal Flask: min {min(pairs):.3f}  median "
           f"{statistics.median(pairs):.3f}  max {max(pairs):.3f}  (goal >= 0.333)")
+    if cpu_pairs:  # steadier than rps when other processes share the machine
+        print(f"server CPU per request, minimal Flask/service (the rps ratio if both were bound "
+              f"by their own CPU): min {min(cpu_pairs):.3f}  median "
+              f"{statistics.median(cpu_pairs):.3f}  max {max(cpu_pairs):.3f}")
     return 0
 
 
