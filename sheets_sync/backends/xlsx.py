@@ -117,7 +117,7 @@ class XlsxBackend:
 
         # A symbolic link stays one: the file it points to is what gets replaced.
         target = Path(os.path.realpath(self.path))
-        remove_stale(target.parent)
+        remove_stale(target)
         clash = next((n for n in snapshot.layout.tab_names
                       if n != grid.title and n.casefold() == grid.title.casefold()), None)
         if clash is not None:

@@ -4,13 +4,16 @@ Its name says what it is (``.~sheets-sync-<stem>-<random>.xlsx.tmp``). It gets t
 mode, and its owner and group where the process may set them, before it replaces the workbook:
 ``os.replace`` keeps the new file's, not the old one's. While it is written the process holds an
 ``flock`` on it; a process killed mid-write (even by SIGKILL) loses the lock, so the next sync can
-tell a stale file from one being written and removes the stale ones.
+tell a stale file from one being written and removes the stale ones. Earlier versions named it
+``.<stem>-<8 random>.xlsx`` (``tempfile.mkstemp``); the workbook's own such files go too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -42,12 +45,17 @@ def _lock(fd: int) -> bool:
     return True
 
 
-def remove_stale(folder: Path, *, now: float | None = None) -> list[Path]:
-    """Remove the temporary files of killed syncs in ``folder``: older than
+def remove_stale(workbook: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the temporary files of killed syncs beside ``workbook``: older than
     ``STALE_AFTER_SECONDS`` and locked by no process. Returns those removed."""
     now = time.time() if now is None else now
+    folder = workbook.parent
+    legacy = re.compile(rf"\.{re.escape(workbook.stem)}-[a-z0-9_]{{8}}\.xlsx")
+    candidates = [*folder.glob(f"{PREFIX}*{SUFFIX}"),
+                  *(p for p in folder.glob(f".{glob.escape(workbook.stem)}-*.xlsx")
+                    if legacy.fullmatch(p.name))]
     removed = []
-    for path in folder.glob(f"{PREFIX}*{SUFFIX}"):
+    for path in candidates:
         try:
             if now - path.lstat().st_mtime < STALE_AFTER_SECONDS or not path.is_file():
                 continue

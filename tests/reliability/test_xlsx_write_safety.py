@@ -147,6 +147,20 @@ def test_a_sync_killed_mid_write_leaves_files_the_next_sync_removes(book: Path) 
     record("kill", figures | {"left_after_next_sync": 0})
 
 
+def test_temp_files_of_earlier_versions_are_removed_too(book: Path) -> None:
+    """Before, a killed sync left ``.<stem>-<8 random>.xlsx`` (tempfile.mkstemp's name)."""
+    old = time.time() - STALE_AFTER_SECONDS - 60
+    litter = [book.with_name(".funnel-k3x_9a0b.xlsx"), book.with_name(".funnel-q1w2e3r4.xlsx")]
+    kept = [book.with_name(".funnel-notes.xlsx"), book.with_name(".other-k3x_9a0b.xlsx"),
+            book.with_name(".funnel-k3x_9a0c.xlsx")]
+    for p in [*litter, *kept]:
+        p.write_bytes(b"PK")
+        os.utime(p, (old, old))
+    os.utime(kept[-1], None)  # young: it may be being written
+    assert run_sync(XlsxBackend(book), SyncOptions()).status == "written"
+    assert hidden(book.parent) == sorted(kept)
+
+
 @pytest.mark.slow
 def test_thirty_kills(book: Path) -> None:
     figures = kill_during_writes(book, 30)
