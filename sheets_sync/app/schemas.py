@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+import msgspec
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -71,8 +72,21 @@ class ScheduleIn(Strict):
         return self
 
 
+def _lone_surrogate(value: Any) -> bool:
+    """Whether a JSON value holds a lone surrogate ("\\ud800"): JSON can carry one, no database
+    or UTF-8 answer can (pydantic refuses it in str fields; a dict field takes anything)."""
+    try:
+        msgspec.json.encode(value)
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _check_funnel(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is not None:
+        if _lone_surrogate(value):
+            raise ValueError("not a funnel: its text holds a lone surrogate (half of a UTF-16 "
+                             "pair, such as \\ud800); retype that label")
         try:
             config_from_dict(value)
         except FunnelError as e:

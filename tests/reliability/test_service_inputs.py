@@ -77,8 +77,14 @@ def test_a_lone_surrogate_anywhere_is_a_422_naming_the_cell(client: FlaskClient,
     funnel = {"stage": [{"key": "leads", "en": "Leads\ud800", "ru": "Лиды", "owner": "marketing"},
                         {"key": "paid", "en": "Paid", "ru": "Оплаты", "owner": "sales"}]}
     resp = post(client, auth, {"values": base, "funnel": funnel})
-    assert resp.status_code == 422 and "funnel.stage.0.en" in resp.get_json()["error"]["message"]
-    save_figures("service_surrogates", {"surrogate_inputs": tried + 3, "answered_422": tried + 3})
+    assert resp.status_code == 422 and "lone surrogate" in resp.get_json()["error"]["message"]
+    # and a job's funnel, which was stored until the answer failed to encode (a 500)
+    resp = client.post("/api/v1/jobs", data=json.dumps({
+        "spreadsheet": "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms", "funnel": funnel}),
+        headers={**auth, "Content-Type": "application/json"})
+    assert resp.status_code == 422, resp.get_data(as_text=True)
+    assert resp.get_json()["error"]["details"][0]["field"] == "funnel"
+    save_figures("service_surrogates", {"surrogate_inputs": tried + 4, "answered_422": tried + 4})
 
 
 def test_clean_text_still_computes(client: FlaskClient, auth: dict[str, str]) -> None:
