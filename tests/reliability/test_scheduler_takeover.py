@@ -150,11 +150,11 @@ def kill_the_runner(app: Flask, client: FlaskClient, auth: dict[str, str],
                             if r.id > running.id and r.status != "running"], timeout,
                    f"a run after the killed one\n{schedulers.output()}")[0]
     next_run = time.monotonic() - killed
-    assert nxt.status == "written", nxt.error
+    assert nxt.status in ("written", "unchanged"), nxt.error  # unchanged after the first
     assert nxt.worker and int(nxt.worker.rsplit(":", 1)[1]) != pid
     assert job_row(app, job["id"]).consecutive_failures == 0
     return {"interrupted_after_kill_s": round(interrupted, 2),
-            "next_run_written_after_kill_s": round(next_run, 2)}
+            "next_run_after_kill_s": round(next_run, 2)}
 
 
 def test_a_kill_9_of_the_process_running_a_slow_sync_is_taken_over(
@@ -167,7 +167,7 @@ def test_a_kill_9_of_the_process_running_a_slow_sync_is_taken_over(
     seen_by_all(schedulers, procs, f"job {job['id']} scheduled:", pickup + SLACK)
     figures = kill_the_runner(app, client, auth, emu, schedulers, job, sid, 30)
     assert figures["interrupted_after_kill_s"] <= dead + SLACK, figures
-    assert figures["next_run_written_after_kill_s"] <= dead + 2 + SLACK, figures  # + interval
+    assert figures["next_run_after_kill_s"] <= dead + 2 + SLACK, figures  # + an interval
     save_figures(f"takeover_kill_{app.config['DATABASE_URL'].split(':')[0]}", figures)
 
 
@@ -176,33 +176,35 @@ def test_takeover_times_with_default_settings(app: Flask, client: FlaskClient,
                                               auth: dict[str, str], emu: EmulatorProcess,
                                               schedulers: Schedulers) -> None:
     # RUN_HEARTBEAT_SECONDS 10 (lease 30 s) and SCHEDULER_RECONCILE_SECONDS 5: the bounds are
-    # 5 s to pick up a job and 35 s to mark a dead process's run interrupted.
+    # 5 s to pick up a job and 35 s to mark a dead process's run interrupted. Each try: a job
+    # added through the API is seen by every process, the one running the slow sync is
+    # killed, the survivor takes over, and a new process (knowing no job) joins.
     tries = 5
     pickup, dead = bounds(5.0, 10.0)
     defaults = {"SCHEDULER_RECONCILE_SECONDS": 5.0}
     alive = start_ready(schedulers, 2, **defaults)
     sid, job = google_job(client, auth, emu, interval=2)
-    picked = [seen_by_all(schedulers, [i for i, _ in alive], f"job {job['id']} scheduled:",
-                          pickup + SLACK)]
+    picked: list[float] = []
     results = []
-    for _ in range(tries):
+    for n in range(tries):
+        other = client.post("/api/v1/jobs", json={"spreadsheet": f"later-{n}.xlsx", "schedule": {
+            "cron": "0 7 1 1 *"}}, headers=auth).get_json()
+        picked.append(seen_by_all(schedulers, [i for i, p in alive if p.poll() is None],
+                                  f"job {other['id']} scheduled:", pickup + SLACK))
         results.append(kill_the_runner(app, client, auth, emu, schedulers, job, sid,
                                        dead + 2 + 2 * SLACK))
         alive = [(i, p) for i, p in alive if p.poll() is None]
-        fresh = start_ready(schedulers, **defaults)[0]  # knows no job: must pick it up
-        alive.append(fresh)
-        picked.append(seen_by_all(schedulers, [fresh[0]], f"job {job['id']} scheduled:",
-                                  pickup + SLACK))
+        alive.extend(start_ready(schedulers, **defaults))
 
     def spread(values: list[float]) -> dict[str, float]:
         return {"min": round(min(values), 1), "median": round(statistics.median(values), 1),
                 "max": round(max(values), 1)}
 
     interrupted = [r["interrupted_after_kill_s"] for r in results]
-    written = [r["next_run_written_after_kill_s"] for r in results]
+    after = [r["next_run_after_kill_s"] for r in results]
     save_figures(f"takeover_defaults_{app.config['DATABASE_URL'].split(':')[0]}", {
         "tries": tries, "bounds_s": {"pickup": pickup, "interrupted": dead},
         "pickup_s": spread(picked), "interrupted_after_kill_s": spread(interrupted),
-        "next_run_written_after_kill_s": spread(written)})
+        "next_run_after_kill_s": spread(after), "raw": results, "raw_pickup": picked})
     assert max(interrupted) <= dead + SLACK
     assert max(picked) <= pickup + SLACK
