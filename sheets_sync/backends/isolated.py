@@ -36,7 +36,9 @@ from sheets_sync.grid import KpiGrid
 # largest sheet grid read, xlsx_bounds.MAX_CELLS).
 MEMORY_LIMIT = 4 << 30
 TIMEOUT = 600.0
-PRELOAD = ["sheets_sync.backends.isolated", "sheets_sync.backends.xlsx",
+# "__main__" first: the fork server imports the program's main module once, so that a child
+# does not import it again before each read (multiprocessing does unless it is there already).
+PRELOAD = ["__main__", "sheets_sync.backends.isolated", "sheets_sync.backends.xlsx",
            "sheets_sync.backends.csv_file"]
 _started = threading.Lock()
 

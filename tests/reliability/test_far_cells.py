@@ -9,7 +9,9 @@ reader child): a regression aborts that process, not the test run.
 
 from __future__ import annotations
 
+import gc
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -205,7 +207,7 @@ def test_what_the_bounds_check_and_the_reader_child_cost(tmp_path: Path) -> None
     """The figures in docs/reliability.md ("Far cells and untrusted workbooks"). CPU seconds
     for the check against the read (both in this process, one thread each), wall seconds for
     the child, whose work is in other processes."""
-    from sheets_sync.backends.isolated import Isolated
+    from sheets_sync.backends.isolated import Isolated, _dumps
     from sheets_sync.backends.xlsx import XlsxBackend
     from sheets_sync.backends.xlsx_bounds import check_book
 
@@ -223,8 +225,21 @@ def test_what_the_bounds_check_and_the_reader_child_cost(tmp_path: Path) -> None
     for _ in range(5):  # interleaved, so that a busy moment costs both alike
         in_process = min(in_process, timed(lambda: XlsxBackend(mid).read(("KPI",)), 1))
         child = min(child, timed(lambda: Isolated(XlsxBackend(mid)).read(("KPI",)), 1))
+    snapshot = XlsxBackend(mid).read(("KPI",))
+    dumps = timed(lambda: _dumps(("ok", snapshot, (1, 1))), 3, cpu)
+    answer = _dumps(("ok", snapshot, (1, 1)))
+    gc.disable()  # as the parent loads it
+    try:
+        loads = timed(lambda: pickle.loads(answer), 3, cpu)
+    finally:
+        gc.enable()
+    tiny = far_book(tmp_path / "tiny.xlsx", None)
+    round_trip = timed(lambda: Isolated(XlsxBackend(tiny)).read(("KPI",)), 5)
     figures["100k_rows"] = {"in_process_s": round(in_process, 3), "child_s": round(child, 3),
-                            "child_overhead_s": round(child - in_process, 3)}
+                            "child_overhead_s": round(child - in_process, 3),
+                            "answer_mb": round(len(answer) / 1e6, 1),
+                            "pickle_cpu_s": round(dumps, 3), "unpickle_cpu_s": round(loads, 3),
+                            "tiny_book_child_s": round(round_trip, 3)}
     save_figures("far_cells", figures)
     assert check < 0.25 * read
 
