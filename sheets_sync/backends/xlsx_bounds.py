@@ -2,17 +2,17 @@
 
 calamine sizes a sheet's grid from its largest cell reference: one value at XFD1048576 in a 17 KB
 file makes it ask for 550 GB and abort the process (an abort, not an exception). So the sheet XML
-is streamed out of the zip first and bounded: the largest row and column of any cell, and the
-number of values. Only when that grid is over the cap is the sheet read again, slowly, for the
-cells that hold values (a styled empty cell far away allocates nothing in calamine and is no
-reason to refuse), to refuse with the far cell and the data's range named.
+is streamed out of the zip first and bounded by the largest row and column of any cell (the
+``<dimension>`` element is not trusted). Only when that grid is over the cap is the sheet read
+again, slowly, for the cells that hold values (a styled empty cell far away allocates nothing in
+calamine and is no reason to refuse), to refuse with the far cell and the data's range named.
 
 The same pass finds Excel error cells (``t="e"``: #DIV/0!, #N/A ...), which calamine reads as
 blanks, so that they can be put back in the rows and reported like Google's.
 
-The fast pass does per-chunk C-level work only: one regex search per chunk for a cell or row
-reference beyond the largest seen so far (a negative lookahead built from it), which finds nothing
-in an ordinary sheet, and byte counts. Its cost is in docs/reliability.md.
+The pass is one regex search per 1 MB piece for a cell reference past the largest seen so far
+(a negative lookahead built from it), which finds nothing in an ordinary sheet, and one byte
+search for error cells. Its cost is in docs/reliability.md.
 """
 
 from __future__ import annotations
