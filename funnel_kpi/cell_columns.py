@@ -25,6 +25,7 @@ from funnel_kpi.cells import (
     parse_number,
     parse_text,
 )
+from funnel_kpi.inputs import CellColumn
 
 T = TypeVar("T")
 
@@ -330,3 +331,52 @@ def text_codes(values: Sequence[object]) -> tuple[NDArray[np.int32], tuple[str |
     cells = TextCells()
     cells.feed(values)
     return cells.result(), cells.names
+
+
+class ColumnFloats:
+    """``FloatCells``' result made from a ``CellColumn`` at once: numbers stand for themselves,
+    each distinct text (and boolean) goes through ``convert`` once."""
+
+    def __init__(self, column: CellColumn, convert: Callable[[object], float]) -> None:
+        out = column.numbers.copy()
+        if column.bools is not None:
+            for flag in (True, False):
+                out[column.bools & (out == float(flag))] = convert(flag)
+        text = column.codes > 0
+        if text.any():
+            per_name = np.array([math.nan, *map(convert, column.names[1:])], np.float64)
+            out[text] = per_name[column.codes[text]]
+        self._values = out
+
+    def result(self) -> NDArray[np.float64]:
+        return self._values
+
+
+class ColumnTexts:
+    """``TextCells``' result made from a ``CellColumn`` at once: ``parse_text`` once per
+    distinct text and per distinct number ("1001" for 1001.0), then numpy takes."""
+
+    def __init__(self, column: CellColumn) -> None:
+        numbering: dict[str | None, int] = {None: 0}
+        per_name = np.array([numbering.setdefault(parse_text(n), len(numbering))
+                             for n in column.names], np.int32)
+        per_name[0] = 0
+        out = per_name[column.codes]
+        numeric = ~np.isnan(column.numbers) & (column.codes == 0)
+        if numeric.any():
+            flags = column.bools if column.bools is not None else np.zeros(len(out), np.bool_)
+            for mask, as_text in ((numeric & ~flags, parse_text), (numeric & flags, _flag)):
+                if mask.any():
+                    distinct, where = np.unique(column.numbers[mask], return_inverse=True)
+                    codes = np.array([numbering.setdefault(as_text(x), len(numbering))
+                                      for x in distinct.tolist()], np.int32)
+                    out[mask] = codes[where]
+        self._codes = out.astype(np.int32, copy=False)
+        self.names: tuple[str | None, ...] = tuple(numbering)
+
+    def result(self) -> NDArray[np.int32]:
+        return self._codes
+
+
+def _flag(x: object) -> str | None:
+    return parse_text(bool(x))

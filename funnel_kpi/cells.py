@@ -376,6 +376,8 @@ def raw_text(value: object, limit: int = 100) -> str:
         text = value
     elif isinstance(value, date):
         text = value.isoformat()
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        text = str(int(value))  # 150000.0 is shown as the sheet shows it: 150000
     else:
         try:
             text = repr(value)

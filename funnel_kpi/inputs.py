@@ -12,7 +12,7 @@ columns (``DealColumns``: numpy arrays, text as small-int codes); ``Deal`` objec
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -39,10 +39,72 @@ SUMMARY_FIELDS: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class CellColumn:
+    """One column of a big tab below its header row, as arrays: no Python object per cell
+    (a backend reading by column, e.g. an .xlsx through Arrow, hands these over).
+
+    Cell i is a number (``numbers[i]``; dates as serial numbers), a text
+    (``names[codes[i]]``, code 0 meaning none), a boolean (``bools[i]``, its number 1.0/0.0)
+    or blank (NaN and code 0).
+    """
+
+    numbers: NDArray[np.float64]
+    codes: NDArray[np.int32]
+    names: tuple[str | None, ...] = (None,)
+    bools: NDArray[np.bool_] | None = None
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def cell(self, i: int) -> Cell:
+        """Cell i as a row-major tab would hold it (for problem messages: a few cells)."""
+        code = int(self.codes[i])
+        if code:
+            return self.names[code]
+        x = float(self.numbers[i])
+        if math.isnan(x):
+            return None
+        if self.bools is not None and self.bools[i]:
+            return bool(x)
+        return int(x) if x.is_integer() else x
+
+    @classmethod
+    def of(cls, values: Sequence[Cell]) -> CellColumn:
+        """From cells (tests and small callers): numbers and booleans as numbers, the rest as
+        text (str() of a date or a foreign object)."""
+        numbers = np.full(len(values), math.nan)
+        codes = np.zeros(len(values), np.int32)
+        bools = np.zeros(len(values), np.bool_)
+        names: dict[str | None, int] = {None: 0}
+        for i, v in enumerate(values):
+            if isinstance(v, bool):
+                numbers[i], bools[i] = float(v), True
+            elif isinstance(v, int | float):
+                numbers[i] = float(v)
+            elif v is not None:
+                codes[i] = names.setdefault(str(v), len(names))
+        return cls(numbers, codes, tuple(names), bools if bools.any() else None)
+
+
 @dataclass(frozen=True, slots=True)
 class Tab:
     name: str
+    # Raw cells, row-major; for a tab with ``columns``, only its first rows (enough to find the
+    # header row: funnel_kpi.headers.HEADER_SCAN_ROWS).
     rows: Sequence[Sequence[Cell]]
+    # A big tab read by column: the cells below header row h (0-based), one CellColumn per
+    # sheet column, all of one length. None for a tab whose ``rows`` are all its rows.
+    columns: Callable[[int], Sequence[CellColumn]] | None = None
+
+    def all_rows(self) -> Sequence[Sequence[Cell]]:
+        """Every row (a columnar tab turned row-major: slow, for small tabs read so)."""
+        if self.columns is None:
+            return self.rows
+        cols = self.columns(0)
+        height = max((len(c) for c in cols), default=0)
+        return [list(self.rows[0]) if self.rows else [],
+                *([c.cell(i) for c in cols] for i in range(height))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,7 +121,10 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
     pins.check(funnel)
     _check_pinned_present(pins, [t for t, _ in chosen])
     if summary_tab is not None:
-        summary, used_funnel = read_summary(summary_tab, funnel, locale=locale, today=today,
+        # a summary is small: one read by column is read row by row
+        by_rows = (summary_tab if summary_tab.columns is None
+                   else Tab(summary_tab.name, summary_tab.all_rows()))
+        summary, used_funnel = read_summary(by_rows, funnel, locale=locale, today=today,
                                             pins=pins)
     deals = (read_deal_log(deals_tab, used_funnel, locale=locale, today=today, pins=pins,
                            own_funnel=summary is None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from itertools import islice, zip_longest
@@ -26,6 +26,8 @@ from numpy.typing import NDArray
 
 from funnel_kpi.cell_columns import (
     CodeCells,
+    ColumnFloats,
+    ColumnTexts,
     FloatCells,
     TextCells,
     date_cells,
@@ -51,6 +53,7 @@ from funnel_kpi.inputs import (
     OPEN,
     WON,
     Amounts,
+    CellColumn,
     Days,
     DealColumns,
     DealLog,
@@ -109,9 +112,9 @@ class _RowIds(Sequence[str]):
     would cost as much as all the other columns. Holds the id cells only (``chunks``: the id
     column CHUNK rows at a time), not the rows."""
 
-    def __init__(self, chunks: Sequence[Sequence[object]], size: int,
+    def __init__(self, cell_at: Callable[[int], object] | None,
                  at: NDArray[np.intp] | None, rows: NDArray[np.int32]) -> None:
-        self.chunks, self.size, self.at, self.rows = chunks, size, at, rows
+        self.cell_at, self.at, self.rows = cell_at, at, rows
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -129,9 +132,8 @@ class _RowIds(Sequence[str]):
         if not 0 <= i < len(self):
             raise IndexError(i)
         text = None
-        if self.chunks:
-            row = i if self.at is None else int(self.at[i])
-            text = parse_text(self.chunks[row // self.size][row % self.size])
+        if self.cell_at is not None:
+            text = parse_text(self.cell_at(i if self.at is None else int(self.at[i])))
         return text or f"row {self.rows[i]}"
 
 
@@ -139,6 +141,7 @@ class _RowIds(Sequence[str]):
 # is converted, where whole 500,000-row columns are swept from memory once per pass (about 2x
 # the time, measured on bench/compute.py).
 CHUNK = 1024
+Reader = FloatCells | CodeCells | ColumnFloats | ColumnTexts
 _DATE_FIELDS = ("created", "paid_date", "first_response", "closed", "lost_date")
 _TEXT_FIELDS = ("channel", "manager", "lost_reason", "customer_id", "status", "stage",
                 "currency", "won_flag", "closed_flag")
@@ -175,8 +178,12 @@ class _DealReader:
         # A pipeline-stage column defines the funnel only where no date columns do, and where
         # no summary tab has set the funnel already.
         self.own_funnel = own_funnel and not self.stage_cols
-        self.data = tab.rows[hm.row + 1:]
-        self.n = len(self.data)
+        # A tab read by column (funnel_kpi.inputs.CellColumn) is used as arrays; a row-major
+        # one is transposed CHUNK rows at a time.
+        self.arrays = tab.columns(hm.row) if tab.columns is not None else None
+        self.data = tab.rows[hm.row + 1:] if self.arrays is None else ()
+        self.n = len(self.data) if self.arrays is None else max(map(len, self.arrays),
+                                                                default=0)
         self.id_chunks: list[Sequence[object]] = []
         self.chunk = CHUNK
         self.cells = self._read_cells()
@@ -184,10 +191,13 @@ class _DealReader:
         self.stage_reading: StageReading | None = None
         self.stage_field = ""
 
-    def _read_cells(self) -> dict[int, FloatCells | CodeCells]:
-        """Every used column through its reader, CHUNK rows at a time (see CHUNK)."""
+    def _read_cells(self) -> dict[int, Reader]:
+        """Every used column through its reader, CHUNK rows at a time (see CHUNK); a tab read
+        by column gives each reader its result at once."""
+        if self.arrays is not None:
+            return self._column_cells(self.arrays)
         locale = self.locale
-        readers: dict[int, FloatCells | CodeCells] = {}
+        readers: dict[int, Reader] = {}
         for field in _DATE_FIELDS:
             if field in self.fields:
                 readers[self.fields[field]] = date_cells(locale)
@@ -207,14 +217,55 @@ class _DealReader:
             cols = list(islice(zip_longest(*chunk), width))
             blank = (None,) * len(chunk)
             for col, reader in readers.items():
+                assert isinstance(reader, FloatCells | CodeCells)
                 reader.feed(cols[col] if col < len(cols) else blank)
             if id_col >= 0:
                 self.id_chunks.append(cols[id_col] if id_col < len(cols) else blank)
         return readers
 
+    def _column_cells(self, arrays: Sequence[CellColumn]) -> dict[int, Reader]:
+        blank = CellColumn(np.full(self.n, math.nan), np.zeros(self.n, np.int32))
+
+        def at(col: int) -> CellColumn:
+            return arrays[col] if col < len(arrays) else blank
+
+        readers: dict[int, Reader] = {}
+        for col in [*(self.fields[f] for f in _DATE_FIELDS if f in self.fields),
+                    *self.stage_cols.values()]:
+            readers[col] = ColumnFloats(at(col), date_cells(self.locale).convert)
+        for field in ("amount", "paid_amount"):
+            if field in self.fields:
+                col = self.fields[field]
+                readers[col] = ColumnFloats(at(col), number_cells(self.locale).convert)
+        for field in _TEXT_FIELDS:
+            if field in self.fields:
+                readers[self.fields[field]] = ColumnTexts(at(self.fields[field]))
+        return readers
+
+    def floats(self, col: int) -> NDArray[np.float64]:
+        reader = self.cells[col]
+        assert isinstance(reader, FloatCells | ColumnFloats)
+        return reader.result()
+
     def cell(self, i: int, col: int) -> object:
+        if self.arrays is not None:
+            return self.arrays[col].cell(i) if col < len(self.arrays) else None
         row = self.data[i]
         return row[col] if col < len(row) else None
+
+    def blank_row(self, i: int) -> bool:
+        if self.arrays is not None:
+            return all(is_blank(c.cell(i)) for c in self.arrays)
+        return all(map(is_blank, self.data[i]))
+
+    def id_cell(self) -> Callable[[int], object] | None:
+        col = self.fields.get("id")
+        if col is None:
+            return None
+        if self.arrays is not None:
+            return self.arrays[col].cell if col < len(self.arrays) else None
+        chunks, size = self.id_chunks, self.chunk
+        return lambda row: chunks[row // size][row % size]
 
     def column(self, field: str | int) -> int | None:
         return self.fields.get(field) if isinstance(field, str) else field
@@ -236,7 +287,7 @@ class _DealReader:
         col = self.column(field)
         if col is None:
             return np.zeros(self.n, np.int32)
-        values, issues = dates_of(self.cells[col].result(), lambda i: self.cell(i, col),
+        values, issues = dates_of(self.floats(col), lambda i: self.cell(i, col),
                                   locale=self.locale)
         self.report(col, issues)
         if future:
@@ -255,17 +306,17 @@ class _DealReader:
         col = self.column(field)
         if col is None:
             return np.full(self.n, math.nan)
-        values, issues = numbers_of(self.cells[col].result(), lambda i: self.cell(i, col),
+        values, issues = numbers_of(self.floats(col), lambda i: self.cell(i, col),
                                     locale=self.locale)
         self.report(col, issues)
         return values
 
-    def text_cells(self, field: str) -> TextCells | None:
+    def text_cells(self, field: str) -> TextCells | ColumnTexts | None:
         col = self.fields.get(field)
         if col is None:
             return None
         cells = self.cells[col]
-        assert isinstance(cells, TextCells)
+        assert isinstance(cells, TextCells | ColumnTexts)
         return cells
 
     def texts(self, field: str) -> Texts:
@@ -286,10 +337,14 @@ class _DealReader:
             del self.fields[field]
             if field == "won_flag" and "paid_date" not in self.fields:
                 self.fields["paid_date"] = col
-                self.cells[col] = date_cells(self.locale)
-                for start in range(0, self.n, self.chunk):
-                    self.cells[col].feed([self.cell(i, col) for i in
-                                          range(start, min(start + self.chunk, self.n))])
+                dates = date_cells(self.locale)
+                if self.arrays is not None:
+                    self.cells[col] = ColumnFloats(self.arrays[col], dates.convert)
+                else:
+                    for start in range(0, self.n, self.chunk):
+                        dates.feed([self.cell(i, col) for i in
+                                    range(start, min(start + self.chunk, self.n))])
+                    self.cells[col] = dates
                 self.notes[col] = ("holds dates, not yes/no: read as the won date",
                                    "даты, а не да/нет: прочитан как дата выигрыша")
             else:
@@ -386,7 +441,7 @@ class _DealReader:
         keep = created > 0
         for i in np.flatnonzero(~keep).tolist():
             # an unreadable or future date is already a problem; a blank row is no problem
-            if is_blank(self.cell(i, created_col)) and not all(map(is_blank, self.data[i])):
+            if is_blank(self.cell(i, created_col)) and not self.blank_row(i):
                 self.problems.append(Problem(self.tab.name, a1(self.first_row + i, created_col),
                                              "", "missing_created"))
         latest = created
@@ -432,7 +487,7 @@ class _DealReader:
             rows = np.arange(self.first_row, self.first_row + self.n, dtype=np.int32)
         stage_dates[lead] = created
         columns = DealColumns(
-            ids=_RowIds(self.id_chunks, self.chunk, at, rows), rows=rows, created=created,
+            ids=_RowIds(self.id_cell(), at, rows), rows=rows, created=created,
             status=status,
             stage_dates=stage_dates, paid_date=paid, first_response=first_response,
             amount=Amounts.from_floats(amount), paid_amount=Amounts.from_floats(paid_amount),
@@ -451,7 +506,7 @@ class _DealReader:
                        funnel=funnel if self.stage_reading is not None else None,
                        readout=deal_readout(self.tab, self.hm, self.fields, self.stage_cols,
                                             self.unknown, self.notes, self.stage_reading,
-                                            self.stage_field))
+                                            self.stage_field, self.cell, self.n))
 
     def currencies(self) -> None:
         """Amounts in two currencies cannot be added up: the report says so."""

@@ -13,8 +13,9 @@ what, ignored, ...) and the evidence for it:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from funnel_kpi.cells import col_letter, raw_text
@@ -106,22 +107,29 @@ class ColumnReading:
                              d.get("note_ru", ""))
 
 
-def samples(rows: Sequence[Sequence[object]], col: int, start: int,
-            limit: int = SAMPLES) -> tuple[str, ...]:
-    """The first ``limit`` distinct non-blank values of a column below the header."""
+SAMPLE_ROWS = 200  # rows looked at for samples
+
+
+def samples(cells: Iterable[object], limit: int = SAMPLES) -> tuple[str, ...]:
+    """The first ``limit`` distinct non-blank values of a column's first cells."""
     seen: dict[str, None] = {}
-    for row in rows[start:start + 200]:
-        if col < len(row):
-            text = raw_text(row[col], 40)
-            if text and text not in seen:
-                seen[text] = None
-                if len(seen) == limit:
-                    break
+    for cell in islice(cells, SAMPLE_ROWS):
+        text = raw_text(cell, 40)
+        if text and text not in seen:
+            seen[text] = None
+            if len(seen) == limit:
+                break
     return tuple(seen)
+
+
+def column_cells(rows: Sequence[Sequence[object]], col: int, start: int) -> Iterator[object]:
+    return (row[col] if col < len(row) else None for row in rows[start:start + SAMPLE_ROWS])
 
 
 def reading(tab: str, rows: Sequence[Sequence[object]], header_row: int, col: int, header: str,
             role: str, key: str | None, evidence: str, note: str = "",
-            note_ru: str = "") -> ColumnReading:
+            note_ru: str = "", cells: Iterable[object] | None = None) -> ColumnReading:
+    """``cells``: the column below the header, where ``rows`` hold only the tab's first rows."""
     return ColumnReading(tab, col_letter(col), header, role, key, evidence,
-                         samples(rows, col, header_row + 1), note, note_ru)
+                         samples(cells if cells is not None
+                                 else column_cells(rows, col, header_row + 1)), note, note_ru)

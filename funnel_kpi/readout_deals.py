@@ -3,7 +3,7 @@ overrules its headers: the creation date."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -12,7 +12,7 @@ from funnel_kpi.deal_outcomes import StageReading
 from funnel_kpi.headers import DATE_WORDS, HeaderMap, normalize
 from funnel_kpi.inputs import Tab
 from funnel_kpi.model import Funnel
-from funnel_kpi.readout import ColumnReading, reading
+from funnel_kpi.readout import SAMPLE_ROWS, ColumnReading, reading
 
 CONTENT_ROWS = 5000  # rows looked at to tell a column's content
 FILLED_SHARE = 0.95  # the creation date is on (nearly) every deal
@@ -71,7 +71,8 @@ _NOTES: dict[str, tuple[str, str]] = {
 def deal_readout(tab: Tab, hm: HeaderMap, fields: Mapping[str, int],
                  stage_cols: Mapping[str, int], unknown: Sequence[int],
                  notes: Mapping[int, tuple[str, str]], stages: StageReading | None,
-                 stage_field: str) -> tuple[ColumnReading, ...]:
+                 stage_field: str, cell: Callable[[int, int], object],
+                 size: int) -> tuple[ColumnReading, ...]:
     """One ColumnReading per non-blank header, in column order."""
     role_of: dict[int, tuple[str, str | None]] = {c: (f, None) for f, c in fields.items()}
     role_of.update({c: ("stage_date", k) for k, c in stage_cols.items()})
@@ -95,7 +96,9 @@ def deal_readout(tab: Tab, hm: HeaderMap, fields: Mapping[str, int],
             en, ru = _pipeline_note(stages)
         elif role == "created":
             key = None
-        out.append(reading(tab.name, tab.rows, hm.row, col, header, role, key, evidence, en, ru))
+        cells = (cell(i, col) for i in range(min(size, SAMPLE_ROWS)))
+        out.append(reading(tab.name, tab.rows, hm.row, col, header, role, key, evidence, en, ru,
+                           cells))
     return tuple(out)
 
 

@@ -1,0 +1,64 @@
+"""A tab read by column (funnel_kpi.inputs.CellColumn: arrays, no Python object per cell) gives
+the same report, problems and read-out as the same tab row by row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pytest
+
+from bench.compute import TAB, generate
+from funnel_kpi import Tab
+from funnel_kpi.api import analyse
+from funnel_kpi.inputs import CellColumn
+from tests.crm.exports import FIXTURES
+
+
+def by_column(name: str, rows: Sequence[Sequence[object]], head: int = 30) -> Tab:
+    width = max(len(r) for r in rows)
+
+    def columns(h: int) -> list[CellColumn]:
+        data = rows[h + 1:]
+        return [CellColumn.of([r[c] if c < len(r) else None for r in data])
+                for c in range(width)]
+
+    return Tab(name, rows[:head], columns)
+
+
+def same(rows: Sequence[Sequence[object]], today: date, name: str = "Deals") -> None:
+    a = analyse([Tab(name, rows)], today=today)
+    b = analyse([by_column(name, rows)], today=today)
+    assert a.parsed.deals is not None and b.parsed.deals is not None
+    assert b.report.to_dict() == a.report.to_dict()
+    assert list(b.parsed.deals.columns.ids) == list(a.parsed.deals.columns.ids)
+
+
+def test_a_generated_log_with_bad_cells() -> None:
+    rows = generate(3000)["values"]
+    rows[5][1] = "not a date"  # created
+    rows[9][6] = "12,5,4"  # amount
+    rows[12][4] = "Maybe"  # status
+    rows[40] = [None] * len(rows[40])  # a blank row
+    rows[41][1] = None  # a row without its created date
+    rows[50][0] = None  # no id: "row 52"
+    same(rows, date(2025, 6, 1), TAB)
+
+
+@pytest.mark.parametrize("build", FIXTURES, ids=lambda b: b.__name__)
+def test_crm_exports(build) -> None:  # type: ignore[no-untyped-def]
+    f = build()
+    same(f.rows, f.today, f.tab)
+
+
+def test_a_summary_read_by_column_is_read_by_rows() -> None:
+    rows = [["Month", "Leads", "Paid"], ["Jan 2024", 100, 5], ["Feb 2024", 120, 6]]
+    a = analyse([Tab("S", rows)], today=date(2024, 6, 1))
+    b = analyse([by_column("S", rows, head=1)], today=date(2024, 6, 1))
+    assert b.report.to_dict() == a.report.to_dict()
+
+
+def test_a_cell_column_gives_its_cells_back() -> None:
+    col = CellColumn.of([1.5, "x", None, True, 3, "x"])
+    assert [col.cell(i) for i in range(len(col))] == [1.5, "x", None, True, 3, "x"]
+    assert col.names == (None, "x")
