@@ -259,9 +259,11 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
         problems=tuple(dict.fromkeys([*(summary.problems if summary else ()),
                                       *(deals.problems if deals else ()), *problems])),
         columns=(*(summary.readout if summary else ()), *(deals.readout if deals else ())),
-        unknown_columns=tuple(dict.fromkeys([*(summary.unknown_columns if summary else ()),
-                                             *(deals.unknown_columns if deals else ()),
-                                             *unknown_columns])),
+        # "Tab: Header", once each (parsing passes the same columns named so)
+        unknown_columns=tuple(dict.fromkeys([
+            *(f"{summary.tab}: {h}" for h in (summary.unknown_columns if summary else ())),
+            *(f"{deals.tab}: {h}" for h in (deals.unknown_columns if deals else ())),
+            *unknown_columns])),
         notes=notes_en, notes_ru=notes_ru,
     )
 

@@ -51,7 +51,8 @@ def report() -> FunnelReport:
                          problems=(Problem("Воронка", "C9", "abc", "not_a_number"),),
                          unknown_columns=("Комментарий",))
     return build_report(funnel=DEFAULT_FUNNEL, summary=table, deals=None,
-                        today=date(2025, 2, 14), unknown_columns=("Комментарий", "Заметки"))
+                        today=date(2025, 2, 14),
+                        unknown_columns=("Воронка: Комментарий", "Воронка: Заметки"))
 
 
 def test_json_shape(report: FunnelReport) -> None:
@@ -77,7 +78,8 @@ def test_json_shape(report: FunnelReport) -> None:
     assert d["problems"] == [{"tab": "Воронка", "cell": "C9", "value": "abc",
                               "code": "not_a_number", "reason": "not a number",
                               "reason_ru": "не число"}]
-    assert d["unknown_columns"] == ["Комментарий", "Заметки"]  # merged, no repeats
+    # "Tab: Header", merged, no repeats
+    assert d["unknown_columns"] == ["Воронка: Комментарий", "Воронка: Заметки"]
     assert d["periods"][-1]["in_progress"] is True and d["periods"][-1]["period"] == "2025-02"
 
 

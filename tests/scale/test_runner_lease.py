@@ -64,14 +64,17 @@ def runs(store: Store, job_id: int) -> list[Run]:
         return list(s.scalars(select(Run).where(Run.job_id == job_id).order_by(Run.id)))
 
 
-def test_migrations_0002_and_0003_both_ways(db_url: str) -> None:
+def test_migrations_0002_to_0004_both_ways(db_url: str) -> None:
     store = Store(db_url)
     try:
         upgrade(store.engine)
-        assert current_revision(store.engine) == "0003"
+        assert current_revision(store.engine) == "0004"
         with store.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(ctx, Base.metadata) == []
+        downgrade(store.engine, "0003")
+        columns = {c["name"] for c in inspect(store.engine).get_columns("sync_runs")}
+        assert "data_status" not in columns and "worker" in columns
         downgrade(store.engine, "0002")
         columns = {c["name"] for c in inspect(store.engine).get_columns("sync_jobs")}
         assert "last_tick_at" not in columns and "service_account" in columns
@@ -81,6 +84,8 @@ def test_migrations_0002_and_0003_both_ways(db_url: str) -> None:
         upgrade(store.engine)
         columns = {c["name"] for c in inspect(store.engine).get_columns("sync_jobs")}
         assert {"service_account", "last_tick_at"} <= columns
+        assert "data_status" in {c["name"] for c in inspect(store.engine).get_columns(
+            "sync_runs")}
     finally:
         store.dispose()
 

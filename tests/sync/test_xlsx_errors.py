@@ -68,5 +68,5 @@ def test_the_cli_reports_them(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "sheets_sync", "compute", str(book),
                            "--format", "json", "--today", TODAY.isoformat()], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == 3, done.stderr[-2000:]  # "check": error cells were left out
     assert done.stdout.count('"formula_error"') >= 2 * len(ERRORS)
