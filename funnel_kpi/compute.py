@@ -211,7 +211,8 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
     """``build_report`` with the deal analysis given (tests build it by hand)."""
     present = (summary.stage_keys if summary is not None
                else deals.stage_keys if deals is not None else funnel.keys)
-    stages = tuple(s for s in funnel.stages if s.key in present) or funnel.stages
+    wanted = set(present)
+    stages = tuple(s for s in funnel.stages if s.key in wanted) or funnel.stages
     ppm = purchases_per_month(deals, analysis)
     layout = Layout.of(stages, ppm if ppm is not None else 1.0)
     keys = [s.key for s in stages]
@@ -261,8 +262,8 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
         columns=(*(summary.readout if summary else ()), *(deals.readout if deals else ())),
         # "Tab: Header", once each (parsing passes the same columns named so)
         unknown_columns=tuple(dict.fromkeys([
-            *(f"{summary.tab}: {h}" for h in (summary.unknown_columns if summary else ())),
-            *(f"{deals.tab}: {h}" for h in (deals.unknown_columns if deals else ())),
+            *(f"{part.tab}: {h}" for part in (summary, deals) if part is not None
+              for h in part.unknown_columns),
             *unknown_columns])),
         notes=notes_en, notes_ru=notes_ru,
     )

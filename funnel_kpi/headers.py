@@ -190,9 +190,14 @@ _STEMMERS = _Stemmers()
 
 
 def stems(words: Sequence[str]) -> tuple[str, ...]:
+    return tuple(map(_stem, words))
+
+
+@lru_cache(maxsize=1 << 16)  # a wide tab stems the same header words several times
+def _stem(word: str) -> str:
     stemmers = _STEMMERS
-    return tuple(str((stemmers.ru if any("а" <= ch <= "я" for ch in w) else stemmers.en)
-                     .stemWord(w)) for w in words)
+    return str((stemmers.ru if any("а" <= ch <= "я" for ch in word) else stemmers.en)
+               .stemWord(word))
 
 
 def stage_names(stage: Stage) -> set[str]:

@@ -8,6 +8,7 @@ accepts what marketing hands over. Funnels come from the default below, a dict, 
 from __future__ import annotations
 
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +42,7 @@ class Funnel:
     def __post_init__(self) -> None:
         if len(self.stages) < 2:
             raise ConfigError("a funnel needs at least two stages")
-        keys = [s.key for s in self.stages]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        dupes = sorted(k for k, n in Counter(s.key for s in self.stages).items() if n > 1)
         if dupes:
             raise ConfigError(f"stage keys must be unique; repeated: {', '.join(dupes)}")
 

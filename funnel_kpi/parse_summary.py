@@ -10,6 +10,8 @@ marketing's, the rest sales' (at least one stage stays sales); with no such name
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -137,13 +139,18 @@ def infer_funnel(tab: Tab, hm: HeaderMap, funnel: Funnel, unknown_counts: Sequen
     stages: list[Stage] = []
     columns: dict[int, str] = {}
     owners = [funnel.stage(known[c]).owner if c in known else None for c in cols]
+    # per position: a known sales stage before it, a known marketing stage at or after it
+    sales_before = list(itertools.accumulate((o == "sales" for o in owners), operator.or_,
+                                             initial=False))
+    marketing_after = list(itertools.accumulate((o == "marketing" for o in reversed(owners)),
+                                                operator.or_, initial=False))[::-1]
     for col, name, guess, i in zip(cols, names, guessed, range(len(cols)), strict=True):
         if col in known:
             stages.append(funnel.stage(known[col]))
         else:
             # the names' guess, kept in order with the known stages around it
-            owner: Owner = ("sales" if "sales" in owners[:i] else
-                            "marketing" if "marketing" in owners[i:] else guess)
+            owner: Owner = ("sales" if sales_before[i] else
+                            "marketing" if marketing_after[i] else guess)
             base = slug(name) or f"stage_{len(stages) + 1}"
             key, n = base, 2
             while key in used:
@@ -177,7 +184,8 @@ def read_summary(tab: Tab, funnel: Funnel, *, locale: str | None = None,
     problems += [Problem(tab.name, a1(hm.row + 1, c), hm.headers[c], code)
                  for c, code in not_counts.items()]
     unknown = [c for c in hm.unknown if c not in stage_cols and c not in not_counts]
-    stage_keys = tuple(k for k in funnel.keys if k in stage_cols.values())
+    used = set(stage_cols.values())
+    stage_keys = tuple(k for k in funnel.keys if k in used)
     money_cols = {hm.fields[f]: f for f in SUMMARY_FIELDS if f in hm.fields}
     segment_field = next((f for f in ("channel", "manager") if f in hm.fields), None)
     reader = _RowReader(tab.name, hm, stage_cols, money_cols, segment_field, locale, today)

@@ -103,7 +103,11 @@ def prove(rows_n: int, cols_n: int) -> dict[str, Any]:
     t = time.perf_counter()
     d = check_report(analyse([Tab("Wide", wide_rows(cols_n))], today=TODAY).report)
     figures["wide_seconds"] = round(time.perf_counter() - t, 2)
-    assert [s["key"] for s in d["periods"][0]["stages"]] == ["leads", "meetings", "paid"]
+    # every count column is a stage where it stands, each one said ("stage_by_position")
+    keys = [s["key"] for s in d["periods"][0]["stages"]]
+    assert keys[:3] == ["leads", "meetings", "paid"] and len(keys) == 3 + cols_n
+    assert sum(p["code"] == "stage_by_position" for p in d["problems"]) == cols_n
+    assert d["status"] == "check"
 
     t = time.perf_counter()
     d = check_report(analyse([Tab("Own", inferred_rows(cols_n))], today=TODAY).report)
