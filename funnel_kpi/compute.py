@@ -25,7 +25,6 @@ from funnel_kpi.findings import FindingInputs, Month, findings
 from funnel_kpi.inputs import DealLog, Problem, SummaryRow, SummaryTable
 from funnel_kpi.model import Funnel, Stage
 from funnel_kpi.notes import NoteFacts, notes
-from funnel_kpi.parse_deals import gc_paused
 from funnel_kpi.registry import REGISTRY, ids
 from funnel_kpi.report import (
     Change,
@@ -59,13 +58,9 @@ def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog
         from funnel_kpi.deals import analyse_deals  # being written alongside; imported lazily
 
         analysis = analyse_deals(deals, funnel, today)
-    # A 24-month report is some 10,000 immutable objects in no cycle; the collections their
-    # making would set off walk everything the process holds (a service: its whole app), for
-    # nothing to free.
-    with gc_paused():
-        return report_from(funnel=funnel, summary=summary, deals=deals, analysis=analysis,
-                           problems=problems, unknown_columns=unknown_columns,
-                           today=today or date.today())
+    return report_from(funnel=funnel, summary=summary, deals=deals, analysis=analysis,
+                       problems=problems, unknown_columns=unknown_columns,
+                       today=today or date.today())
 
 
 def purchases_per_month(log: DealLog | None, analysis: DealAnalysis | None) -> float | None:

@@ -13,10 +13,8 @@ is made; deal ids are parsed only when asked for.
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date
 from itertools import islice, zip_longest
 from typing import overload
@@ -85,25 +83,9 @@ def read_deal_log(tab: Tab, funnel: Funnel, *, locale: str | None = None,
         raise LayoutError(
             f"Tab '{tab.name}' has no creation date column: a deal log needs a column such as "
             "'Created'/'Дата создания' with the date each lead came in.", tab=tab.name)
-    with gc_paused():
-        return _DealReader(tab, hm, funnel, locale, today, pins, own_funnel).read()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large log is read.
-
-    Transposing builds a container per row and chunk (zip_longest's iterators), none in a
-    reference cycle; each collection they would trigger could also walk every decoded row of
-    the input. Nothing here can leak a cycle, so collecting later loses nothing.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    # No garbage-collector pause: gc.disable() stops collection in every thread of the
+    # process (a service's web threads too); the reader makes few containers instead.
+    return _DealReader(tab, hm, funnel, locale, today, pins, own_funnel).read()
 
 
 class _RowIds(Sequence[str]):
