@@ -27,6 +27,7 @@ from sheets_sync.backends.csv_file import (
     sniff_delimiter,
 )
 from tests.conftest import REPO
+from tests.sync.xlsx_books import libreoffice_sheets
 
 TODAY = "2024-12-31"
 AMO_STAGES = ["Успешно реализовано", "Закрыто и не реализовано", "Переговоры"]
@@ -169,6 +170,8 @@ def test_cli_sync_writes_a_sibling_workbook_and_never_the_csv(tmp_path: Path) ->
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deals.csv", "deals.kpi.xlsx",
                                                          "state.json"]
+    opened = libreoffice_sheets(kpi, tmp_path / "lo")  # a real spreadsheet opens it
+    assert list(opened) == ["Показатели"] and opened["Показатели"][0]
 
 
 def test_a_sync_replaces_the_kpi_tab_of_an_existing_sibling(tmp_path: Path) -> None:
