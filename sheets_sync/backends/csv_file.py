@@ -160,7 +160,9 @@ class CsvBackend:
             raise NotFound(f"There is no file {self.path}: check the path.")
         if tab_names and list(tab_names) != [name]:
             raise InputError(f"{self.path.name} is one table, read as the tab {name!r}; it "
-                             f"has no tab {next(t for t in tab_names if t != name)!r}.")
+                             f"has no tab {next(t for t in tab_names if t != name)!r}. (A CSV "
+                             f"has no tabs: its KPI tab is written to {self.output_path.name} "
+                             "beside it.)")
         try:
             raw = self.path.read_bytes()
         except OSError as e:
