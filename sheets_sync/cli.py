@@ -157,13 +157,16 @@ def sync(spreadsheet: str, tabs: Sequence[str], output_tab: str | None, config: 
     summary = {"status": outcome.status, "output_tab": outcome.output_tab,
                "api_calls": outcome.api_calls, "retries": outcome.retries,
                "cells_read": outcome.cells_read, "cells_written": outcome.cells_written,
-               "problems": outcome.problems, "seconds": round(outcome.seconds, 3)}
+               "problems": outcome.problems, "data_status": outcome.report.status,
+               "seconds": round(outcome.seconds, 3)}
     if fmt == "json":
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         click.echo(f"{outcome.status}: tab {outcome.output_tab!r}, {outcome.api_calls} API "
                    f"calls, {outcome.cells_read} cells read, {outcome.cells_written} written, "
-                   f"{outcome.problems} data problems, {outcome.seconds:.2f} s")
+                   f"{outcome.seconds:.2f} s; data: {outcome.report.status}")
+        for reason in outcome.report.status_reasons("en"):
+            click.echo(f"  ! {reason}")
 
 
 @main.command("excel-setup")
