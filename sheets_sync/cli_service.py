@@ -37,6 +37,15 @@ def fail_cleanly(fn: F) -> F:
         except (StoreError, SyncError, FunnelError, SettingsError) as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(2)
+        except (click.exceptions.Exit, click.Abort, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            # A failure nothing mapped (a library's EOFError on a file another program is
+            # rewriting): still one sentence and exit 2, with the error's kind to report.
+            logging.getLogger("sheets_sync").debug("unmapped error", exc_info=True)
+            click.echo(f"error: unexpected {type(e).__name__}: {e}. Nothing was written; run "
+                       "it again, and report this message if it persists.", err=True)
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 

@@ -88,3 +88,22 @@ def test_serve_runs_under_waitress_with_the_scheduler(env: dict[str, str]) -> No
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(10)
+
+
+def test_an_unmapped_error_is_one_line_and_exit_2() -> None:
+    """A library error nothing maps (EOFError from a workbook another program is rewriting)
+    reaches the user as one sentence, never a traceback or a bare "Aborted!"."""
+    import click
+    from click.testing import CliRunner
+
+    from sheets_sync.cli_service import fail_cleanly
+
+    @click.command()
+    @fail_cleanly
+    def broken() -> None:
+        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+
+    result = CliRunner().invoke(broken)
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("error: unexpected EOFError: Compressed file")
+    assert "Traceback" not in result.output and "Aborted" not in result.output
