@@ -49,6 +49,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                           "check it or pin it in funnel.toml",
                           "что планирует план (деньги или оплаты), определено по величине: "
                           "проверьте или задайте в funnel.toml"),
+    "negative_money": ("money cannot be negative here: left out",
+                       "деньги здесь не могут быть отрицательными: значение не учтено"),
+    "outlier": ("more than 20 times the column's usual (median) value: check it",
+                "больше медианы столбца в 20 с лишним раз: проверьте"),
     "not_a_count": ("numbers that are not whole counts (rates, averages): column ignored",
                     "числа не целые (доли, средние): столбец не учтён"),
 }

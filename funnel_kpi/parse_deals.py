@@ -291,6 +291,10 @@ class _DealReader:
         values, issues = numbers_of(self.floats(col), lambda i: self.cell(i, col),
                                     locale=self.locale)
         self.report(col, issues)
+        negative = np.flatnonzero(values < 0)  # a deal's money: a problem, left out
+        self.problems += [self.problem(i, col, self.cell(i, col), "negative_money")
+                          for i in negative.tolist()]
+        values[negative] = math.nan
         return values
 
     def text_cells(self, field: str) -> TextCells | ColumnTexts | None:

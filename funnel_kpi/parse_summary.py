@@ -191,6 +191,7 @@ def read_summary(tab: Tab, funnel: Funnel, *, locale: str | None = None,
     reader = _RowReader(tab.name, hm, stage_cols, money_cols, segment_field, locale, today)
     rows = reader.read(tab.rows, problems)
     problems += step_growth(tab.name, hm, stage_cols, stage_keys, rows)
+    problems += outliers(tab.name, hm, stage_cols, money_cols, rows)
     plan_col = hm.fields.get("plan")
     plan = read_plan(hm.headers[plan_col] if plan_col is not None else "", rows,
                      lead_and_paid_stages(funnel)[1], pins.plan_of)
@@ -228,6 +229,30 @@ def step_growth(tab: str, hm: HeaderMap, stage_cols: dict[int, str],
             if before is not None and n > before:
                 out.append(Problem(tab, a1(r.row, col_of[key]), raw_text(n), "step_grows"))
             before = n
+    return out
+
+
+OUTLIER_FACTOR = 20  # a month this many times its column's median is a doubt
+NON_NEGATIVE = frozenset({"spend", "sales_cost", "revenue", "plan", "customers", "churned"})
+
+
+def outliers(tab: str, hm: HeaderMap, stage_cols: dict[int, str], money_cols: dict[int, str],
+             rows: Sequence[SummaryRow]) -> list[Problem]:
+    """A month more than OUTLIER_FACTOR times its column's median (a count of 99,999 among
+    hundreds, a revenue typed in kopecks): a warning on the cell; the value is kept."""
+    out = []
+    columns = [(col, key, "counts") for col, key in stage_cols.items()]
+    columns += [(col, field, "money") for col, field in money_cols.items() if field != "margin"]
+    for col, key, where in columns:
+        values = [(r, v) for r in rows
+                  if (v := (r.counts if where == "counts" else r.money).get(key)) is not None]
+        positive = sorted(v for _, v in values if v > 0)
+        if len(positive) < 3:
+            continue  # too few months to tell what is usual
+        median = positive[len(positive) // 2] if len(positive) % 2 else (
+            positive[len(positive) // 2 - 1] + positive[len(positive) // 2]) / 2
+        out += [Problem(tab, a1(r.row, col), raw_text(v), "outlier") for r, v in values
+                if v > OUTLIER_FACTOR * median]
     return out
 
 
@@ -323,8 +348,11 @@ class _RowReader:
                 if value is None:
                     continue
                 code = value.code if isinstance(value, CellIssue) else None
-                if code is None and col in self.stage_cols and value < 0:  # type: ignore[operator]
-                    code = "negative_count"
+                if code is None and value < 0:  # type: ignore[operator]
+                    if col in self.stage_cols:
+                        code = "negative_count"
+                    elif self.money_cols[col] in NON_NEGATIVE:
+                        code = "negative_money"
                 if code is not None:
                     problems.append(Problem(self.tab, a1(row1, col), raw_text(raw), code))
                 elif col in self.stage_cols:

@@ -290,3 +290,26 @@ def test_every_numeric_summary_column_is_read_or_reported(
             assert r.status == "check"
     if r.problems or r.unknown_columns:
         assert r.status == "check"
+
+
+def test_wrong_looking_values_are_doubts_never_quiet_figures() -> None:
+    rows = [["Месяц", "Лиды", "Встречи", "Оплаты", "Выручка"],
+            ["01.2024", 400, 120, 30, 3_000_000], ["02.2024", 420, 99_999, 31, 3_100_000],
+            ["03.2024", 410, 118, 29, -2_900_000], ["04.2024", 430, 125, 33, 3_300_000]]
+    r = run(rows).report
+    found = codes(r)
+    # 99,999 meetings: 20x above the column's median (120 of 118, 120, 125, 99,999 -> 122.5)
+    assert ("C3", "outlier") in found and ("C3", "step_grows") in found
+    assert ("E4", "negative_money") in found and r.status == "check"
+    march = next(p for p in r.periods if p.period == "2024-03")
+    assert march.kpis["revenue"].value is None  # left out, not a negative revenue
+    assert all(p.kpis["average_deal"].value is None or p.kpis["average_deal"].value > 0
+               for p in r.periods)
+
+
+def test_a_negative_deal_amount_is_left_out() -> None:
+    rows = [["Deal", "Created", "Status", "Amount"],
+            ["A", "2024-01-01", "Won", 100], ["B", "2024-01-02", "Won", -50]]
+    r = run(rows).report
+    assert ("D3", "negative_money") in codes(r)
+    assert r.total.kpis["revenue"].value == 100
