@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from funnel_kpi import textfmt
 from funnel_kpi.registry import REGISTRY
 from sheets_sync.text_report import fmt_number
 
@@ -95,17 +96,22 @@ def chart(report: dict[str, Any], lang: str) -> Chart | None:
 
 
 def arrow(change: dict[str, Any] | None, higher_is_better: bool | None,
-          lang: str) -> tuple[str, str, str]:
-    """(relative change as text, arrow, css class: good/bad/flat/none)."""
-    if not change or change.get("rel") is None:
+          lang: str, unit: str = "count") -> tuple[str, str, str]:
+    """(change as text, arrow, css class: good/bad/flat/none). A rate changes in percentage
+    points (20 % -> 25 % is +5.0 pp, not +25 %); counts and money in %."""
+    key = "abs" if unit == "ratio" else "rel"
+    if not change or change.get(key) is None:
         return "—", "", "none"
-    rel = float(change["rel"])
-    text = fmt_number(rel, "ratio", lang)
-    if rel > 0:
-        text = "+" + text
-    if rel == 0:
+    moved = float(change[key])
+    if unit == "ratio":
+        text = textfmt.points(moved, lang)
+    else:
+        text = fmt_number(moved, "ratio", lang)
+        if moved > 0:
+            text = "+" + text
+    if moved == 0:
         return text, "→", "flat"
-    up = rel > 0
+    up = moved > 0
     cls = "flat" if higher_is_better is None else "good" if up == higher_is_better else "bad"
     return text, "▲" if up else "▼", cls
 
@@ -122,7 +128,7 @@ def kpi_rows(report: dict[str, Any], lang: str) -> tuple[str | None, list[KpiRow
         value = kpis.get(kpi.id)
         if value is None:
             continue
-        m = arrow(mom.get(kpi.id), kpi.higher_is_better, lang)
-        y = arrow(yoy.get(kpi.id), kpi.higher_is_better, lang)
+        m = arrow(mom.get(kpi.id), kpi.higher_is_better, lang, kpi.unit)
+        y = arrow(yoy.get(kpi.id), kpi.higher_is_better, lang, kpi.unit)
         rows.append(KpiRow(kpi.name(lang), fmt_number(value, kpi.unit, lang), *m, *y))
     return period.get("period"), rows

@@ -1,0 +1,16 @@
+"""The dashboard's change arrows: rates in percentage points, counts and money in %, the arrow's
+colour from the KPI's direction."""
+
+from __future__ import annotations
+
+from sheets_sync.app.report_view import arrow
+
+
+def test_a_rate_changes_in_points_and_a_count_in_percent() -> None:
+    # a conversion from 20 % to 25 %: +5.0 pp (the relative change, +25 %, is not shown)
+    assert arrow({"abs": 0.05, "rel": 0.25}, True, "en", "ratio") == ("+5.0 pp", "▲", "good")
+    assert arrow({"abs": 0.05, "rel": 0.25}, True, "ru", "ratio")[0] == "+5,0\u00a0п.\u00a0п."
+    # CAC up 10 %: higher is worse
+    assert arrow({"abs": 100.0, "rel": 0.1}, False, "en", "money") == ("+10.0%", "▲", "bad")
+    assert arrow({"abs": -3.0, "rel": -0.3}, None, "en", "count")[1:] == ("▼", "flat")
+    assert arrow(None, True, "en", "ratio") == ("—", "", "none")
