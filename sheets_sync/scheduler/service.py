@@ -191,38 +191,37 @@ class SyncScheduler:
                 return Reconciled()
             now = utcnow()
             grace = timedelta(seconds=self.settings.misfire_grace_seconds)
-            wanted: dict[str, tuple[int, Schedule, datetime | None]] = {}
+            wanted: dict[str, tuple[Job, Schedule]] = {}
             with self.store.session() as s:
                 columns = load_only(Job.id, Job.enabled, Job.schedule_cron,
                                     Job.schedule_interval, Job.timezone, Job.created_at,
                                     Job.last_tick_at)
                 for job in s.scalars(select(Job).options(columns)):
                     sched = job_schedule(job)
-                    if sched is None:
-                        continue
-                    try:
-                        when = first_tick(job, sched, now, grace)
-                    except ScheduleError as e:  # a row edited by hand; the API never stores one
-                        log.error("job %s has a bad schedule: %s", job.id, e)
-                        continue
-                    wanted[f"{JOB_PREFIX}{job.id}"] = (job.id, sched, when)
+                    if sched is not None:
+                        wanted[f"{JOB_PREFIX}{job.id}"] = (job, sched)
             have = {j.id: j for j in self.aps.get_jobs(jobstore="default")}
             added: list[int] = []
             changed: list[int] = []
             removed: list[int] = []
-            for aps_id, (job_id, sched, when) in wanted.items():
+            for aps_id, (job, sched) in wanted.items():
                 current = have.get(aps_id)
                 if current is not None and current.name == sched.fingerprint():
                     continue
+                try:
+                    trigger = sched.trigger()
+                    when = first_tick(job, sched, now, grace)
+                except ScheduleError as e:  # a row edited by hand; the API never stores one
+                    log.error("job %s has a bad schedule: %s", job.id, e)
+                    continue
                 if when is None:  # no tick left (cannot happen with cron or interval)
                     continue
-                trigger = sched.trigger()
-                self.aps.add_job(run_scheduled, trigger, args=[job_id], id=aps_id,
+                self.aps.add_job(run_scheduled, trigger, args=[job.id], id=aps_id,
                                  name=sched.fingerprint(), jobstore="default",
                                  next_run_time=when.astimezone(trigger.timezone),
                                  replace_existing=True)
-                (changed if current is not None else added).append(job_id)
-                log.info("job %s %s: next tick at %s", job_id,
+                (changed if current is not None else added).append(job.id)
+                log.info("job %s %s: next tick at %s", job.id,
                          "rescheduled" if current is not None else "scheduled", when.isoformat())
             for aps_id in have:
                 if aps_id not in wanted:
