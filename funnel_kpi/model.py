@@ -131,11 +131,15 @@ def funnel_from_dict(data: Mapping[str, Any]) -> Funnel:
 
 
 def funnel_from_toml(path: str | Path) -> Funnel:
+    return funnel_from_dict(read_config(path))
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """A funnel.toml's tables; ConfigError when the file cannot be read or is not TOML."""
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except OSError as e:
         raise ConfigError(f"cannot read funnel config {path}: {e.strerror}") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"funnel config {path} is not valid TOML: {e}") from e
-    return funnel_from_dict(data)

@@ -18,7 +18,6 @@ the tabs is an error (funnel_kpi.parse), so a renamed column never passes silent
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any, Literal
 
 from funnel_kpi.errors import ConfigError
 from funnel_kpi.headers import DEAL_ALIASES, IGNORE, SUMMARY_ALIASES, normalize
-from funnel_kpi.model import DEFAULT_FUNNEL, Funnel, funnel_from_dict
+from funnel_kpi.model import DEFAULT_FUNNEL, Funnel, funnel_from_dict, read_config
 
 PLAN_KINDS: dict[str, Literal["revenue", "paid"]] = {"plan:revenue": "revenue",
                                                      "plan:paid": "paid"}
@@ -98,14 +97,7 @@ def _texts(table: Mapping[str, Any], name: str) -> tuple[str, ...]:
 def config_from_toml(path: str | Path) -> tuple[Funnel, Pins]:
     """funnel.toml: ``[[stage]]`` tables (optional: the default funnel otherwise), ``[columns]``
     and ``[pipeline]`` (optional); the pins are checked against the funnel."""
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise ConfigError(f"cannot read funnel config {path}: {e.strerror}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"funnel config {path} is not valid TOML: {e}") from e
-    return config_from_dict(data)
+    return config_from_dict(read_config(path))
 
 
 def config_from_dict(data: Mapping[str, Any]) -> tuple[Funnel, Pins]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,16 +30,25 @@ def main() -> None:
     """Funnel KPIs for shared spreadsheets: compute, sync to Google Sheets or .xlsx, serve."""
 
 
+def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of commands that read a spreadsheet and report on it (compute, inspect)."""
+    for option in reversed((
+        click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table"),
+        click.option("--lang", type=click.Choice(["ru", "en"]), default=None,
+                     help="Language of the output (default: the workbook's)."),
+        click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="funnel.toml: a custom funnel, pinned columns, pipeline order."),
+        click.option("--tab", "tabs", multiple=True, help="Input tab to read (repeatable)."),
+        click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                     help="The date to compute as of (default: today)."),
+    )):
+        fn = option(fn)
+    return fn
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option("--lang", type=click.Choice(["ru", "en"]), default=None,
-              help="Language of the table (default: the workbook's).")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A funnel TOML file for a custom funnel.")
-@click.option("--tab", "tabs", multiple=True, help="Input tab to read (repeatable).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The date to compute as of (default: today).")
+@input_options
 @fail_cleanly
 def compute(path: str, fmt: str, lang: str | None, config: str | None, tabs: Sequence[str],
             today: Any) -> None:
@@ -61,14 +70,7 @@ def compute(path: str, fmt: str, lang: str | None, config: str | None, tabs: Seq
 
 @main.command()
 @click.argument("spreadsheet")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option("--lang", type=click.Choice(["ru", "en"]), default=None,
-              help="Language of the table (default: the workbook's).")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="funnel.toml: a custom funnel, pinned columns, pipeline order.")
-@click.option("--tab", "tabs", multiple=True, help="Input tab to read (repeatable).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The date to read as of (default: today).")
+@input_options
 @fail_cleanly
 def inspect(spreadsheet: str, fmt: str, lang: str | None, config: str | None,
             tabs: Sequence[str], today: Any) -> None:
