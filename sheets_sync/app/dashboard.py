@@ -189,7 +189,7 @@ def new_job() -> Any:
                                error=t("form_error", message=e.message)), 422
     jobs_changed()
     flash(t("job_added"), "ok")
-    return redirect(url_for("dashboard.job", job_id=job.id))
+    return redirect(url_for("dashboard.inspect", job_id=job.id))  # how its columns are read
 
 
 def load_job(job_id: int) -> Job:
@@ -221,10 +221,11 @@ def job(job_id: int) -> Any:
         mapping=mapping_text(row.funnel))
 
 
-@bp.post("/jobs/<int:job_id>/inspect")
+@bp.route("/jobs/<int:job_id>/inspect", methods=["GET", "POST"])
 @require_sign_in
 def inspect(job_id: int) -> Any:
-    """Read the job's spreadsheet now and show how every column is read; nothing is written."""
+    """Read the job's spreadsheet now and show how every column is read; nothing is written
+    (read-only, so a GET too: a new job lands here)."""
     row = load_job(job_id)
     try:
         readout = inspect_dict(runner().inspect(job_id))

@@ -63,6 +63,10 @@ def test_sign_in_see_the_chart_add_and_run_a_job(live_url: str, client: FlaskCli
             page.fill("#cron", "30 6 * * 1")
             page.fill("#timezone", "Europe/London")
             page.click("#job-form button[type=submit]")
+            # a new job shows how its columns are read, then its page
+            expect(page.locator("#readout")).to_be_visible()
+            expect(page.locator("#data-status")).to_contain_text("Every column understood")
+            page.click("text=← English demo")
             expect(page.locator("h1")).to_have_text("English demo")
             expect(page.locator("#no-report")).to_be_visible()
 

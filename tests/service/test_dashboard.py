@@ -70,9 +70,11 @@ def test_add_a_job_with_the_form(client: FlaskClient, token: str) -> None:
         "csrf_token": csrf(form), "name": "Form job", "spreadsheet": "demo_en.xlsx",
         "interval_minutes": "30", "timezone": "Europe/London", "enabled": "on"})
     assert resp.status_code == 302
+    assert resp.headers["Location"].endswith("/inspect")  # a new job shows its read-out first
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "Form job" in page and "every 1800 s" in page and "Job added." in page
-    assert "No report yet" in page
+    assert "Form job" in page and "Job added." in page and 'id="readout"' in page
+    page = client.get(resp.headers["Location"].removesuffix("/inspect")).get_data(as_text=True)
+    assert "every 1800 s" in page and "No report yet" in page
     jobs = client.get("/jobs").get_data(as_text=True)
     assert "Form job" in jobs and "never" in jobs
 
@@ -82,6 +84,7 @@ def test_the_job_page_shows_the_report(client: FlaskClient, token: str) -> None:
     form = client.get("/jobs/new").get_data(as_text=True)
     loc = client.post("/jobs/new", data={"csrf_token": csrf(form), "spreadsheet": "demo_ru.xlsx",
                                          "enabled": "on"}).headers["Location"]
+    loc = loc.removesuffix("/inspect")
     page = client.get(loc).get_data(as_text=True)
     resp = client.post(f"{loc}/run", data={"csrf_token": csrf(page)})
     assert resp.status_code == 302

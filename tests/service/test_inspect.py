@@ -113,6 +113,9 @@ def test_the_dashboard_shows_the_read_out_and_keeps_the_mapping(
     assert 'name="mapping"' in form
     loc = client.post("/jobs/new", data={"csrf_token": csrf(form), "spreadsheet": "team.xlsx",
                                          "enabled": "on"}).headers["Location"]
+    added = client.get(loc).get_data(as_text=True)  # a new job lands on its read-out
+    assert 'id="readout"' in added and "Пробные" in added
+    loc = loc.removesuffix("/inspect")
     page = client.get(loc).get_data(as_text=True)
     inspected = client.post(f"{loc}/inspect", data={"csrf_token": csrf(page)})
     html = inspected.get_data(as_text=True)
@@ -131,6 +134,7 @@ def test_the_dashboard_shows_the_read_out_and_keeps_the_mapping(
     loc2 = client.post("/jobs/new", data={
         "csrf_token": csrf(form), "spreadsheet": "team.xlsx", "enabled": "on",
         "mapping": "Пробные = ignore\npipeline = A, B"}).headers["Location"]
+    loc2 = loc2.removesuffix("/inspect")
     page = client.get(loc2).get_data(as_text=True)
     client.post(f"{loc2}/run", data={"csrf_token": csrf(page)})
     page = client.get(loc2).get_data(as_text=True)
