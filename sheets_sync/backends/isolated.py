@@ -96,13 +96,8 @@ class Isolated:
         child.join()
         if answer is None:
             raise SourceError(death_message(name, child.exitcode, self.memory_limit))
-        gc_was = gc.isenabled()
-        gc.disable()  # a million new cells hold no cycles; collecting while they load costs 2x
-        try:
-            status, payload, stats = pickle.loads(answer)  # nosec B301: our child's answer
-        finally:
-            if gc_was:
-                gc.enable()
+        # No gc pause here: gc.disable() would stop collection in every thread of the service.
+        status, payload, stats = pickle.loads(answer)  # nosec B301: our child's answer
         self.stats.requests += stats[0]
         self.stats.bytes_in += stats[1]
         if status == "error":
@@ -136,7 +131,7 @@ def signal_name(code: int | None) -> str:
 def _child(send: Connection, backend: Any, outputs: tuple[str, ...], layout: Layout | None,
            tab_names: tuple[str, ...] | None, limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    gc.disable()  # the rows hold no cycles; a collection walking them costs as much as reading
+    gc.disable()  # its own process, one thread: the rows hold no cycles to collect
     name = Path(backend.path).name
     answer: tuple[str, object, tuple[int, int]]
     try:
