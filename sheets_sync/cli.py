@@ -143,7 +143,8 @@ def default_state_path() -> Path:
 @fail_cleanly
 def sync(spreadsheet: str, tabs: Sequence[str], output_tab: str | None, config: str | None,
          force: bool, state_path: str | None, fmt: str) -> None:
-    """Sync SPREADSHEET (a Google id or URL, or an .xlsx path): write its KPI tab."""
+    """Sync SPREADSHEET (a Google id or URL, an .xlsx path, or a .csv/.tsv path whose KPI tab
+    goes to <name>.kpi.xlsx beside it): write its KPI tab."""
     from sheets_sync.connect import open_backend
     from sheets_sync.job import SyncOptions, SyncState, run_sync
 
