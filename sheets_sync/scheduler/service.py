@@ -8,9 +8,10 @@ sleeps until it adds one itself) and reconciles them with that table every
 paused or removed by any process take effect here within that period. Every process computes
 the same ticks of a job (an interval counts from the job's creation), and a tick is run once by
 whichever process claims it first in the database (ticks.py); so any scheduler process takes
-over the jobs of one that stopped, and the others keep to the schedule. A job's first tick after
-a (re)start is the first after its last claimed tick, or after ``misfire_grace_seconds`` ago if
-that is later: a tick missed while no scheduler ran still happens, once (coalescing).
+over the jobs of one that stopped, and the others keep to the schedule. A job's first tick in a
+process is the first after the job's row last changed (its last tick, run or edit), or after
+``misfire_grace_seconds`` ago if that is later: a tick missed while no scheduler ran still
+happens, once (coalescing).
 Each reconcile pass also closes the runs whose process died (dead_runs.py), so such a run is
 marked interrupted within the run lease plus one period, whether its job fires again or not.
 The job lock is the database's (see runner.py), so no two runs of a job ever overlap.
@@ -85,10 +86,10 @@ def job_schedule(job: Job) -> Schedule | None:
 
 
 def first_tick(job: Job, sched: Schedule, now: datetime, grace: timedelta) -> datetime | None:
-    """The job's first tick to schedule: after its last claimed one (or its creation), but
-    no earlier than ``grace`` ago (older ones are missed anyway, and counting up to them from
-    an old last tick could take long)."""
-    since = max(job.last_tick_at or job.created_at, now - grace)
+    """The job's first tick to schedule: after the row last changed (a tick claimed, a run
+    recorded, an edit through the API: a changed or resumed schedule starts afresh), but no
+    earlier than ``grace`` ago (older ticks are missed anyway)."""
+    since = max(job.last_tick_at or job.created_at, job.updated_at, now - grace)
     return sched.first_tick_after(since)
 
 
@@ -195,7 +196,7 @@ class SyncScheduler:
             with self.store.session() as s:
                 columns = load_only(Job.id, Job.enabled, Job.schedule_cron,
                                     Job.schedule_interval, Job.timezone, Job.created_at,
-                                    Job.last_tick_at)
+                                    Job.updated_at, Job.last_tick_at)
                 for job in s.scalars(select(Job).options(columns)):
                     sched = job_schedule(job)
                     if sched is not None:

@@ -127,7 +127,7 @@ def test_a_tick_missed_while_no_scheduler_ran_still_runs_once(
         row = s.get(Job, job["id"])
         assert row is not None
         row.created_at = utcnow() - timedelta(seconds=180)  # ticks at -60 s and +60 s
-        row.last_tick_at = row.created_at
+        row.last_tick_at = row.updated_at = row.created_at  # the last run ended then
         s.commit()
     scheduler.start()
     runs = wait_for(lambda: [r for r in runs_of(app, job["id"]) if r.status != "running"])
@@ -136,6 +136,27 @@ def test_a_tick_missed_while_no_scheduler_ran_still_runs_once(
         last = s.get(Job, job["id"]).last_tick_at  # type: ignore[union-attr]
     assert last is not None and abs((utcnow() - last).total_seconds() - 60) < 5
     assert scheduler.aps.get_job(f"sync-job-{job['id']}").next_run_time > utcnow()
+
+
+def test_a_changed_schedule_starts_afresh(app: Flask, client: FlaskClient,
+                                          auth: dict[str, str],
+                                          scheduler: SyncScheduler) -> None:
+    # A tick of the new schedule that fell before the change is not "missed": nothing runs.
+    job = new_job(client, auth, schedule={"cron": "0 7 1 1 *"})
+    with get_store(app).session() as s:
+        row = s.get(Job, job["id"])
+        assert row is not None
+        row.created_at = row.updated_at = utcnow() - timedelta(seconds=180)
+        s.commit()
+    scheduler.start()
+    client.patch(f"/api/v1/jobs/{job['id']}", json={"schedule": {"interval_seconds": 120}},
+                 headers=auth)  # its grid has a tick 60 s ago, before the change
+    aps_id = f"sync-job-{job['id']}"
+    wait_for(lambda: str(getattr(scheduler.aps.get_job(aps_id), "trigger", "")).startswith(
+        "interval"))
+    assert scheduler.aps.get_job(aps_id).next_run_time > utcnow() + timedelta(seconds=50)
+    time.sleep(0.5)
+    assert runs_of(app, job["id"]) == []
 
 
 def test_two_triggers_at_once_give_one_run(app: Flask, client: FlaskClient,
