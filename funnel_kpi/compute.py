@@ -319,4 +319,5 @@ def _finding_inputs(stages: Sequence[Stage], finals: Mapping[date, PeriodReport]
         latest=month(complete[-1]) if complete else None,
         in_progress=month(current) if current in finals else None,
         fact_is_revenue=fact_is_revenue,
+        history=tuple(finals[d] for d in complete[:-1]),
     )

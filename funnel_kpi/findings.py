@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from funnel_kpi import textfmt as fmt
+from funnel_kpi.noise import is_noise, usual_move
 from funnel_kpi.registry import REGISTRY
 from funnel_kpi.report import BottleneckStep, Change, PeriodReport
 from funnel_kpi.values import Value
@@ -81,6 +82,7 @@ class FindingInputs:
     in_progress: Month | None
     fact_is_revenue: bool
     currency: str | None = None
+    history: tuple[PeriodReport, ...] = ()  # the complete months before ``latest``, in order
 
 
 def value_text(x: float, unit: str, lang: str, currency: str | None = None) -> str:
@@ -137,23 +139,41 @@ def _growing_step(inp: FindingInputs, m: Month, lang: str) -> str | None:
     return None
 
 
+def _noise(inp: FindingInputs, key: str, unit: str, change: Change) -> bool:
+    """A move no larger than the KPI's usual month-to-month move (funnel_kpi.noise) is no
+    headline. ``key``: a KPI id, or "stage_count.<stage key>"."""
+    relative = unit != "ratio"
+
+    def value(p: PeriodReport) -> float | None:
+        if key.startswith("stage_count."):
+            row = next((s for s in p.stages if s.key == key.split(".", 1)[1]), None)
+            return row.count.value if row is not None else None
+        v = p.kpis.get(key)
+        return v.value if v is not None else None
+
+    usual = usual_move([value(p) for p in inp.history], relative)
+    return is_noise(change.rel.value if relative else change.abs.value, usual)
+
+
 def _mover(inp: FindingInputs, r: PeriodReport, lang: str) -> str | None:
-    """The largest relative move; a ratio's move is told in percentage points."""
-    candidates: list[tuple[str, str, Value, Change]] = []  # (name, unit, current, change)
+    """The largest relative move beyond noise; a ratio's move is told in percentage points."""
+    # (key, name, unit, current, change)
+    candidates: list[tuple[str, str, str, Value, Change]] = []
     for s in r.stages:
         if s.count_mom is not None:
-            candidates.append((_label(inp, s.key, lang), "count", s.count, s.count_mom))
+            candidates.append((f"stage_count.{s.key}", _label(inp, s.key, lang), "count",
+                               s.count, s.count_mom))
     for kpi_id in MOVER_KPIS:
         if kpi_id in r.kpis and kpi_id in r.mom:
             kpi = REGISTRY[kpi_id]
-            candidates.append((kpi.name(lang), kpi.unit, r.kpis[kpi_id], r.mom[kpi_id]))
-    defined = [c for c in candidates if c[2].value is not None and c[3].abs.value is not None
-               and c[3].rel.value is not None
+            candidates.append((kpi_id, kpi.name(lang), kpi.unit, r.kpis[kpi_id], r.mom[kpi_id]))
+    defined = [c for c in candidates if c[3].value is not None and c[4].abs.value is not None
+               and c[4].rel.value is not None and not _noise(inp, c[0], c[2], c[4])
                # a rate over 100 % (or one that was) is no conversion: never a headline
-               and not (c[1] == "ratio" and max(c[2].value, c[2].value - c[3].abs.value) > 1)]
+               and not (c[2] == "ratio" and max(c[3].value, c[3].value - c[4].abs.value) > 1)]
     if not defined:
         return None
-    name, unit, cur, ch = max(defined, key=lambda c: abs(c[3].rel.value or 0.0))
+    _, name, unit, cur, ch = max(defined, key=lambda c: abs(c[4].rel.value or 0.0))
     now, diff, rel = cur.value or 0.0, ch.abs.value or 0.0, ch.rel.value or 0.0
     moved = fmt.points(diff, lang) if unit == "ratio" else fmt.percent(rel, lang, signed=True)
     return _t("mover", lang).format(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from funnel_kpi import textfmt
+from funnel_kpi.noise import is_noise, usual_move
 from funnel_kpi.registry import REGISTRY
 from sheets_sync.text_report import fmt_number
 
@@ -96,13 +97,17 @@ def chart(report: dict[str, Any], lang: str) -> Chart | None:
 
 
 def arrow(change: dict[str, Any] | None, higher_is_better: bool | None,
-          lang: str, unit: str = "count") -> tuple[str, str, str]:
-    """(change as text, arrow, css class: good/bad/flat/none). A rate changes in percentage
-    points (20 % -> 25 % is +5.0 pp, not +25 %); counts and money in %."""
+          lang: str, unit: str = "count", usual: float | None = None) -> tuple[str, str, str]:
+    """(change as text, arrow, css class: good/bad/flat/noise/none). A rate changes in
+    percentage points (20 % -> 25 % is +5.0 pp, not +25 %); counts and money in %. A change no
+    larger than ``usual`` (the KPI's usual move, funnel_kpi.noise) is noise: "≈", no colour."""
     key = "abs" if unit == "ratio" else "rel"
     if not change or change.get(key) is None:
         return "—", "", "none"
     moved = float(change[key])
+    if is_noise(moved, usual):
+        text = textfmt.points(moved, lang) if unit == "ratio" else fmt_number(moved, "ratio", lang)
+        return ("+" if moved > 0 and unit != "ratio" else "") + text, "≈", "noise"
     if unit == "ratio":
         text = textfmt.points(moved, lang)
     else:
@@ -123,12 +128,17 @@ def kpi_rows(report: dict[str, Any], lang: str) -> tuple[str | None, list[KpiRow
     kpis = period.get("kpis") or {}
     changes = period.get("changes") or {}
     mom, yoy = changes.get("mom") or {}, changes.get("yoy") or {}
+    before = [p for p in report.get("periods") or []
+              if p.get("period", "") < str(period.get("period")) and not p.get("in_progress")
+              and not p.get("pending")]
     rows = []
     for kpi in REGISTRY.values():
         value = kpis.get(kpi.id)
         if value is None:
             continue
-        m = arrow(mom.get(kpi.id), kpi.higher_is_better, lang, kpi.unit)
+        usual = usual_move([(p.get("kpis") or {}).get(kpi.id) for p in before],
+                           relative=kpi.unit != "ratio")
+        m = arrow(mom.get(kpi.id), kpi.higher_is_better, lang, kpi.unit, usual)
         y = arrow(yoy.get(kpi.id), kpi.higher_is_better, lang, kpi.unit)
         rows.append(KpiRow(kpi.name(lang), fmt_number(value, kpi.unit, lang), *m, *y))
     return period.get("period"), rows

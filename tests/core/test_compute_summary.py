@@ -200,8 +200,9 @@ def test_two_years_findings(two_years: FunnelReport) -> None:
     assert "Marketing loses 69% of lost leads, sales 31%." in en
     # plan/fact 24000 / 22800 = 105.3%
     assert "Revenue reached 105.3% of plan (24,000 of 22,800)." in en
-    assert any(s.startswith("Biggest change against the previous month:") and "+9.1%" in s
-               for s in en)
+    # every KPI moved in December as it moves every month (a steady trend): no change is news
+    # (funnel_kpi.noise), so there is no "biggest change" sentence
+    assert not any(s.startswith("Biggest change against the previous month:") for s in en)
     ru = two_years.findings_ru
     assert ru[0].startswith("Декабрь 2024: узкое место — Принятые продажами (SAL) -> Оплаты: "
                             f"21,6{NBSP}% (16 из 74)")

@@ -14,3 +14,11 @@ def test_a_rate_changes_in_points_and_a_count_in_percent() -> None:
     assert arrow({"abs": 100.0, "rel": 0.1}, False, "en", "money") == ("+10.0%", "▲", "bad")
     assert arrow({"abs": -3.0, "rel": -0.3}, None, "en", "count")[1:] == ("▼", "flat")
     assert arrow(None, True, "en", "ratio") == ("—", "", "none")
+
+
+def test_a_move_no_larger_than_usual_is_noise() -> None:
+    # CAC moves about 10 % a month; +8 % this month is noise, +30 % is news
+    assert arrow({"abs": 8.0, "rel": 0.08}, False, "en", "money", usual=0.1) == (
+        "+8.0%", "≈", "noise")
+    assert arrow({"abs": 30.0, "rel": 0.3}, False, "en", "money", usual=0.1)[1:] == ("▲", "bad")
+    assert arrow({"abs": 0.004, "rel": 0.02}, True, "en", "ratio", usual=0.01)[1] == "≈"

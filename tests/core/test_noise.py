@@ -1,0 +1,28 @@
+"""News or noise: a change no larger than the KPI's usual month-to-month move, worked by hand."""
+
+from __future__ import annotations
+
+from funnel_kpi.noise import is_noise, moves, usual_move
+
+
+def test_usual_move_of_counts_is_the_median_relative_move() -> None:
+    # 100 -> 110 (+10 %), 110 -> 99 (-10 %), 99 -> 108.9 (+10 %), 108.9 -> 119.79 (+10 %)
+    history = [100, 110, 99, 108.9, 119.79]
+    assert [round(m, 9) for m in moves(history, relative=True)] == [0.1, 0.1, 0.1, 0.1]
+    assert round(usual_move(history, relative=True) or 0, 9) == 0.1
+    assert is_noise(0.08, 0.1) and is_noise(-0.1, 0.1) and not is_noise(0.25, 0.1)
+
+
+def test_a_rate_moves_in_points_and_needs_four_moves() -> None:
+    # 20 %, 22 %, 21 %, 24 %, 23 %: moves 2, 1, 3, 1 pp -> median 1.5 pp
+    history = [0.20, 0.22, 0.21, 0.24, 0.23]
+    assert round(usual_move(history, relative=False) or 0, 9) == 0.015
+    assert usual_move(history[:4], relative=False) is None  # three moves: no usual move yet
+    assert not is_noise(0.05, None)
+    # a gap gives no move, a move from zero neither; 3 -> 0 is -100 %
+    assert moves([1, None, 3, 0, 5], relative=True) == [1.0]
+
+
+def test_overlapping_intervals_are_noise() -> None:
+    assert is_noise(0.05, None, intervals=((0.18, 0.30), (0.25, 0.36)))
+    assert not is_noise(0.15, None, intervals=((0.10, 0.20), (0.25, 0.40)))
