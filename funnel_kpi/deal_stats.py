@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from funnel_kpi import formulas
 from funnel_kpi.deal_sets import SetData
 from funnel_kpi.deal_tally import LOST, OPEN, WON
-from funnel_kpi.deal_types import DealStats, StageTime
+from funnel_kpi.deal_types import DealStats, PipelineStage, StageTime
 from funnel_kpi.values import Value, ratio, undefined
 
 # Stages whose arrival times are the proposal and contract preparation times.
@@ -129,19 +129,27 @@ def _velocity(open_deals: int, win: Value, average: Value, cycles: Mapping[int, 
 
 
 def _forecast(b: SetData, open_by_reach: Sequence[int], stages: Sequence[str],
-              history: History) -> Value:
-    """Open money by furthest stage (unpriced deals at the historical average deal) x p(s)."""
+              history: History) -> tuple[Value, tuple[PipelineStage, ...]]:
+    """Open money by furthest stage (unpriced deals at the historical average deal) x p(s),
+    and its parts: one per stage with open deals."""
     amounts: dict[str, float | None] = {}
+    parts = []
     for reach, deals in enumerate(open_by_reach):
         if not deals:
             continue
+        stage = stages[reach]
         unpriced = deals - b.open_priced_n.get(reach, 0)
         priced = b.open_priced.get(reach, 0.0)
         if unpriced and history.average_deal is None:
-            amounts[stages[reach]] = None
+            amounts[stage] = None
         else:
-            amounts[stages[reach]] = priced + unpriced * (history.average_deal or 0.0)
-    return formulas.forecast_revenue(amounts, history.win_probability)
+            amounts[stage] = priced + unpriced * (history.average_deal or 0.0)
+        money, p = amounts[stage], history.win_probability.get(stage)
+        # as formulas.forecast_revenue counts it: no money expects 0 whatever p is
+        expected = 0.0 if money == 0 else None if money is None or p is None else money * p
+        parts.append(PipelineStage(stage, deals, priced, unpriced,
+                                   history.average_deal if unpriced else None, p, expected))
+    return formulas.forecast_revenue(amounts, history.win_probability), tuple(parts)
 
 
 def deal_stats(b: SetData, stages: Sequence[str], history: History, *, has_money: bool,
@@ -167,6 +175,7 @@ def deal_stats(b: SetData, stages: Sequence[str], history: History, *, has_money
         # Historical LTV: what the log's customers paid, per customer (ratio: no formula yet).
         ltv = ratio(revenue.value, b.customers) if revenue.defined else revenue
     win = formulas.win_rate(won, lost)
+    forecast, pipeline = _forecast(b, table[OPEN], stages, history)
     kpis = {
         "win_rate": win,
         "lost_deals": Value(float(lost)),
@@ -176,7 +185,7 @@ def deal_stats(b: SetData, stages: Sequence[str], history: History, *, has_money
         "contract_prep_days": _prep_days(times, CONTRACT_STAGE),
         "revenue": revenue,
         "average_deal": average,
-        "forecast_revenue": _forecast(b, table[OPEN], stages, history),
+        "forecast_revenue": forecast,
         "pipeline_velocity": _velocity(open_deals, win, average, b.cycles),
         "ltv_historical": ltv,
     }
@@ -191,4 +200,5 @@ def deal_stats(b: SetData, stages: Sequence[str], history: History, *, has_money
         lost_by_reason=dict(sorted(b.reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         pending=pending,
         money={"revenue": revenue.value} if revenue.value is not None else {},
+        pipeline=pipeline,
     )

@@ -25,6 +25,24 @@ class StageTime:
 
 
 @dataclass(frozen=True, slots=True)
+class PipelineStage:
+    """One part of ``forecast_revenue``: the open deals whose furthest stage is ``stage``.
+
+    ``expected`` = (amount + unpriced x unpriced_price) x win_probability: an open deal without an
+    amount is counted at ``unpriced_price``, the whole log's average won deal (None when no won
+    deal has money: then the part, and the forecast, are not defined).
+    """
+
+    stage: str
+    open_deals: int
+    amount: float  # the open deals' amounts, of those that have one
+    unpriced: int  # open deals without an amount
+    unpriced_price: float | None
+    win_probability: float | None  # p(stage), from the whole log's closed deals
+    expected: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class DealStats:
     """Figures for one set of deals: a month's cohort, a channel, a manager, or the whole log."""
 
@@ -41,6 +59,7 @@ class DealStats:
     lost_by_reason: Mapping[str, int] = field(default_factory=dict)
     pending: bool = False  # cohort younger than the median sales cycle: open deals not yet lost
     money: Mapping[str, float] = field(default_factory=dict)  # "revenue" of the set, if any
+    pipeline: tuple[PipelineStage, ...] = ()  # the parts of forecast_revenue, by stage
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from funnel_kpi.deal_types import StageTime
+from funnel_kpi.deal_types import PipelineStage, StageTime
 from funnel_kpi.errors import FunnelError
+from funnel_kpi.forecast import Forecast
 from funnel_kpi.inputs import Problem
 from funnel_kpi.model import Stage
 from funnel_kpi.readout import ColumnReading
@@ -31,7 +32,8 @@ REASON_CELLS_SHOWN = 3  # cells named per reason; the rest are counted
 REPORT_FIELDS = ("version", "status", "status_reasons", "status_reasons_ru", "funnel",
                  "funnel_inferred", "sources", "periods", "total", "segments", "deal_log",
                  "seasonal_index", "findings", "findings_ru", "problems", "unknown_columns",
-                 "notes", "notes_ru", "columns")  # the top-level keys of to_dict(), in its order
+                 "notes", "notes_ru", "columns",
+                 "forecast")  # the top-level keys of to_dict(), in its order
 NA = Value(None)  # not applicable (e.g. the step conversion of the first stage): no reason
 
 
@@ -296,6 +298,7 @@ class DealLogSection:
     stage_times: tuple[StageTime, ...]
     median_cycle_days: float | None
     implied_passages: int
+    pipeline: tuple[PipelineStage, ...] = ()  # the parts of the total's forecast_revenue
 
     def to_dict(self) -> dict[str, Any]:
         times = []
@@ -311,7 +314,12 @@ class DealLogSection:
         return {"lost_by_stage": dict(self.lost_by_stage),
                 "lost_by_reason": dict(self.lost_by_reason), "stage_times": times,
                 "median_cycle_days": num(self.median_cycle_days),
-                "implied_passages": self.implied_passages}
+                "implied_passages": self.implied_passages,
+                "pipeline": [{"stage": p.stage, "open_deals": p.open_deals,
+                              "amount": num(p.amount), "unpriced": p.unpriced,
+                              "unpriced_price": num(p.unpriced_price),
+                              "win_probability": num(p.win_probability),
+                              "expected": num(p.expected)} for p in self.pipeline]}
 
     @staticmethod
     def from_dict(d: Mapping[str, Any] | None) -> DealLogSection | None:
@@ -321,8 +329,13 @@ class DealLogSection:
                                 Value(t["mean_days"], t.get("reason"), t.get("n")),
                                 Value(t["median_days"], t.get("reason"), t.get("n")))
                       for t in d["stage_times"])
+        pipeline = tuple(PipelineStage(p["stage"], int(p["open_deals"]), p["amount"],
+                                       int(p["unpriced"]), p["unpriced_price"],
+                                       p["win_probability"], p["expected"])
+                         for p in d.get("pipeline", ()))
         return DealLogSection(frozen_map(d["lost_by_stage"]), frozen_map(d["lost_by_reason"]),
-                              times, d["median_cycle_days"], int(d["implied_passages"]))
+                              times, d["median_cycle_days"], int(d["implied_passages"]),
+                              pipeline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +356,7 @@ class FunnelReport:
     notes_ru: tuple[str, ...]
     version: int = VERSION
     columns: tuple[ColumnReading, ...] = ()  # how each input column was read
+    forecast: Forecast | None = None  # the next months from the series (funnel_kpi.forecast)
 
     # --- what a renderer needs -------------------------------------------------------------
     def latest_period(self, *, complete: bool = False) -> PeriodReport | None:
@@ -421,6 +435,7 @@ class FunnelReport:
             "unknown_columns": lambda: list(self.unknown_columns),
             "notes": lambda: list(self.notes), "notes_ru": lambda: list(self.notes_ru),
             "columns": lambda: [c.to_dict() for c in self.columns],
+            "forecast": lambda: self.forecast.to_dict() if self.forecast else None,
         }
         return {k: part() for k, part in parts.items() if fields is None or k in fields}
 
@@ -459,4 +474,5 @@ class FunnelReport:
             notes=tuple(d.get("notes", ())), notes_ru=tuple(d.get("notes_ru", ())),
             version=int(d["version"]),
             columns=tuple(ColumnReading.from_dict(c) for c in d.get("columns", ())),
+            forecast=Forecast.from_dict(d.get("forecast")),
         )

@@ -1,0 +1,421 @@
+"""The next 3 months of payments and revenue from the monthly series, with an 80 % interval,
+and a rolling-origin backtest against seasonal-naive that decides whether it is a headline.
+
+The model is exponential smoothing in its additive-error state-space form (ETS, Hyndman et al.
+2008, "Forecasting with exponential smoothing", ch. 2 and 6): with at least 24 months,
+ETS(A,Ad,A): damped trend and a 12-month season; with 8 to 23 months, ETS(A,Ad,N); with fewer,
+nothing (``too_short``). For each month t, with one-step error e_t = y_t - (l + phi b + s_(t-12)):
+l' = l + phi b + alpha e, b' = phi b + beta e, s_t = s_(t-12) + gamma e. The smoothing
+parameters are the least-squares ones over a fixed grid (statsmodels' Holt-Winters also fits by
+least squares); the 80 % interval is the analytic one of the model: y_hat +- 1.2816 sigma_h with
+sigma_h^2 = sigma^2 (1 + sum_(j<h) (alpha + beta (phi + ... + phi^j))^2) and sigma^2 = SSE / n
+(for h <= 3 the season adds nothing). Starting states: the season from the first two years
+(each month's deviation from its year's mean, averaged), the level and the trend from the two
+years' means; without a season, the first month and the mean of the first three changes.
+
+Why not statsmodels at run time: importing it takes ~1.7 s (pandas), and one seasonal fit
+~0.35 s here, against a budget of ~50 ms for the whole forecast; tests/core/test_forecast.py
+checks this recursion against statsmodels' ``ExponentialSmoothing`` with the same parameters.
+Every origin of the backtest reuses one pass over the series: the smoothing of a prefix is the
+prefix of the smoothing, so each grid point's states and running SSE are kept for every month.
+
+Backtest: origins are the last 12 months (each origin's fit sees only the months before it and
+chooses its model form by their number, as the forecast does); horizons 1..3; errors where the
+actual is not 0. The benchmark is seasonal-naive (the same month a year before), or the last
+value where no year before exists. MAPE = mean |actual - forecast| / |actual|; coverage = share
+of actuals inside the 80 % interval. The model is the headline only when its MAPE is below the
+benchmark's; otherwise the benchmark's forecast (with its own 80 % interval, sigma from its
+backtest-free in-sample errors: sqrt(k + 1) sigma for seasonal-naive, sqrt(h) sigma for naive) is
+shown, and the report says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from funnel_kpi.deal_types import PipelineStage
+
+HORIZON = 3
+SEASON = 12
+MIN_MONTHS = 8  # fewer: not defined (too_short)
+SEASONAL_MONTHS = 24  # two full years before a season is estimated
+BACKTEST_ORIGINS = 12
+Z80 = 1.2815515655446004  # the 90th percentile of the standard normal
+
+Measure = Literal["payments", "revenue"]
+Shown = Literal["ets", "seasonal_naive", "naive"]
+Arr = npt.NDArray[np.float64]
+
+# Why a series has no forecast, or why the model is not the headline: ru/en texts.
+WHY: dict[str, tuple[str, str]] = {
+    "too_short": (f"fewer than {MIN_MONTHS} complete months in a row",
+                  f"меньше {MIN_MONTHS} полных месяцев подряд"),
+    "missing_input": ("no monthly values", "нет помесячных значений"),
+    "no_backtest": ("too few months to backtest the model, so the simple forecast is shown",
+                    "месяцев мало для проверки модели, поэтому показан простой прогноз"),
+    "not_better": ("the model does not beat seasonal-naive on the last 12 months, so "
+                   "seasonal-naive is shown",
+                   "модель не точнее сезонно-наивного прогноза на последних 12 месяцах, "
+                   "поэтому показан сезонно-наивный"),
+}
+
+
+def _grid(seasonal: bool) -> Arr:
+    """Rows (alpha, beta, gamma, phi) within the usual bounds: beta <= alpha, gamma <= 1 - alpha."""
+    rows = [(a, b, g, p)
+            for a in (0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95)
+            for b in (0.0, 0.02, 0.05, 0.1, 0.2) if b <= a
+            for g in ((0.0, 0.05, 0.1, 0.2, 0.3) if seasonal else (0.0,)) if g <= 1 - a
+            for p in (0.8, 0.9, 0.98)]
+    return np.array(rows, dtype=np.float64)
+
+
+GRID = {False: _grid(False), True: _grid(True)}
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    level: float
+    trend: float
+    season: tuple[float, ...]  # SEASON values for months 0..11 of the series, or () for none
+
+
+def start_states(y: Sequence[float], seasonal: bool) -> Start:
+    if seasonal:
+        first, second = np.asarray(y[:SEASON], float), np.asarray(y[SEASON:2 * SEASON], float)
+        m1, m2 = float(first.mean()), float(second.mean())
+        trend = (m2 - m1) / SEASON
+        season = tuple(float(x) for x in ((first - m1) + (second - m2)) / 2)
+        # the first year's mean sits at month 5.5; the state before month 0 is 6.5 months back
+        return Start(m1 - 6.5 * trend, trend, season)
+    return Start(float(y[0]), (float(y[3]) - float(y[0])) / 3, ())
+
+
+@dataclass(frozen=True, slots=True)
+class Smoothing:
+    """Every grid point smoothed over the whole series: running SSE and states after month t."""
+
+    grid: Arr  # (K, 4)
+    sse: Arr  # (K, n + 1): SSE of the first t one-step errors
+    level: Arr  # (K, n + 1): state after t months
+    trend: Arr
+    season: Arr  # (K, n + SEASON) or (K, 0): s_t at index t + SEASON (first SEASON: the start)
+
+
+def smooth(y: Sequence[float], seasonal: bool, start: Start | None = None,
+           grid: Arr | None = None) -> Smoothing:
+    g = GRID[seasonal] if grid is None else grid
+    s0 = start or start_states(y, seasonal)
+    k, n = len(g), len(y)
+    a, b, gam, phi = g[:, 0], g[:, 1], g[:, 2], g[:, 3]
+    sse, lev, tr = np.zeros((k, n + 1)), np.empty((k, n + 1)), np.empty((k, n + 1))
+    lev[:, 0], tr[:, 0] = s0.level, s0.trend
+    sea = np.empty((k, n + SEASON if seasonal else 0))
+    if seasonal:
+        sea[:, :SEASON] = s0.season
+    for t in range(n):
+        base = lev[:, t] + phi * tr[:, t]
+        e = y[t] - base - sea[:, t] if seasonal else y[t] - base
+        sse[:, t + 1] = sse[:, t] + e * e
+        lev[:, t + 1] = base + a * e
+        tr[:, t + 1] = phi * tr[:, t] + b * e
+        if seasonal:
+            sea[:, t + SEASON] = sea[:, t] + gam * e
+    return Smoothing(g, sse, lev, tr, sea)
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    value: float
+    low: float
+    high: float
+
+
+def ets_forecast(s: Smoothing, t: int, horizon: int = HORIZON) -> list[Point]:
+    """The forecast after the first ``t`` months, from the grid point with the least SSE."""
+    i = int(np.argmin(s.sse[:, t]))  # the first of equal ones: deterministic
+    alpha, beta, _, phi = (float(x) for x in s.grid[i])
+    sigma2 = float(s.sse[i, t]) / t
+    out, damp, spread = [], 0.0, 0.0
+    for h in range(1, horizon + 1):
+        damp += phi ** h
+        value = float(s.level[i, t]) + damp * float(s.trend[i, t])
+        if s.season.shape[1]:
+            value += float(s.season[i, t + (h - 1) % SEASON])
+        half = Z80 * math.sqrt(sigma2 * (1 + spread))
+        out.append(Point(value, value - half, value + half))
+        spread += (alpha + beta * damp) ** 2  # c_h, for the variance of h + 1
+    return out
+
+
+def benchmark(y: Sequence[float], t: int, horizon: int = HORIZON) -> tuple[Shown, list[Point]]:
+    """Seasonal-naive after the first ``t`` months (the last value when no year is behind)."""
+    seasonal = t > SEASON  # a year before, and at least one seasonal difference for sigma
+    lag = SEASON if seasonal else 1
+    diffs = [y[j] - y[j - lag] for j in range(lag, t)]
+    sigma = math.sqrt(math.fsum(d * d for d in diffs) / len(diffs)) if diffs else math.nan
+    out = []
+    for h in range(1, horizon + 1):
+        value = y[t + h - 1 - SEASON] if seasonal else y[t - 1]
+        steps = (h - 1) // SEASON + 1 if seasonal else h
+        half = Z80 * sigma * math.sqrt(steps)
+        out.append(Point(value, value - half, value + half))
+    return ("seasonal_naive" if seasonal else "naive"), out
+
+
+@dataclass(frozen=True, slots=True)
+class Backtest:
+    mape: float | None
+    mape_seasonal_naive: float | None
+    coverage_80: float | None
+    coverage_80_seasonal_naive: float | None
+    origins: int
+    points: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mape": _num(self.mape), "mape_seasonal_naive": _num(self.mape_seasonal_naive),
+                "coverage_80": self.coverage_80,
+                "coverage_80_seasonal_naive": self.coverage_80_seasonal_naive,
+                "origins": self.origins, "points": self.points}
+
+    @staticmethod
+    def from_dict(d: dict[str, Any] | None) -> Backtest | None:
+        return None if d is None else Backtest(
+            d["mape"], d["mape_seasonal_naive"], d["coverage_80"],
+            d.get("coverage_80_seasonal_naive"), int(d["origins"]), int(d["points"]))
+
+
+def _num(x: float | None) -> float | None:
+    """A JSON-safe number: None for NaN or infinite (an overflowing series)."""
+    return x if x is not None and math.isfinite(x) else None
+
+
+def mape(pairs: Sequence[tuple[float, float]]) -> float | None:
+    """mean |actual - forecast| / |actual| over (actual, forecast) with actual != 0."""
+    errors = [abs(a - f) / abs(a) for a, f in pairs if a != 0]
+    return math.fsum(errors) / len(errors) if errors else None
+
+
+def coverage(pairs: Sequence[tuple[float, Point]]) -> float | None:
+    """Share of actuals inside [low, high]."""
+    inside = [p.low <= a <= p.high for a, p in pairs]
+    return sum(inside) / len(inside) if inside else None
+
+
+def backtest(y: Sequence[float], fits: dict[bool, Smoothing]) -> Backtest:
+    n = len(y)
+    model: list[tuple[float, Point]] = []
+    bench: list[tuple[float, Point]] = []
+    origins = 0
+    for t in range(max(MIN_MONTHS, n - BACKTEST_ORIGINS), n):
+        origins += 1
+        ours = ets_forecast(fits[t >= SEASONAL_MONTHS], t, min(HORIZON, n - t))
+        _, theirs = benchmark(y, t, min(HORIZON, n - t))
+        for h, (p, q) in enumerate(zip(ours, theirs, strict=True)):
+            model.append((y[t + h], p))
+            bench.append((y[t + h], q))
+    return Backtest(mape([(a, p.value) for a, p in model]),
+                    mape([(a, p.value) for a, p in bench]),
+                    coverage(model), coverage(bench), origins, len(model))
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesForecast:
+    """One series' next months: the model's, or the benchmark's when the model is no better."""
+
+    shown: Shown | None  # None: not defined (see why)
+    points: tuple[Point, ...]
+    backtest: Backtest | None
+    why: str | None  # a key of WHY: not defined, or why the model is not the headline
+    model: str | None = None  # the model form fitted, e.g. "ETS(A,Ad,A)"
+
+    @property
+    def headline(self) -> bool:
+        return self.shown == "ets"
+
+
+def forecast_series(y: Sequence[float | None]) -> SeriesForecast:
+    if not y or any(v is None for v in y):
+        return SeriesForecast(None, (), None, "missing_input")
+    ys = [float(v) for v in y if v is not None]
+    n = len(ys)
+    if n < MIN_MONTHS:
+        return SeriesForecast(None, (), None, "too_short")
+    seasonal = n >= SEASONAL_MONTHS
+    fits = {False: smooth(ys, False)}
+    if seasonal:
+        fits[True] = smooth(ys, True)
+    form = "ETS(A,Ad,A)" if seasonal else "ETS(A,Ad,N)"
+    test = backtest(ys, fits)
+    if (test.mape is not None and test.mape_seasonal_naive is not None
+            and test.mape < test.mape_seasonal_naive):
+        return SeriesForecast("ets", _floor(ets_forecast(fits[seasonal], n)), test, None, form)
+    shown, points = benchmark(ys, n)
+    why = "no_backtest" if test.mape is None or test.mape_seasonal_naive is None else "not_better"
+    return SeriesForecast(shown, _floor(points), test, why, form)
+
+
+def _floor(points: Sequence[Point]) -> tuple[Point, ...]:
+    """Payments and revenue are not negative: a bound (or value) below 0 is 0."""
+    return tuple(Point(max(p.value, 0.0), max(p.low, 0.0), max(p.high, 0.0)) for p in points)
+
+
+MEASURES: tuple[Measure, ...] = ("payments", "revenue")
+FORM_TEXT = {"ets": ("the model", "модель"),
+             "seasonal_naive": ("seasonal-naive", "сезонно-наивный"),
+             "naive": ("the last month's value", "значение прошлого месяца")}
+
+
+def _month(period: str, ahead: int) -> str:
+    y, m = int(period[:4]), int(period[5:7]) + ahead
+    return f"{y + (m - 1) // 12:04d}-{(m - 1) % 12 + 1:02d}"
+
+
+def _run(months: Sequence[tuple[str, float | None]]) -> list[float]:
+    """The values of the last months in a row (no gap, none undefined) up to the last month."""
+    out: list[float] = []
+    after: str | None = None
+    for period, v in reversed(months):
+        if v is None or (after is not None and _month(period, 1) != after):
+            break
+        out.append(v)
+        after = period
+    return out[::-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """The report's ``forecast``: the next months after ``last`` for payments and revenue."""
+
+    last: str | None  # the last complete month the series end with
+    periods: tuple[str, ...]  # the months forecast
+    series: dict[Measure, SeriesForecast]
+
+    @property
+    def method(self) -> str | None:
+        forms = {s.model for s in self.series.values() if s.model}
+        return " / ".join(sorted(forms)) if forms else None
+
+    def to_dict(self) -> dict[str, Any]:
+        months = []
+        for i, period in enumerate(self.periods):
+            row: dict[str, Any] = {"period": period}
+            for m, s in self.series.items():
+                p = s.points[i] if i < len(s.points) else None
+                row[m] = _num(p.value) if p else None
+                row[f"{m}_low"] = _num(p.low) if p else None
+                row[f"{m}_high"] = _num(p.high) if p else None
+            months.append(row)
+        return {
+            "method": self.method, "last_month": self.last, "months": months,
+            "models": {m: s.model for m, s in self.series.items()},
+            "shown": {m: s.shown for m, s in self.series.items()},
+            "backtest": {m: s.backtest.to_dict() if s.backtest else None
+                         for m, s in self.series.items()},
+            "headline": {m: s.headline for m, s in self.series.items()},
+            "why": {m: s.why for m, s in self.series.items()},
+        }
+
+    @staticmethod
+    def from_dict(d: dict[str, Any] | None) -> Forecast | None:
+        if d is None:
+            return None
+        series: dict[Measure, SeriesForecast] = {}
+        for m in MEASURES:
+            points = tuple(Point(r[m], r[f"{m}_low"], r[f"{m}_high"]) for r in d["months"]
+                           if r.get(m) is not None and r.get(f"{m}_low") is not None
+                           and r.get(f"{m}_high") is not None)
+            series[m] = SeriesForecast(d["shown"][m], points, Backtest.from_dict(
+                d["backtest"][m]), d["why"][m], d.get("models", {}).get(m))
+        return Forecast(d["last_month"], tuple(r["period"] for r in d["months"]), series)
+
+    def notes(self, lang: str = "en") -> tuple[str, ...]:
+        """One sentence per series: what is shown and how it did against seasonal-naive."""
+        ru = lang == "ru"
+        out = []
+        for m, s in self.series.items():
+            what = ("Оплаты" if m == "payments" else "Выручка") if ru else m.capitalize()
+            if s.shown is None or s.backtest is None or s.why == "no_backtest":
+                why = WHY[s.why or "missing_input"][1 if ru else 0]
+                out.append(f"{what}: {why}." if s.shown is not None
+                           else f"{what}: прогноз не построен ({why})." if ru
+                           else f"{what}: no forecast ({why}).")
+                continue
+            b = s.backtest
+            errors = (f"MAPE {_pct(b.mape, ru)} против {_pct(b.mape_seasonal_naive, ru)}" if ru
+                      else f"MAPE {_pct(b.mape, ru)} vs {_pct(b.mape_seasonal_naive, ru)}")
+            if s.headline:
+                out.append(
+                    f"{what}: прогноз на 3 месяца по {s.model} с 80 % интервалом; на последних "
+                    f"12 месяцах он точнее сезонно-наивного ({errors})." if ru else
+                    f"{what}: the 3-month forecast is {s.model} with an 80 % interval; over the "
+                    f"last 12 months it beat seasonal-naive ({errors}).")
+            else:
+                shown = FORM_TEXT[s.shown][1 if ru else 0]
+                out.append(
+                    f"{what}: показан прогноз «{shown}», потому что экспоненциальное "
+                    f"сглаживание (ETS) не точнее его на последних 12 месяцах ({errors})." if ru
+                    else f"{what}: {shown} is shown as the forecast, because exponential "
+                    f"smoothing (ETS) did not beat it over the last 12 months ({errors}).")
+        return tuple(out)
+
+
+def _pct(x: float | None, ru: bool) -> str:
+    if x is None:
+        return "—"
+    text = f"{x * 100:.1f} %"
+    return text.replace(".", ",") if ru else text
+
+
+def forecast(months: Sequence[tuple[str, float | None, float | None]]) -> Forecast | None:
+    """From (period "YYYY-MM", payments, revenue) of complete months in order; None without any."""
+    if not months:
+        return None
+    last = months[-1][0]
+    series: dict[Measure, SeriesForecast] = {
+        "payments": forecast_series(_run([(p, x) for p, x, _ in months])),
+        "revenue": forecast_series(_run([(p, x) for p, _, x in months]))}
+    return Forecast(last, tuple(_month(last, h) for h in range(1, HORIZON + 1)), series)
+
+
+def _money(x: float, ru: bool) -> str:
+    text = f"{x:,.0f}"
+    return text.replace(",", "\u00a0") + "\u00a0₽" if ru else text
+
+
+def pipeline_notes(parts: Sequence[PipelineStage], lang: str = "en") -> tuple[str, ...]:
+    """What the pipeline forecast is, and what it assumes for open deals without an amount."""
+    if not parts:
+        return ()
+    ru = lang == "ru"
+    out = []
+    expected = [p.expected for p in parts]
+    if all(x is not None for x in expected):
+        total = math.fsum(x for x in expected if x is not None)
+        deals = sum(p.open_deals for p in parts)
+        out.append(
+            f"Прогноз выручки {_money(total, ru)} — это открытые сделки сейчас ({deals}), их "
+            f"суммы по стадиям, умноженные на историческую вероятность выигрыша с этой стадии; "
+            f"это не выручка одного месяца." if ru else
+            f"The revenue forecast {_money(total, ru)} is today's open deals ({deals}): their "
+            f"amounts by stage times the historical win probability from that stage; it is not "
+            f"one month's revenue.")
+    unpriced = sum(p.unpriced for p in parts)
+    if unpriced:
+        price = next((p.unpriced_price for p in parts if p.unpriced), None)
+        out.append(
+            (f"Открытых сделок без суммы: {unpriced}; каждая посчитана по среднему чеку "
+             f"{_money(price, ru)}." if ru else
+             f"{unpriced} open deals have no amount: each is counted at the average deal "
+             f"{_money(price, ru)}.") if price is not None else
+            (f"Открытых сделок без суммы: {unpriced}, а среднего чека нет: прогноз выручки не "
+             f"определён." if ru else
+             f"{unpriced} open deals have no amount and there is no average deal: the revenue "
+             f"forecast is not defined."))
+    return tuple(out)
