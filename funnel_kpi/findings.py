@@ -17,6 +17,7 @@ from funnel_kpi.noise import is_noise, usual_move
 from funnel_kpi.registry import REGISTRY
 from funnel_kpi.report import BottleneckStep, Change, PeriodReport
 from funnel_kpi.values import Value
+from funnel_kpi.verdicts import NO_VERDICTS, SegmentVerdict, StepControl, Verdicts
 
 # KPIs whose month-over-month move is worth a sentence (plus every stage count).
 MOVER_KPIS = ("revenue", "average_deal", "cpl", "cac", "new_customers", "overall_conversion",
@@ -83,6 +84,7 @@ class FindingInputs:
     fact_is_revenue: bool
     currency: str | None = None
     history: tuple[PeriodReport, ...] = ()  # the complete months before ``latest``, in order
+    verdicts: Verdicts = NO_VERDICTS  # segments against the rest, steps against their limits
 
 
 def value_text(x: float, unit: str, lang: str, currency: str | None = None) -> str:
@@ -217,6 +219,7 @@ def findings(inp: FindingInputs, lang: str = "en") -> tuple[str, ...]:
         mover = _mover(inp, r, lang)
         if mover:
             out.append(mover)
+    out.extend(_verdicts(inp, lang))
     out.extend(_pace(inp, lang))
     return tuple(out)
 
@@ -233,3 +236,62 @@ def _pace(inp: FindingInputs, lang: str) -> list[str]:
     return [_t("pace", lang).format(month=fmt.month(m.start, lang).capitalize(),
                                     proj=value_text(proj.value, unit, lang, inp.currency),
                                     of_plan=of_plan)]
+
+
+V = {
+    "segment": ("{field} {name}: {rate} {pct} ({x} of {n}) is {side} the rest's {rest} "
+                "({xr} of {nr}); two-proportion z-test, p = {p} after Holm's correction.",
+                "{field} {name}: {rate} {pct} ({x} из {n}) {side}, чем у остальных, — {rest} "
+                "({xr} из {nr}); z-тест двух долей, p = {p} с поправкой Холма."),
+    "better": ("above", "выше"), "worse": ("below", "ниже"),
+    "step": ("{a} -> {b}: {pct} in {month} is {side} its usual range {lo}–{hi} "
+             "(p-chart, {months} months).",
+             "{a} -> {b}: {pct} в {month} — {side} обычного диапазона {lo}–{hi} "
+             "(p-карта, {months} мес.)."),
+    "below": ("below", "ниже"), "above": ("above", "выше"),
+}
+FIELDS = {"manager": ("Manager", "Менеджер"), "channel": ("Channel", "Канал")}
+MONTHS_RU_IN = ("январе", "феврале", "марте", "апреле", "мае", "июне", "июле", "августе",
+                "сентябре", "октябре", "ноябре", "декабре")
+
+
+def _v(key: str, lang: str) -> str:
+    return V[key][lang == "ru"]
+
+
+def _verdicts(inp: FindingInputs, lang: str) -> list[str]:
+    """A segment better or worse than the rest, a step outside its control limits
+    (funnel_kpi.verdicts); "no difference found" and "not enough data" are no finding."""
+    out = []
+    for f in inp.verdicts.findings():
+        if isinstance(f, SegmentVerdict):
+            out.append(_segment_sentence(f, lang))
+        elif isinstance(f, StepControl) and f.outside is not None:
+            out.append(_step_sentence(inp, f, lang))
+    return out
+
+
+def _segment_sentence(s: SegmentVerdict, lang: str) -> str:
+    field = FIELDS.get(s.field, (s.field.capitalize(),) * 2)[lang == "ru"]
+    rest = s.rest_value
+    return _v("segment", lang).format(
+        field=field, name=s.segment, rate=REGISTRY[s.rate].name(lang).lower(),
+        pct=fmt.percent(s.value, lang), x=fmt.count(round(s.successes, 1), lang),
+        n=fmt.count(s.n, lang), side=_v(s.verdict, lang),
+        rest=fmt.percent(rest, lang) if rest is not None else "?",
+        xr=fmt.count(round(s.rest_successes, 1), lang), nr=fmt.count(s.rest_n, lang),
+        p=_p_text(s.p_adjusted or 0.0, lang))
+
+
+def _p_text(p: float, lang: str) -> str:
+    return "< " + fmt.number(0.001, lang, 3) if p < 0.001 else fmt.number(p, lang, 3)
+
+
+def _step_sentence(inp: FindingInputs, c: StepControl, lang: str) -> str:
+    start = date.fromisoformat(c.period + "-01")
+    month = (f"{MONTHS_RU_IN[start.month - 1]} {start.year}" if lang == "ru"
+             else fmt.month(start, lang))
+    return _v("step", lang).format(
+        a=_label(inp, c.from_key, lang), b=_label(inp, c.to_key, lang),
+        pct=fmt.percent(c.value, lang), month=month, side=_v(c.outside or "below", lang),
+        lo=fmt.number(c.low * 100, lang, 1), hi=fmt.percent(c.high, lang), months=c.months)

@@ -24,6 +24,7 @@ from funnel_kpi.inputs import Problem
 from funnel_kpi.model import Stage
 from funnel_kpi.readout import ColumnReading
 from funnel_kpi.values import Value
+from funnel_kpi.verdicts import NO_VERDICTS, Verdicts
 
 VERSION = 1
 
@@ -33,7 +34,7 @@ REPORT_FIELDS = ("version", "status", "status_reasons", "status_reasons_ru", "fu
                  "funnel_inferred", "sources", "periods", "total", "segments", "deal_log",
                  "seasonal_index", "findings", "findings_ru", "problems", "unknown_columns",
                  "notes", "notes_ru", "columns",
-                 "forecast")  # the top-level keys of to_dict(), in its order
+                 "forecast", "verdicts")  # the top-level keys of to_dict(), in its order
 NA = Value(None)  # not applicable (e.g. the step conversion of the first stage): no reason
 
 
@@ -357,6 +358,7 @@ class FunnelReport:
     version: int = VERSION
     columns: tuple[ColumnReading, ...] = ()  # how each input column was read
     forecast: Forecast | None = None  # the next months from the series (funnel_kpi.forecast)
+    verdicts: Verdicts = NO_VERDICTS  # segments against the rest, steps against their limits
 
     # --- what a renderer needs -------------------------------------------------------------
     def latest_period(self, *, complete: bool = False) -> PeriodReport | None:
@@ -436,6 +438,7 @@ class FunnelReport:
             "notes": lambda: list(self.notes), "notes_ru": lambda: list(self.notes_ru),
             "columns": lambda: [c.to_dict() for c in self.columns],
             "forecast": lambda: self.forecast.to_dict() if self.forecast else None,
+            "verdicts": lambda: self.verdicts.to_dict(),
         }
         return {k: part() for k, part in parts.items() if fields is None or k in fields}
 
@@ -475,4 +478,5 @@ class FunnelReport:
             version=int(d["version"]),
             columns=tuple(ColumnReading.from_dict(c) for c in d.get("columns", ())),
             forecast=Forecast.from_dict(d.get("forecast")),
+            verdicts=Verdicts.from_dict(d.get("verdicts")),
         )

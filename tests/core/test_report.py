@@ -19,7 +19,7 @@ from funnel_kpi.textfmt import NBSP
 TOP_KEYS = {"version", "funnel", "funnel_inferred", "sources", "periods", "total", "segments",
             "deal_log", "seasonal_index", "findings", "findings_ru", "problems",
             "unknown_columns", "notes", "notes_ru", "status", "status_reasons",
-            "status_reasons_ru", "columns", "forecast"}
+            "status_reasons_ru", "columns", "forecast", "verdicts"}
 PERIOD_KEYS = {"period", "in_progress", "pending", "stages", "kpis", "kpi_details", "changes",
                "bottleneck"}
 STAGE_KEYS = {"key", "label", "label_ru", "owner", "count", "step_conversion",
