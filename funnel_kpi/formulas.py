@@ -352,3 +352,51 @@ def bottleneck(step_conversions: Sequence[Value | Num], losses: Sequence[Value |
         return best
 
     return BottleneckSteps(pick(step_conversions, -1), pick(losses, +1))
+
+
+# --- plan: the gap split, and backwards from a target --------------------------------------------
+
+def log_mean(a: float, b: float) -> float:
+    """The logarithmic mean L(a, b) = (a - b) / (ln a - ln b), and a when a = b (its limit)."""
+    if a == b:
+        return a
+    return (a - b) / (math.log(a) - math.log(b))
+
+
+def gap_split_lmdi(fact: Sequence[float], plan: Sequence[float]) -> tuple[Value, ...] | None:
+    """The gap prod(fact) - prod(plan) split between the factors by LMDI-I: part_k =
+    L(F, P) x ln(fact_k / plan_k), F and P the two products. The parts add up to F - P exactly
+    (their logs add up to ln F - ln P) and do not depend on the factors' order. None when a
+    factor is not positive: its logarithm does not exist (use ``gap_split_chain``)."""
+    if len(fact) != len(plan) or any(not (x > 0 and math.isfinite(x)) for x in (*fact, *plan)):
+        return None
+    f, p = math.prod(fact), math.prod(plan)
+    if not (math.isfinite(f) and math.isfinite(p)) or f <= 0 or p <= 0:
+        return None
+    weight = log_mean(f, p)
+    return tuple(_finite(weight * math.log(a / b)) for a, b in zip(fact, plan, strict=True))
+
+
+def gap_split_chain(fact: Sequence[float], plan: Sequence[float]) -> tuple[Value, ...]:
+    """The gap prod(fact) - prod(plan) split by chain substitution: the factors are switched
+    from plan to fact one at a time, in order, and each takes the change of the product at its
+    switch. The parts telescope to F - P exactly, zeros included; the order matters (a zero
+    factor takes the whole rest of the product with it), so it is the fallback for zeros."""
+    current = list(plan)
+    before = math.prod(current)
+    parts = []
+    for i, x in enumerate(fact):
+        current[i] = x
+        after = math.prod(current)
+        parts.append(_finite(after - before))
+        before = after
+    return tuple(parts)
+
+
+def needed_for_target(target: Num, stage_total: Num, target_total: Num) -> Value:
+    """target x n_k / what the target measures, both summed over the trailing months: the count
+    at stage k (or the budget) a target needs at the trailing conversions and average deal,
+    since target / (average deal x product of the steps after k) reduces to this ratio."""
+    if target is None or stage_total is None:
+        return undefined("missing_input")
+    return _checked(ratio(target * stage_total, target_total, zero_reason="no_entries"))
