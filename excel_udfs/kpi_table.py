@@ -179,6 +179,12 @@ NOT_COMPUTED = {
     "revenue": "it is the sum of revenue (SUM)",
     "lost_deals": "it is a count of lost deals (COUNTIF)",
     "ltv_historical": "it needs the deal log's payments per customer",
+    # funnel_kpi.forecast: the report's forecast section, from the whole monthly series or log
+    **dict.fromkeys(("win_probability", "pipeline_expected"),
+                    "it is in the report's deal-log section (the pipeline forecast's parts)"),
+    **dict.fromkeys(("payments_next_months", "revenue_next_months", "seasonal_naive",
+                     "forecast_mape", "seasonal_naive_mape", "forecast_coverage_80"),
+                    "it is in the report's forecast section (see docs/forecast.md)"),
 }
 
 

@@ -22,6 +22,7 @@ from funnel_kpi.comparisons import Changes, change, months_before
 from funnel_kpi.deal_types import DealAnalysis, DealStats, StageTime
 from funnel_kpi.figures import Layout, bottleneck, finish_kpis, period_kpis, stage_rows
 from funnel_kpi.findings import FindingInputs, Month, findings
+from funnel_kpi.forecast import Forecast, forecast, pipeline_notes
 from funnel_kpi.inputs import DealLog, Problem, SummaryRow, SummaryTable
 from funnel_kpi.model import Funnel, Stage
 from funnel_kpi.notes import NoteFacts, notes
@@ -239,7 +240,10 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
         unmatched_cohorts=sorted(d for d in cohorts if summary is not None and d not in by_month),
         deal_log_tab=deals.tab if deals is not None else None,
     )
-    notes_en, notes_ru = notes(facts, "en"), notes(facts, "ru")
+    series = _series_forecast(periods, current)
+    pipeline = analysis.overall.pipeline if analysis is not None else ()
+    notes_en, notes_ru = ((*notes(facts, lang), *pipeline_notes(pipeline, lang),
+                           *(series.notes(lang) if series else ())) for lang in ("en", "ru"))
     inputs = _finding_inputs(stages, finals, by_month, current, fact_is_revenue)
     return FunnelReport(
         funnel=tuple(Stage(s.key, s.en, s.ru, s.owner) for s in stages),  # aliases: parsing's
@@ -260,8 +264,17 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
             *(f"{part.tab}: {h}" for part in (summary, deals) if part is not None
               for h in part.unknown_columns),
             *unknown_columns])),
-        notes=notes_en, notes_ru=notes_ru,
+        notes=notes_en, notes_ru=notes_ru, forecast=series,
     )
+
+
+def _series_forecast(periods: Sequence[PeriodReport], current: date) -> Forecast | None:
+    """The next months from the complete months before ``current``: the last stage's count
+    (payments) and revenue."""
+    before = f"{current.year:04d}-{current.month:02d}"
+    return forecast([(p.period, p.stages[-1].count.value if p.stages else None,
+                      p.kpis["revenue"].value if "revenue" in p.kpis else None)
+                     for p in periods if p.complete and p.period < before])
 
 
 def _counts(period: PeriodReport | None) -> dict[str, Value] | None:
@@ -303,7 +316,7 @@ def _deal_section(analysis: DealAnalysis | None) -> DealLogSection | None:
     o = analysis.overall
     return DealLogSection(frozen_map(o.lost_by_stage), frozen_map(o.lost_by_reason),
                           tuple(o.stage_times), analysis.median_cycle_days,
-                          analysis.implied_passages)
+                          analysis.implied_passages, o.pipeline)
 
 
 def _finding_inputs(stages: Sequence[Stage], finals: Mapping[date, PeriodReport],

@@ -4,7 +4,9 @@ The JSON report, the KPI tab, the Excel help, ``sheets-sync kpis`` and docs/kpis
 this table, so a KPI is described in one place. Ids are stable: they are keys in JSON and APIs.
 
 Scopes: ``stage`` values exist once per funnel stage (or per step), ``period`` values once per
-month (and for the total and each segment), ``deal_log`` values need a deal log.
+month (and for the total and each segment), ``deal_log`` values need a deal log; ``forecast``
+values are the report's ``forecast`` (next months, backtest) and the parts of the pipeline
+forecast in its deal-log section (funnel_kpi.forecast), not per period.
 
 Terms used in the formulas: n_i is the count at stage i of the funnel as far as the data has it;
 "leads" is the Leads stage (the first stage when the funnel has none), "paid" the Paid stage
@@ -22,7 +24,7 @@ from typing import Literal
 
 # "ratio" is a share shown as a percent; "times" a multiple (LTV:CAC 3.2, a seasonal index 0.96).
 Unit = Literal["count", "ratio", "times", "money", "days", "months"]
-Scope = Literal["stage", "period", "deal_log"]
+Scope = Literal["stage", "period", "deal_log", "forecast"]
 
 UNIT_NAMES: Mapping[str, tuple[str, str]] = MappingProxyType({
     "count": ("count", "количество"),
@@ -54,7 +56,7 @@ class Kpi:
         return self.formula_ru if lang == "ru" else self.formula
 
 
-_ALL = (
+_ALL: tuple[Kpi, ...] = (
     # --- per stage ---
     Kpi("stage_count", "Count at stage", "Количество на стадии", "n_i", "n_i", "count", True,
         "stage", "How many reached the stage in the period.",
@@ -215,6 +217,66 @@ _ALL = (
         "deal_log", "Money the pipeline turns into per day.",
         "Сколько денег воронка приносит в день."),
 )
+
+_FORECAST = (
+    # --- forecast: the pipeline forecast's parts, the next months and their backtest ---
+    Kpi("win_probability", "Win probability from a stage", "Вероятность выигрыша со стадии",
+        "won deals / closed (won + lost) deals that reached the stage",
+        "выигранные сделки / закрытые (выигранные + проигранные), дошедшие до стадии", "ratio",
+        True, "forecast", "From the whole deal log; a won deal reached every stage.",
+        "По всему журналу сделок; выигранная сделка прошла все стадии."),
+    Kpi("pipeline_expected", "Expected from a stage's open deals",
+        "Ожидаемое от открытых сделок стадии",
+        "(open amount + open deals without amount x average deal) x win probability",
+        "(сумма открытых + открытые без суммы x средний чек) x вероятность выигрыша", "money",
+        True, "forecast",
+        "One part of the revenue forecast: open deals whose furthest stage is this one; a deal "
+        "without an amount counts at the log's average won deal.",
+        "Часть прогноза выручки: открытые сделки, дошедшие до этой стадии; сделка без суммы "
+        "считается по среднему чеку журнала."),
+    Kpi("payments_next_months", "Payments, next 3 months", "Оплаты, следующие 3 месяца",
+        "ETS: l + (phi + ... + phi^h) b + s_(t+h-12); 80 % interval: +- 1.2816 sigma_h, "
+        "sigma_h^2 = sigma^2 (1 + sum_(j<h) (alpha + beta (phi + ... + phi^j))^2)",
+        "ETS: l + (phi + ... + phi^h) b + s_(t+h-12); 80 % интервал: +- 1,2816 sigma_h, "
+        "sigma_h^2 = sigma^2 (1 + sum_(j<h) (alpha + beta (phi + ... + phi^j))^2)", "count",
+        True, "forecast",
+        "Paid count of the last stage: ETS(A,Ad,A) with 24+ complete months, ETS(A,Ad,N) with "
+        "8 to 23, least squares; seasonal-naive instead when the model does not beat it.",
+        "Число оплат последней стадии: ETS(A,Ad,A) от 24 полных месяцев, ETS(A,Ad,N) от 8 до 23, "
+        "метод наименьших квадратов; сезонно-наивный, если модель не точнее его."),
+    Kpi("revenue_next_months", "Revenue, next 3 months", "Выручка, следующие 3 месяца",
+        "as payments_next_months, on monthly revenue", "как payments_next_months, по выручке",
+        "money", True, "forecast",
+        "Monthly revenue forecast the same way, with its 80 % interval.",
+        "Прогноз помесячной выручки тем же способом, с 80 % интервалом."),
+    Kpi("seasonal_naive", "Seasonal-naive forecast", "Сезонно-наивный прогноз",
+        "y_(t+h-12): the same month a year before (the last value with under 13 months)",
+        "y_(t+h-12): тот же месяц год назад (последнее значение, если месяцев меньше 13)",
+        "count", None, "forecast",
+        "The benchmark; its 80 % interval is +- 1.2816 sigma with sigma from the seasonal "
+        "differences (the monthly ones for the last value, x sqrt(h)).",
+        "Эталон для сравнения; его 80 % интервал — +- 1,2816 sigma, sigma по разностям с годом "
+        "назад (по помесячным разностям для последнего значения, x sqrt(h))."),
+    Kpi("forecast_mape", "Forecast MAPE", "MAPE прогноза",
+        "mean |actual - forecast| / |actual| over origins in the last 12 months, h = 1..3",
+        "среднее |факт - прогноз| / |факт| по точкам прогноза в последних 12 месяцах, h = 1..3",
+        "ratio", False, "forecast",
+        "Rolling-origin backtest: each origin fits on the months before it; months with 0 are "
+        "left out.",
+        "Проверка со скользящей точкой: модель строится по месяцам до точки; месяцы с 0 не "
+        "учитываются."),
+    Kpi("seasonal_naive_mape", "Seasonal-naive MAPE", "MAPE сезонно-наивного",
+        "forecast_mape of the seasonal-naive forecast on the same points",
+        "forecast_mape сезонно-наивного прогноза на тех же точках", "ratio", False, "forecast",
+        "The model is the headline only when its MAPE is lower than this.",
+        "Модель — главный прогноз, только если её MAPE ниже этого."),
+    Kpi("forecast_coverage_80", "80 % interval coverage", "Покрытие 80 % интервала",
+        "backtest actuals inside the 80 % interval / backtest points",
+        "факты проверки внутри 80 % интервала / точки проверки", "ratio", None, "forecast",
+        "Near 80 % when the interval is honest; lower means it is too narrow.",
+        "Около 80 %, если интервал честный; ниже — интервал слишком узкий."),
+)
+_ALL = (*_ALL, *_FORECAST)
 
 REGISTRY: Mapping[str, Kpi] = MappingProxyType({k.id: k for k in _ALL})
 
