@@ -45,7 +45,7 @@ def analyse(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
                        pins=pins)
     report = build_report(funnel=parsed.funnel, summary=parsed.summary, deals=parsed.deals,
                           problems=parsed.problems, unknown_columns=parsed.unknown_columns,
-                          today=today)
+                          today=today, ltv=pins.ltv)
     return Analysis(parsed, report)
 
 

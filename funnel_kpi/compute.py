@@ -20,6 +20,7 @@ from funnel_kpi import buckets as B
 from funnel_kpi import formulas as F
 from funnel_kpi.comparisons import Changes, change, months_before
 from funnel_kpi.deal_types import DealAnalysis, DealStats, StageTime
+from funnel_kpi.pins import NO_ASSUMPTIONS, LtvAssumptions
 from funnel_kpi.figures import Layout, bottleneck, finish_kpis, period_kpis, stage_rows
 from funnel_kpi.findings import FindingInputs, Month, findings
 from funnel_kpi.forecast import Forecast, forecast, pipeline_notes
@@ -48,7 +49,8 @@ PIPELINE_KPIS = ("forecast_revenue", "pipeline_velocity")
 
 def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog | None,
                  problems: Sequence[Problem] = (), unknown_columns: Sequence[str] = (),
-                 today: date | None = None) -> FunnelReport:
+                 today: date | None = None, ltv: LtvAssumptions = NO_ASSUMPTIONS,
+                 ) -> FunnelReport:
     """The report of a summary tab and/or a deal log.
 
     ``today`` decides which month is in progress (default: the real today) and which deal
@@ -61,7 +63,7 @@ def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog
         analysis = analyse_deals(deals, funnel, today)
     return report_from(funnel=funnel, summary=summary, deals=deals, analysis=analysis,
                        problems=problems, unknown_columns=unknown_columns,
-                       today=today or date.today())
+                       today=today or date.today(), ltv=ltv)
 
 
 def purchases_per_month(log: DealLog | None, analysis: DealAnalysis | None) -> float | None:
@@ -203,14 +205,16 @@ def _buckets(summary: SummaryTable | None, analysis: DealAnalysis | None, layout
 
 def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog | None,
                 analysis: DealAnalysis | None, problems: Sequence[Problem] = (),
-                unknown_columns: Sequence[str] = (), today: date) -> FunnelReport:
+                unknown_columns: Sequence[str] = (), today: date,
+                ltv: LtvAssumptions = NO_ASSUMPTIONS) -> FunnelReport:
     """``build_report`` with the deal analysis given (tests build it by hand)."""
     present = (summary.stage_keys if summary is not None
                else deals.stage_keys if deals is not None else funnel.keys)
     wanted = set(present)
     stages = tuple(s for s in funnel.stages if s.key in wanted) or funnel.stages
     ppm = purchases_per_month(deals, analysis)
-    layout = Layout.of(stages, ppm if ppm is not None else 1.0)
+    layout = Layout.of(stages, ppm if ppm is not None else ltv.purchases_per_month,
+                       ltv.lifetime_months)
     keys = [s.key for s in stages]
     current = today.replace(day=1)
     counts_from_log = summary is None and analysis is not None

@@ -28,10 +28,14 @@ class Layout:
     lead: int  # index of the leads stage
     paid: int  # index of the paid stage
     handoff: int | None  # index of the first sales stage after a marketing stage
-    purchases_per_month: float  # per customer, for the simple LTV
+    # Per customer, for the simple LTV: from the deal log's customer ids or set in funnel.toml
+    # [ltv]; None when nobody knows it (the simple LTV is then not defined, never assumed).
+    purchases_per_month: float | None
+    lifetime_months: float | None = None  # set in funnel.toml [ltv]; else 1 / churn
 
     @staticmethod
-    def of(stages: Sequence[Stage], purchases_per_month: float = 1.0) -> Layout:
+    def of(stages: Sequence[Stage], purchases_per_month: float | None = None,
+           lifetime_months: float | None = None) -> Layout:
         keys = [s.key for s in stages]
         handoff = next((i for i in range(1, len(stages))
                         if stages[i].owner == "sales" and stages[i - 1].owner == "marketing"),
@@ -42,6 +46,7 @@ class Layout:
             paid=keys.index("paid") if "paid" in keys else len(keys) - 1,
             handoff=handoff,
             purchases_per_month=purchases_per_month,
+            lifetime_months=lifetime_months,
         )
 
     @property
@@ -150,15 +155,22 @@ def period_kpis(layout: Layout, bucket: Bucket) -> dict[str, Value]:
 
     churn = F.churn_rate(bucket.get("churned"), customers)
     arpu = F.arpu(revenue, customers)
-    if churn.value is None:
+    if layout.lifetime_months is not None:
+        lifetime = Value(layout.lifetime_months)
+    elif churn.value is None:
         lifetime = churn
     elif churn.value == 0:
         lifetime = undefined("zero_churn")
     else:
         lifetime = Value(1 / churn.value)
-    k["ltv"] = (F.ltv(k["average_deal"].value, layout.purchases_per_month, lifetime.value, margin)
-                if lifetime.value is not None and k["average_deal"].value is not None
-                else undefined(lifetime.reason or k["average_deal"].reason or "missing_input"))
+    if layout.purchases_per_month is None:
+        k["ltv_simple"] = undefined("no_purchase_frequency")
+    else:
+        k["ltv_simple"] = (
+            F.ltv(k["average_deal"].value, layout.purchases_per_month, lifetime.value, margin)
+            if lifetime.value is not None and k["average_deal"].value is not None
+            else undefined(lifetime.reason or k["average_deal"].reason or "missing_input"))
+    k["ltv"] = MISSING  # the headline: set by finish_kpis
     k["ltv_contractual"] = F.ltv_contractual(arpu.value, churn.value, margin)
     k["ltv_cac"] = MISSING  # set by finish_kpis
     k["payback_months"] = F.payback_months(k["cac"].value, arpu.value, margin)
@@ -167,12 +179,24 @@ def period_kpis(layout: Layout, bucket: Bucket) -> dict[str, Value]:
     return k
 
 
+LTV_METHODS = ("ltv_historical", "ltv_contractual", "ltv_simple")  # the headline's order
+
+
 def finish_kpis(k: dict[str, Value]) -> None:
-    """LTV:CAC with the first LTV that is defined: simple, contractual, historical."""
-    ltv = next((k[i] for i in ("ltv", "ltv_contractual", "ltv_historical")
-                if i in k and k[i].value is not None), None)
-    k["ltv_cac"] = (F.ltv_cac(ltv.value, k["cac"].value) if ltv is not None
-                    else undefined(k["ltv"].reason or "missing_input"))
+    """One LTV headline, and LTV:CAC from it: historical from the deal log where there is one
+    (what customers really paid), else contractual (ARPU x margin / churn), else the simple
+    formula, only when its purchase frequency is known (funnel_kpi.figures.Layout)."""
+    method = ltv_method(k)
+    ltv = k[method] if method is not None else undefined(
+        k.get("ltv_simple", MISSING).reason or "missing_input")
+    k["ltv"] = ltv
+    k["ltv_cac"] = (F.ltv_cac(ltv.value, k["cac"].value) if ltv.value is not None
+                    else undefined(ltv.reason or "missing_input"))
+
+
+def ltv_method(k: Mapping[str, Value]) -> str | None:
+    """Which LTV the headline is: the first of LTV_METHODS that is defined."""
+    return next((i for i in LTV_METHODS if i in k and k[i].value is not None), None)
 
 
 def bottleneck(layout: Layout, rows: Sequence[StageRow],

@@ -64,6 +64,10 @@ UNDEFINED: dict[str, tuple[str, str]] = {
     "missing_input": ("input not in the data", "нет исходных данных"),
     "no_previous_period": ("no previous period", "нет предыдущего периода"),
     "no_year_before": ("no data a year before", "нет данных за год до этого"),
+    "no_purchase_frequency": ("purchases per customer per month unknown: set funnel.toml [ltv] "
+                              "purchases_per_month, or add customer ids to the deal log",
+                              "неизвестно число покупок на клиента в месяц: задайте funnel.toml "
+                              "[ltv] purchases_per_month или добавьте клиентов в журнал сделок"),
     "zero_churn": ("churn is zero: lifetime is unbounded",
                    "отток нулевой: срок жизни не ограничен"),
     "no_closed_deals": ("no won or lost deals", "нет выигранных или проигранных сделок"),

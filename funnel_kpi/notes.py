@@ -60,15 +60,25 @@ T = {
                 "customer ids.",
                 "Простой LTV использует {x} покупки на клиента в месяц по идентификаторам "
                 "клиентов в журнале сделок."),
-    "ppm_one": ("Simple LTV assumes one purchase per customer per month (no customer ids in a "
-                "deal log).",
-                "Простой LTV предполагает одну покупку на клиента в месяц (нет идентификаторов "
-                "клиентов в журнале сделок)."),
+    "ppm_config": ("Simple LTV uses {x} purchases per customer per month, set in funnel.toml "
+                   "[ltv].",
+                   "Простой LTV использует {x} покупки на клиента в месяц, заданные в "
+                   "funnel.toml [ltv]."),
+    "ltv_method": ("LTV is the {method} LTV; LTV:CAC uses the same.",
+                   "LTV — {method}; LTV:CAC считается по нему же."),
     "in_progress": ("{month} is in progress (day {d} of {n}): its figures are partial; the "
                     "run-rate projection extends them to the whole month.",
                     "{month} ещё идёт (день {d} из {n}): показатели неполные; прогноз по темпу "
                     "продлевает их на весь месяц."),
 }
+
+
+_METHOD = {"ltv_historical": ("historical (payments per customer in the deal log)",
+                             "исторический (оплаты на клиента в журнале сделок)"),
+           "ltv_contractual": ("contractual (ARPU x margin / churn)",
+                               "контрактный (ARPU x маржа / отток)"),
+           "ltv_simple": ("simple (average deal x purchases per month x lifetime x margin)",
+                          "простой (средний чек x покупок в месяц x срок жизни x маржа)")}
 
 
 def _t(key: str, lang: str) -> str:
@@ -128,12 +138,13 @@ def notes(f: NoteFacts, lang: str = "en") -> tuple[str, ...]:
         if not (f.summary is not None and any(r.money.get("margin") is not None
                                               for r in f.summary.rows)):
             out.append(_t("margin", lang))
-        if _defined_anywhere(f, ("ltv",)):
-            if f.purchases_from_log:
-                out.append(_t("ppm_log", lang).format(
-                    x=fmt.number(lay.purchases_per_month, lang, 2)))
-            else:
-                out.append(_t("ppm_one", lang))
+        method = next((m for m in ("ltv_historical", "ltv_contractual", "ltv_simple")
+                       if _defined_anywhere(f, (m,))), None)
+        if method is not None:
+            out.append(_t("ltv_method", lang).format(method=_METHOD[method][lang == "ru"]))
+        if method == "ltv_simple" and lay.purchases_per_month is not None:
+            out.append(_t("ppm_log" if f.purchases_from_log else "ppm_config", lang).format(
+                x=fmt.number(lay.purchases_per_month, lang, 2)))
     current = f.today.replace(day=1)
     if any(p.in_progress for p in f.periods):
         length = calendar.monthrange(current.year, current.month)[1]

@@ -12,6 +12,10 @@ values that mean won or lost. From funnel.toml::
     won = ["Оплачено"]
     lost = ["Отказ", "Не дозвонились"]
 
+    [ltv]                               # what the simple LTV assumes (else it is not computed)
+    purchases_per_month = 1.0
+    lifetime_months = 24                # else 1 / monthly churn
+
 or the same as a job's JSON. A pinned mapping is used as given; a pinned column that is not in
 the tabs is an error (funnel_kpi.parse), so a renamed column never passes silently.
 """
@@ -34,11 +38,25 @@ FIELDS = frozenset({*DEAL_ALIASES, *SUMMARY_ALIASES, "paid_date"})
 
 
 @dataclass(frozen=True, slots=True)
+class LtvAssumptions:
+    """What the simple LTV assumes, set by the user (funnel.toml [ltv]); without a purchase
+    frequency the simple LTV is not computed (the headline LTV is then the historical or the
+    contractual one)."""
+
+    purchases_per_month: float | None = None  # per customer
+    lifetime_months: float | None = None  # else 1 / churn
+
+
+NO_ASSUMPTIONS = LtvAssumptions()
+
+
+@dataclass(frozen=True, slots=True)
 class Pins:
     columns: Mapping[str, str] = field(default_factory=dict)  # header as written -> target
     stage_order: tuple[str, ...] = ()
     won: tuple[str, ...] = ()
     lost: tuple[str, ...] = ()
+    ltv: LtvAssumptions = NO_ASSUMPTIONS
 
     @property
     def headers(self) -> Mapping[str, str]:
@@ -82,8 +100,22 @@ def pins_from_dict(data: Mapping[str, Any]) -> Pins:
     pipeline = data.get("pipeline", {})
     if not isinstance(pipeline, Mapping):
         raise ConfigError("[pipeline] must be a table with order, won and lost lists")
+    ltv = data.get("ltv", {})
+    if not isinstance(ltv, Mapping):
+        raise ConfigError("[ltv] must be a table: purchases_per_month, lifetime_months")
     return Pins({k.strip(): v.strip() for k, v in columns.items()},
-                _texts(pipeline, "order"), _texts(pipeline, "won"), _texts(pipeline, "lost"))
+                _texts(pipeline, "order"), _texts(pipeline, "won"), _texts(pipeline, "lost"),
+                LtvAssumptions(_positive(ltv, "purchases_per_month"),
+                               _positive(ltv, "lifetime_months")))
+
+
+def _positive(table: Mapping[str, Any], name: str) -> float | None:
+    value = table.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigError(f"[ltv] {name} must be a positive number, not {value!r}")
+    return float(value)
 
 
 def _texts(table: Mapping[str, Any], name: str) -> tuple[str, ...]:

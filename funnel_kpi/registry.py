@@ -146,18 +146,29 @@ _ALL: tuple[Kpi, ...] = (
         "Where the month in progress ends at the current pace (revenue, else paid count).",
         "Чем закончится текущий месяц при нынешнем темпе (выручка, иначе число оплат)."),
     Kpi("ltv", "LTV", "LTV",
-        "average deal x purchases per customer per month x (1 / churn) x margin",
-        "средний чек x покупок на клиента в месяц x (1 / отток) x маржа", "money", True,
-        "period", "Simple lifetime value of a customer; lifetime is 1 / monthly churn.",
-        "Простая пожизненная ценность клиента; срок жизни — 1 / месячный отток."),
+        "LTV (historical) where there is a deal log, else LTV (contractual), else LTV (simple)",
+        "LTV (исторический) при журнале сделок, иначе LTV (контрактный), иначе LTV (простой)",
+        "money", True, "period",
+        "The one lifetime value every surface shows, its method named in the notes; LTV:CAC "
+        "uses it.",
+        "Единая пожизненная ценность клиента на всех поверхностях, метод назван в примечаниях; "
+        "LTV:CAC считается по ней."),
+    Kpi("ltv_simple", "LTV (simple)", "LTV (простой)",
+        "average deal x purchases per customer per month x lifetime x margin",
+        "средний чек x покупок на клиента в месяц x срок жизни x маржа", "money", True,
+        "period", "Only with a known purchase frequency (customer ids in a deal log, or "
+                  "funnel.toml [ltv] purchases_per_month); lifetime is [ltv] lifetime_months, "
+                  "else 1 / monthly churn.",
+        "Только при известной частоте покупок (идентификаторы клиентов в журнале сделок или "
+        "funnel.toml [ltv] purchases_per_month); срок жизни — [ltv] lifetime_months, иначе "
+        "1 / месячный отток."),
     Kpi("ltv_contractual", "LTV (contractual)", "LTV (контрактный)",
         "ARPU x margin / churn (ARPU = revenue / customers)",
         "ARPU x маржа / отток (ARPU = выручка / клиенты)", "money", True, "period",
         "Lifetime value from revenue per customer and churn; undefined when churn is 0.",
         "Пожизненная ценность из выручки на клиента и оттока; не определена при нулевом оттоке."),
     Kpi("ltv_cac", "LTV:CAC", "LTV:CAC",
-        "LTV / CAC (LTV: simple, else contractual, else historical)",
-        "LTV / CAC (LTV: простой, иначе контрактный, иначе исторический)", "times", True,
+        "LTV / CAC (the LTV headline)", "LTV / CAC (основной LTV)", "times", True,
         "period", "How many times a customer pays back their acquisition cost.",
         "Во сколько раз клиент окупает стоимость привлечения."),
     Kpi("payback_months", "Payback", "Окупаемость", "CAC / (ARPU x margin)",

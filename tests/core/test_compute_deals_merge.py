@@ -176,11 +176,13 @@ def test_summary_counts_win_and_deal_kpis_join(merged: FunnelReport) -> None:
 
 def test_merged_total_uses_historical_ltv(merged: FunnelReport) -> None:
     t = merged.total
-    # CAC = (40000 + 48000 + 44000) / (10 + 12 + 11) = 4000; no churn -> no simple LTV,
-    # so LTV:CAC uses the deal log's historical LTV 8750: 8750 / 4000
+    # CAC = (40000 + 48000 + 44000) / (10 + 12 + 11) = 4000; the LTV headline is the deal
+    # log's historical LTV 8750 (no churn: no simple LTV), and LTV:CAC uses it: 8750 / 4000
     assert t.kpis["cac"].value == pytest.approx(4000)
-    assert t.kpis["ltv"].value is None
+    assert t.kpis["ltv"].value == t.kpis["ltv_historical"].value == pytest.approx(8750)
+    assert t.kpis["ltv_simple"].value is None
     assert t.kpis["ltv_cac"].value == pytest.approx(8750 / 4000)
+    assert any("LTV is the historical" in n for n in merged.notes)
     assert t.kpis["win_rate"].value == pytest.approx(4 / 14)
 
 
@@ -215,8 +217,10 @@ def test_purchases_per_month_from_customer_ids() -> None:
                        {"revenue": 90_000.0, "customers": 200.0, "churned": 10.0}, 2),)
     r = report_from(funnel=DEFAULT_FUNNEL, summary=SummaryTable("s", KEYS, rows),
                     deals=with_ids, analysis=analysis, today=date(2024, 6, 1))
-    assert r.periods[0].kpis["ltv"].value == pytest.approx(9000 * 0.75 * 20)
-    assert any("0.75 purchases per customer per month" in n for n in r.notes)
+    # the headline is the contractual LTV (ARPU 90000/200 x 1 / 0.05 = 9000); the simple one,
+    # from the log's purchase frequency: 9000 x 0.75 x (1 / 0.05) x 1
+    assert r.periods[0].kpis["ltv_simple"].value == pytest.approx(9000 * 0.75 * 20)
+    assert r.periods[0].kpis["ltv"].value == pytest.approx(9000)
 
 
 def test_build_report_runs_the_real_deal_analysis() -> None:

@@ -10,6 +10,7 @@ import pytest
 from funnel_kpi.compute import build_report
 from funnel_kpi.inputs import Problem, SummaryRow, SummaryTable
 from funnel_kpi.model import DEFAULT_FUNNEL, Funnel, Stage
+from funnel_kpi.pins import LtvAssumptions
 from funnel_kpi.report import FunnelReport
 from funnel_kpi.textfmt import NBSP
 from funnel_kpi.values import Value
@@ -248,18 +249,28 @@ def test_ltv_churn_and_payback() -> None:
                      summary=table(rows, stages=("leads", "paid"), money=money))
     k = r.periods[0].kpis
     assert k["churn_rate"].value == pytest.approx(0.05)
-    assert k["ltv"].value == pytest.approx(20_000)  # 2500 x 1 x (1/0.05) x 0.4
-    assert k["ltv_contractual"].value == pytest.approx(2000)  # (50000/200) x 0.4 / 0.05
+    # one LTV: the contractual one (ARPU 50000/200 = 250) x 0.4 / 0.05 = 2000; the simple
+    # formula is not computed: nobody said how often a customer buys (it used to assume once a
+    # month and show 20,000 beside this 2,000)
+    assert k["ltv"].value == k["ltv_contractual"].value == pytest.approx(2000)
+    assert k["ltv_simple"].reason == "no_purchase_frequency"
     assert k["cac"].value == pytest.approx(2000)
-    assert k["ltv_cac"].value == pytest.approx(10)  # 20000 / 2000
+    assert k["ltv_cac"].value == pytest.approx(1)  # 2000 / 2000: the same LTV
     assert k["payback_months"].value == pytest.approx(20)  # 2000 / (250 x 0.4)
-    assert any("one purchase per customer per month" in n for n in r.notes)
+    assert any("LTV is the contractual" in n for n in r.notes)
     assert not any("margin were 100%" in n for n in r.notes)
+    # set in funnel.toml [ltv], the simple LTV shows: 2500 x 1 x 24 months x 0.4 = 24000, with
+    # its assumption in the notes; the headline stays the contractual one
+    r1 = build_report(funnel=DEFAULT_FUNNEL, deals=None, today=date(2024, 6, 1),
+                      summary=table(rows, stages=("leads", "paid"), money=money),
+                      ltv=LtvAssumptions(purchases_per_month=1.0, lifetime_months=24))
+    assert r1.periods[0].kpis["ltv_simple"].value == pytest.approx(24_000)
+    assert r1.periods[0].kpis["ltv"].value == pytest.approx(2000)
     # the margin as money (20000 of 50000 revenue) is the same 40%
     rows_money = (("2024-01", 400, 20, 30_000, 10_000, 50_000, 20_000, 200, 10),)
     r2 = build_report(funnel=DEFAULT_FUNNEL, deals=None, today=date(2024, 6, 1),
                       summary=table(rows_money, stages=("leads", "paid"), money=money))
-    assert r2.periods[0].kpis["ltv"].value == pytest.approx(20_000)
+    assert r2.periods[0].kpis["ltv"].value == pytest.approx(2000)
 
 
 def test_zero_churn_and_no_margin() -> None:
@@ -270,7 +281,7 @@ def test_zero_churn_and_no_margin() -> None:
     k = r.periods[0].kpis
     assert k["churn_rate"].value == 0
     assert k["ltv_contractual"] == Value(None, "zero_churn")
-    assert k["ltv"].reason == "zero_churn"
+    assert k["ltv"].reason == "no_purchase_frequency"  # nor a simple one to fall back on
     assert k["payback_months"].reason == "missing_input"  # no spend -> no CAC
     assert k["cac"].reason == "missing_input"
 
