@@ -13,6 +13,7 @@ earlier month up by date.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -20,13 +21,13 @@ from funnel_kpi import buckets as B
 from funnel_kpi import formulas as F
 from funnel_kpi.comparisons import Changes, change, months_before
 from funnel_kpi.deal_types import DealAnalysis, DealStats, StageTime
-from funnel_kpi.pins import NO_ASSUMPTIONS, LtvAssumptions
 from funnel_kpi.figures import Layout, bottleneck, finish_kpis, period_kpis, stage_rows
 from funnel_kpi.findings import FindingInputs, Month, findings
 from funnel_kpi.forecast import Forecast, forecast, pipeline_notes
 from funnel_kpi.inputs import DealLog, Problem, SummaryRow, SummaryTable
 from funnel_kpi.model import Funnel, Stage
 from funnel_kpi.notes import NoteFacts, notes
+from funnel_kpi.pins import NO_ASSUMPTIONS, LtvAssumptions
 from funnel_kpi.registry import REGISTRY, ids
 from funnel_kpi.report import (
     Change,
@@ -38,6 +39,7 @@ from funnel_kpi.report import (
     frozen_map,
 )
 from funnel_kpi.values import Value, undefined
+from funnel_kpi.verdicts import verdicts
 
 # Scalar deal-log KPIs every period gets when there is a deal log (per-stage times live in the
 # stage rows).
@@ -249,6 +251,8 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
     notes_en, notes_ru = ((*notes(facts, lang), *pipeline_notes(pipeline, lang),
                            *(series.notes(lang) if series else ())) for lang in ("en", "ru"))
     inputs = _finding_inputs(stages, finals, by_month, current, fact_is_revenue)
+    found = verdicts(segments, inputs.latest.report if inputs.latest else None, inputs.history)
+    inputs = dataclasses.replace(inputs, verdicts=found)
     return FunnelReport(
         funnel=tuple(Stage(s.key, s.en, s.ru, s.owner) for s in stages),  # aliases: parsing's
         funnel_inferred=funnel.inferred,
@@ -268,7 +272,7 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
             *(f"{part.tab}: {h}" for part in (summary, deals) if part is not None
               for h in part.unknown_columns),
             *unknown_columns])),
-        notes=notes_en, notes_ru=notes_ru, forecast=series,
+        notes=notes_en, notes_ru=notes_ru, forecast=series, verdicts=found,
     )
 
 

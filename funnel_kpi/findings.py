@@ -240,9 +240,9 @@ def _pace(inp: FindingInputs, lang: str) -> list[str]:
 
 V = {
     "segment": ("{field} {name}: {rate} {pct} ({x} of {n}) is {side} the rest's {rest} "
-                "({xr} of {nr}); two-proportion z-test, p = {p} after Holm's correction.",
+                "({xr} of {nr}); two-proportion z-test, p {p} after Holm's correction.",
                 "{field} {name}: {rate} {pct} ({x} из {n}) {side}, чем у остальных, — {rest} "
-                "({xr} из {nr}); z-тест двух долей, p = {p} с поправкой Холма."),
+                "({xr} из {nr}); z-тест двух долей, p {p} с поправкой Холма."),
     "better": ("above", "выше"), "worse": ("below", "ниже"),
     "step": ("{a} -> {b}: {pct} in {month} is {side} its usual range {lo}–{hi} "
              "(p-chart, {months} months).",
@@ -284,7 +284,8 @@ def _segment_sentence(s: SegmentVerdict, lang: str) -> str:
 
 
 def _p_text(p: float, lang: str) -> str:
-    return "< " + fmt.number(0.001, lang, 3) if p < 0.001 else fmt.number(p, lang, 3)
+    return ("< " + fmt.number(0.001, lang, 3) if p < 0.001
+            else "= " + fmt.number(p, lang, 3))
 
 
 def _step_sentence(inp: FindingInputs, c: StepControl, lang: str) -> str:
