@@ -13,7 +13,7 @@ JSON values straight from the numbers, without the objects (the service's answer
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -32,6 +32,8 @@ def months_before(period: date, months: int) -> date:
 _MISSING = {r: Change(undefined(r), undefined(r))  # values are immutable: shared
             for r in ("no_previous_period", "no_year_before", "missing_input")}
 _ZERO_DENOMINATOR = undefined("zero_denominator")
+PENDING = Change(undefined("pending"), undefined("pending"))
+PENDING_JSON = {"abs": None, "rel": None, "reason": "pending"}
 
 
 def change(current: Value, previous: Value | None, missing_reason: str) -> Change:
@@ -80,16 +82,22 @@ class Changes(Mapping[str, Change]):
     change undefined with ``missing_reason``), then ``extra`` changes made already (the stage
     counts', which the stage rows hold too)."""
 
-    __slots__ = ("_current", "_extra", "_previous", "_reason")
+    __slots__ = ("_current", "_extra", "_pending", "_previous", "_reason")
 
     def __init__(self, current: Mapping[str, Value], previous: Mapping[str, Value] | None,
-                 missing_reason: str, extra: Mapping[str, Change] | None = None) -> None:
+                 missing_reason: str, extra: Mapping[str, Change] | None = None,
+                 pending: Collection[str] = ()) -> None:
         self._current = current
         self._previous = previous
         self._reason = missing_reason
         self._extra: Mapping[str, Change] = extra or {}
+        # KPIs of an immature month (in progress, or a cohort younger than the sales cycle):
+        # its counts and money are not final, so they are not compared ("pending")
+        self._pending = frozenset(pending)
 
     def __getitem__(self, key: str) -> Change:
+        if key in self._pending:
+            return PENDING
         if key in self._extra:
             return self._extra[key]
         current = self._current[key]
@@ -119,6 +127,8 @@ class Changes(Mapping[str, Change]):
             out = {k: change_json(v, get(k), reason) for k, v in self._current.items()}
         for k, c in self._extra.items():  # a key of both keeps its place, as in __iter__
             out[k] = c.to_dict()
+        for k in self._pending & out.keys():
+            out[k] = PENDING_JSON
         return out
 
 

@@ -157,21 +157,36 @@ class _Builder:
             k["revenue_growth"] = change(k["revenue"], prev.kpis["revenue"], "").rel
             k["average_deal_growth"] = change(k["average_deal"], prev.kpis["average_deal"], "").rel
         kpis = frozen_map(k)
+        pending = bool(self.counts_from_log and stats is not None and stats.pending)
+        # an immature month's counts and money (and a young cohort's win rate) are not final:
+        # "Lost deals 0" in the month in progress is no -100 % improvement
+        immature = immature_kpis(kpis, rows) if current or pending else ()
         return PeriodReport(
-            period=f"{d.year:04d}-{d.month:02d}", in_progress=current,
-            pending=bool(self.counts_from_log and stats is not None and stats.pending),
+            period=f"{d.year:04d}-{d.month:02d}", in_progress=current, pending=pending,
             stages=rows, kpis=kpis,
             # computed when read (or written as JSON), not here: see funnel_kpi.comparisons
             mom=Changes(kpis, prev.kpis if prev else None, "no_previous_period",
-                        _count_changes(rows, "count_mom")),
+                        _count_changes(rows, "count_mom"), immature),
             yoy=Changes(kpis, year.kpis if year else None, "no_year_before",
-                        _count_changes(rows, "count_yoy")),
+                        _count_changes(rows, "count_yoy"), immature),
             bottleneck=bottleneck(self.layout, rows, prev.stages if prev else None),
         )
 
     def segment(self, bucket: B.Bucket, stats: DealStats | None) -> SegmentReport:
         rows, k = self.figures(bucket, stats)
         return SegmentReport(rows, frozen_map(k), bottleneck(self.layout, rows, None))
+
+
+IMMATURE_RATES = frozenset({"win_rate", "lead_to_payment_conversion", "overall_conversion",
+                            "sales_conversion", "plan_fact"})
+
+
+def immature_kpis(kpis: Mapping[str, Value], rows: Sequence[StageRow]) -> list[str]:
+    """What an unfinished month cannot compare yet: every count and money figure, the rates
+    whose numerator is still growing, and the stage counts."""
+    out = [i for i in kpis if i in IMMATURE_RATES or (
+        i in REGISTRY and REGISTRY[i].unit in ("count", "money"))]
+    return out + [f"stage_count.{r.key}" for r in rows]
 
 
 def _seasonal(layout: Layout, buckets: Mapping[date, B.Bucket], fact_is_revenue: bool,

@@ -73,8 +73,10 @@ UNDEFINED: dict[str, tuple[str, str]] = {
     "no_closed_deals": ("no won or lost deals", "нет выигранных или проигранных сделок"),
     "no_durations": ("no deal has both dates", "ни у одной сделки нет обеих дат"),
     "no_won_deals": ("no won deal with an amount", "нет выигранных сделок с суммой"),
-    "pending": ("cohort younger than the typical sales cycle",
-                "когорта моложе типичного цикла сделки"),
+    "pending": ("not final yet (the month is in progress, or its cohort is younger than the "
+                "typical sales cycle): not compared",
+                "ещё не окончательно (месяц идёт или когорта моложе типичного цикла сделки): "
+                "не сравнивается"),
     "one_year_only": ("fewer than two years of data", "данных меньше чем за два года"),
     "no_losses": ("no leads were lost", "потерянных лидов нет"),
     "no_handoff": ("the funnel has no marketing-to-sales handoff",

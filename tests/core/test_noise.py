@@ -26,3 +26,27 @@ def test_a_rate_moves_in_points_and_needs_four_moves() -> None:
 def test_overlapping_intervals_are_noise() -> None:
     assert is_noise(0.05, None, intervals=((0.18, 0.30), (0.25, 0.36)))
     assert not is_noise(0.15, None, intervals=((0.10, 0.20), (0.25, 0.40)))
+
+
+def test_an_unfinished_month_is_not_compared() -> None:
+    """'Lost deals 0' in the month in progress is no -100 % improvement: its counts, money and
+    young rates are pending; a finished month's are compared."""
+    from datetime import date
+
+    from funnel_kpi import Tab
+    from funnel_kpi.api import analyse
+
+    rows = [["Deal", "Created", "Status", "Amount", "Paid date"],
+            ["A", "2024-04-03", "Won", 100, "2024-04-20"], ["B", "2024-04-05", "Lost", 100, ""],
+            ["C", "2024-05-02", "Won", 100, "2024-05-20"], ["D", "2024-05-06", "Lost", 100, ""],
+            ["E", "2024-06-02", "Open", 100, ""]]
+    r = analyse([Tab("Deals", rows)], today=date(2024, 6, 10)).report
+    june = r.period("2024-06")
+    assert june.in_progress
+    assert june.mom["lost_deals"].abs.reason == "pending"  # 0 lost so far: not -100 %
+    assert june.mom["win_rate"].rel.reason == "pending"
+    assert june.mom["stage_count.leads"].abs.reason == "pending"
+    assert june.to_dict()["changes"]["mom"]["lost_deals"] == {
+        "abs": None, "rel": None, "reason": "pending"}
+    may = r.period("2024-05")
+    assert may.mom["lost_deals"].abs.value == 0  # 1 lost in May against 1 in April
