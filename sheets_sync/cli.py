@@ -90,6 +90,40 @@ def inspect(spreadsheet: str, fmt: str, lang: str | None, config: str | None,
         sys.exit(EXIT_CHECK)
 
 
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--target", type=float, default=None,
+              help="Revenue the month needs (default: the sheet's plan of that month).")
+@click.option("--target-paid", type=float, default=None,
+              help="Or a target in payments (a count) instead of revenue.")
+@click.option("--month", default=None,
+              help="The month to plan, YYYY-MM (default: the one after the last complete).")
+@input_options
+@fail_cleanly
+def plan(path: str, target: float | None, target_paid: float | None, month: str | None,
+         fmt: str, lang: str | None, config: str | None, tabs: Sequence[str],
+         today: Any) -> None:
+    """The plan of an .xlsx, .csv or .tsv file (or a Google id or URL): why the last complete
+    month with a plan missed or beat it, in money, split between the first stage, each step's
+    conversion and the average deal; and what the month planned needs at every stage, with
+    the marketing budget, from the trailing months (a range from their least to their most).
+
+    Exit status as for compute: 0 ok, 3 check, 2 failed."""
+    from sheets_sync.plan_view import plan_dict, plan_text
+
+    if target is not None and target_paid is not None:
+        raise click.UsageError("give --target or --target-paid, not both")
+    analysis, lang_of_book = _analyse_ref(path, config, tabs, today)
+    d = plan_dict(analysis, target=target if target_paid is None else target_paid,
+                  month=month, target_of="revenue" if target_paid is None else "paid")
+    if fmt == "json":
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+    else:
+        click.echo(plan_text(d, lang or lang_of_book), nl=False)
+    if analysis.report.status == "check":
+        sys.exit(EXIT_CHECK)
+
+
 def _analyse_ref(ref: str, config: str | None, tabs: Sequence[str], today: Any,
                  ) -> tuple[Analysis, str]:
     """Read a file or a Google spreadsheet and analyse it; the language of its locale."""

@@ -1,0 +1,125 @@
+"""The plan of ``sheets-sync plan`` and ``POST /api/v1/plan``: the last planned month's gap split
+and what the month planned needs, as JSON values and as terminal text (funnel_kpi.plan)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from funnel_kpi.api import Analysis
+from funnel_kpi.plan import (
+    PlanError,
+    PlanOf,
+    backwards,
+    check_month,
+    latest_planned,
+    month_plans,
+    next_month,
+    plan_gap,
+)
+from sheets_sync.text_report import fmt_number, status_lines, table
+
+
+def plan_dict(analysis: Analysis, *, target: float | None = None, month: str | None = None,
+              target_of: PlanOf = "revenue") -> dict[str, Any]:
+    """The month planned (``month``, else the one after the last complete month), what it needs
+    for ``target`` (else for its plan in the sheet), and the gap split of the last complete
+    month with a plan up to it. A part that cannot be made says why in its ``*_note``; a
+    PlanError only when neither can."""
+    report = analysis.report
+    plans, plan_of = month_plans(analysis.parsed.summary)
+    if month is not None:
+        planned = check_month(month)
+    else:
+        last = report.latest_period(complete=True)
+        if last is None:
+            raise PlanError("the report has no complete month to plan from")
+        planned = next_month(last.period)
+    out: dict[str, Any] = {"status": report.status,
+                           "status_reasons": list(report.status_reasons("en")),
+                           "status_reasons_ru": list(report.status_reasons("ru")),
+                           "month": planned, "gap": None, "gap_note": None,
+                           "backwards": None, "backwards_note": None}
+    gap_month = latest_planned(report, plans, before=planned)
+    if gap_month is None or plan_of is None:
+        out["gap_note"] = (f"no complete month up to {planned} has a plan in the sheet"
+                           if plans else "the sheet has no plan column")
+    else:
+        try:
+            out["gap"] = plan_gap(report, gap_month, plans[gap_month], plan_of).to_dict()
+        except PlanError as e:
+            out["gap_note"] = str(e)
+    if target is None and plan_of is not None and planned in plans:
+        target, target_of = plans[planned], plan_of  # the sheet's plan of that month
+    if target is None:
+        out["backwards_note"] = (f"give a target (--target) for {planned}: the sheet has no "
+                                 "plan for it")
+    else:
+        try:
+            out["backwards"] = backwards(report, target, planned, target_of).to_dict()
+        except PlanError as e:
+            out["backwards_note"] = str(e)
+    if out["gap"] is None and out["backwards"] is None:
+        raise PlanError(f"{out['gap_note']}; and {out['backwards_note']}")
+    return out
+
+
+def plan_text(d: dict[str, Any], lang: str = "en") -> str:
+    ru = lang == "ru"
+    parts = [status_lines(d, lang)]
+    gap = d.get("gap")
+    if gap is not None:
+        unit = "money" if gap["plan_of"] == "revenue" else "count"
+        parts.append(("План и факт: " if ru else "Plan and fact: ") + gap["month"])
+        rows = [["Фактор" if ru else "Factor", "Факт" if ru else "Fact",
+                 "Ожидалось" if ru else "Expected", "Вклад" if ru else "Part"]]
+        for p in gap["parts"]:
+            rows.append([p["ru" if ru else "en"], fmt_number(p["fact"], p["unit"], lang),
+                         fmt_number(p["expected"], p["unit"], lang),
+                         _signed(fmt_number(p["part"], unit, lang), p["part"])])
+        if gap["unexplained"]:
+            rows.append(["Не объяснено" if ru else "Not explained", "", "",
+                         _signed(fmt_number(gap["unexplained"], unit, lang), gap["unexplained"])])
+        rows.append(["Итого: факт − план" if ru else "Total: fact - plan",
+                     fmt_number(gap["fact"], unit, lang), fmt_number(gap["plan"], unit, lang),
+                     _signed(fmt_number(gap["gap"], unit, lang), gap["gap"])])
+        parts.append(table(rows))
+        parts.append("\n".join(gap["findings_ru" if ru else "findings"]))
+    elif d.get("gap_note"):
+        parts.append(("Разрыв с планом: " if ru else "Plan gap: ") + d["gap_note"])
+    back = d.get("backwards")
+    if back is not None:
+        unit = "money" if back["target_of"] == "revenue" else "count"
+        parts.append(("Обратная воронка: " if ru else "Backwards from the plan: ")
+                     + f"{back['month']}, {fmt_number(back['target'], unit, lang)}")
+        rows = [["Что нужно" if ru else "Needed", "Нужно" if ru else "Value",
+                 "Мин." if ru else "Low", "Макс." if ru else "High",
+                 "Конверсия шага" if ru else "Step conversion"]]
+        needs = [*back["stages"], *(back[k] for k in ("average_deal", "cpl", "budget")
+                                    if back[k] is not None)]
+        for n in needs:
+            conv = n.get("conversion")
+            low, high = n.get("conversion_low"), n.get("conversion_high")
+            conv_text = "" if conv is None else (
+                f"{fmt_number(conv, 'ratio', lang)} ({fmt_number(low, 'ratio', lang)}"
+                f"–{fmt_number(high, 'ratio', lang)})")
+            rows.append([n["ru" if ru else "en"], _need(n, "value", lang), _need(n, "low", lang),
+                         _need(n, "high", lang), conv_text])
+        parts.append(table(rows))
+        parts.append("\n".join(back["findings_ru" if ru else "findings"]))
+    elif d.get("backwards_note"):
+        parts.append(("Обратная воронка: " if ru else "Backwards from the plan: ")
+                     + d["backwards_note"])
+    return "\n\n".join(parts) + "\n"
+
+
+def _need(n: dict[str, Any], key: str, lang: str) -> str:
+    x = n.get(key)
+    if x is not None and n["unit"] == "count":
+        x = math.ceil(x - 1e-9)  # a whole lead more, not a fraction short
+    return fmt_number(x, n["unit"], lang)
+
+
+def _signed(text: str, x: float | None) -> str:
+    return "+" + text if x is not None and x > 0 else text
+
