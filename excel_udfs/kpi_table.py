@@ -185,6 +185,8 @@ NOT_COMPUTED = {
     **dict.fromkeys(("payments_next_months", "revenue_next_months", "seasonal_naive",
                      "forecast_mape", "seasonal_naive_mape", "forecast_coverage_80"),
                     "it is in the report's forecast section (see docs/forecast.md)"),
+    **dict.fromkeys(("segment_vs_rest", "control_limits"),
+                    "it is in the report's verdicts section (segments, months of history)"),
 }
 
 

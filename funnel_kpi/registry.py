@@ -6,7 +6,8 @@ this table, so a KPI is described in one place. Ids are stable: they are keys in
 Scopes: ``stage`` values exist once per funnel stage (or per step), ``period`` values once per
 month (and for the total and each segment), ``deal_log`` values need a deal log; ``forecast``
 values are the report's ``forecast`` (next months, backtest) and the parts of the pipeline
-forecast in its deal-log section (funnel_kpi.forecast), not per period.
+forecast in its deal-log section (funnel_kpi.forecast), not per period; ``verdict`` values are
+the report's ``verdicts`` (funnel_kpi.verdicts).
 
 Terms used in the formulas: n_i is the count at stage i of the funnel as far as the data has it;
 "leads" is the Leads stage (the first stage when the funnel has none), "paid" the Paid stage
@@ -24,7 +25,7 @@ from typing import Literal
 
 # "ratio" is a share shown as a percent; "times" a multiple (LTV:CAC 3.2, a seasonal index 0.96).
 Unit = Literal["count", "ratio", "times", "money", "days", "months"]
-Scope = Literal["stage", "period", "deal_log", "forecast"]
+Scope = Literal["stage", "period", "deal_log", "forecast", "verdict"]
 
 UNIT_NAMES: Mapping[str, tuple[str, str]] = MappingProxyType({
     "count": ("count", "количество"),
@@ -288,6 +289,36 @@ _FORECAST = (
         "Около 80 %, если интервал честный; ниже — интервал слишком узкий."),
 )
 _ALL = (*_ALL, *_FORECAST)
+# --- verdicts beyond noise (funnel_kpi.verdicts) ---
+_VERDICTS = (
+    Kpi("segment_vs_rest", "Segment against the rest", "Сегмент против остальных",
+        "z = (x_s / n_s - x_r / n_r) / sqrt(p (1 - p) (1 / n_s + 1 / n_r)), "
+        "p = (x_s + x_r) / (n_s + n_r); p-value = erfc(|z| / sqrt 2), Holm-adjusted",
+        "z = (x_s / n_s - x_r / n_r) / sqrt(p (1 - p) (1 / n_s + 1 / n_r)), "
+        "p = (x_s + x_r) / (n_s + n_r); p-значение = erfc(|z| / sqrt 2), с поправкой Холма",
+        "ratio", None, "verdict",
+        "A manager or channel (s) against all the others pooled (r), on win rate and "
+        "lead-to-payment conversion: the two-proportion z-test, its p-values adjusted by Holm "
+        "across the field's segments; better or worse when the adjusted p-value is below 0.05, "
+        "else no difference found; not enough data when a side has fewer than 30 trials or "
+        "fewer than 5 expected successes or failures (n p, n (1 - p)).",
+        "Менеджер или канал (s) против всех остальных вместе (r) по доле выигранных и конверсии "
+        "из лида в оплату: z-тест двух долей, p-значения с поправкой Холма по сегментам поля; "
+        "лучше или хуже, если поправленное p-значение ниже 0,05, иначе разницы не найдено; "
+        "мало данных, если у стороны меньше 30 испытаний или меньше 5 ожидаемых успехов или "
+        "неудач (n p, n (1 - p))."),
+    Kpi("control_limits", "Control limits (p-chart)", "Контрольные границы (p-карта)",
+        "p ± 3 sqrt(p (1 - p) / n); p = sum n_i / sum n_(i-1) over the 12 complete months "
+        "before, n = this month's n_(i-1)",
+        "p ± 3 sqrt(p (1 - p) / n); p = сумма n_i / сумма n_(i-1) за 12 полных месяцев до, "
+        "n = n_(i-1) этого месяца",
+        "ratio", None, "verdict",
+        "A step's usual range of conversion, from the leads stage on; the latest complete "
+        "month outside it is a finding. Needs 6 months of history.",
+        "Обычный диапазон конверсии шага, от стадии лидов; последний полный месяц вне его — "
+        "находка. Нужно 6 месяцев истории."),
+)
+_ALL = (*_ALL, *_VERDICTS)
 
 REGISTRY: Mapping[str, Kpi] = MappingProxyType({k.id: k for k in _ALL})
 
