@@ -45,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
     "kpi": {"en": "KPI", "ru": "Показатель"},
     "total": {"en": "Total", "ru": "Итого"},
     "findings": {"en": "Findings", "ru": "Выводы"},
+    "notes": {"en": "How the figures were made", "ru": "Как получены цифры"},
     "problems": {"en": "Data problems", "ru": "Проблемы в данных"},
     "tab": {"en": "Tab", "ru": "Вкладка"},
     "cell": {"en": "Cell", "ru": "Ячейка"},
@@ -124,6 +125,12 @@ def render(report: Any, *, lang: str, title: str, synced_at: datetime, source: s
     for sentence in d.get("findings_ru" if lang == "ru" else "findings", []):
         g.add(sentence)
     g.blank()
+    notes = d.get("notes_ru" if lang == "ru" else "notes", [])
+    if notes:  # how figures were made: which LTV, what the forecast is, where counts come from
+        g.add(label("notes", lang), style="section")
+        for sentence in notes:
+            g.add(sentence, style="muted")
+        g.blank()
     g.add(label("problems", lang), style="section")
     if not problems:
         g.add(label("no_problems", lang), style="muted")

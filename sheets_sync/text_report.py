@@ -81,6 +81,9 @@ def text_report(report: Any, lang: str = "en") -> str:
     findings = d.get("findings_ru" if lang == "ru" else "findings", [])
     if findings:
         parts.append(label("findings", lang) + ":\n" + "\n".join(f"- {f}" for f in findings))
+    notes = d.get("notes_ru" if lang == "ru" else "notes", [])
+    if notes:
+        parts.append(label("notes", lang) + ":\n" + "\n".join(f"- {n}" for n in notes))
     problems = d.get("problems", [])
     if problems:
         lines = [f"- {p['tab']}!{p['cell']} {p['value']!r}: "

@@ -212,12 +212,13 @@ def job(job_id: int) -> Any:
     period, kpis = kpi_rows(report, lang) if report else (None, [])
     findings = report.get("findings_ru" if lang == "ru" else "findings", []) if report else []
     problems = report.get("problems", []) if report else []
+    notes = report.get("notes_ru" if lang == "ru" else "notes", []) if report else []
     return render_template(
         "job.html", job=job_out(row, runs[0] if runs else None),
         runs=[run_out(r) for r in runs], report=rep, chart=chart(report, lang) if report else None,
         kpi_period=period, kpis=kpis, findings=findings, problems=problems[:PROBLEMS_SHOWN],
         more_problems=max(0, len(problems) - PROBLEMS_SHOWN),
-        readout=readout_dict(report) if report else None,
+        readout=readout_dict(report) if report else None, notes=notes,
         mapping=mapping_text(row.funnel))
 
 

@@ -100,6 +100,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, ru)
     "mom": ("vs previous month", "к прошлому месяцу"),
     "yoy": ("vs a year before", "к прошлому году"),
     "findings": ("Findings", "Выводы"),
+    "notes": ("How the figures were made", "Как получены цифры"),
     "problems": ("Data problems", "Проблемы в данных"),
     "no_problems": ("None.", "Нет."),
     "more_problems": ("… and {n} more", "… и ещё {n}"),
