@@ -11,12 +11,13 @@ two-proportion z-test:
     p-value = erfc(|z| / sqrt 2)  (two-sided)
 
 and the p-values of one field and rate are adjusted by Holm, so that among ten managers one is
-not called "better" by chance alone. The verdict is "better" or "worse" when the adjusted
-p-value is below ALPHA, else "no difference found". "not enough data" when either side has
-fewer than MIN_TRIALS trials or an expected count under the pooled rate (n p or n (1 - p)) is
-below MIN_EXPECTED on either side: the normal approximation behind z is not to be trusted
-there. The test is written here, not taken from scipy: it is four lines, math.erfc gives the
-normal tail exactly, and scipy is no dependency of the core.
+not called "better" by chance alone (two segments are one comparison: no adjustment). The
+verdict is "better" or "worse" when the adjusted p-value is below ALPHA, else "no difference
+found". "not enough data" when either side has fewer than MIN_TRIALS trials or an expected
+count under the pooled rate (n p or n (1 - p)) is below MIN_EXPECTED on either side: the normal
+approximation behind z is not to be trusted there. The test is written here, not taken from
+scipy: it is four lines, math.erfc gives the normal tail exactly, and scipy is no dependency of
+the core.
 
 Control limits (a p-chart). For every step from the leads stage on (steps before leads are
 visits, not leads, as in the bottleneck), the centre line is the pooled conversion of the last
@@ -154,8 +155,13 @@ class Verdicts:
     control_limits: tuple[StepControl, ...] = ()
 
     def findings(self) -> tuple[SegmentVerdict | StepControl, ...]:
-        """What is worth a sentence: a segment better or worse, a step outside its limits."""
-        return (*(s for s in self.segments if s.verdict in ("better", "worse")),
+        """What is worth a sentence: a segment better or worse, a step outside its limits.
+        Of two segments only the better is told: the worse one is the same comparison."""
+        sizes: dict[tuple[str, str], int] = {}
+        for s in self.segments:
+            sizes[s.field, s.rate] = sizes.get((s.field, s.rate), 0) + 1
+        return (*(s for s in self.segments if s.verdict == "better" or (
+                    s.verdict == "worse" and sizes[s.field, s.rate] > 2)),
                 *(c for c in self.control_limits if c.outside is not None))
 
     def to_dict(self) -> dict[str, Any]:
@@ -193,7 +199,8 @@ def _family(field: str, rate: str, counts: Mapping[str, tuple[float, float]]
         test = two_proportion_z(x, n, xr, nr) if enough_data(x, n, xr, nr) else None
         rows.append((name, x, n, xr, nr, test))
     tested = [t.p_value for *_, t in rows if t is not None]
-    adjusted = iter(holm(tested))
+    # two segments are one comparison (each is the other's rest): nothing to adjust
+    adjusted = iter(holm(tested) if len(rows) > 2 else tested)
     out = []
     for name, x, n, xr, nr, test in rows:
         if test is None:

@@ -27,7 +27,6 @@ from funnel_kpi.verdicts import (
     two_proportion_z,
 )
 
-
 # --- the z-test ----------------------------------------------------------------------------------
 
 def test_z_and_p_of_30_of_100_against_15_of_100() -> None:
@@ -277,3 +276,12 @@ def test_old_reports_without_verdicts_still_load() -> None:
                        "not enough data")
     c = StepControl("a", "b", "2025-01", 0.3, 10, 0.4, 0.1, 0.7, 12, None)
     assert Verdicts.from_dict(Verdicts((v,), (c,)).to_dict()) == Verdicts((v,), (c,))
+
+
+def test_two_segments_are_one_comparison_told_once() -> None:
+    # A 15/100 against B 30/100: z = -2.54, p = 0.011085, no Holm (each is the other's rest)
+    out = segment_verdicts({"manager": {"A": seg(15, 100), "B": seg(30, 100)}})
+    a, b = out
+    assert a.p_adjusted == a.p_value == pytest.approx(0.011085, abs=1e-6)
+    assert (a.verdict, b.verdict) == ("worse", "better")
+    assert Verdicts(out).findings() == (b,)
