@@ -73,8 +73,9 @@ def test_target_from_the_sheets_plan_and_in_payments(client: FlaskClient,
 
 
 def test_bad_requests_say_what_is_wrong(client: FlaskClient, auth: dict[str, str]) -> None:
-    for extra in ({"target": -5}, {"month": "2026-13"}, {"target": 1, "target_paid": 1},
-                  {"target": "lots"}):
+    cases: list[dict[str, Any]] = [{"target": -5}, {"month": "2026-13"},
+                                   {"target": 1, "target_paid": 1}, {"target": "lots"}]
+    for extra in cases:
         resp = post(client, auth, **extra)
         assert resp.status_code in (400, 422), extra
         assert resp.get_json()["error"]["message"], extra
@@ -115,8 +116,8 @@ def test_cli_demo_json_matches_the_report() -> None:
     assert back["trailing_months"] == trailing and back["month"] == "2026-01"
 
     def total(stage: str) -> float:
-        return sum(next(s["count"] for s in months[m]["stages"] if s["key"] == stage)
-                   for m in trailing)
+        return float(sum(next(s["count"] for s in months[m]["stages"] if s["key"] == stage)
+                         for m in trailing))
 
     revenue = sum(months[m]["kpis"]["revenue"] for m in trailing)
     needs = {s["key"]: s for s in back["stages"]}
