@@ -299,11 +299,12 @@ _VERDICTS = (
         "ratio", None, "verdict",
         "A manager or channel (s) against all the others pooled (r), on win rate and "
         "lead-to-payment conversion: the two-proportion z-test, its p-values adjusted by Holm "
-        "across the field's segments; better or worse when the adjusted p-value is below 0.05, "
-        "else no difference found; not enough data when a side has fewer than 30 trials or "
-        "fewer than 5 expected successes or failures (n p, n (1 - p)).",
+        "across the field's segments (when three or more); better or worse when the adjusted "
+        "p-value is below 0.05, else no difference found; not enough data when a side has "
+        "fewer than 30 trials or fewer than 5 expected successes or failures (n p, n (1 - p)).",
         "Менеджер или канал (s) против всех остальных вместе (r) по доле выигранных и конверсии "
-        "из лида в оплату: z-тест двух долей, p-значения с поправкой Холма по сегментам поля; "
+        "из лида в оплату: z-тест двух долей, p-значения с поправкой Холма по сегментам поля "
+        "(если их три и больше); "
         "лучше или хуже, если поправленное p-значение ниже 0,05, иначе разницы не найдено; "
         "мало данных, если у стороны меньше 30 испытаний или меньше 5 ожидаемых успехов или "
         "неудач (n p, n (1 - p))."),
