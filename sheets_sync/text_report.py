@@ -78,6 +78,7 @@ def text_report(report: Any, lang: str = "en") -> str:
                                  fmt_number(value, kpi.unit, lang)])
         if len(kpi_rows) > 1:
             parts.append(table(kpi_rows))
+    parts.extend(forecast_parts(d, lang))
     findings = d.get("findings_ru" if lang == "ru" else "findings", [])
     if findings:
         parts.append(label("findings", lang) + ":\n" + "\n".join(f"- {f}" for f in findings))
@@ -93,3 +94,59 @@ def text_report(report: Any, lang: str = "en") -> str:
             lines.append(f"... +{more}")
         parts.append(label("problems", lang) + f" ({len(problems)}):\n" + "\n".join(lines))
     return "\n\n".join(parts) + "\n"
+
+
+SHOWN = {"ets": ("ETS", "ETS"), "seasonal_naive": ("seasonal-naive", "сезонно-наивный"),
+         "naive": ("last month's value", "значение прошлого месяца")}
+
+
+def _band(m: dict[str, Any], key: str, unit: str, lang: str) -> str:
+    if m.get(key) is None:
+        return "—"
+    return (f"{fmt_number(m[key], unit, lang)} ({fmt_number(m[key + '_low'], unit, lang)}"
+            f"–{fmt_number(m[key + '_high'], unit, lang)})")
+
+
+def forecast_parts(d: dict[str, Any], lang: str) -> list[str]:
+    """The next 3 months with their 80 % intervals and which forecast is shown (and why), then
+    the pipeline forecast's parts by stage."""
+    ru = lang == "ru"
+    out = []
+    fc = d.get("forecast")
+    if fc and any(m.get("payments") is not None or m.get("revenue") is not None
+                  for m in fc["months"]):
+        rows = [["Месяц" if ru else "Month", "Оплаты (80 %)" if ru else "Payments (80 %)",
+                 "Выручка (80 %)" if ru else "Revenue (80 %)"]]
+        rows += [[m["period"], _band(m, "payments", "count", lang),
+                  _band(m, "revenue", "money", lang)] for m in fc["months"]]
+        lines = []
+        for key, name in (("payments", "оплаты" if ru else "payments"),
+                          ("revenue", "выручка" if ru else "revenue")):
+            shown, test = fc["shown"].get(key), (fc["backtest"].get(key) or {})
+            if shown is None:
+                continue
+            versus = (f"MAPE {fmt_number(test.get('mape'), 'ratio', lang)} / "
+                      f"{fmt_number(test.get('mape_seasonal_naive'), 'ratio', lang)}")
+            beats = (("ETS точнее сезонно-наивного" if ru else "ETS beats seasonal-naive")
+                     if fc["headline"].get(key) else
+                     ("ETS не точнее сезонно-наивного" if ru
+                      else "ETS does not beat seasonal-naive"))
+            lines.append(f"- {name}: {SHOWN[shown][1 if ru else 0]}; {beats} ({versus})")
+        head = ("Прогноз на 3 месяца, 80 % интервал" if ru
+                else "Forecast, next 3 months, 80 % interval")
+        out.append(f"{head}:\n" + table(rows) + ("\n" + "\n".join(lines) if lines else ""))
+    pipeline = (d.get("deal_log") or {}).get("pipeline") or []
+    if pipeline:
+        rows = [["Стадия" if ru else "Stage", "Открыто" if ru else "Open",
+                 "Без суммы" if ru else "No amount", "Сумма" if ru else "Amount",
+                 "Вероятность" if ru else "Win prob.", "Ожидаемо" if ru else "Expected"]]
+        labels = {s["key"]: s["ru" if ru else "en"] for s in d.get("funnel", [])}
+        rows += [[labels.get(p["stage"], p["stage"]), fmt_number(p["open_deals"], "count", lang),
+                  fmt_number(p["unpriced"], "count", lang), fmt_number(p["amount"], "money", lang),
+                  fmt_number(p["win_probability"], "ratio", lang),
+                  fmt_number(p["expected"], "money", lang)] for p in pipeline]
+        total = (d.get("total") or {}).get("kpis", {}).get("forecast_revenue")
+        head = (f"Прогноз выручки по открытым сделкам: {fmt_number(total, 'money', lang)}" if ru
+                else f"Revenue forecast from open deals: {fmt_number(total, 'money', lang)}")
+        out.append(f"{head}\n" + table(rows))
+    return out

@@ -307,3 +307,15 @@ def test_the_pipeline_forecast_shows_its_parts() -> None:
     assert "2 open deals have no amount: each is counted at the average deal 1,575." in d["notes"]
     assert "Открытых сделок без суммы: 2; каждая посчитана по среднему чеку 1\u00a0575\u00a0₽." \
         in d["notes_ru"]
+
+
+def test_the_text_report_prints_the_forecast_and_the_pipeline_parts() -> None:
+    from sheets_sync.text_report import text_report
+
+    en = text_report(summary_report(26, date(2025, 2, 10)), "en")
+    assert "Forecast, next 3 months, 80 % interval:" in en
+    assert "\n2025-02 " in en and "- payments: " in en and "seasonal-naive (MAPE" in en
+    ru = text_report(build_report(funnel=DEFAULT_FUNNEL, summary=None, deals=LOG, today=TODAY),
+                     "ru")
+    assert "Прогноз выручки по открытым сделкам: 6\u00a0830\u00a0₽" in ru
+    assert "Встречи" in ru and "57,1\u00a0%" in ru  # 4/7 from the meetings stage
