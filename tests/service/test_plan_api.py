@@ -16,7 +16,7 @@ from tests.conftest import DEMO_RU
 
 # Jan: 100 leads, 10 paid (10 %), revenue 10,000 (deal 1,000), spend 50,000 (CPL 500), plan 10,000
 # Feb: 125 leads, 10 paid (8 %), revenue 11,000 (deal 1,100), spend 60,000, plan 10,000
-VALUES = [["Month", "Leads", "Paid", "Revenue", "Marketing spend", "Revenue plan"],
+VALUES: list[list[Any]] = [["Month", "Leads", "Paid", "Revenue", "Marketing spend", "Revenue plan"],
           ["Jan 2026", 100, 10, 10000, 50000, 10000],
           ["Feb 2026", 125, 10, 11000, 60000, 10000]]
 TODAY = "2026-06-01"
