@@ -97,7 +97,9 @@ def chart(report: dict[str, Any], lang: str) -> Chart | None:
 
 
 def arrow(change: dict[str, Any] | None, higher_is_better: bool | None,
-          lang: str, unit: str = "count", usual: float | None = None) -> tuple[str, str, str]:
+          lang: str, unit: str = "count", usual: float | None = None,
+          intervals: tuple[tuple[float, float], tuple[float, float]] | None = None,
+          ) -> tuple[str, str, str]:
     """(change as text, arrow, css class: good/bad/flat/noise/none). A rate changes in
     percentage points (20 % -> 25 % is +5.0 pp, not +25 %); counts and money in %. A change no
     larger than ``usual`` (the KPI's usual move, funnel_kpi.noise) is noise: "≈", no colour."""
@@ -105,7 +107,7 @@ def arrow(change: dict[str, Any] | None, higher_is_better: bool | None,
     if not change or change.get(key) is None:
         return "—", "", "none"
     moved = float(change[key])
-    if is_noise(moved, usual):
+    if is_noise(moved, usual, intervals=intervals):
         text = textfmt.points(moved, lang) if unit == "ratio" else fmt_number(moved, "ratio", lang)
         return ("+" if moved > 0 and unit != "ratio" else "") + text, "≈", "noise"
     if unit == "ratio":
@@ -119,6 +121,18 @@ def arrow(change: dict[str, Any] | None, higher_is_better: bool | None,
     up = moved > 0
     cls = "flat" if higher_is_better is None else "good" if up == higher_is_better else "bad"
     return text, "▲" if up else "▼", cls
+
+
+def _intervals(now: dict[str, Any], previous: dict[str, Any] | None, kpi_id: str,
+               ) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """A rate's 95 % Wilson intervals this month and the month before, when both are known."""
+    if previous is None:
+        return None
+    cis = [((p.get("kpi_details") or {}).get(kpi_id) or {}).get("ci") for p in (now, previous)]
+    if any(ci is None or len(ci) != 2 or None in ci for ci in cis):
+        return None
+    (a, b), (c, d) = cis[0], cis[1]
+    return (float(a), float(b)), (float(c), float(d))
 
 
 def kpi_rows(report: dict[str, Any], lang: str) -> tuple[str | None, list[KpiRow]]:
@@ -138,7 +152,8 @@ def kpi_rows(report: dict[str, Any], lang: str) -> tuple[str | None, list[KpiRow
             continue
         usual = usual_move([(p.get("kpis") or {}).get(kpi.id) for p in before],
                            relative=kpi.unit != "ratio")
-        m = arrow(mom.get(kpi.id), kpi.higher_is_better, lang, kpi.unit, usual)
+        m = arrow(mom.get(kpi.id), kpi.higher_is_better, lang, kpi.unit, usual,
+                  _intervals(period, before[-1] if before else None, kpi.id))
         y = arrow(yoy.get(kpi.id), kpi.higher_is_better, lang, kpi.unit)
         rows.append(KpiRow(kpi.name(lang), fmt_number(value, kpi.unit, lang), *m, *y))
     return period.get("period"), rows

@@ -22,3 +22,12 @@ def test_a_move_no_larger_than_usual_is_noise() -> None:
         "+8.0%", "≈", "noise")
     assert arrow({"abs": 30.0, "rel": 0.3}, False, "en", "money", usual=0.1)[1:] == ("▲", "bad")
     assert arrow({"abs": 0.004, "rel": 0.02}, True, "en", "ratio", usual=0.01)[1] == "≈"
+
+
+def test_overlapping_intervals_make_a_rate_change_noise() -> None:
+    # 30 % of 40 and 35 % of 40: intervals overlap widely: not a change worth a colour
+    overlap = ((0.18, 0.45), (0.22, 0.50))
+    assert arrow({"abs": 0.05, "rel": 0.17}, True, "en", "ratio", None, overlap)[1] == "≈"
+    apart = ((0.10, 0.20), (0.30, 0.40))
+    assert arrow({"abs": 0.2, "rel": 1.3}, True, "en", "ratio", None, apart)[1:] == (
+        "▲", "good")
