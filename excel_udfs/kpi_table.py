@@ -187,6 +187,8 @@ NOT_COMPUTED = {
                     "it is in the report's forecast section (see docs/forecast.md)"),
     **dict.fromkeys(("segment_vs_rest", "control_limits"),
                     "it is in the report's verdicts section (segments, months of history)"),
+    **dict.fromkeys(("plan_gap", "plan_expected_volume", "plan_gap_part", "needed_stage_count",
+                     "needed_budget"), "it needs the report's months: sheets-sync plan"),
 }
 
 

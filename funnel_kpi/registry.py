@@ -7,7 +7,8 @@ Scopes: ``stage`` values exist once per funnel stage (or per step), ``period`` v
 month (and for the total and each segment), ``deal_log`` values need a deal log; ``forecast``
 values are the report's ``forecast`` (next months, backtest) and the parts of the pipeline
 forecast in its deal-log section (funnel_kpi.forecast), not per period; ``verdict`` values are
-the report's ``verdicts`` (funnel_kpi.verdicts).
+the report's ``verdicts`` (funnel_kpi.verdicts); ``plan`` values are the plan's gap split and
+backwards funnel (funnel_kpi.plan: ``sheets-sync plan``, POST /api/v1/plan), not per period.
 
 Terms used in the formulas: n_i is the count at stage i of the funnel as far as the data has it;
 "leads" is the Leads stage (the first stage when the funnel has none), "paid" the Paid stage
@@ -25,7 +26,7 @@ from typing import Literal
 
 # "ratio" is a share shown as a percent; "times" a multiple (LTV:CAC 3.2, a seasonal index 0.96).
 Unit = Literal["count", "ratio", "times", "money", "days", "months"]
-Scope = Literal["stage", "period", "deal_log", "forecast", "verdict"]
+Scope = Literal["stage", "period", "deal_log", "forecast", "verdict", "plan"]
 
 UNIT_NAMES: Mapping[str, tuple[str, str]] = MappingProxyType({
     "count": ("count", "количество"),
@@ -320,6 +321,52 @@ _VERDICTS = (
         "находка. Нужно 6 месяцев истории."),
 )
 _ALL = (*_ALL, *_VERDICTS)
+
+_PLAN = (
+    # --- plan: the month's gap to its plan, and backwards from a target (funnel_kpi.plan) ---
+    Kpi("plan_gap", "Gap to plan", "Отклонение от плана",
+        "fact - plan (revenue; the paid count for a plan of payments)",
+        "факт - план (выручка; число оплат для плана оплат)", "money", True, "plan",
+        "How far the month missed (below 0) or beat its plan.",
+        "Насколько месяц не добрал (меньше 0) или перевыполнил план."),
+    Kpi("plan_expected_volume", "Volume the plan needed", "Объём, нужный плану",
+        "plan x sum n_1 / sum revenue over the 3 complete months before",
+        "план x сумма n_1 / сумма выручки за 3 полных месяца до",
+        "count", None, "plan",
+        "The first stage's count the plan needed at the trailing funnel: the plan's expected "
+        "conversions and average deal are the trailing pooled ones (sum n_i / sum n_(i-1), "
+        "sum revenue / sum paid).",
+        "Сколько нужно было на первой стадии для плана при воронке прошлых месяцев: ожидаемые "
+        "конверсии и средний чек плана — суммарные за прошлые месяцы (сумма n_i / сумма "
+        "n_(i-1), сумма выручки / сумма оплат)."),
+    Kpi("plan_gap_part", "Part of the gap", "Вклад в отклонение",
+        "L(fact, plan) x ln(x_fact / x_expected), L(a, b) = (a - b) / (ln a - ln b); x: the "
+        "first stage's count, each step conversion, the average deal",
+        "L(факт, план) x ln(x_факт / x_ожид), L(a, b) = (a - b) / (ln a - ln b); x: число на "
+        "первой стадии, конверсия каждого шага, средний чек", "money", None, "plan",
+        "Log (LMDI) decomposition: the parts add up to the gap exactly whatever the factors' "
+        "order; where a factor is 0, chain substitution in funnel order.",
+        "Логарифмическое разложение (LMDI): вклады в сумме точно равны отклонению при любом "
+        "порядке факторов; при нулевом факторе — цепные подстановки в порядке воронки."),
+    Kpi("needed_stage_count", "Needed at stage", "Нужно на стадии",
+        "target x sum n_k / sum revenue over the last 6 complete months (= target / average "
+        "deal / the step conversions after k)",
+        "цель x сумма n_k / сумма выручки за 6 последних полных месяцев (= цель / средний чек "
+        "/ конверсии шагов после k)", "count", None, "plan",
+        "Backwards funnel: what a target needs at each stage; the range is the least and the "
+        "most any of those months' own funnel would need.",
+        "Обратная воронка: сколько нужно на каждой стадии для цели; диапазон — наименьшее и "
+        "наибольшее по собственной воронке каждого из этих месяцев."),
+    Kpi("needed_budget", "Needed marketing budget", "Нужный маркетинговый бюджет",
+        "target x sum marketing spend / sum revenue over the same months (= needed leads x CPL)",
+        "цель x сумма маркетингового бюджета / сумма выручки за те же месяцы (= нужные лиды x "
+        "CPL)", "money", None, "plan",
+        "The marketing budget a target needs at the trailing CPL and funnel, with the months' "
+        "least and most.",
+        "Маркетинговый бюджет, нужный для цели при CPL и воронке прошлых месяцев, с наименьшим "
+        "и наибольшим по месяцам."),
+)
+_ALL = (*_ALL, *_PLAN)
 
 REGISTRY: Mapping[str, Kpi] = MappingProxyType({k.id: k for k in _ALL})
 
