@@ -79,6 +79,7 @@ def text_report(report: Any, lang: str = "en") -> str:
         if len(kpi_rows) > 1:
             parts.append(table(kpi_rows))
     parts.extend(forecast_parts(d, lang))
+    parts.extend(verdict_parts(d, lang))
     findings = d.get("findings_ru" if lang == "ru" else "findings", [])
     if findings:
         parts.append(label("findings", lang) + ":\n" + "\n".join(f"- {f}" for f in findings))
@@ -150,3 +151,44 @@ def forecast_parts(d: dict[str, Any], lang: str) -> list[str]:
                 else f"Revenue forecast from open deals: {fmt_number(total, 'money', lang)}")
         out.append(f"{head}\n" + table(rows))
     return out
+
+
+VERDICT_WORDS = {"better": ("better than the rest", "лучше остальных"),
+                 "worse": ("worse than the rest", "хуже остальных"),
+                 "not enough data": ("not enough data", "мало данных"),
+                 "no difference found": ("no difference found", "разницы не найдено")}
+FIELD_WORDS = {"manager": ("Manager", "Менеджер"), "channel": ("Channel", "Канал")}
+
+VERDICT_HEAD = (("Segment", "Rate", "Value (n)", "The rest", "p (Holm)", "Verdict"),
+                ("Сегмент", "Показатель", "Значение (n)", "Остальные", "p (Холм)", "Вывод"))
+VERDICT_TITLE = ("Managers and channels against the rest", "Менеджеры и каналы против остальных")
+
+
+def verdict_rows(d: dict[str, Any], lang: str) -> list[list[str]]:
+    """Managers and channels against the rest (funnel_kpi.verdicts), one row per segment and
+    rate whose verdict is not "no difference found"; the text report and the job page show
+    these."""
+    ru = lang == "ru"
+    rows = []
+    for v in (d.get("verdicts") or {}).get("segments", []):
+        if v["verdict"] == "no difference found":
+            continue
+        field = FIELD_WORDS.get(v["field"], (v["field"],) * 2)[ru]
+        kpi = REGISTRY.get(v["rate"])
+        p = v.get("p_adjusted")
+        p_text = "—" if p is None else "< 0.001" if p < 0.001 else f"{p:.3f}"
+        n = fmt_number(v["n"], "count", lang)
+        rows.append([f"{field} {v['segment']}", kpi.name(lang) if kpi else v["rate"],
+                     f"{fmt_number(v['value'], 'ratio', lang)} ({n})",
+                     fmt_number(v.get("rest_value"), "ratio", lang),
+                     p_text.replace(".", ",") if ru else p_text,
+                     VERDICT_WORDS.get(v["verdict"], (v["verdict"],) * 2)[ru]])
+    return rows
+
+
+def verdict_parts(d: dict[str, Any], lang: str) -> list[str]:
+    rows = verdict_rows(d, lang)
+    if not rows:
+        return []
+    ru = lang == "ru"
+    return [f"{VERDICT_TITLE[ru]}:\n" + table([list(VERDICT_HEAD[ru]), *rows])]

@@ -38,6 +38,7 @@ from sheets_sync.inspect_view import inspect_dict, readout_dict
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobReport, Run
 from sheets_sync.store.tokens import verify_token
+from sheets_sync.text_report import VERDICT_HEAD, VERDICT_TITLE, verdict_rows
 
 bp = Blueprint("dashboard", __name__)
 PROBLEMS_SHOWN = 100
@@ -219,7 +220,9 @@ def job(job_id: int) -> Any:
         kpi_period=period, kpis=kpis, findings=findings, problems=problems[:PROBLEMS_SHOWN],
         more_problems=max(0, len(problems) - PROBLEMS_SHOWN),
         readout=readout_dict(report) if report else None, notes=notes,
-        mapping=mapping_text(row.funnel))
+        mapping=mapping_text(row.funnel),
+        verdicts=verdict_rows(report, lang) if report else [],
+        verdicts_head=VERDICT_HEAD[lang == "ru"], verdicts_title=VERDICT_TITLE[lang == "ru"])
 
 
 @bp.route("/jobs/<int:job_id>/inspect", methods=["GET", "POST"])
