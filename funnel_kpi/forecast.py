@@ -61,6 +61,8 @@ WHY: dict[str, tuple[str, str]] = {
     "missing_input": ("no monthly values", "нет помесячных значений"),
     "no_backtest": ("too few months to backtest the model, so the simple forecast is shown",
                     "месяцев мало для проверки модели, поэтому показан простой прогноз"),
+    "all_zero": ("every month of the backtest is 0, so no MAPE: the simple forecast is shown",
+                 "все месяцы проверки равны 0, MAPE не определена: показан простой прогноз"),
     "not_better": ("the model does not beat seasonal-naive on the last 12 months, so "
                    "seasonal-naive is shown",
                    "модель не точнее сезонно-наивного прогноза на последних 12 месяцах, "
@@ -123,7 +125,15 @@ def smooth(y: Sequence[float], seasonal: bool, start: Start | None = None,
     sea = np.empty((k, n + SEASON if seasonal else 0))
     if seasonal:
         sea[:, :SEASON] = s0.season
-    for t in range(n):
+    with np.errstate(over="ignore", invalid="ignore"):  # huge money: inf/NaN, None in JSON
+        _run_states(y, seasonal, (a, b, gam, phi), sse, lev, tr, sea)
+    return Smoothing(g, sse, lev, tr, sea)
+
+
+def _run_states(y: Sequence[float], seasonal: bool, params: tuple[Arr, Arr, Arr, Arr],
+                sse: Arr, lev: Arr, tr: Arr, sea: Arr) -> None:
+    a, b, gam, phi = params
+    for t in range(len(y)):
         base = lev[:, t] + phi * tr[:, t]
         e = y[t] - base - sea[:, t] if seasonal else y[t] - base
         sse[:, t + 1] = sse[:, t] + e * e
@@ -131,7 +141,6 @@ def smooth(y: Sequence[float], seasonal: bool, start: Start | None = None,
         tr[:, t + 1] = phi * tr[:, t] + b * e
         if seasonal:
             sea[:, t + SEASON] = sea[:, t] + gam * e
-    return Smoothing(g, sse, lev, tr, sea)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +270,8 @@ def forecast_series(y: Sequence[float | None]) -> SeriesForecast:
             and test.mape < test.mape_seasonal_naive):
         return SeriesForecast("ets", _floor(ets_forecast(fits[seasonal], n)), test, None, form)
     shown, points = benchmark(ys, n)
-    why = "no_backtest" if test.mape is None or test.mape_seasonal_naive is None else "not_better"
+    why = ("no_backtest" if not test.points else "all_zero"
+           if test.mape is None or test.mape_seasonal_naive is None else "not_better")
     return SeriesForecast(shown, _floor(points), test, why, form)
 
 
@@ -345,7 +355,7 @@ class Forecast:
         out = []
         for m, s in self.series.items():
             what = ("Оплаты" if m == "payments" else "Выручка") if ru else m.capitalize()
-            if s.shown is None or s.backtest is None or s.why == "no_backtest":
+            if s.shown is None or s.backtest is None or s.why in ("no_backtest", "all_zero"):
                 why = WHY[s.why or "missing_input"][1 if ru else 0]
                 out.append(f"{what}: {why}." if s.shown is not None
                            else f"{what}: прогноз не построен ({why})." if ru

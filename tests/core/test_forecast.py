@@ -207,6 +207,18 @@ def test_too_short_or_missing_is_undefined_with_a_reason() -> None:
     assert forecast([]) is None
 
 
+def test_zero_and_huge_series_say_so_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warnings would be errors here
+        zeros = forecast_series([0.0] * 30)
+        huge = forecast([(p, 1e300, 1e300 * (i % 2)) for i, p in enumerate(months(20))])
+    # every backtest actual is 0: no MAPE for either, the simple forecast is shown, and why
+    assert (zeros.shown, zeros.why, zeros.points[0]) == ("seasonal_naive", "all_zero",
+                                                         Point(0.0, 0.0, 0.0))
+    assert huge is not None
+    json.dumps(huge.to_dict(), allow_nan=False)  # inf and NaN are null in JSON
+
+
 def test_only_the_last_months_in_a_row_are_used() -> None:
     # A gap (no 2023-05) leaves 2023-06..2024-01: 8 months, enough; the next is 2024-02.
     rows = [(p, 10.0, 100.0) for p in months(13) if p != "2023-05"]
