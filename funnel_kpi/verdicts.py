@@ -17,7 +17,9 @@ found". "not enough data" when either side has fewer than MIN_TRIALS trials or a
 count under the pooled rate (n p or n (1 - p)) is below MIN_EXPECTED on either side: the normal
 approximation behind z is not to be trusted there. The test is written here, not taken from
 scipy: it is four lines, math.erfc gives the normal tail exactly, and scipy is no dependency of
-the core.
+the core. With counts from a deal log, lead-to-payment conversion counts the young cohorts'
+open leads as not paid (segments are not split by cohort), so a manager with many recent leads
+reads low on it; win rate counts closed deals only.
 
 Control limits (a p-chart). For every step from the leads stage on (steps before leads are
 visits, not leads, as in the bottleneck), the centre line is the pooled conversion of the last

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from funnel_kpi.compute import build_report
 from funnel_kpi.findings import FindingInputs, Month, findings
@@ -285,3 +288,18 @@ def test_two_segments_are_one_comparison_told_once() -> None:
     assert a.p_adjusted == a.p_value == pytest.approx(0.011085, abs=1e-6)
     assert (a.verdict, b.verdict) == ("worse", "better")
     assert Verdicts(out).findings() == (b,)
+
+
+@given(st.lists(st.floats(0, 1), max_size=12))
+def test_holm_is_no_smaller_than_the_p_value_and_keeps_the_order(ps: list[float]) -> None:
+    adjusted = holm(ps)
+    assert all(p <= a <= 1 for p, a in zip(ps, adjusted, strict=True))
+    for i, j in itertools.combinations(range(len(ps)), 2):
+        if ps[i] < ps[j]:
+            assert adjusted[i] <= adjusted[j]
+
+
+def test_holm_agrees_with_statsmodels() -> None:
+    mt = pytest.importorskip("statsmodels.stats.multitest")
+    ps = [0.001, 0.2, 0.04, 0.03, 0.5, 0.012]
+    assert holm(ps) == pytest.approx(list(mt.multipletests(ps, method="holm")[1]))
