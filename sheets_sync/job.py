@@ -25,6 +25,7 @@ from funnel_kpi.pins import NO_PINS, Pins
 from funnel_kpi.report import FunnelReport
 from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
 from sheets_sync.errors import InputError
+from sheets_sync.plan_view import latest_gap
 from sheets_sync.render import DEFAULT_OUTPUT_TABS, output_tab_for, render, written_by_sync
 from sheets_sync.tab_names import name_problem
 
@@ -166,7 +167,8 @@ def _run_sync(backend: Backend, options: SyncOptions, state: SyncState | None,
     status = "unchanged" if unchanged else "written"
     if not unchanged:
         grid = render(report, lang=layout.lang, title=output_tab, synced_at=now(),
-                      source=layout.title, input_hash=snapshot.input_hash)
+                      source=layout.title, input_hash=snapshot.input_hash,
+                      plan=latest_gap(analysis))
         result = backend.write(grid, snapshot)
         cells_written, layout = result.cells, result.layout
         output_hash = grid_hash(grid)

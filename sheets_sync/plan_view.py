@@ -123,3 +123,16 @@ def _need(n: dict[str, Any], key: str, lang: str) -> str:
 def _signed(text: str, x: float | None) -> str:
     return "+" + text if x is not None and x > 0 else text
 
+
+
+def latest_gap(analysis: Analysis) -> dict[str, Any] | None:
+    """The gap split of the last complete month with a plan, for the KPI tab; None when no
+    month has one or the funnel cannot be learnt (the tab then has no plan section)."""
+    plans, plan_of = month_plans(analysis.parsed.summary)
+    month = latest_planned(analysis.report, plans)
+    if month is None or plan_of is None:
+        return None
+    try:
+        return plan_gap(analysis.report, month, plans[month], plan_of).to_dict()
+    except PlanError:
+        return None

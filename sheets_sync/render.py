@@ -10,7 +10,7 @@ Every column is as wide as its widest shown value, so no number shows as "###".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -57,6 +57,13 @@ LABELS: dict[str, dict[str, str]] = {
                    "Change the input tabs instead.",
              "ru": "Эту вкладку перезаписывает sheets-sync при каждой синхронизации: правки здесь "
                    "пропадут. Меняйте исходные вкладки."},
+    "plan": {"en": "Plan, {period}", "ru": "План, {period}"},
+    "factor": {"en": "Factor", "ru": "Фактор"},
+    "fact": {"en": "Fact", "ru": "Факт"},
+    "expected": {"en": "Expected", "ru": "Ожидалось"},
+    "part": {"en": "Part of the gap", "ru": "Вклад в отклонение"},
+    "unexplained": {"en": "Not explained", "ru": "Не объяснено"},
+    "gap": {"en": "Total: fact - plan", "ru": "Итого: факт − план"},
     "protection": {"en": "Owned by sheets-sync: edits are overwritten on the next sync",
                    "ru": "Вкладку ведёт sheets-sync: правки перезаписываются при синхронизации"},
 }
@@ -106,7 +113,7 @@ def _num(v: Any) -> CellValue:
 
 
 def render(report: Any, *, lang: str, title: str, synced_at: datetime, source: str = "",
-           input_hash: str = "") -> KpiGrid:
+           input_hash: str = "", plan: Mapping[str, Any] | None = None) -> KpiGrid:
     d: dict[str, Any] = report if isinstance(report, dict) else report.to_dict()
     g = _Grid()
     problems = d.get("problems", [])
@@ -139,6 +146,9 @@ def render(report: Any, *, lang: str, title: str, synced_at: datetime, source: s
               style="header")
         for p in problems[:PROBLEM_ROWS_MAX]:
             g.add(p["tab"], p["cell"], p["value"], p["reason_ru" if lang == "ru" else "reason"])
+    if plan:
+        g.blank()
+        _plan_section(g, plan, lang)
     hidden_from = None
     if input_hash:
         g.blank()
@@ -231,6 +241,26 @@ def _periods_section(g: _Grid, d: dict[str, Any], lang: str) -> None:
             g.blocks.extend(Block(r, c, kind=money_kind(v)) for c, v in enumerate(values, 1))
         else:
             g.blocks.append(Block(r, 1, 1, len(values), kind=kind))
+
+
+def _plan_section(g: _Grid, gap: Mapping[str, Any], lang: str) -> None:
+    """The last planned month's gap to its plan split between its factors (funnel_kpi.plan):
+    a row per factor with its fact, what the plan expected and its part, then the total."""
+    ru = lang == "ru"
+    g.add(label("plan", lang, period=gap["month"]), style="section")
+    g.add(label("factor", lang), label("fact", lang), label("expected", lang), label("part", lang),
+          style="header")
+    unit: FormatKind = "integer" if gap["plan_of"] == "paid" else "money"
+    for p in gap["parts"]:
+        kind = UNIT_KINDS.get(p["unit"], "number")
+        g.add(p["ru" if ru else "en"], _num(p["fact"]), _num(p["expected"]), _num(p["part"]),
+              kinds={1: kind, 2: kind, 3: unit})
+    if gap.get("unexplained"):
+        g.add(label("unexplained", lang), None, None, _num(gap["unexplained"]), kinds={3: unit})
+    g.add(label("gap", lang), _num(gap["fact"]), _num(gap["plan"]), _num(gap["gap"]),
+          style="header", kinds={1: unit, 2: unit, 3: unit})
+    for sentence in gap.get("findings_ru" if ru else "findings", []):
+        g.add(sentence)
 
 
 # --- column widths ------------------------------------------------------------------------------

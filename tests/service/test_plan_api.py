@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+from pathlib import Path
 from typing import Any
 
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
@@ -149,3 +152,44 @@ def test_cli_errors_are_one_line() -> None:
     assert result.exit_code == 2 and "write it as YYYY-MM" in result.output
     result = run("--target", "1", "--target-paid", "1")
     assert result.exit_code == 2 and "not both" in result.output
+
+
+# --- the KPI tab ----------------------------------------------------------------------------------
+
+def test_kpi_tab_has_the_plan_section(tmp_path: Path) -> None:
+    book = tmp_path / "demo_ru.xlsx"
+    shutil.copy(DEMO_RU, book)
+    result = CliRunner().invoke(main, ["sync", str(book), "--state", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(book)["Показатели"]
+    rows = [r[:4] for r in ws.iter_rows(values_only=True)]
+    top = rows.index(("План, 2026-10", None, None, None))
+    assert rows[top + 1] == ("Фактор", "Факт", "Ожидалось", "Вклад в отклонение")
+    total = next(i for i in range(top, len(rows)) if rows[i][0] == "Итого: факт − план")
+    parts = [r[3] for r in rows[top + 2:total]]
+    assert [r[0] for r in rows[top + 2:total]][:2] == ["Трафик", "Трафик → Лиды"]
+    assert len(parts) == 9
+    assert rows[total][1:] == (6184000, 5180000, 1004000)  # October 2026: fact, plan, gap
+    assert math.fsum(parts) == pytest.approx(1004000, abs=1e-6)
+    assert ws.cell(top + 4, 2).number_format.endswith("%")  # a step conversion's fact
+    assert str(rows[total + 1][0]).startswith("2026-10: выручка")
+
+
+def test_kpi_tab_without_a_plan_has_no_plan_section() -> None:
+    from datetime import datetime
+
+    from funnel_kpi.api import analyse
+    from funnel_kpi.inputs import Tab
+    from sheets_sync.plan_view import latest_gap
+    from sheets_sync.render import render
+
+    analysis = analyse([Tab("Sheet1", [row[:5] for row in VALUES])],
+                       today=datetime(2026, 6, 1).date())
+    assert latest_gap(analysis) is None
+    grid = render(analysis.report, lang="en", title="KPI", synced_at=datetime(2026, 6, 1),
+                  plan=latest_gap(analysis))
+    assert not any(r and str(r[0]).startswith("Plan, ") for r in grid.rows)
+    with_plan = analyse([Tab("Sheet1", VALUES)], today=datetime(2026, 6, 1).date())
+    grid = render(with_plan.report, lang="en", title="KPI", synced_at=datetime(2026, 6, 1),
+                  plan=latest_gap(with_plan))
+    assert ("Plan, 2026-02",) in grid.rows
