@@ -389,6 +389,9 @@ def _pct(x: float | None, ru: bool) -> str:
 
 def forecast(months: Sequence[tuple[str, float | None, float | None]]) -> Forecast | None:
     """From (period "YYYY-MM", payments, revenue) of complete months in order; None without any."""
+    months = list(months)
+    while months and months[-1][1] is None and months[-1][2] is None:
+        months.pop()  # a row not filled in yet (a month with no counts and no money)
     if not months:
         return None
     last = months[-1][0]

@@ -228,6 +228,9 @@ def test_only_the_last_months_in_a_row_are_used() -> None:
     assert fc.series["payments"].backtest is not None
     assert fc.series["payments"].backtest.origins == 0  # 8 months: no origin has 8 behind it
     assert fc.series["payments"].why == "no_backtest"
+    # a last row not filled in yet is not the end of the series
+    fc = forecast([*rows, ("2024-02", None, None)])
+    assert fc is not None and fc.last == "2024-01" and fc.series["revenue"].shown == "naive"
 
 
 def test_notes_say_which_forecast_is_shown() -> None:
