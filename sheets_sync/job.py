@@ -86,6 +86,7 @@ class SyncOutcome:
     retries: int
     seconds: float
     state: SyncState
+    plan: dict[str, Any] | None = None  # the KPI tab's plan section (sheets_sync.plan_view)
 
     @property
     def problems(self) -> int:
@@ -165,10 +166,10 @@ def _run_sync(backend: Backend, options: SyncOptions, state: SyncState | None,
     layout = snapshot.layout
     output_hash = state.output_hash
     status = "unchanged" if unchanged else "written"
+    plan = latest_gap(analysis)
     if not unchanged:
         grid = render(report, lang=layout.lang, title=output_tab, synced_at=now(),
-                      source=layout.title, input_hash=snapshot.input_hash,
-                      plan=latest_gap(analysis))
+                      source=layout.title, input_hash=snapshot.input_hash, plan=plan)
         result = backend.write(grid, snapshot)
         cells_written, layout = result.cells, result.layout
         output_hash = grid_hash(grid)
@@ -179,4 +180,4 @@ def _run_sync(backend: Backend, options: SyncOptions, state: SyncState | None,
     stats = backend.stats
     return SyncOutcome(status, report, output_tab,
                        snapshot.input_hash, snapshot.cells, cells_written, stats.requests,
-                       stats.retries, time.perf_counter() - started, new_state)
+                       stats.retries, time.perf_counter() - started, new_state, plan)

@@ -136,3 +136,26 @@ def latest_gap(analysis: Analysis) -> dict[str, Any] | None:
         return plan_gap(analysis.report, month, plans[month], plan_of).to_dict()
     except PlanError:
         return None
+
+
+PLAN_HEAD = (("Factor", "Fact", "Expected", "Part of the gap"),
+             ("Фактор", "Факт", "Ожидалось", "Вклад в отклонение"))
+
+
+def plan_rows(gap: dict[str, Any] | None, lang: str) -> tuple[str | None, list[list[str]]]:
+    """The dashboard's plan table: (title, rows: a factor's fact, expected and part, then the
+    total), or (None, []) without a plan."""
+    if not gap:
+        return None, []
+    ru = lang == "ru"
+    unit = "money" if gap["plan_of"] == "revenue" else "count"
+    rows = [[p["ru" if ru else "en"], fmt_number(p["fact"], p["unit"], lang),
+             fmt_number(p["expected"], p["unit"], lang),
+             _signed(fmt_number(p["part"], unit, lang), p["part"])] for p in gap["parts"]]
+    if gap.get("unexplained"):
+        rows.append(["Не объяснено" if ru else "Not explained", "", "",
+                     _signed(fmt_number(gap["unexplained"], unit, lang), gap["unexplained"])])
+    rows.append(["Итого: факт − план" if ru else "Total: fact - plan",
+                 fmt_number(gap["fact"], unit, lang), fmt_number(gap["plan"], unit, lang),
+                 _signed(fmt_number(gap["gap"], unit, lang), gap["gap"])])
+    return ("План, " if ru else "Plan, ") + str(gap["month"]), rows

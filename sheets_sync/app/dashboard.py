@@ -35,6 +35,7 @@ from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.errors import SyncError
 from sheets_sync.inspect_view import inspect_dict, readout_dict
+from sheets_sync.plan_view import PLAN_HEAD, plan_rows
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobReport, Run
 from sheets_sync.store.tokens import verify_token
@@ -222,7 +223,11 @@ def job(job_id: int) -> Any:
         readout=readout_dict(report) if report else None, notes=notes,
         mapping=mapping_text(row.funnel),
         verdicts=verdict_rows(report, lang) if report else [],
-        verdicts_head=VERDICT_HEAD[lang == "ru"], verdicts_title=VERDICT_TITLE[lang == "ru"])
+        verdicts_head=VERDICT_HEAD[lang == "ru"], verdicts_title=VERDICT_TITLE[lang == "ru"],
+        plan=plan_rows(report.get("plan") if report else None, lang),
+        plan_head=PLAN_HEAD[lang == "ru"],
+        plan_findings=(report.get("plan") or {}).get(
+            "findings_ru" if lang == "ru" else "findings", []) if report else [])
 
 
 @bp.route("/jobs/<int:job_id>/inspect", methods=["GET", "POST"])

@@ -216,6 +216,8 @@ class Runner:
                       "cells_written": outcome.cells_written, "input_hash": outcome.input_hash,
                       "problems": outcome.problems, "data_status": outcome.report.status}
             state, report = outcome.state.to_json(), outcome.report.to_dict()
+            if outcome.plan:  # the KPI tab's plan section, for the dashboard
+                report["plan"] = outcome.plan
         except (SyncError, FunnelError) as e:
             code = getattr(e, "code", "bad_input")
             result = {"status": "failed", "error_code": code, "error": str(e)}

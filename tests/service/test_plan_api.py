@@ -193,3 +193,29 @@ def test_kpi_tab_without_a_plan_has_no_plan_section() -> None:
     grid = render(with_plan.report, lang="en", title="KPI", synced_at=datetime(2026, 6, 1),
                   plan=latest_gap(with_plan))
     assert ("Plan, 2026-02",) in grid.rows
+
+
+# --- the dashboard --------------------------------------------------------------------------------
+
+def test_job_page_shows_the_plan(client: FlaskClient, token: str, auth: dict[str, str]) -> None:
+    from tests.service.test_dashboard import csrf, sign_in
+
+    sign_in(client, token)
+    form = client.get("/jobs/new").get_data(as_text=True)
+    loc = client.post("/jobs/new", data={"csrf_token": csrf(form), "spreadsheet": "demo_ru.xlsx",
+                                         "enabled": "on"}).headers["Location"]
+    loc = loc.removesuffix("/inspect")
+    page = client.get(loc).get_data(as_text=True)
+    assert 'id="plan"' not in page  # no run yet
+    assert client.post(f"{loc}/run", data={"csrf_token": csrf(page)}).status_code == 302
+    client.get("/lang/ru")
+    page = client.get(loc).get_data(as_text=True)
+    table = page[page.index('<table class="grid" id="plan">'):]
+    table = table[:table.index("</table>")]
+    assert "<h2>План, 2026-10</h2>" in page
+    assert "Вклад в отклонение" in table and "Трафик → Лиды" in table
+    assert "+1\u00a0004\u00a0000\u00a0₽" in table  # October 2026: 6,184,000 - 5,180,000
+    assert "логарифмическое разложение (LMDI)" in page
+    job_id = int(loc.rsplit("/", 1)[1])
+    stored = client.get(f"/api/v1/jobs/{job_id}/report", headers=auth).get_json()["report"]
+    assert stored["plan"]["month"] == "2026-10" and stored["plan"]["gap"] == 1004000
