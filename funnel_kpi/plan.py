@@ -432,9 +432,14 @@ def _need_text(n: Need, lang: str) -> str:
     if n.unit == "count" and n.value is not None:
         value = fmt(math.ceil(n.value - 1e-9), lang)  # a whole lead more, not a fraction short
     else:
-        value = fmt(n.value, lang) if n.value is not None else "—"
+        value = fmt(_whole(n.value), lang) if n.value is not None else "—"
     if n.low is None or n.high is None:
         return value
-    low = math.ceil(n.low - 1e-9) if n.unit == "count" else n.low
-    high = math.ceil(n.high - 1e-9) if n.unit == "count" else n.high
+    low = math.ceil(n.low - 1e-9) if n.unit == "count" else _whole(n.low)
+    high = math.ceil(n.high - 1e-9) if n.unit == "count" else _whole(n.high)
     return f"{value} ({fmt(low, lang)}–{fmt(high, lang)})"
+
+
+def _whole(x: float) -> float:
+    """Money of a thousand or more without kopecks: a budget of 61,431.47 is 61,431."""
+    return float(round(x)) if abs(x) >= 1000 else x

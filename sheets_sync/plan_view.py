@@ -90,7 +90,7 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
     back = d.get("backwards")
     if back is not None:
         unit = "money" if back["target_of"] == "revenue" else "count"
-        parts.append(("Обратная воронка: " if ru else "Backwards from the plan: ")
+        parts.append(("Обратная воронка: " if ru else "Backwards funnel: ")
                      + f"{back['month']}, {fmt_number(back['target'], unit, lang)}")
         rows = [["Что нужно" if ru else "Needed", "Нужно" if ru else "Value",
                  "Мин." if ru else "Low", "Макс." if ru else "High",
@@ -108,7 +108,7 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
         parts.append(table(rows))
         parts.append("\n".join(back["findings_ru" if ru else "findings"]))
     elif d.get("backwards_note"):
-        parts.append(("Обратная воронка: " if ru else "Backwards from the plan: ")
+        parts.append(("Обратная воронка: " if ru else "Backwards funnel: ")
                      + d["backwards_note"])
     return "\n\n".join(parts) + "\n"
 

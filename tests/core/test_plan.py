@@ -252,3 +252,14 @@ def test_months_and_plans_of_a_summary() -> None:
         SummaryRow(date(2026, 2, 1), {"leads": 1}, {}, 4)), plan_of="paid")
     assert month_plans(table) == ({"2026-01": 12.0}, "paid")
     assert month_plans(None) == ({}, None)
+
+
+def test_findings_show_money_over_a_thousand_without_kopecks() -> None:
+    from funnel_kpi.plan import Backwards, Need
+
+    b = Backwards("2026-03", 500_000, "revenue", ("2026-01",),
+                  (Need("leads", "Leads", "Лиды", "count", 112.2, 77.0, 170.1),),
+                  None, None, Need("budget", "Marketing budget", "Маркетинговый бюджет",
+                                   "money", 61_431.47, 40_313.2, 100_013.9))
+    assert b.findings("en")[0].endswith(
+        "Leads 113 (77–171); marketing budget 61,431 (40,313–100,014).")

@@ -144,7 +144,7 @@ def test_cli_demo_table_in_the_books_language() -> None:
     assert "План и факт: 2026-10" in result.output
     assert "Обратная воронка: 2026-11" in result.output
     assert "Маркетинговый бюджет" in result.output
-    assert "Backwards from the plan: 2026-11" in run("--target", "6000000", "--lang", "en").output
+    assert "Backwards funnel: 2026-11" in run("--target", "6000000", "--lang", "en").output
 
 
 def test_cli_errors_are_one_line() -> None:
