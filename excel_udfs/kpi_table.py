@@ -151,8 +151,8 @@ KPI_FUNCTIONS: dict[str, KpiFunction] = {
     "average_deal_growth": _kf(A.growthrate, "current", "previous"),
     "plan_fact": _kf(A.planfact, "fact", "plan"),
     "run_rate_projection": _kf(run_rate, "fact_so_far", "days_elapsed", "days_in_period"),
-    "ltv": _kf(A.ltv, "average_check", "purchases_per_period", "lifetime_periods", "margin",
-               required=3),
+    "ltv_simple": _kf(A.ltv, "average_check", "purchases_per_period", "lifetime_periods",
+                      "margin", required=3),
     "ltv_contractual": _kf(A.ltv_contractual, "arpu", "churn", "margin", required=2),
     "ltv_cac": _kf(A.ltvcac, "ltv", "cac"),
     "payback_months": _kf(A.payback, "cac", "arpu", "margin", required=2),
@@ -179,6 +179,8 @@ NOT_COMPUTED = {
     "revenue": "it is the sum of revenue (SUM)",
     "lost_deals": "it is a count of lost deals (COUNTIF)",
     "ltv_historical": "it needs the deal log's payments per customer",
+    "ltv": ("it is the report's one LTV: historical from a deal log, else contractual "
+            "(LTV_CONTRACTUAL), else simple (LTV) with the purchases you set"),
     # funnel_kpi.forecast: the report's forecast section, from the whole monthly series or log
     **dict.fromkeys(("win_probability", "pipeline_expected"),
                     "it is in the report's deal-log section (the pipeline forecast's parts)"),

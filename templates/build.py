@@ -253,7 +253,7 @@ def _month_kpis(ref: Callable[[str], str], own: Callable[[str], str], builtin: b
     traffic, leads, briefs, sal, paid, spend, sales_cost, revenue, plan, margin, customers, \
         churned = (ref(c) for c in "BCDEIJKLMNOP")
     counts = [ref(c) for c in "CDEFGHI"]
-    avg, churn, cac, ltv_, cpl_ = own("K"), own("N"), own("J"), own("O"), own("I")
+    churn, cac, ltv_, cpl_ = own("N"), own("J"), own("O"), own("I")
     row_range = f"{ref('C')}:{ref('I').split('!')[-1]}"
     all_range = f"{ref('B')}:{ref('I').split('!')[-1]}"
     if builtin:
@@ -271,7 +271,8 @@ def _month_kpis(ref: Callable[[str], str], own: Callable[[str], str], builtin: b
             ("lost_leads_cost", f"{cpl_}*MAX(0,{leads}-{paid})", MONEY),
             ("plan_fact", ratio(revenue, plan), PCT),
             ("churn_rate", ratio(churned, customers), PCT),
-            ("ltv", f"{avg}*1*(1/{churn})*{margin}", MONEY),
+            # the LTV headline of a summary (no deal log): the contractual LTV
+            ("ltv", f"({revenue}/{customers})*{margin}/{churn}", MONEY),
             ("ltv_contractual", f"({revenue}/{customers})*{margin}/{churn}", MONEY),
             ("ltv_cac", f"{ltv_}/{cac}", NUM2),
             ("payback_months", f"{cac}/(({revenue}/{customers})*{margin})", NUM2),
@@ -291,7 +292,7 @@ def _month_kpis(ref: Callable[[str], str], own: Callable[[str], str], builtin: b
         ("lost_leads_cost", f'KPI("lost_leads_cost",{spend},{leads},{paid})', MONEY),
         ("plan_fact", f"PLANFACT({revenue},{plan})", PCT),
         ("churn_rate", f"CHURN({churned},{customers})", PCT),
-        ("ltv", f"LTV({avg},1,1/{churn},{margin})", MONEY),
+        ("ltv", f"LTV_CONTRACTUAL({arpu},{churn},{margin})", MONEY),  # the headline
         ("ltv_contractual", f"LTV_CONTRACTUAL({arpu},{churn},{margin})", MONEY),
         ("ltv_cac", f"LTVCAC({ltv_},{cac})", NUM2),
         ("payback_months", f"PAYBACK({cac},{arpu},{margin})", NUM2),
