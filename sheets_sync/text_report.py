@@ -101,7 +101,8 @@ SHOWN = {"ets": ("ETS", "ETS"), "seasonal_naive": ("seasonal-naive", "сезон
          "naive": ("last month's value", "значение прошлого месяца")}
 
 
-def _band(m: dict[str, Any], key: str, unit: str, lang: str) -> str:
+def band(m: dict[str, Any], key: str, unit: str, lang: str) -> str:
+    """A forecast and its 80 % interval: "55 (37–73)"."""
     if m.get(key) is None:
         return "—"
     return (f"{fmt_number(m[key], unit, lang)} ({fmt_number(m[key + '_low'], unit, lang)}"
@@ -118,8 +119,8 @@ def forecast_parts(d: dict[str, Any], lang: str) -> list[str]:
                   for m in fc["months"]):
         rows = [["Месяц" if ru else "Month", "Оплаты (80 %)" if ru else "Payments (80 %)",
                  "Выручка (80 %)" if ru else "Revenue (80 %)"]]
-        rows += [[m["period"], _band(m, "payments", "count", lang),
-                  _band(m, "revenue", "money", lang)] for m in fc["months"]]
+        rows += [[m["period"], band(m, "payments", "count", lang),
+                  band(m, "revenue", "money", lang)] for m in fc["months"]]
         lines = []
         for key, name in (("payments", "оплаты" if ru else "payments"),
                           ("revenue", "выручка" if ru else "revenue")):

@@ -29,7 +29,7 @@ from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.i18n import LANGS, current_lang, t
 from sheets_sync.app.jobs import MAX_ID, create_job, job_out, last_runs, run_out, update_job
 from sheets_sync.app.ratelimit import check_failed_auth, failed_auth_blocked, too_many
-from sheets_sync.app.report_view import chart, kpi_rows
+from sheets_sync.app.report_view import chart, forecast_view, kpi_rows
 from sheets_sync.app.schemas import JobIn, JobPatch
 from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
@@ -221,6 +221,7 @@ def job(job_id: int) -> Any:
         kpi_period=period, kpis=kpis, findings=findings, problems=problems[:PROBLEMS_SHOWN],
         more_problems=max(0, len(problems) - PROBLEMS_SHOWN),
         readout=readout_dict(report) if report else None, notes=notes,
+        forecast=forecast_view(report, lang) if report else ([], []),
         mapping=mapping_text(row.funnel),
         verdicts=verdict_rows(report, lang) if report else [],
         verdicts_head=VERDICT_HEAD[lang == "ru"], verdicts_title=VERDICT_TITLE[lang == "ru"],

@@ -31,3 +31,18 @@ def test_overlapping_intervals_make_a_rate_change_noise() -> None:
     apart = ((0.10, 0.20), (0.30, 0.40))
     assert arrow({"abs": 0.2, "rel": 1.3}, True, "en", "ratio", None, apart)[1:] == (
         "▲", "good")
+
+
+def test_the_forecast_table_says_which_forecast_is_shown() -> None:
+    from sheets_sync.app.report_view import forecast_view
+
+    report = {"forecast": {
+        "months": [{"period": "2026-11", "payments": 55.0, "payments_low": 37.0,
+                    "payments_high": 73.0, "revenue": None}],
+        "shown": {"payments": "seasonal_naive"},
+        "backtest": {"payments": {"mape": 0.177, "mape_seasonal_naive": 0.167}}}}
+    rows, how = forecast_view(report, "en")
+    assert rows[0].period == "2026-11" and rows[0].payments == "55 (37–73)"
+    assert rows[0].revenue == "—"
+    assert how == ["Payments: seasonal-naive (MAPE 17.7% / 16.7%)"]
+    assert forecast_view({}, "en") == ([], [])
