@@ -17,6 +17,7 @@ from sheets_sync.app.schemas import (
     JobList,
     JobOut,
     JobPatch,
+    PlanIn,
     ReportOut,
     RunList,
     RunOut,
@@ -25,6 +26,7 @@ from sheets_sync.store.models import RUN_STATUSES
 
 MODELS: list[tuple[type[BaseModel], Any]] = [
     (JobIn, "validation"), (JobPatch, "validation"), (ComputeIn, "validation"),
+    (PlanIn, "validation"),
     (JobOut, "serialization"), (JobList, "serialization"), (RunOut, "serialization"),
     (RunList, "serialization"), (ReportOut, "serialization"), (ErrorOut, "serialization"),
     (HealthOut, "serialization"),
@@ -131,6 +133,24 @@ def paths() -> dict[str, Any]:
             "responses": {"200": {"description": "The FunnelReport JSON", "content": {
                 "application/json": {"schema": {"type": "object"}}}},
                 **errors(400, 401, 413, 422)}}},
+        "/api/v1/inspect": {"post": {
+            "summary": "How every column of the rows is read, status first (stateless)",
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": ref("ComputeIn")},
+                "text/csv": {"schema": {"type": "string"}}}},
+            "responses": {"200": {"description": "status, status_reasons, funnel, and per tab "
+                                                 "every column's role, evidence and samples",
+                                  "content": {"application/json": {"schema": {
+                                      "type": "object"}}}},
+                          **errors(400, 401, 413, 422)}}},
+        "/api/v1/plan": {"post": {
+            "summary": "The last planned month's gap split and what the next month needs",
+            "requestBody": {"required": True, **json_body("PlanIn")},
+            "responses": {"200": {"description": "gap (LMDI split) and needs (backwards "
+                                                 "funnel with ranges)",
+                                  "content": {"application/json": {"schema": {
+                                      "type": "object"}}}},
+                          **errors(400, 401, 413, 422)}}},
     }
 
 

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from pydantic import Field, model_validator
 
 from funnel_kpi import DEFAULT_FUNNEL, FunnelError, Tab
 from funnel_kpi.api import analyse
@@ -17,24 +16,7 @@ from sheets_sync.app.api import api, body
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.errors import ApiError
 from sheets_sync.app.limits import check_input, report_response
-from sheets_sync.app.schemas import ComputeIn
-
-
-class PlanIn(ComputeIn):
-    target: float | None = Field(None, gt=0, allow_inf_nan=False,
-                                 description="Revenue the month needs (default: the sheet's "
-                                             "plan of that month).")
-    target_paid: float | None = Field(None, gt=0, allow_inf_nan=False,
-                                      description="Or a target in payments (a count).")
-    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-01"],
-                              description="The month to plan (default: the one after the last "
-                                          "complete month).")
-
-    @model_validator(mode="after")
-    def _one_target(self) -> PlanIn:
-        if self.target is not None and self.target_paid is not None:
-            raise ValueError("give 'target' (revenue) or 'target_paid' (payments), not both")
-        return self
+from sheets_sync.app.schemas import PlanIn
 
 
 @api.post("/plan")

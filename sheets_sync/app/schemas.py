@@ -255,3 +255,20 @@ class HealthOut(BaseModel):
     status: Literal["ok", "unavailable"]
     database: Literal["ok", "unavailable"]
     scheduler: Literal["running", "not_in_this_process"]
+
+
+class PlanIn(ComputeIn):
+    target: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                 description="Revenue the month needs (default: the sheet's "
+                                             "plan of that month).")
+    target_paid: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                      description="Or a target in payments (a count).")
+    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-01"],
+                              description="The month to plan (default: the one after the last "
+                                          "complete month).")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> PlanIn:
+        if self.target is not None and self.target_paid is not None:
+            raise ValueError("give 'target' (revenue) or 'target_paid' (payments), not both")
+        return self
