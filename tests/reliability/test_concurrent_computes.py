@@ -5,7 +5,6 @@ per-thread this gave HTTP 500s (IndexError inside snowballstemmer)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-
 from pathlib import Path
 from typing import Any
 
