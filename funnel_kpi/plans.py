@@ -83,4 +83,4 @@ def _distance(a: Sequence[float], b: Sequence[float]) -> float:
     ma, mb = statistics.median(a), statistics.median(b)
     if ma <= 0 or mb <= 0:
         return math.inf
-    return abs(math.log(ma / mb))
+    return abs(math.log(ma) - math.log(mb))  # not log(ma / mb): the ratio may underflow to 0

@@ -313,3 +313,11 @@ def test_a_negative_deal_amount_is_left_out() -> None:
     r = run(rows).report
     assert ("D3", "negative_money") in codes(r)
     assert r.total.kpis["revenue"].value == 100
+
+
+def test_a_tiny_plan_beside_huge_revenue_does_not_crash() -> None:
+    """log(5e-324 / 9e300) underflowed to log(0): found by hypothesis in CI."""
+    rows = [["Month", "Leads", "Paid", "Revenue", "Plan"],
+            ["Jan 2024", 100, 5, 9e300, 5e-324], ["Feb 2024", 100, 5, 9e300, 5e-324]]
+    r = run(rows).report
+    assert r.status == "check"  # the plan is in other units for every month
