@@ -32,6 +32,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                             "pin it in funnel.toml [pipeline] order",
                             "порядок этапов определён по данным: проверьте или задайте его в "
                             "funnel.toml [pipeline] order"),
+    "several_pipelines": ("deals of more than one pipeline are read as one funnel: filter the "
+                          "export to one pipeline, or pin the stage order",
+                          "сделки нескольких воронок прочитаны как одна воронка: выгрузите одну "
+                          "воронку или задайте порядок этапов"),
     "mixed_currency": ("amounts in more than one currency are added up as they are",
                        "суммы в разных валютах сложены как есть"),
     "stage_by_position": ("a column nobody named read as a stage where it stands (owner guessed)",

@@ -126,7 +126,7 @@ CHUNK = 1024
 Reader = FloatCells | CodeCells | ColumnFloats | ColumnTexts
 _DATE_FIELDS = ("created", "paid_date", "first_response", "closed", "lost_date")
 _TEXT_FIELDS = ("channel", "manager", "lost_reason", "customer_id", "status", "stage",
-                "currency", "won_flag", "closed_flag")
+                "currency", "pipeline", "won_flag", "closed_flag")
 
 
 class _DealReader:
@@ -142,13 +142,13 @@ class _DealReader:
         self.lead, self.paid = lead_and_paid_stages(funnel)
         fields = dict(hm.fields)
         stage_cols: dict[str, int] = {}
-        self.dropped: dict[int, str] = {}  # column -> why it is not used
+        self.dropped: list[int] = []  # stage columns the created/paid date already dates
         for key, col in hm.stages.items():
             if key == self.lead or (key == self.paid and "paid_date" in fields):
                 # "Лиды" beside "Дата создания": the created column already dates that stage
                 self.problems.append(Problem(tab.name, a1(hm.row + 1, col), hm.headers[col],
                                              "duplicate_column"))
-                self.dropped[col] = "duplicate"
+                self.dropped.append(col)
             elif funnel.index(key) < funnel.index(self.lead):
                 self.unknown.append(col)  # a stage before the lead cannot be dated per lead
             elif key == self.paid:
@@ -355,11 +355,12 @@ class _DealReader:
 
         reached: NDArray[np.int16] | None = None
         stage_field = "stage" if "stage" in self.fields else None
+        reading: StageReading | None = None
         if self.own_funnel and stage_field is None and "status" in self.fields:
             # amoCRM calls its stages statuses: a status column holding a known pipeline's
             # stages is the stage column
-            trial = self.read_stages("status", created)
-            if trial.values.source not in ("data", ""):
+            reading = self.read_stages("status", created)
+            if reading.values.source not in ("data", ""):
                 stage_field = "status"
         for field in ("status", "stage"):
             if field not in self.fields:
@@ -370,7 +371,8 @@ class _DealReader:
             col = self.fields[field]
             if field == stage_field and self.own_funnel:
                 self.stage_field = field
-                reading = self.read_stages(field, created)
+                if reading is None or field != "status":
+                    reading = self.read_stages(field, created)
                 self.stage_reading = reading
                 per_deal = reading.status[codes]
                 reached = reading.index[codes]
@@ -455,7 +457,8 @@ class _DealReader:
             stage_dates[last] = paid
         first_response = self.dates("first_response")
         amount, paid_amount = self.amounts("amount"), self.amounts("paid_amount")
-        self.currencies()
+        self.one_of_each("currency", "mixed_currency")
+        self.one_of_each("pipeline", "several_pipelines")
         texts = {f: self.texts(f) for f in ("channel", "manager", "lost_reason", "customer_id")}
 
         at: NDArray[np.intp] | None = None
@@ -492,13 +495,15 @@ class _DealReader:
                        funnel=funnel if self.stage_reading is not None else None,
                        readout=deal_readout(self.tab, self.hm, self.fields, self.stage_cols,
                                             self.unknown, self.notes, self.stage_reading,
-                                            self.stage_field, self.cell, self.n))
+                                            self.stage_field, self.cell, self.n,
+                                            self.dropped))
 
-    def currencies(self) -> None:
-        """Amounts in two currencies cannot be added up: the report says so."""
-        cells = self.text_cells("currency")
+    def one_of_each(self, field: str, code: str) -> None:
+        """Two currencies cannot be added up, and two pipelines' stages are not one funnel:
+        a column with more than one value is a doubt the report states."""
+        cells = self.text_cells(field)
         if cells is not None and sum(1 for n in cells.names[1:] if n) > 1:
-            self.header_problem(self.fields["currency"], "mixed_currency")
+            self.header_problem(self.fields[field], code)
 
 
 def _cell_order(problem: Problem) -> tuple[int, int, str]:

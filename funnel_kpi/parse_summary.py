@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import statistics
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -246,11 +247,10 @@ def outliers(tab: str, hm: HeaderMap, stage_cols: dict[int, str], money_cols: di
     for col, key, where in columns:
         values = [(r, v) for r in rows
                   if (v := (r.counts if where == "counts" else r.money).get(key)) is not None]
-        positive = sorted(v for _, v in values if v > 0)
+        positive = [v for _, v in values if v > 0]
         if len(positive) < 3:
             continue  # too few months to tell what is usual
-        median = positive[len(positive) // 2] if len(positive) % 2 else (
-            positive[len(positive) // 2 - 1] + positive[len(positive) // 2]) / 2
+        median = statistics.median(positive)
         out += [Problem(tab, a1(r.row, col), raw_text(v), "outlier") for r, v in values
                 if v > OUTLIER_FACTOR * median]
     return out

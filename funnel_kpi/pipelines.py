@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from funnel_kpi.headers import normalize
@@ -125,7 +125,6 @@ class StageValues:
     unknown: frozenset[str] = frozenset()  # values nobody knows: open, at the lead stage
     source: str = ""  # "HubSpot", "pinned", "data"
     guessed: bool = False  # the order was read from the data
-    absent: tuple[str, ...] = field(default=())  # pipeline stages no deal is at now
 
 
 def read_stage_values(counts: Sequence[StageCount], *, order: Sequence[str] = (),
@@ -133,14 +132,15 @@ def read_stage_values(counts: Sequence[StageCount], *, order: Sequence[str] = ()
     """Meanings of a stage column's values; ``order``, ``won`` and ``lost`` are pinned by the
     user (funnel.toml) and win over everything known."""
     pinned_won, pinned_lost = set(_norms(list(won))), set(_norms(list(lost)))
+    pinned_order = set(_norms(list(order)))
     meaning: dict[str, tuple[Outcome, int]] = {}
     candidates: list[StageCount] = []
     for c in counts:
         norm = stage_norm(c.text)
         outcome: Outcome | None = ("won" if norm in pinned_won else
                                    "lost" if norm in pinned_lost else None)
-        if outcome is None and not order:
-            outcome = closing(c.text)
+        if outcome is None and norm not in pinned_order:
+            outcome = closing(c.text)  # a value the user pinned as a stage stays a stage
         if outcome is not None:
             meaning[c.text] = (outcome, 0)
         else:
@@ -181,5 +181,4 @@ def _ordered(candidates: Sequence[StageCount], meaning: dict[str, tuple[Outcome,
             meaning[c.text] = ("open", 0)
         else:
             unknown.add(c.text)
-    absent = tuple(s for s in stages if stage_norm(s) not in present)
-    return StageValues(stages, meaning, frozenset(unknown), source, absent=absent)
+    return StageValues(stages, meaning, frozenset(unknown), source)

@@ -72,11 +72,11 @@ def deal_readout(tab: Tab, hm: HeaderMap, fields: Mapping[str, int],
                  stage_cols: Mapping[str, int], unknown: Sequence[int],
                  notes: Mapping[int, tuple[str, str]], stages: StageReading | None,
                  stage_field: str, cell: Callable[[int, int], object],
-                 size: int) -> tuple[ColumnReading, ...]:
+                 size: int, dropped: Sequence[int] = ()) -> tuple[ColumnReading, ...]:
     """One ColumnReading per non-blank header, in column order."""
     role_of: dict[int, tuple[str, str | None]] = {c: (f, None) for f, c in fields.items()}
     role_of.update({c: ("stage_date", k) for k, c in stage_cols.items()})
-    for c in hm.duplicates:
+    for c in (*hm.duplicates, *dropped):
         role_of[c] = ("duplicate", None)
     for c in (*unknown, *hm.ignored):
         role_of[c] = ("ignored", None)

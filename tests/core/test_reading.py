@@ -321,3 +321,24 @@ def test_a_tiny_plan_beside_huge_revenue_does_not_crash() -> None:
             ["Jan 2024", 100, 5, 9e300, 5e-324], ["Feb 2024", 100, 5, 9e300, 5e-324]]
     r = run(rows).report
     assert r.status == "check"  # the plan is in other units for every month
+
+
+def test_two_pipelines_in_one_log_are_a_doubt() -> None:
+    rows = [["ID", "Этап сделки", "Воронка", "Дата создания"],
+            [1, "Переговоры", "Продажи", "01.03.2024"],
+            [2, "Первичный контакт", "Партнёры", "02.03.2024"],
+            [3, "Успешно реализовано", "Продажи", "01.02.2024"]]
+    r = run(rows).report
+    assert ("C1", "several_pipelines") in codes(r) and r.status == "check"
+    one = run([row[:2] + row[3:] for row in rows]).report
+    assert one.status == "ok"
+
+
+def test_a_pinned_order_keeps_the_crms_closing_stages() -> None:
+    rows = [["ID", "Этап сделки", "Дата создания"],
+            [1, "Звонок", "01.03.2024"], [2, "Счёт выставлен", "01.02.2024"],
+            [3, "Успешно реализовано", "01.01.2024"], [4, "Закрыто и не реализовано",
+                                                          "05.01.2024"]]
+    r = run(rows, pins=Pins(stage_order=("Звонок", "Счёт выставлен"))).report
+    assert r.status == "ok"  # not "unknown stage" for the won and lost markers
+    assert r.total.kpis["win_rate"].value == pytest.approx(1 / 2)
