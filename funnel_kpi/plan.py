@@ -294,7 +294,14 @@ def plan_gap(report: FunnelReport, month: str, plan: float, plan_of: PlanOf = "r
 
 
 def _chain(funnel: Sequence[Stage], months: Sequence[PeriodReport]) -> list[Stage]:
-    """The funnel's stages counted in every one of the months."""
+    """The funnel's stages counted in every one of the months. A middle stage not counted in
+    one of them is left out (its neighbours' step spans it); the funnel's last stage never is:
+    no other stage may stand in for it (a plan of payments against meetings)."""
+    last = funnel[-1]
+    for p in months:
+        if _count(p, last.key) is None:
+            raise PlanError(f"{p.period} has no count of {last.en} ({last.key}), the funnel's "
+                            "last stage: the plan cannot be compared with it")
     stages = [s for s in funnel if all(_count(p, s.key) is not None for p in months)]
     if not stages:
         raise PlanError("no funnel stage is counted in every month used: "

@@ -263,3 +263,16 @@ def test_findings_show_money_over_a_thousand_without_kopecks() -> None:
                                    "money", 61_431.47, 40_313.2, 100_013.9))
     assert b.findings("en")[0].endswith(
         "Leads 113 (77–171); marketing budget 61,431 (40,313–100,014).")
+
+
+def test_a_month_without_the_last_stage_is_an_error_not_a_stand_in() -> None:
+    # paid blank in the baseline month: the chain used to drop paid, and the last stage left
+    # (meetings) then stood for "paid": a plan of 12 payments compared with 12 meetings.
+    stages = ("leads", "meetings", "paid")
+    r = report([("2026-02", {"leads": 100, "meetings": 20}, {"revenue": 10_000}),
+                ("2026-03", {"leads": 100, "meetings": 12, "paid": 10}, {"revenue": 10_000})],
+               stages=stages)
+    with pytest.raises(PlanError, match=r"2026-02 .*paid"):
+        plan_gap(r, "2026-03", 12, "paid")
+    with pytest.raises(PlanError, match=r"2026-02 .*paid"):
+        backwards(r, 12, "2026-03", "paid")
