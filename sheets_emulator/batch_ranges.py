@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import copy
 import re
-import secrets
 from typing import Any
 
 from . import a1, defaults, dims, fieldmask, groups
 from .batch_update import Handler, mask, sheet_of
 from .errors import ApiError
 from .ranges import Target, from_grid_range, grid_range, to_grid_range
-from .store import Sheet, Spreadsheet
+from .store import Sheet, Spreadsheet, new_id
 
 _NAME = re.compile(r"[A-Za-z_\u0400-\u04ff][\w.]*")
 
@@ -164,17 +163,13 @@ def add_named_range(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
     name = str(nr.get("name") or "")
     _check_name(book, name)
     t = from_grid_range(book, nr.get("range") or {}, "namedRange.range")
-    nr_id = str(nr.get("namedRangeId") or _random_id())
+    # recorded: Google's named range ids are decimal digits in a string ("1505157600")
+    nr_id = str(nr.get("namedRangeId") or new_id())
     if any(x.get("namedRangeId") == nr_id for x in book.named_ranges):
         raise ApiError(400, f"A named range with the id {nr_id} already exists.")
     out = {"namedRangeId": nr_id, "name": name, "range": to_grid_range(t)}
     book.named_ranges.append(out)
     return {"namedRange": copy.deepcopy(out)}
-
-
-def _random_id() -> str:
-    """Google's named range ids are decimal digits in a string (recorded: "1505157600")."""
-    return str(secrets.randbelow(2**31 - 1) + 1)
 
 
 def update_named_range(book: Spreadsheet, p: dict[str, Any]) -> None:
@@ -214,7 +209,7 @@ def add_protected_range(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
             raise ApiError(400, f"No named range with id: {pr['namedRangeId']}")
         pr["range"] = copy.deepcopy(named["range"])
     t = from_grid_range(book, pr.get("range") or {}, "protectedRange.range")
-    out: dict[str, Any] = {"protectedRangeId": secrets.randbelow(2**31 - 1) + 1,
+    out: dict[str, Any] = {"protectedRangeId": new_id(),
                            "range": to_grid_range(t)}
     for key in ("namedRangeId", "description", "warningOnly", "unprotectedRanges"):
         if pr.get(key):  # proto3: null, false, "" and [] are not sent back
@@ -260,13 +255,13 @@ def add_chart(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
     chart = copy.deepcopy(p.get("chart") or {})
     if "spec" not in chart:
         raise ApiError(400, "A chart must have a spec.")
-    chart.setdefault("chartId", secrets.randbelow(2**31 - 1) + 1)
+    chart.setdefault("chartId", new_id())
     position = chart.get("position") or {}
     anchor = (position.get("overlayPosition") or {}).get("anchorCell") or {}
     sheet_id = position.get("sheetId", anchor.get("sheetId", 0))
     if position.get("newSheet"):
         sheet = Sheet(props=defaults.sheet_properties(
-            secrets.randbelow(2**31 - 1) + 1, f"Chart{len(book.sheets) + 1}", len(book.sheets)))
+            new_id(), f"Chart{len(book.sheets) + 1}", len(book.sheets)))
         sheet.props["sheetType"] = "OBJECT"
         book.sheets.append(sheet)
         chart["position"] = {"sheetId": sheet.id}
@@ -301,9 +296,9 @@ def update_dimension_group(book: Spreadsheet, p: dict[str, Any]) -> None:
     tree = mask(p)
     if "collapsed" not in tree and "*" not in tree:
         raise ApiError(400, "fields must name collapsed (the only field a group can change).")
-    _dim_range(book, {"range": group.get("range")})
-    sheet = sheet_of(book, (group.get("range") or {}).get("sheetId"))
-    groups.update(sheet, group, bool(group.get("collapsed")))
+    sheet, dim, start, end = _dim_range(book, {"range": group.get("range")})
+    groups.update(sheet, dim, start, end, int(group.get("depth", 0) or 0),
+                  bool(group.get("collapsed")))
     return None
 
 

@@ -5,13 +5,12 @@ batch_cells.py, dimension and range kinds in batch_ranges.py."""
 from __future__ import annotations
 
 import copy
-import secrets
 from collections.abc import Callable
 from typing import Any
 
 from . import colorstyle, defaults, dims, fieldmask, formulas
 from .errors import CELL_LIMIT, ApiError, cell_limit, unknown_field
-from .store import Sheet, Spreadsheet, new_sheet_id
+from .store import Sheet, Spreadsheet, new_id, new_sheet_id
 
 Handler = Callable[[Spreadsheet, dict[str, Any]], dict[str, Any] | None]
 
@@ -175,7 +174,7 @@ def duplicate_sheet(book: Spreadsheet, p: dict[str, Any]) -> dict[str, Any]:
     for gr in [*sheet.merges, *(x.get("range", {}) for x in sheet.protected)]:
         gr["sheetId"] = sid
     for prot in sheet.protected:
-        prot["protectedRangeId"] = secrets.randbelow(2**31 - 1) + 1
+        prot["protectedRangeId"] = new_id()
     if sheet.basic_filter and "range" in sheet.basic_filter:
         sheet.basic_filter["range"]["sheetId"] = sid
     sheet.charts = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import groups, refs
+from . import refs
 from .errors import CELL_LIMIT, ApiError, cell_limit
 from .store import Sheet, Spreadsheet
 
@@ -28,20 +28,19 @@ def insert(book: Spreadsheet, sheet: Sheet, dim: str, start: int, count: int) ->
         grow(book, sheet, sheet.row_count + count, sheet.col_count)
         if start < len(sheet.rows):
             sheet.rows[start:start] = [[] for _ in range(count)]
-        sheet.extras = {(r + count if r >= start else r): v for r, v in sheet.extras.items()}
-        sheet.row_meta = {(r + count if r >= start else r): v for r, v in sheet.row_meta.items()}
+        sheet.extras = _add_shift(sheet.extras, start, count)
+        sheet.row_meta = _add_shift(sheet.row_meta, start, count)
     else:
         grow(book, sheet, sheet.row_count, sheet.col_count + count)
         for row in sheet.rows:
             if start < len(row):
                 row[start:start] = [None] * count
-        sheet.extras = {
-            r: {(c + count if c >= start else c): x for c, x in cols.items()}
-            for r, cols in sheet.extras.items()
-        }
-        sheet.col_meta = {(c + count if c >= start else c): v for c, v in sheet.col_meta.items()}
+        sheet.extras = {r: _add_shift(cols, start, count) for r, cols in sheet.extras.items()}
+        sheet.col_meta = _add_shift(sheet.col_meta, start, count)
+    if dim in sheet.groups:
+        sheet.groups[dim] = _add_shift(sheet.groups[dim], start, count)
     _move_ranges(book, sheet, dim, start, start, count)
-    groups.shift(sheet, dim, start, start, count)
+    _move_collapsed(sheet, dim, start, start, count)
     _move_formulas(book, sheet, dim, start, count)
 
 
@@ -66,8 +65,10 @@ def delete(book: Spreadsheet, sheet: Sheet, dim: str, start: int, end: int) -> N
         sheet.extras = {r: cols for r, cols in sheet.extras.items() if cols}
         sheet.col_meta = _drop_shift(sheet.col_meta, start, end)
         sheet.set_size(sheet.row_count, sheet.col_count - count)
+    if dim in sheet.groups:
+        sheet.groups[dim] = _drop_shift(sheet.groups[dim], start, end)
     _move_ranges(book, sheet, dim, start, end, -count)
-    groups.shift(sheet, dim, start, end, -count)
+    _move_collapsed(sheet, dim, start, end, -count)
     _move_formulas(book, sheet, dim, start, -count)
 
 
@@ -80,9 +81,33 @@ def _move_formulas(book: Spreadsheet, sheet: Sheet, dim: str, start: int, delta:
                                            start, delta)
 
 
+def _add_shift(d: dict[int, Any], start: int, count: int) -> dict[int, Any]:
+    """Keys of `d` (row or column indexes) after `count` were inserted at `start`."""
+    return {(k + count if k >= start else k): v for k, v in d.items()}
+
+
 def _drop_shift(d: dict[int, Any], start: int, end: int) -> dict[int, Any]:
+    """Keys of `d` after [start, end) were deleted (the keys inside go)."""
     count = end - start
     return {(k - count if k >= end else k): v for k, v in d.items() if not start <= k < end}
+
+
+def _moved(x: int, start: int, end: int, delta: int, exclusive_end: bool = False) -> int:
+    """Where a range's start (or, with `exclusive_end`, its end) goes after rows/columns
+    [start, end) were inserted (delta > 0, start == end) or deleted (delta < 0): an insertion at
+    a range's start moves it, one at its end does not grow it; a deletion clamps into it."""
+    if delta > 0:
+        return x + delta if (x > start if exclusive_end else x >= start) else x
+    return x if x <= start else (start if x <= end else x + delta)
+
+
+def _move_collapsed(sheet: Sheet, dim: str, start: int, end: int, delta: int) -> None:
+    """A collapsed group stays collapsed when rows/columns move (if it still exists)."""
+    folded = sheet.collapsed.get(dim)
+    if folded:
+        sheet.collapsed[dim] = {(_moved(a, start, end, delta),
+                                 _moved(b, start, end, delta, exclusive_end=True), d)
+                                for a, b, d in folded}
 
 
 def _move_ranges(book: Spreadsheet, sheet: Sheet, dim: str, start: int, end: int,
@@ -97,22 +122,11 @@ def _move_ranges(book: Spreadsheet, sheet: Sheet, dim: str, start: int, end: int
         if int(gr.get("sheetId", 0) or 0) != sheet.id:
             return True
         a, b = gr.get(lo), gr.get(hi)
-        if delta > 0:
-            if a is not None and a >= start:
-                gr[lo] = a + delta
-            if b is not None and b > start:
-                gr[hi] = b + delta
-            return True
-        count = -delta
-
-        def pos(x: int) -> int:
-            return x if x <= start else (start if x <= end else x - count)
-
         if a is not None:
-            gr[lo] = pos(a)
+            gr[lo] = _moved(a, start, end, delta)
         if b is not None:
-            gr[hi] = pos(b)
-        return not (a is not None and b is not None and gr[lo] >= gr[hi])
+            gr[hi] = _moved(b, start, end, delta, exclusive_end=True)
+        return delta > 0 or not (a is not None and b is not None and gr[lo] >= gr[hi])
 
     sheet.merges = [m for m in sheet.merges if fix(m)]
     for nr in book.named_ranges:

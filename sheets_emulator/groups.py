@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ApiError
+from .ranges import grid_range
 from .store import Sheet
 
 CONTROL_AFTER = {"ROWS": "rowGroupControlAfter", "COLUMNS": "columnGroupControlAfter"}
@@ -39,18 +40,14 @@ def delete(sheet: Sheet, dim: str, start: int, end: int) -> dict[str, Any]:
     return {"dimensionGroups": groups} if groups else {}  # proto3 drops an empty list
 
 
-def update(sheet: Sheet, group: dict[str, Any], collapsed: bool) -> None:
+def update(sheet: Sheet, dim: str, start: int, end: int, depth: int, collapsed: bool) -> None:
     """updateDimensionGroup: (un)collapse the group with this range and depth."""
-    rng = group.get("range") or {}
-    dim = rng.get("dimension")
-    key = (int(rng.get("startIndex", 0) or 0), int(rng.get("endIndex", 0) or 0),
-           int(group.get("depth", 0) or 0))
+    key = (start, end, depth)
     known = {(g["range"]["startIndex"], g["range"]["endIndex"], g["depth"])
-             for g in listing(sheet, str(dim))}
+             for g in listing(sheet, dim)}
     if key not in known:
-        raise ApiError(400, f"No group of {str(dim).lower()} [{key[0]}, {key[1]}) at depth "
-                            f"{key[2]}.")
-    folded = sheet.collapsed.setdefault(str(dim), set())
+        raise ApiError(400, f"No group of {dim.lower()} [{start}, {end}) at depth {depth}.")
+    folded = sheet.collapsed.setdefault(dim, set())
     if collapsed:
         folded.add(key)
     else:
@@ -85,33 +82,9 @@ def resource(sheet: Sheet) -> dict[str, Any]:
     return out
 
 
-def shift(sheet: Sheet, dim: str, start: int, end: int, delta: int) -> None:
-    """Move depths after rows/columns [start, end) were inserted (delta > 0, start == end) or
-    deleted (delta < 0)."""
-    depth = sheet.groups.get(dim)
-    if not depth:
-        return
-
-    def first(i: int) -> int:  # where an index (or a range's start) moves
-        if delta > 0:
-            return i + delta if i >= start else i
-        return i if i <= start else max(start, i + delta)
-
-    def after(i: int) -> int:  # where a range's exclusive end moves
-        return (i + delta if i > start else i) if delta > 0 else first(i)
-
-    if delta > 0:
-        sheet.groups[dim] = {first(i): d for i, d in depth.items()}
-    else:
-        sheet.groups[dim] = {first(i): d for i, d in depth.items() if not start <= i < end}
-    folded = sheet.collapsed.get(dim)
-    if folded:  # a collapsed group stays collapsed when rows move (if it still exists)
-        sheet.collapsed[dim] = {(first(a), after(b), d) for a, b, d in folded}
-
-
 def _group(sheet_id: int, dim: str, start: int, end: int, depth: int,
            collapsed: bool) -> dict[str, Any]:
-    rng: dict[str, Any] = {"sheetId": sheet_id} if sheet_id else {}  # proto3 drops sheetId 0
+    rng = grid_range(sheet_id, None, None, None, None)  # just the sheetId, as Google writes it
     rng.update(dimension=dim, startIndex=start, endIndex=end)
     out: dict[str, Any] = {"range": rng, "depth": depth}
     if collapsed:  # proto3 drops false

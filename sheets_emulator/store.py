@@ -45,9 +45,14 @@ def new_spreadsheet_id() -> str:
     return "1" + "".join(secrets.choice(_ID_CHARS) for _ in range(43))
 
 
+def new_id() -> int:
+    """A random positive int32, as Google's sheet, protected range, chart and named range ids."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
 def new_sheet_id(taken: set[int]) -> int:
     while True:
-        sid = secrets.randbelow(2**31 - 1) + 1
+        sid = new_id()
         if sid not in taken:
             return sid
 

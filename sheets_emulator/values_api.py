@@ -352,16 +352,14 @@ def _find_table(sheet: Any, r0: int, c0: int, c1: int,
     if contiguous:
         if not filled(r0):
             return None
-        first, last = r0, r0
+        last = r0
         while filled(last + 1):
             last += 1
-    else:
-        last = cells.last_data_row(sheet, c0, c1)
-        if last < r0:
-            return None
-        first = next(r for r in range(r0, last + 1) if filled(r))
-    if contiguous:
-        return (first, last, *_column_run(sheet, first, last, c0, c1))
+        return (r0, last, *_column_run(sheet, r0, last, c0, c1))
+    last = cells.last_data_row(sheet, c0, c1)
+    if last < r0:
+        return None
+    first = next(r for r in range(r0, last + 1) if filled(r))
     lo, hi = c1, -1
     for r in range(first, last + 1):
         row = sheet.rows[r] if r < len(sheet.rows) else []

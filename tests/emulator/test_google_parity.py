@@ -157,6 +157,19 @@ def test_a_collapsed_group_says_so_and_moves_with_its_rows(raw: Raw) -> None:
     assert "No group of rows" in body["error"]["message"]
 
 
+def test_a_group_range_without_end_index_runs_to_the_sheet_end(raw: Raw) -> None:
+    """updateDimensionGroup reads its range as addDimensionGroup does: no endIndex means the
+    end of the sheet (it was read as 0 there, so the group was not found)."""
+    sid = _book(raw)
+    tail = {"sheetId": 0, "dimension": "ROWS", "startIndex": 990}
+    _batch(raw, sid, {"addDimensionGroup": {"range": tail}})
+    _batch(raw, sid, {"updateDimensionGroup": {"dimensionGroup": {
+        "range": tail, "depth": 1, "collapsed": True}, "fields": "collapsed"}})
+    assert _sheet(raw, sid)["rowGroups"] == [{
+        "range": {"dimension": "ROWS", "startIndex": 990, "endIndex": 1000}, "depth": 1,
+        "collapsed": True}]
+
+
 def test_groups_survive_a_snapshot() -> None:
     from sheets_emulator import groups
     from sheets_emulator.store import dump_book, load_book, new_spreadsheet
@@ -165,8 +178,7 @@ def test_groups_survive_a_snapshot() -> None:
     sheet = book.sheets[0]
     groups.add(sheet, "ROWS", 1, 4)
     groups.add(sheet, "ROWS", 2, 3)
-    groups.update(sheet, {"range": {"dimension": "ROWS", "startIndex": 2, "endIndex": 3},
-                          "depth": 2}, True)
+    groups.update(sheet, "ROWS", 2, 3, 2, True)
     again = load_book(dump_book(book)).sheets[0]
     assert groups.resource(again) == groups.resource(sheet)
     assert groups.resource(again)["rowGroups"][1]["collapsed"] is True
