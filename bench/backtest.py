@@ -5,8 +5,10 @@ forecast costs the whole report.
 
 For each workbook (templates/demo_ru.xlsx, demo_en.xlsx, funnel_summary_ru.xlsx,
 funnel_summary_en.xlsx, the deal-log templates) and each series (payments, revenue): the
-complete months used, the model form, what is shown, MAPE of the model and of seasonal-naive,
-the 80 % interval's coverage for both, and the backtest's points. Then two fixture series of
+complete months used, the model form backtested and fitted, what is shown, the benchmark the
+backtest used (seasonal-naive, naive, or mixed: naive at origins without a year behind), MAPE of
+the model and of the benchmark, the 80 % interval's coverage for both, and the backtest's origins
+and points. Then two fixture series of
 tests/core/test_forecast.py. Last, for the demo workbooks: the median time of the whole report
 (parse + compute, the workbook already read) with the forecast and with it switched off, over
 TURNS (default 15) interleaved turns.
@@ -36,8 +38,8 @@ from sheets_sync.render import DEFAULT_OUTPUT_TABS  # noqa: E402
 
 BOOKS = ("demo_ru", "demo_en", "funnel_summary_ru", "funnel_summary_en", "deal_log_ru",
          "deal_log_en")
-HEAD = ("input", "series", "months", "model", "shown", "MAPE", "MAPE s-naive", "cover 80",
-        "cover 80 s-naive", "points")
+HEAD = ("input", "series", "months", "model", "shown", "benchmark", "MAPE", "MAPE bench",
+        "cover 80", "cover 80 bench", "origins", "points")
 
 
 def pct(x: float | None) -> str:
@@ -47,9 +49,10 @@ def pct(x: float | None) -> str:
 def row(name: str, series: str, months: int, s: SeriesForecast) -> list[str]:
     b = s.backtest
     return [name, series, str(months), s.model or "—", s.shown or f"none ({s.why})",
+            b.benchmark if b else "—",
             pct(b.mape if b else None), pct(b.mape_seasonal_naive if b else None),
             pct(b.coverage_80 if b else None), pct(b.coverage_80_seasonal_naive if b else None),
-            str(b.points if b else 0)]
+            str(b.origins if b else 0), str(b.points if b else 0)]
 
 
 def table(rows: list[list[str]]) -> str:
@@ -90,14 +93,15 @@ def main(turns: int = 15) -> None:
         report = analyse(tabs, locale=locale, today=today).report
         fc = report.forecast
         if fc is None:
-            rows.append([book, "—", "0", "—", "none (no complete month)", *["—"] * 4, "0"])
+            rows.append([book, "—", "0", "—", "none (no complete month)", *["—"] * 5, "0", "0"])
             continue
         for measure, s in fc.series.items():
             used = sum(1 for p in report.periods if p.complete and p.period <= (fc.last or ""))
             rows.append(row(book, measure, used, s))
     for name, y in fixtures().items():
         rows.append(row(name, "values", len(y), forecast_series(y)))
-    print(f"Backtest, {today.isoformat()}: origins over the last 12 months, horizons 1-3\n")
+    print(f"Backtest, {today.isoformat()}: "
+          "origins over the last 12 months (8 behind each at least), horizons 1-3\n")
     print(table(rows))
 
     print(f"\nWhole report (parse + compute), median of {turns} turns:\n")

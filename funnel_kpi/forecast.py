@@ -1,19 +1,19 @@
 """The next 3 months of payments and revenue from the monthly series, with an 80 % interval,
 and a rolling-origin backtest against seasonal-naive that decides whether it is a headline.
 
-The model is exponential smoothing in its additive-error state-space form (ETS, Hyndman et al.
-2008, "Forecasting with exponential smoothing", ch. 2 and 6): with at least 24 months,
-ETS(A,Ad,A): damped trend and a 12-month season; with 8 to 23 months, ETS(A,Ad,N); with fewer,
-nothing (``too_short``). For each month t, with one-step error e_t = y_t - (l + phi b + s_(t-12)):
-l' = l + phi b + alpha e, b' = phi b + beta e, s_t = s_(t-12) + gamma e. The smoothing
-parameters are the least-squares ones over a fixed grid (statsmodels' Holt-Winters also fits by
-least squares); the 80 % interval is the analytic one of the model: y_hat +- 1.2816 sigma_h with
-sigma_h^2 = sigma^2 (1 + sum_(j<h) (alpha + beta (phi + ... + phi^j))^2) and sigma^2 = SSE / n
-(for h <= 3 the season adds nothing). Starting states: the trend from the first two years'
-means, the level one step before the first month on that line, the season each month's
-deviation from the line, averaged over the two years; without a season, the trend is the mean of
-the first three changes and the level the first month less one trend. phi = 1 (no damping) is
-on the grid too.
+The model is exponential smoothing in its additive-error state-space form (ETS, Hyndman et al. 2008,
+"Forecasting with exponential smoothing", ch. 2 and 6): ETS(A,Ad,A): damped trend and a 12-month
+season, when every backtest origin has 24 months behind it (36 months or more: the form shown is the
+form backtested); otherwise, from 8 months, ETS(A,Ad,N); with fewer, nothing (``too_short``). For
+each month t, with one-step error e_t = y_t - (l + phi b + s_(t-12)): l' = l + phi b + alpha e, b' =
+phi b + beta e, s_t = s_(t-12) + gamma e. The smoothing parameters are the least-squares ones over a
+fixed grid (statsmodels' Holt-Winters also fits by least squares); the 80 % interval is the analytic
+one of the model: y_hat +- 1.2816 sigma_h with sigma_h^2 = sigma^2 (1 + sum_(j<h) (alpha + beta (phi
++ ... + phi^j))^2) and sigma^2 = SSE / n (for h <= 3 the season adds nothing). Starting states: the
+trend from the first two years' means, the level one step before the first month on that line, the
+season each month's deviation from the line, averaged over the two years; without a season, the
+trend is the mean of the first three changes and the level the first month less one trend. phi = 1
+(no damping) is on the grid too.
 
 Why not statsmodels at run time: importing it takes ~1.7 s (pandas), and one seasonal fit
 ~0.35 s here, against a budget of ~50 ms for the whole forecast; tests/core/test_forecast.py
@@ -21,12 +21,13 @@ checks this recursion against statsmodels' ``ExponentialSmoothing`` with the sam
 Every origin of the backtest reuses one pass over the series: the smoothing of a prefix is the
 prefix of the smoothing, so each grid point's states and running SSE are kept for every month.
 
-Backtest: origins are the last 12 months (each origin's fit sees only the months before it and
-chooses its model form by their number, as the forecast does); horizons 1..3; errors where the
+Backtest: origins are the last 12 months with at least 8 behind them (each origin's fit sees
+only the months before it, in the form the forecast shows); horizons 1..3; errors where the
 actual is not 0. The benchmark is seasonal-naive (the same month a year before), or the last
-value where no year before exists. MAPE = mean |actual - forecast| / |actual|; coverage = share
-of actuals inside the 80 % interval. The model is the headline only when its MAPE is below the
-benchmark's; otherwise the benchmark's forecast (with its own 80 % interval, sigma from its
+value where no year before exists; the backtest records which. MAPE = mean |actual - forecast|
+/ |actual|; coverage = share of actuals inside the 80 % interval. The model is the headline only
+with at least ``MIN_BACKTEST_POINTS`` backtest points and a MAPE below the benchmark's;
+otherwise the benchmark's forecast (with its own 80 % interval, sigma from its
 backtest-free in-sample errors: sqrt(k + 1) sigma for seasonal-naive, sqrt(h) sigma for naive) is
 shown, and the report says so.
 """
@@ -41,13 +42,16 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from funnel_kpi import textfmt
 from funnel_kpi.deal_types import PipelineStage
+from funnel_kpi.values import num
 
 HORIZON = 3
 SEASON = 12
 MIN_MONTHS = 8  # fewer: not defined (too_short)
 SEASONAL_MONTHS = 24  # two full years before a season is estimated
 BACKTEST_ORIGINS = 12
+MIN_BACKTEST_POINTS = 6  # fewer forecasts checked: no headline (one lucky month is not a test)
 Z80 = 1.2815515655446004  # the 90th percentile of the standard normal
 
 Measure = Literal["payments", "revenue"]
@@ -59,14 +63,15 @@ WHY: dict[str, tuple[str, str]] = {
     "too_short": (f"fewer than {MIN_MONTHS} complete months in a row",
                   f"меньше {MIN_MONTHS} полных месяцев подряд"),
     "missing_input": ("no monthly values", "нет помесячных значений"),
-    "no_backtest": ("too few months to backtest the model, so the simple forecast is shown",
-                    "месяцев мало для проверки модели, поэтому показан простой прогноз"),
+    "no_backtest": (f"too few months to backtest the model (fewer than {MIN_BACKTEST_POINTS} "
+                    "forecasts to check), so the simple forecast is shown",
+                    f"месяцев мало для проверки модели (меньше {MIN_BACKTEST_POINTS} проверяемых "
+                    "прогнозов), поэтому показан простой прогноз"),
     "all_zero": ("every month of the backtest is 0, so no MAPE: the simple forecast is shown",
                  "все месяцы проверки равны 0, MAPE не определена: показан простой прогноз"),
-    "not_better": ("the model does not beat seasonal-naive on the last 12 months, so "
-                   "seasonal-naive is shown",
-                   "модель не точнее сезонно-наивного прогноза на последних 12 месяцах, "
-                   "поэтому показан сезонно-наивный"),
+    "not_better": ("the model does not beat the simple forecast in the backtest, so the simple "
+                   "forecast is shown",
+                   "модель не точнее простого прогноза в проверке, поэтому показан простой"),
 }
 
 
@@ -190,23 +195,25 @@ class Backtest:
     coverage_80_seasonal_naive: float | None
     origins: int
     points: int
+    # what the model was tested against: "seasonal_naive", "naive" (no origin had a year behind
+    # it) or "mixed" (the last value at the origins without a year behind them); the field
+    # mape_seasonal_naive is the benchmark's MAPE whichever it was
+    benchmark: str = "seasonal_naive"
+    seasonal: bool = False  # the model form tested: ETS(A,Ad,A), else ETS(A,Ad,N)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mape": _num(self.mape), "mape_seasonal_naive": _num(self.mape_seasonal_naive),
+        return {"mape": num(self.mape), "mape_seasonal_naive": num(self.mape_seasonal_naive),
                 "coverage_80": self.coverage_80,
                 "coverage_80_seasonal_naive": self.coverage_80_seasonal_naive,
-                "origins": self.origins, "points": self.points}
+                "origins": self.origins, "points": self.points, "benchmark": self.benchmark,
+                "seasonal": self.seasonal}
 
     @staticmethod
     def from_dict(d: dict[str, Any] | None) -> Backtest | None:
         return None if d is None else Backtest(
             d["mape"], d["mape_seasonal_naive"], d["coverage_80"],
-            d.get("coverage_80_seasonal_naive"), int(d["origins"]), int(d["points"]))
-
-
-def _num(x: float | None) -> float | None:
-    """A JSON-safe number: None for NaN or infinite (an overflowing series)."""
-    return x if x is not None and math.isfinite(x) else None
+            d.get("coverage_80_seasonal_naive"), int(d["origins"]), int(d["points"]),
+            d.get("benchmark", "seasonal_naive"), bool(d.get("seasonal", False)))
 
 
 def mape(pairs: Sequence[tuple[float, float]]) -> float | None:
@@ -221,21 +228,38 @@ def coverage(pairs: Sequence[tuple[float, Point]]) -> float | None:
     return sum(inside) / len(inside) if inside else None
 
 
-def backtest(y: Sequence[float], fits: dict[bool, Smoothing]) -> Backtest:
+def first_origin(n: int) -> int:
+    return max(MIN_MONTHS, n - BACKTEST_ORIGINS)
+
+
+def seasonal_form(n: int) -> bool:
+    """Whether ``n`` months are shown (and backtested) with a season: only when every backtest
+    origin has the two years a season needs, so the form shown is the form tested."""
+    return first_origin(n) >= SEASONAL_MONTHS
+
+
+def backtest(y: Sequence[float], fits: dict[bool, Smoothing],
+             seasonal: bool | None = None) -> Backtest:
+    """Every origin forecasts with one form: ``seasonal`` (by default the form ``len(y)`` months
+    are shown with)."""
     n = len(y)
+    form = seasonal_form(n) if seasonal is None else seasonal
     model: list[tuple[float, Point]] = []
     bench: list[tuple[float, Point]] = []
+    kinds: set[str] = set()
     origins = 0
-    for t in range(max(MIN_MONTHS, n - BACKTEST_ORIGINS), n):
+    for t in range(first_origin(n), n):
         origins += 1
-        ours = ets_forecast(fits[t >= SEASONAL_MONTHS], t, min(HORIZON, n - t))
-        _, theirs = benchmark(y, t, min(HORIZON, n - t))
+        ours = ets_forecast(fits[form], t, min(HORIZON, n - t))
+        kind, theirs = benchmark(y, t, min(HORIZON, n - t))
+        kinds.add(kind)
         for h, (p, q) in enumerate(zip(ours, theirs, strict=True)):
             model.append((y[t + h], p))
             bench.append((y[t + h], q))
+    against = kinds.pop() if len(kinds) == 1 else "mixed" if kinds else "seasonal_naive"
     return Backtest(mape([(a, p.value) for a, p in model]),
                     mape([(a, p.value) for a, p in bench]),
-                    coverage(model), coverage(bench), origins, len(model))
+                    coverage(model), coverage(bench), origins, len(model), against, form)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,17 +284,15 @@ def forecast_series(y: Sequence[float | None]) -> SeriesForecast:
     n = len(ys)
     if n < MIN_MONTHS:
         return SeriesForecast(None, (), None, "too_short")
-    seasonal = n >= SEASONAL_MONTHS
-    fits = {False: smooth(ys, False)}
-    if seasonal:
-        fits[True] = smooth(ys, True)
+    seasonal = seasonal_form(n)
+    fits = {seasonal: smooth(ys, seasonal)}
     form = "ETS(A,Ad,A)" if seasonal else "ETS(A,Ad,N)"
-    test = backtest(ys, fits)
-    if (test.mape is not None and test.mape_seasonal_naive is not None
-            and test.mape < test.mape_seasonal_naive):
+    test = backtest(ys, fits, seasonal)
+    if (test.points >= MIN_BACKTEST_POINTS and test.mape is not None
+            and test.mape_seasonal_naive is not None and test.mape < test.mape_seasonal_naive):
         return SeriesForecast("ets", _floor(ets_forecast(fits[seasonal], n)), test, None, form)
     shown, points = benchmark(ys, n)
-    why = ("no_backtest" if not test.points else "all_zero"
+    why = ("no_backtest" if test.points < MIN_BACKTEST_POINTS else "all_zero"
            if test.mape is None or test.mape_seasonal_naive is None else "not_better")
     return SeriesForecast(shown, _floor(points), test, why, form)
 
@@ -284,6 +306,12 @@ MEASURES: tuple[Measure, ...] = ("payments", "revenue")
 FORM_TEXT = {"ets": ("the model", "модель"),
              "seasonal_naive": ("seasonal-naive", "сезонно-наивный"),
              "naive": ("the last month's value", "значение прошлого месяца")}
+
+
+BENCHMARK_TEXT = {"seasonal_naive": ("seasonal-naive", "сезонно-наивный"),
+                  "naive": ("the last month's value", "значение прошлого месяца"),
+                  "mixed": ("seasonal-naive (the last month's value where no year was behind)",
+                            "сезонно-наивный (значение прошлого месяца, где года истории нет)")}
 
 
 def _month(period: str, ahead: int) -> str:
@@ -322,9 +350,9 @@ class Forecast:
             row: dict[str, Any] = {"period": period}
             for m, s in self.series.items():
                 p = s.points[i] if i < len(s.points) else None
-                row[m] = _num(p.value) if p else None
-                row[f"{m}_low"] = _num(p.low) if p else None
-                row[f"{m}_high"] = _num(p.high) if p else None
+                row[m] = num(p.value) if p else None
+                row[f"{m}_low"] = num(p.low) if p else None
+                row[f"{m}_high"] = num(p.high) if p else None
             months.append(row)
         return {
             "method": self.method, "last_month": self.last, "months": months,
@@ -362,29 +390,30 @@ class Forecast:
                            else f"{what}: no forecast ({why}).")
                 continue
             b = s.backtest
-            errors = (f"MAPE {_pct(b.mape, ru)} против {_pct(b.mape_seasonal_naive, ru)}" if ru
-                      else f"MAPE {_pct(b.mape, ru)} vs {_pct(b.mape_seasonal_naive, ru)}")
+            errors = (f"MAPE {_pct(b.mape, lang)} против {_pct(b.mape_seasonal_naive, lang)}"
+                      if ru else
+                      f"MAPE {_pct(b.mape, lang)} vs {_pct(b.mape_seasonal_naive, lang)}")
+            against = BENCHMARK_TEXT.get(b.benchmark, BENCHMARK_TEXT["seasonal_naive"])[ru]
+            where = (f"в проверке на {b.origins} точках отсчёта ({b.points} прогнозов)" if ru
+                     else f"in a backtest at {b.origins} origins ({b.points} points)")
             if s.headline:
                 out.append(
-                    f"{what}: прогноз на 3 месяца по {s.model} с 80 % интервалом; на последних "
-                    f"12 месяцах он точнее сезонно-наивного ({errors})." if ru else
-                    f"{what}: the 3-month forecast is {s.model} with an 80 % interval; over the "
-                    f"last 12 months it beat seasonal-naive ({errors}).")
+                    f"{what}: прогноз на 3 месяца по {s.model} с 80 % интервалом; {where} он "
+                    f"точнее, чем {against} ({errors})." if ru else
+                    f"{what}: the 3-month forecast is {s.model} with an 80 % interval; {where} "
+                    f"it beat {against} ({errors}).")
             else:
                 shown = FORM_TEXT[s.shown][1 if ru else 0]
                 out.append(
                     f"{what}: показан прогноз «{shown}», потому что экспоненциальное "
-                    f"сглаживание (ETS) не точнее его на последних 12 месяцах ({errors})." if ru
-                    else f"{what}: {shown} is shown as the forecast, because exponential "
-                    f"smoothing (ETS) did not beat it over the last 12 months ({errors}).")
+                    f"сглаживание ({s.model}) {where} не точнее, чем {against} ({errors})."
+                    if ru else f"{what}: {shown} is shown as the forecast, because exponential "
+                    f"smoothing ({s.model}) did not beat {against} {where} ({errors}).")
         return tuple(out)
 
 
-def _pct(x: float | None, ru: bool) -> str:
-    if x is None:
-        return "—"
-    text = f"{x * 100:.1f} %"
-    return text.replace(".", ",") if ru else text
+def _pct(x: float | None, lang: str) -> str:
+    return "—" if x is None else textfmt.percent(x, lang)
 
 
 def forecast(months: Sequence[tuple[str, float | None, float | None]]) -> Forecast | None:
@@ -401,11 +430,6 @@ def forecast(months: Sequence[tuple[str, float | None, float | None]]) -> Foreca
     return Forecast(last, tuple(_month(last, h) for h in range(1, HORIZON + 1)), series)
 
 
-def _money(x: float, ru: bool) -> str:
-    text = f"{x:,.0f}"
-    return text.replace(",", "\u00a0") + "\u00a0₽" if ru else text
-
-
 def pipeline_notes(parts: Sequence[PipelineStage], lang: str = "en") -> tuple[str, ...]:
     """What the pipeline forecast is, and what it assumes for open deals without an amount."""
     if not parts:
@@ -416,11 +440,12 @@ def pipeline_notes(parts: Sequence[PipelineStage], lang: str = "en") -> tuple[st
     if all(x is not None for x in expected):
         total = math.fsum(x for x in expected if x is not None)
         deals = sum(p.open_deals for p in parts)
+        money = textfmt.money(total, lang)
         out.append(
-            f"Прогноз выручки {_money(total, ru)} — это открытые сделки сейчас ({deals}), их "
+            f"Прогноз выручки {money} — это открытые сделки сейчас ({deals}), их "
             f"суммы по стадиям, умноженные на историческую вероятность выигрыша с этой стадии; "
             f"это не выручка одного месяца." if ru else
-            f"The revenue forecast {_money(total, ru)} is today's open deals ({deals}): their "
+            f"The revenue forecast {money} is today's open deals ({deals}): their "
             f"amounts by stage times the historical win probability from that stage; it is not "
             f"one month's revenue.")
     unpriced = sum(p.unpriced for p in parts)
@@ -428,9 +453,9 @@ def pipeline_notes(parts: Sequence[PipelineStage], lang: str = "en") -> tuple[st
         price = next((p.unpriced_price for p in parts if p.unpriced), None)
         out.append(
             (f"Открытых сделок без суммы: {unpriced}; каждая посчитана по среднему чеку "
-             f"{_money(price, ru)}." if ru else
+             f"{textfmt.money(price, lang)}." if ru else
              f"{unpriced} open deals have no amount: each is counted at the average deal "
-             f"{_money(price, ru)}.") if price is not None else
+             f"{textfmt.money(price, lang)}.") if price is not None else
             (f"Открытых сделок без суммы: {unpriced}, а среднего чека нет: прогноз выручки не "
              f"определён." if ru else
              f"{unpriced} open deals have no amount and there is no average deal: the revenue "

@@ -39,7 +39,8 @@ from funnel_kpi import textfmt as T
 from funnel_kpi.errors import FunnelError
 from funnel_kpi.inputs import SummaryTable
 from funnel_kpi.model import Stage
-from funnel_kpi.report import FunnelReport, PeriodReport, num
+from funnel_kpi.report import FunnelReport, PeriodReport
+from funnel_kpi.values import num
 
 PlanOf = Literal["revenue", "paid"]
 Method = Literal["lmdi", "chain"]

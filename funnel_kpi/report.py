@@ -23,7 +23,7 @@ from funnel_kpi.forecast import Forecast
 from funnel_kpi.inputs import Problem
 from funnel_kpi.model import Stage
 from funnel_kpi.readout import ColumnReading
-from funnel_kpi.values import Value
+from funnel_kpi.values import Value, num
 from funnel_kpi.verdicts import NO_VERDICTS, Verdicts
 
 VERSION = 1
@@ -47,11 +47,6 @@ def frozen_map(d: Mapping[Any, Any]) -> Mapping[Any, Any]:
 
 
 _isfinite = math.isfinite
-
-
-def num(x: float | None) -> float | None:
-    """A JSON-safe number: None for undefined, NaN or infinite."""
-    return x if x is not None and math.isfinite(x) else None
 
 
 def _has_details(v: Value) -> bool:

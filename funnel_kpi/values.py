@@ -36,6 +36,11 @@ class Value:
         return out
 
 
+def num(x: float | None) -> float | None:
+    """A JSON-safe number: None for undefined, NaN or infinite."""
+    return x if x is not None and math.isfinite(x) else None
+
+
 def undefined(reason: str) -> Value:
     return Value(None, reason)
 
