@@ -1,14 +1,15 @@
 """The one switch every bench uses for the garbage collector: the baseline gets what the product
 gets, or the ratio means nothing.
 
-The product pauses the cyclic collector in places (``funnel_kpi.parse_deals.gc_paused`` around
-reading a deal log, ``sheets_sync.job.run_sync`` around a whole sync, ``excel_udfs.adapters``
-around an Excel call), and whether it does is being decided in the product, not here. So the
-bench finds out: ``GcSwitch.probe`` runs the product once with ``gc.disable`` watched. Then every
-timed turn, of the product and of its baseline alike, runs under ``switch.turn()``: the collector
-paused for the whole turn when the product pauses it anywhere, left running when it does not.
-A baseline that does less than the product is thus never slowed by collections the product
-avoids, nor the other way round.
+The product pauses the cyclic collector in two places only, both in the Excel functions:
+``excel_udfs.adapters.excel_function`` around a call and ``excel_udfs.arrays.write_spill``
+around writing a spilled result (one context manager, ``excel_udfs.arrays.collector_paused``).
+Reading a deal log and a sync no longer pause it (commit 18fa0b7). Whether the product pauses
+is decided in the product, not here, so the bench finds out: ``GcSwitch.probe`` runs the
+product once with ``gc.disable`` watched. Then every timed turn, of the product and of its
+baseline alike, runs under ``switch.turn()``: the collector paused for the whole turn when the
+product pauses it anywhere, left running when it does not. A baseline that does less than the
+product is thus never slowed by collections the product avoids, nor the other way round.
 
 ``BENCH_GC=paused`` or ``BENCH_GC=enabled`` in the environment overrides the probe (to see what
 the pause is worth); the benches print which setting they ran with.

@@ -46,6 +46,10 @@ from urllib.parse import urlsplit
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.fair import spread  # noqa: E402
+
 DEMO = REPO / "templates" / "demo_en.xlsx"
 
 
@@ -79,32 +83,9 @@ def started_service(threads: int, rate_limit: str) -> Iterator[tuple[str, str]]:
                           text=True, check=True, timeout=60)
     token = made.stdout.strip().splitlines()[-1]
     port = free_port()
-    log = open(tmp / "serve.log", "wb")  # noqa: SIM115 (closed in finally)
-    proc = subprocess.Popen([*cmd, "serve", "--port", str(port), "--threads", str(threads)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the service did not start: " +
-                                 (tmp / "serve.log").read_text("utf-8", "replace"))
-            time.sleep(0.1)
-        PIDS[url] = proc.pid
+    with _served([*cmd, "serve", "--port", str(port), "--threads", str(threads)], port, tmp,
+                 "the service", env=env) as url:
         yield url, token
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def demo_values() -> list[list[Any]]:
@@ -217,8 +198,17 @@ def started_baseline(answer: bytes, headers: dict[str, str], threads: int) -> It
     cmd = [sys.executable, str(REPO / "bench" / "minimal_app.py"), "--port", str(port),
            "--threads", str(threads), "--answer", str(tmp / "answer"),
            *(f"--header={k}:{v}" for k, v in headers.items())]
+    with _served(cmd, port, tmp, "the baseline") as url:
+        yield url
+
+
+@contextmanager
+def _served(cmd: list[str], port: int, tmp: Path, what: str,
+            env: dict[str, str] | None = None) -> Iterator[str]:
+    """``cmd`` as a server on ``port`` (its output to ``tmp``/serve.log): waits for /healthz,
+    records its pid for cpu_seconds, yields its URL; then stops it and removes ``tmp``."""
     log = open(tmp / "serve.log", "wb")  # noqa: SIM115 (closed in finally)
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -229,12 +219,13 @@ def started_baseline(answer: bytes, headers: dict[str, str], threads: int) -> It
             except requests.ConnectionError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the baseline did not start: " +
+                raise SystemExit(f"{what} did not start: " +
                                  (tmp / "serve.log").read_text("utf-8", "replace"))
             time.sleep(0.1)
         PIDS[url] = proc.pid
         yield url
     finally:
+        PIDS.pop(url, None)
         proc.terminate()
         try:
             proc.wait(15)
@@ -329,12 +320,10 @@ def ratio(url: str, token: str, threads: int, seconds: float, workers: int, roun
                 line += (f" {ours_cpu * 1000:>19.2f} {theirs_cpu * 1000:>20.2f}"
                          f" {theirs_cpu / ours_cpu:>10.3f}")
             print(line)
-    print(f"ratio service/minimal Flask: min {min(pairs):.3f}  median "
-          f"{statistics.median(pairs):.3f}  max {max(pairs):.3f}  (goal >= 0.333)")
+    print(f"ratio service/minimal Flask: {spread(pairs)}  (goal >= 0.333)")
     if cpu_pairs:  # steadier than rps when other processes share the machine
         print(f"server CPU per request, minimal Flask/service (the rps ratio if both were bound "
-              f"by their own CPU): min {min(cpu_pairs):.3f}  median "
-              f"{statistics.median(cpu_pairs):.3f}  max {max(cpu_pairs):.3f}")
+              f"by their own CPU): {spread(cpu_pairs)}")
     return 0
 
 

@@ -9,8 +9,9 @@ without Excel's own COM marshalling, which no Python code can change.
 
 Then CONVERSIONS over the 100,000-cell column through xlwings' conversion layer (its real
 ``call_udf``: argument and result converters, with Windows' two cleaning functions standing in
-for the COM engine, as tests/excel/conftest.py has them) against the core formula alone
-(``funnel_kpi.formulas.step_conversion_values`` on the same numbers as a list), in interleaved
+for the COM engine, as tests/excel/conftest.py has them) against the core formula alone, the one
+CONVERSIONS computes with (``funnel_kpi.formulas.step_conversion_array`` on the same numbers as
+a float64 array, built outside the time), in interleaved
 turns with the garbage collector as the product has it (bench/fair.py); goal: at most 2.0.
 """
 
@@ -86,8 +87,11 @@ def main() -> int:
 
 
 def through_xlwings(column: tuple[tuple[float], ...], turns: int = 15) -> None:
-    """CONVERSIONS as Excel calls it (xlwings' call_udf) against the core formula alone."""
+    """CONVERSIONS as Excel calls it (xlwings' call_udf) against the core formula it computes
+    with (``step_conversion_array``) alone, on the same input."""
     import importlib
+
+    import numpy as np
 
     from bench.fair import GcSwitch, spread
     from funnel_kpi import formulas as F
@@ -102,10 +106,10 @@ def through_xlwings(column: tuple[tuple[float], ...], turns: int = 15) -> None:
         def excel_call() -> Any:
             return xlwings_udfs.call_udf("excel_udfs.udfs", "CONVERSIONS", (column,))
 
-        counts = [c for (c,) in column]
+        counts = np.array([c for (c,) in column], dtype=np.float64)
 
         def core() -> Any:
-            return F.step_conversion_values(counts)
+            return F.step_conversion_array(counts)
 
         switch = GcSwitch.probe(excel_call)
         ours, base = [], []
@@ -118,8 +122,8 @@ def through_xlwings(column: tuple[tuple[float], ...], turns: int = 15) -> None:
         ratios = [o / b for o, b in zip(ours, base, strict=True)]
         print(f"CONVERSIONS(100,000 cells) through xlwings' conversion layer: "
               f"median {statistics.median(ours) * 1000:.1f} ms; core "
-              f"funnel_kpi.formulas.step_conversion_values alone: median "
-              f"{statistics.median(base) * 1000:.1f} ms; {switch.describe()}")
+              f"funnel_kpi.formulas.step_conversion_array alone: median "
+              f"{statistics.median(base) * 1000:.2f} ms; {switch.describe()}")
         print(f"ratio through xlwings / core: {spread(ratios)}  (goal <= 2.0)")
     finally:
         stubbed.close()

@@ -13,7 +13,6 @@ unexpected shows #VALUE! (and is logged), never a traceback.
 from __future__ import annotations
 
 import functools
-import gc
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -21,7 +20,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from excel_udfs import coerce as C
-from excel_udfs.arrays import ArrayArg, Spill, read_numbers
+from excel_udfs.arrays import ArrayArg, Spill, collector_paused, read_numbers
 from excel_udfs.errors import CellError, InputErrorValue, UsageError, error_for
 from funnel_kpi import formulas as F
 from funnel_kpi.headers import match_header, normalize
@@ -45,23 +44,18 @@ def excel_function(fn: Fn) -> Fn:
     """Turn every way a call can fail into a cell value (see the module docstring)."""
     @functools.wraps(fn)
     def wrapper(*args: Any) -> Any:
-        # A call on a 100,000-cell range makes as many small objects, none in a cycle; the
-        # collector would walk them all several times over (more than half the time of
-        # CONVERSIONS on such a column), so it waits until the call is done.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return fn(*args)
-        except InputErrorValue as e:
-            return e.error
-        except UsageError as e:
-            return str(e)
-        except Exception:
-            log.exception("%s failed on %r", fn.__name__, args)
-            return CellError.VALUE
-        finally:
-            if was_enabled:
-                gc.enable()
+        # The collector waits until the call is done (more than half the time of CONVERSIONS
+        # on a 100,000-cell column otherwise): see arrays.collector_paused.
+        with collector_paused():
+            try:
+                return fn(*args)
+            except InputErrorValue as e:
+                return e.error
+            except UsageError as e:
+                return str(e)
+            except Exception:
+                log.exception("%s failed on %r", fn.__name__, args)
+                return CellError.VALUE
 
     return wrapper  # type: ignore[return-value]
 

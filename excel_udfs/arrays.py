@@ -21,10 +21,11 @@ as Excel handed them, which xlwings documents for speed), with the cleaning done
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +35,21 @@ from excel_udfs.errors import UsageError, error_for
 from excel_udfs.wire import to_excel
 
 Floats = npt.NDArray[np.float64]
-_first = itemgetter(0)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused for the block, as it was after. A call on a
+    100,000-cell range makes as many small objects, none in a cycle; collecting while they are
+    made would walk them all several times over. Used by ``adapters.excel_function`` around a
+    call and by ``write_spill`` around the write xlwings makes after the call has returned."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,27 +75,18 @@ class ArrayArg:
 _PLAIN = frozenset({float, type(None)})  # what a number or blank cell arrives as from Excel
 
 
-def _rows(value: Any) -> Any:
-    """A scalar as one cell, a flat sequence as one row, rows as they are."""
-    if not isinstance(value, list | tuple):
-        return ((value,),)
-    if value and not isinstance(value[0], list | tuple):
-        return (value,)
-    return value
-
-
 def read_numbers(value: Any) -> ArrayArg:
     """See the module docstring. The type test is one pass in C (``set(map(type, ...))``); an
     error cell (an int from COM, a text elsewhere), text, a bool or a date sends the range to
     the per-cell reading, which gives the same answer as before for it."""
-    rows = _rows(value)
+    rows = C.grid(value)
     if not rows or not all(isinstance(r, list | tuple) for r in (rows[0], rows[-1])):
         return ArrayArg(None, value)
     widths = set(map(len, rows))
     if len(widths) != 1:
         return ArrayArg(None, value)  # ragged
     if widths == {1}:
-        cells: Any = list(map(_first, rows))  # a column: numpy reads one flat list far faster
+        cells: Any = list(map(C._first, rows))  # a column: numpy reads one flat list far faster
         shape = (len(rows), 1)
     else:
         cells = list(chain.from_iterable(rows))
@@ -88,9 +94,6 @@ def read_numbers(value: Any) -> ArrayArg:
     if not set(map(type, cells)) <= _PLAIN:
         return ArrayArg(None, value)
     return ArrayArg(np.array(cells, dtype=np.float64).reshape(shape), value)
-
-
-Orientation = Literal["row", "column"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,20 +104,15 @@ class Spill:
     values: Floats
     codes: npt.NDArray[np.int8]
     reasons: tuple[str, ...]
-    orientation: Orientation
+    orientation: C.Orientation
 
 
 def write_spill(result: Spill) -> list[list[Any]]:
     # xlwings writes after the function has returned, outside excel_function's pause of the
     # collector; 100,000 one-cell rows hold no cycle, and collecting while they are made
     # would triple the time of this write.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _rows_of(result)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _rows_of(result: Spill) -> list[list[Any]]:

@@ -84,7 +84,7 @@ def CONVERSIONS(stage_counts: Any) -> Any:
     """CONVERSIONS(stage_counts): step conversions n_i / n_(i-1), one per step, spilled in the
     orientation of the input. / Конверсии шагов n_i / n_(i-1), по одной на шаг, в том же
     направлении, что и данные."""
-    return to_excel(A.conversions(stage_counts))
+    return A.conversions(stage_counts)  # made Excel's by NumberArray.write_value, once
 
 
 @xw.func(category=CATEGORY)
