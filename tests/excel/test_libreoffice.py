@@ -11,7 +11,6 @@ must show an error (or stay blank where test_templates allows it), never a numbe
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import subprocess
@@ -21,11 +20,12 @@ from typing import Any
 
 import openpyxl
 import pytest
+from formulas.tokens.operand import XlError
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.formula import ArrayFormula
 from python_calamine import CalamineWorkbook
 
-from tests.excel.test_templates import TEMPLATES, build, expected_value, service_report
+from tests.excel.test_templates import TEMPLATES, build, compare, service_report
 
 NAMES = sorted(n for n in build.BUILDERS if n.endswith("_builtin.xlsx"))
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -132,28 +132,15 @@ def test_libreoffice_and_service_agree(name: str, recalculated: Path) -> None:
     values = cells(path, sheet)
     shown = openpyxl.load_workbook(path, data_only=True)[sheet]
     report = service_report(TEMPLATES / name)
-    mismatches = []
-    defined = 0
-    for check in checks:
-        want = expected_value(report, check.period, check.path)
-        got = at(values, check.cell)
-        error = isinstance(shown[check.cell].value, str) and shown[check.cell].value.startswith("#")
-        where = (f"{check.cell} {check.period} {'/'.join(check.path)}: libreoffice "
-                 f"{shown[check.cell].value if error else got!r}, service {want!r}")
-        if want is None:
-            blank_allowed = check.path[0] == "stages" and check.path[-1] in (
-                "step_conversion", "drop_off")
-            if not (error or (blank_allowed and got in ("", None))):
-                mismatches.append(where)
-        elif check.texts is not None:
-            if error or check.texts.get(want) != got:
-                mismatches.append(where)
-        else:
-            defined += 1
-            number = got if isinstance(got, int | float) and not isinstance(got, bool) else None
-            if error or number is None or not math.isclose(number, want, rel_tol=1e-9,
-                                                           abs_tol=1e-9):
-                mismatches.append(where)
+
+    def value_at(ref: str) -> Any:
+        """calamine's value; an error cell (a blank to calamine) as the XlError openpyxl shows."""
+        text = shown[ref].value
+        if isinstance(text, str) and text.startswith("#"):
+            return XlError(text)
+        return at(values, ref)
+
+    mismatches, defined = compare(checks, report, "libreoffice", value_at)
     assert not mismatches, f"{len(mismatches)} of {len(checks)} cells differ:\n" + \
         "\n".join(mismatches[:30])
     assert defined >= 20, "too few defined KPI cells to compare"

@@ -85,6 +85,31 @@ def as_number(x: Any) -> float | None:
     return None
 
 
+def compare(checks: list[Any], report: dict[str, Any], engine: str,
+            value_at: Callable[[str], Any]) -> tuple[list[str], int]:
+    """Every KPI cell (read with `value_at`, an error as an XlError) against the service's value:
+    the cells that differ, described, and how many cells had a defined number to compare."""
+    mismatches = []
+    defined = 0
+    for check in checks:
+        want = expected_value(report, check.period, check.path)
+        got = value_at(check.cell)
+        where = f"{check.cell} {check.period} {'/'.join(check.path)}: {engine} {got!r}, " \
+                f"service {want!r}"
+        if want is None:
+            if not is_undefined(got, check.path):
+                mismatches.append(where)
+        elif check.texts is not None:
+            if check.texts.get(want) != got:
+                mismatches.append(where)
+        else:
+            number = as_number(got)
+            defined += 1
+            if number is None or not math.isclose(number, want, rel_tol=1e-9, abs_tol=1e-9):
+                mismatches.append(where)
+    return mismatches, defined
+
+
 @pytest.fixture(scope="module")
 def udf_names(udf_module: types.ModuleType) -> list[str]:
     return [f.__name__ for f in udf_module.FUNCTIONS]
@@ -99,24 +124,7 @@ def test_excel_and_service_agree(name: str, call: Callable[..., Any],
         values = recalculate(path)
     report = service_report(path)
     sheet = build.KPI_TAB["ru" if "_ru" in name else "en"].upper()
-    mismatches = []
-    defined = 0
-    for check in checks:
-        want = expected_value(report, check.period, check.path)
-        got = values.get((sheet, check.cell))
-        where = f"{check.cell} {check.period} {'/'.join(check.path)}: excel {got!r}, " \
-                f"service {want!r}"
-        if want is None:
-            if not is_undefined(got, check.path):
-                mismatches.append(where)
-        elif check.texts is not None:
-            if check.texts.get(want) != got:
-                mismatches.append(where)
-        else:
-            number = as_number(got)
-            defined += 1
-            if number is None or not math.isclose(number, want, rel_tol=1e-9, abs_tol=1e-9):
-                mismatches.append(where)
+    mismatches, defined = compare(checks, report, "excel", lambda ref: values.get((sheet, ref)))
     assert not mismatches, f"{len(mismatches)} of {len(checks)} cells differ:\n" + \
         "\n".join(mismatches[:30])
     assert defined >= 20, "too few defined KPI cells to compare"
