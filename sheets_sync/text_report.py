@@ -3,10 +3,11 @@ status and its reasons first, then the latest month's funnel and KPIs, findings,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from funnel_kpi.registry import REGISTRY
-from sheets_sync.render import label
+from sheets_sync.render import label, shown_period
 
 UNIT_SUFFIX = {"days": {"en": " d", "ru": " дн."}, "months": {"en": " mo", "ru": " мес."}}
 
@@ -56,9 +57,8 @@ def status_lines(d: dict[str, Any], lang: str) -> str:
 def text_report(report: Any, lang: str = "en") -> str:
     d: dict[str, Any] = report if isinstance(report, dict) else report.to_dict()
     parts: list[str] = [status_lines(d, lang)]
-    periods = [p for p in d.get("periods", []) if not p.get("in_progress")] or d.get("periods", [])
-    if periods:
-        latest = periods[-1]
+    latest = shown_period(d) if d.get("periods") else None
+    if latest is not None:
         parts.append(label("funnel", lang, period=latest["period"]))
         rows = [[label("stage", lang), label("count", lang), label("step", lang),
                  label("cumulative", lang), label("drop_off", lang), label("owner", lang)]]
@@ -109,34 +109,47 @@ def band(m: dict[str, Any], key: str, unit: str, lang: str) -> str:
             f"–{fmt_number(m[key + '_high'], unit, lang)})")
 
 
+@dataclass(frozen=True)
+class ForecastRow:
+    period: str
+    payments: str
+    revenue: str
+
+
+def forecast_view(report: dict[str, Any], lang: str) -> tuple[list[ForecastRow], list[str]]:
+    """The next months with their 80 % intervals, and per series which forecast is shown: the
+    rows of the text report and of the dashboard."""
+    fc = report.get("forecast") or {}
+    months = fc.get("months") or []
+    if not any(m.get("payments") is not None or m.get("revenue") is not None for m in months):
+        return [], []
+    rows = [ForecastRow(m["period"], band(m, "payments", "count", lang),
+                        band(m, "revenue", "money", lang)) for m in months]
+    ru = lang == "ru"
+    how = []
+    for key, name in (("payments", "Оплаты" if ru else "Payments"),
+                      ("revenue", "Выручка" if ru else "Revenue")):
+        shown, test = (fc.get("shown") or {}).get(key), (fc.get("backtest") or {}).get(key) or {}
+        if shown in SHOWN:
+            how.append(f"{name}: {SHOWN[shown][1 if ru else 0]} (MAPE "
+                       f"{fmt_number(test.get('mape'), 'ratio', lang)} / "
+                       f"{fmt_number(test.get('mape_seasonal_naive'), 'ratio', lang)})")
+    return rows, how
+
+
 def forecast_parts(d: dict[str, Any], lang: str) -> list[str]:
-    """The next 3 months with their 80 % intervals and which forecast is shown (and why), then
-    the pipeline forecast's parts by stage."""
+    """The next 3 months with their 80 % intervals (which forecast is shown, and why, is in the
+    notes), then the pipeline forecast's parts by stage."""
     ru = lang == "ru"
     out = []
-    fc = d.get("forecast")
-    if fc and any(m.get("payments") is not None or m.get("revenue") is not None
-                  for m in fc["months"]):
+    months, _ = forecast_view(d, lang)
+    if months:
         rows = [["Месяц" if ru else "Month", "Оплаты (80 %)" if ru else "Payments (80 %)",
                  "Выручка (80 %)" if ru else "Revenue (80 %)"]]
-        rows += [[m["period"], band(m, "payments", "count", lang),
-                  band(m, "revenue", "money", lang)] for m in fc["months"]]
-        lines = []
-        for key, name in (("payments", "оплаты" if ru else "payments"),
-                          ("revenue", "выручка" if ru else "revenue")):
-            shown, test = fc["shown"].get(key), (fc["backtest"].get(key) or {})
-            if shown is None:
-                continue
-            versus = (f"MAPE {fmt_number(test.get('mape'), 'ratio', lang)} / "
-                      f"{fmt_number(test.get('mape_seasonal_naive'), 'ratio', lang)}")
-            beats = (("ETS точнее сезонно-наивного" if ru else "ETS beats seasonal-naive")
-                     if fc["headline"].get(key) else
-                     ("ETS не точнее сезонно-наивного" if ru
-                      else "ETS does not beat seasonal-naive"))
-            lines.append(f"- {name}: {SHOWN[shown][1 if ru else 0]}; {beats} ({versus})")
+        rows += [[m.period, m.payments, m.revenue] for m in months]
         head = ("Прогноз на 3 месяца, 80 % интервал" if ru
                 else "Forecast, next 3 months, 80 % interval")
-        out.append(f"{head}:\n" + table(rows) + ("\n" + "\n".join(lines) if lines else ""))
+        out.append(f"{head}:\n" + table(rows))
     pipeline = (d.get("deal_log") or {}).get("pipeline") or []
     if pipeline:
         rows = [["Стадия" if ru else "Stage", "Открыто" if ru else "Open",

@@ -29,7 +29,7 @@ from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.i18n import LANGS, current_lang, t
 from sheets_sync.app.jobs import MAX_ID, create_job, job_out, last_runs, run_out, update_job
 from sheets_sync.app.ratelimit import check_failed_auth, failed_auth_blocked, too_many
-from sheets_sync.app.report_view import chart, forecast_view, kpi_rows
+from sheets_sync.app.report_view import chart, kpi_rows
 from sheets_sync.app.schemas import JobIn, JobPatch
 from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
@@ -39,7 +39,7 @@ from sheets_sync.plan_view import PLAN_HEAD, plan_rows
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobReport, Run
 from sheets_sync.store.tokens import verify_token
-from sheets_sync.text_report import VERDICT_HEAD, VERDICT_TITLE, verdict_rows
+from sheets_sync.text_report import VERDICT_HEAD, VERDICT_TITLE, forecast_view, verdict_rows
 
 bp = Blueprint("dashboard", __name__)
 PROBLEMS_SHOWN = 100

@@ -13,7 +13,8 @@ from typing import Any
 from funnel_kpi import textfmt
 from funnel_kpi.noise import is_noise, usual_move
 from funnel_kpi.registry import REGISTRY
-from sheets_sync.text_report import SHOWN, band, fmt_number
+from sheets_sync.render import shown_period
+from sheets_sync.text_report import fmt_number
 
 CHART_WIDTH = 720
 LABEL_WIDTH = 210
@@ -55,18 +56,6 @@ class KpiRow:
     yoy: str
     yoy_arrow: str
     yoy_class: str
-
-
-def shown_period(report: dict[str, Any]) -> dict[str, Any] | None:
-    """The latest complete month; else the latest month; else the total."""
-    periods = report.get("periods") or []
-    for p in reversed(periods):
-        if not p.get("in_progress") and not p.get("pending"):
-            return dict(p)
-    if periods:
-        return dict(periods[-1])
-    total = report.get("total")
-    return dict(total) if total else None
 
 
 def bar_width(count: float | None, top: float) -> float:
@@ -133,33 +122,6 @@ def _intervals(now: dict[str, Any], previous: dict[str, Any] | None, kpi_id: str
         return None
     (a, b), (c, d) = cis[0], cis[1]
     return (float(a), float(b)), (float(c), float(d))
-
-
-@dataclass(frozen=True)
-class ForecastRow:
-    period: str
-    payments: str
-    revenue: str
-
-
-def forecast_view(report: dict[str, Any], lang: str) -> tuple[list[ForecastRow], list[str]]:
-    """The next months with their 80 % intervals, and per series which forecast is shown."""
-    fc = report.get("forecast") or {}
-    months = fc.get("months") or []
-    if not any(m.get("payments") is not None or m.get("revenue") is not None for m in months):
-        return [], []
-    rows = [ForecastRow(m["period"], band(m, "payments", "count", lang),
-                        band(m, "revenue", "money", lang)) for m in months]
-    ru = lang == "ru"
-    how = []
-    for key, name in (("payments", "Оплаты" if ru else "Payments"),
-                      ("revenue", "Выручка" if ru else "Revenue")):
-        shown, test = (fc.get("shown") or {}).get(key), (fc.get("backtest") or {}).get(key) or {}
-        if shown in SHOWN:
-            how.append(f"{name}: {SHOWN[shown][1 if ru else 0]} (MAPE "
-                       f"{fmt_number(test.get('mape'), 'ratio', lang)} / "
-                       f"{fmt_number(test.get('mape_seasonal_naive'), 'ratio', lang)})")
-    return rows, how
 
 
 def kpi_rows(report: dict[str, Any], lang: str) -> tuple[str | None, list[KpiRow]]:

@@ -332,7 +332,9 @@ def test_the_text_report_prints_the_forecast_and_the_pipeline_parts() -> None:
 
     en = text_report(summary_report(26, date(2025, 2, 10)), "en")
     assert "Forecast, next 3 months, 80 % interval:" in en
-    assert "\n2025-02 " in en and "- payments: " in en and "seasonal-naive (MAPE" in en
+    # the per-series lines are gone (they repeated the notes): the notes say which is shown
+    assert "\n2025-02 " in en and "- payments: " not in en
+    assert en.count("is shown as the forecast") == 2  # once a series, in the notes
     ru = text_report(build_report(funnel=DEFAULT_FUNNEL, summary=None, deals=LOG, today=TODAY),
                      "ru")
     assert "Прогноз выручки по открытым сделкам: 6\u00a0830\u00a0₽" in ru

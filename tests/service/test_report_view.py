@@ -34,7 +34,7 @@ def test_overlapping_intervals_make_a_rate_change_noise() -> None:
 
 
 def test_the_forecast_table_says_which_forecast_is_shown() -> None:
-    from sheets_sync.app.report_view import forecast_view
+    from sheets_sync.text_report import forecast_view
 
     report = {"forecast": {
         "months": [{"period": "2026-11", "payments": 55.0, "payments_low": 37.0,
@@ -46,3 +46,32 @@ def test_the_forecast_table_says_which_forecast_is_shown() -> None:
     assert rows[0].revenue == "—"
     assert how == ["Payments: seasonal-naive (MAPE 17.7% / 16.7%)"]
     assert forecast_view({}, "en") == ([], [])
+
+
+def test_every_surface_shows_the_same_month() -> None:
+    """A deal log's newest complete month is pending (its cohort is younger than the sales
+    cycle): the KPI tab, the text report and the dashboard all show the month before it."""
+    from datetime import UTC, date, datetime
+    from pathlib import Path
+
+    from python_calamine import CalamineWorkbook
+
+    from funnel_kpi import Tab
+    from funnel_kpi.api import analyse
+    from sheets_sync.app.report_view import kpi_rows
+    from sheets_sync.render import render, shown_period
+    from sheets_sync.text_report import text_report
+
+    path = Path(__file__).resolve().parents[2] / "templates" / "deal_log_en.xlsx"
+    book = CalamineWorkbook.from_path(str(path))
+    tabs = [Tab(n, book.get_sheet_by_name(n).to_python()) for n in book.sheet_names
+            if n != "KPI"]
+    report = analyse(tabs, today=date(2024, 7, 10)).report
+    d = report.to_dict()
+    assert any(p["pending"] for p in d["periods"])  # the case this test is about
+    month = shown_period(d)
+    assert month is not None and not month["pending"]
+    assert kpi_rows(d, "en")[0] == month["period"]
+    assert f"Funnel, {month['period']}" in text_report(report, "en")
+    grid = render(report, lang="en", title="KPI", synced_at=datetime.now(UTC))
+    assert any(month["period"] in str(c) for row in grid.rows for c in row[:1])
