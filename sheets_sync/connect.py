@@ -22,11 +22,10 @@ def is_xlsx(ref: str) -> bool:
     return ref.lower().endswith(WORKBOOK_SUFFIXES) or is_table(ref)
 
 
-def open_backend(ref: str, *, xlsx_root: Path | None = None,
-                 isolate: bool | None = None) -> Backend:
-    """``xlsx_root``, when given, confines file paths to that folder (the service sets it).
-    ``isolate`` reads files in a child process under a memory limit (isolated.py); by default
-    the service does (it gives ``xlsx_root``), the CLI does not."""
+def open_backend(ref: str, *, xlsx_root: Path | None = None) -> Backend:
+    """``xlsx_root``, when given, confines file paths to that folder (the service sets it), and
+    files are read in a child process under a memory limit (isolated.py); the CLI gives no
+    ``xlsx_root`` and reads in its own process."""
     if is_xlsx(ref):
         from sheets_sync.errors import InputError
 
@@ -45,7 +44,7 @@ def open_backend(ref: str, *, xlsx_root: Path | None = None,
             from sheets_sync.backends.xlsx import XlsxBackend
 
             backend = XlsxBackend(path)
-        if isolate if isolate is not None else xlsx_root is not None:
+        if xlsx_root is not None:
             from sheets_sync.backends.isolated import Isolated
 
             backend = Isolated(backend)

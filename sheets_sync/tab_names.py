@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt")  # connect.is_xlsx's files
+from sheets_sync.connect import is_xlsx
+
 EXCEL_MAX = 31
 GOOGLE_MAX = 100
 EXCEL_FORBIDDEN = re.compile(r"[:\\/?*\[\]]")
@@ -20,7 +21,7 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_excel(ref: str) -> bool:
-    return ref.strip().lower().endswith(EXCEL_SUFFIXES)
+    return is_xlsx(ref.strip())
 
 
 def tab_name_problem(name: str, ref: str) -> str | None:

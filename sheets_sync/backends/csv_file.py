@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
+import io
 import os
 import re
-import tempfile
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from funnel_kpi import Tab
 from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash
+from sheets_sync.backends.xlsx import XlsxBackend, file_version, has_cyrillic, render_sheet
 from sheets_sync.errors import InputError, NotFound, SourceError, WriteConflict
 from sheets_sync.grid import KpiGrid
 from sheets_sync.retry import CallStats
@@ -31,7 +34,6 @@ from sheets_sync.retry import CallStats
 Rows = list[list[str | None]]
 DELIMITERS = ("\t", ";", ",")  # preferred in this order when they read the sample equally well
 SAMPLE_LINES = 50
-CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 DECIMAL_COMMA = re.compile(r"^[-+−]?\d{1,3}(?:[ \u00a0\u202f]?\d{3})*,\d+(?:\s?\S{0,4})$")
 DECIMAL_POINT = re.compile(r"^[-+−]?\d{1,3}(?:,?\d{3})*\.\d+(?:\s?\S{0,4})$")
 
@@ -68,12 +70,12 @@ def _undecodable(name: str, raw: bytes, at: int) -> TableError:
                       "bad_encoding")
 
 
-def sniff_delimiter(text: str, preferred: str | None = None) -> str:
+def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into the same number of columns (more than
     one) most often; quoted fields are honoured, so "1 234,56" in quotes is no comma column."""
     lines = text.splitlines()[:SAMPLE_LINES]
-    best, best_score = preferred or ",", (-1, 0)
-    for delimiter in ((preferred,) if preferred else ()) + DELIMITERS:
+    best, best_score = ",", (-1, 0)
+    for delimiter in DELIMITERS:
         try:
             widths = [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
         except csv.Error:
@@ -123,23 +125,17 @@ def read_table(raw: bytes, name: str = "The file", delimiter: str | None = None)
 
 def guess_locale(rows: Rows) -> str:
     """ru_RU when the table has Cyrillic or its numbers have decimal commas; else en_US."""
+    if has_cyrillic(rows[:200]):
+        return "ru_RU"
     comma = point = 0
     for row in rows[:200]:
         for v in row:
             if not v:
                 continue
-            if CYRILLIC.search(v):
-                return "ru_RU"
             s = v.strip()
             comma += bool(DECIMAL_COMMA.match(s))
             point += bool(DECIMAL_POINT.match(s))
     return "ru_RU" if comma > point else "en_US"
-
-
-def file_version(path: Path) -> str:
-    from sheets_sync.backends.xlsx import file_version as version
-
-    return version(path)
 
 
 class CsvBackend:
@@ -167,7 +163,7 @@ class CsvBackend:
             raw = self.path.read_bytes()
         except OSError as e:
             raise SourceError(f"{self.path.name} cannot be read ({e.strerror or e}).") from e
-        version = file_version(self.path)
+        version = hashlib.sha256(raw).hexdigest()
         self.stats.requests += 1
         self.stats.bytes_in += len(raw)
         delimiter = "\t" if self.path.suffix.lower() == ".tsv" else None
@@ -176,8 +172,6 @@ class CsvBackend:
         locale = self.locale or guess_locale(rows)
         output_hash, a1 = None, None
         if self.output_path.exists():
-            from sheets_sync.backends.xlsx import XlsxBackend
-
             kpi = XlsxBackend(self.output_path).read(outputs, tab_names=[])
             output_hash, a1 = kpi.output_hash, kpi.output_a1
         return Snapshot(Layout(name, locale, (name,)), (tab,), content_hash([tab]), version,
@@ -185,37 +179,51 @@ class CsvBackend:
 
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
         """The KPI tab into ``<stem>.kpi.xlsx``; never into the CSV."""
-        from sheets_sync.backends.xlsx import XlsxBackend
-
         if file_version(self.path) != snapshot.version:
             raise WriteConflict(f"{self.path.name} changed after it was read; nothing was "
                                 "written. Run the sync again.")
         target = self.output_path
         if target.exists():
             book = XlsxBackend(target, locale=snapshot.layout.locale)
-            book.write(grid, book.read((grid.title,), tab_names=[]))
+            book.write(grid, self._output_snapshot(target, snapshot.layout.locale))
         else:
             self._create(target, grid, snapshot.layout.locale)
         self.stats.requests += 1
         self.stats.bytes_out += target.stat().st_size
         return WriteResult(grid.cells, snapshot.layout)
 
+    def _output_snapshot(self, target: Path, locale: str) -> Snapshot:
+        """What XlsxBackend.write uses of a read of ``target`` (its version and its tab names),
+        from its bytes and workbook.xml: no calamine, which runs only in the (isolated) read."""
+        from sheets_sync.backends.xlsx_bounds import sheet_parts
+        from sheets_sync.backends.xlsx_package import PackageError
+
+        try:
+            data = target.read_bytes()
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = tuple(sheet_parts(zf))
+        except (OSError, zipfile.BadZipFile, ValueError, SyntaxError, PackageError) as e:
+            raise SourceError(f"{target.name} cannot be read as an .xlsx workbook ({e}); "
+                              "nothing was written.") from e
+        return Snapshot(Layout(target.stem, locale, names), (), "",
+                        hashlib.sha256(data).hexdigest())
+
     def _create(self, target: Path, grid: KpiGrid, locale: str) -> None:
         """A new workbook holding only the KPI tab, made beside the target and renamed onto
-        it, so nobody ever sees half a file."""
-        import openpyxl
+        it, so nobody ever sees half a file. It gets the CSV's mode, as the .xlsx writer gives
+        a replaced workbook its own."""
+        from sheets_sync.backends.xlsx_temp import temp_name
 
-        from sheets_sync.backends.xlsx import XlsxBackend
-
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx", dir=target.parent)
-        os.close(fd)
+        tmp = temp_name(target)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o600)
         try:
-            wb = openpyxl.Workbook()
-            wb.active.title = grid.title
-            wb.save(tmp)
-            book = XlsxBackend(tmp, locale=locale)
-            book.write(grid, book.read((grid.title,), tab_names=[]))
+            with os.fdopen(fd, "wb") as out:
+                out.write(render_sheet(grid, locale, False))
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, self.path.stat().st_mode & 0o777)
             os.replace(tmp, target)
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            if tmp.exists():
+                tmp.unlink()

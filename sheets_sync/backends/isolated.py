@@ -27,9 +27,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sheets_sync.backends.base import Layout, Snapshot, WriteResult
+from sheets_sync.backends.base import Layout, Snapshot
 from sheets_sync.errors import SourceError, SyncError
-from sheets_sync.grid import KpiGrid
 
 # Settings from the environment, as the service's: SHEETS_SYNC_READ_MEMORY_LIMIT (bytes of address
 # space for one read), SHEETS_SYNC_READ_TIMEOUT (seconds) and SHEETS_SYNC_XLSX_MAX_CELLS (the
@@ -104,10 +103,6 @@ class Isolated:
             raise payload
         snapshot: Snapshot = payload
         return snapshot
-
-    def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
-        result: WriteResult = self.backend.write(grid, snapshot)
-        return result
 
 
 def death_message(name: str, code: int | None, limit: int) -> str:

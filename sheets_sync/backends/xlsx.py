@@ -39,14 +39,16 @@ def file_version(path: Path) -> str:
     return h.hexdigest()
 
 
+def has_cyrillic(rows: Iterable[Sequence[object]]) -> bool:
+    """Whether a text cell of ``rows`` holds a Cyrillic letter (Russian headers or data)."""
+    return any(isinstance(v, str) and CYRILLIC.search(v) for row in rows for v in row)
+
+
 def guess_locale(tabs: Sequence[Tab]) -> str:
     """An .xlsx has no locale; Russian headers or tab names make it ru_RU."""
     for tab in tabs:
-        if CYRILLIC.search(tab.name):
+        if CYRILLIC.search(tab.name) or has_cyrillic(tab.rows[:30]):
             return "ru_RU"
-        for row in tab.rows[:30]:
-            if any(isinstance(v, str) and CYRILLIC.search(v) for v in row):
-                return "ru_RU"
     return "en_US"
 
 
@@ -68,22 +70,28 @@ class XlsxBackend:
         self.locale = locale
         self.stats = CallStats()
 
-    def _open(self) -> CalamineWorkbook:
+    def _open(self) -> tuple[bytes, CalamineWorkbook]:
+        """The workbook's bytes, read once, and calamine's workbook parsed from those bytes
+        (so the version hashed is the version read)."""
         if not self.path.exists():
             raise NotFound(f"There is no file {self.path}: check the path.")
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise InputError(f"{self.path.name} is not an .xlsx workbook.")
         try:
-            return CalamineWorkbook.from_path(str(self.path))
+            data = self.path.read_bytes()
+        except OSError as e:
+            raise SourceError(f"{self.path.name} cannot be read ({e.strerror or e}).") from e
+        try:
+            return data, CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (CalamineError, OSError, ValueError) as e:
             raise SourceError(f"{self.path.name} cannot be read as an .xlsx workbook ({e}).") from e
 
     def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
-        version = file_version(self.path) if self.path.exists() else ""
-        book = self._open()
+        data, book = self._open()
+        version = hashlib.sha256(data).hexdigest()
         self.stats.requests += 1
-        self.stats.bytes_in += self.path.stat().st_size
+        self.stats.bytes_in += len(data)
         names = tuple(book.sheet_names)
         wanted = [n for n in names if n not in outputs] if tab_names is None else list(tab_names)
         output_tab = next((n for n in outputs if n in names), None)
@@ -93,7 +101,7 @@ class XlsxBackend:
                              f"{', '.join(names)}.")
         # calamine sizes a grid by its farthest cell and aborts the process when it cannot
         # allocate it: bound every sheet it will read from the XML first.
-        errors = check_book(str(self.path), self.path.name,
+        errors = check_book(io.BytesIO(data), self.path.name,
                             [*wanted, *([output_tab] if output_tab else [])], self.max_cells)
         tabs = []
         for name in wanted:
@@ -134,6 +142,7 @@ class XlsxBackend:
                 self._check_kept(original, tmp, result.rewritten, result.sheet_names,
                                  grid.title)
                 self._read_unchanged(target, snapshot.version, "while the KPI tab was written")
+                written = os.fstat(out.fileno()).st_size
                 os.replace(tmp, target)
         except PackageError as e:
             # a file rewritten in place while this sync ran reads as a broken one: a conflict
@@ -144,7 +153,7 @@ class XlsxBackend:
             raise SourceError(f"{self.path.name} could not be written ({e.strerror or e}); "
                               "nothing was written.") from e
         self.stats.requests += 1
-        self.stats.bytes_out += len(original)
+        self.stats.bytes_out += written
         layout = Layout(snapshot.layout.title, snapshot.layout.locale, result.sheet_names)
         return WriteResult(grid.cells, layout)
 

@@ -17,7 +17,6 @@ search for error cells. Its cost is in docs/reliability.md.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
@@ -25,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import defusedxml.ElementTree as SafeET
+from openpyxl.utils import column_index_from_string, get_column_letter
 
+from sheets_sync.backends.xlsx_package import Package, PackageError
 from sheets_sync.errors import InputError, SourceError
 
 MAX_CELLS = 20_000_000  # a sheet's grid (rows x columns); 500,000 deals x 14 columns is 7 million
@@ -39,23 +40,8 @@ VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)<")
 HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
 
 
-def col_number(letters: bytes | str) -> int:
-    n = 0
-    for ch in letters if isinstance(letters, str) else letters.decode():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(n: int) -> str:
-    out = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def a1(row: int, col: int) -> str:
-    return f"{col_letters(col)}{row}"
+def col_number(letters: bytes) -> int:
+    return column_index_from_string(letters.decode())
 
 
 def _at_most(top: str, first: str, rest: str) -> str:
@@ -83,7 +69,7 @@ def _ok_cell(max_row: int, max_col: int, exact: bool) -> re.Pattern[bytes]:
     their number of digits only (at a third of the cost)."""
     top = str(max(max_row, 1))
     rows = _at_most(top, "19", "09") if exact else f"[1-9][0-9]{{0,{len(top) - 1}}}"
-    cols = _at_most(col_letters(max(max_col, 1)), "AZ", "AZ")
+    cols = _at_most(get_column_letter(max(max_col, 1)), "AZ", "AZ")
     return re.compile(f'<c(?! r="(?:{cols})(?:{rows})")'.encode())
 
 
@@ -206,54 +192,39 @@ def value_extent(zf: zipfile.ZipFile, part_name: str) -> Extent:
     return Extent(far, data, top_row * top_col)
 
 
-def _targets(zf: zipfile.ZipFile, rels_part: str, base: str) -> dict[str, str]:
-    """Relationship id -> the part it points to, as a path inside the zip."""
-    try:
-        rels = SafeET.fromstring(zf.read(rels_part))
-    except KeyError:
-        return {}
-    out = {}
-    for rel in rels.findall("{*}Relationship"):
-        target = rel.get("Target", "")
-        out[rel.get("Id", "")] = (target.lstrip("/") if target.startswith("/")
-                                  else posixpath.normpath(posixpath.join(base, target)))
-    return out
-
-
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> its XML part in the zip, found as calamine finds it: the package's
-    officeDocument, then its sheets and their relationships (transitional or strict names)."""
-    book_part = "xl/workbook.xml"
-    if "_rels/.rels" in zf.namelist():
-        for rel in SafeET.fromstring(zf.read("_rels/.rels")).findall("{*}Relationship"):
-            if rel.get("Type", "").endswith("/officeDocument"):
-                book_part = rel.get("Target", "").lstrip("/") or book_part
-    base = posixpath.dirname(book_part)
-    rels_part = posixpath.join(base, "_rels", posixpath.basename(book_part) + ".rels")
-    try:
-        book = SafeET.fromstring(zf.read(book_part))
-    except KeyError:
+    officeDocument, then its sheets and their relationships (transitional or strict names).
+    Part names are matched without case and targets unquoted, as ``xlsx_package.Package``
+    (and OPC) does."""
+    package = Package(zf)
+    book_part = next((r.target for r in package.rels("")
+                      if r.type.endswith("/officeDocument") and r.target
+                      and package.has(r.target)), package.name("xl/workbook.xml"))
+    if not package.has(book_part):
         return {}  # not a workbook: calamine will say what it makes of it
-    targets = _targets(zf, rels_part, base)
+    book = SafeET.fromstring(package.read(book_part))
+    targets = {r.id: r.target for r in package.rels(book_part)}
     out = {}
     for sheet in book.findall("{*}sheets/{*}sheet"):
         rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
-        if rid in targets:
-            out[sheet.get("name", "")] = targets[rid]
+        target = targets.get(rid)
+        if target is not None and package.has(target):
+            out[sheet.get("name", "")] = target
     return out
 
 
-def check_book(path: str, file_name: str, names: list[str],
+def check_book(source: str | IO[bytes], file_name: str, names: list[str],
                max_cells: int = MAX_CELLS) -> dict[str, list[tuple[int, int, str]]]:
     """Refuse (InputError) a sheet among ``names`` whose grid calamine would size over
     ``max_cells``; else the error cells of each sheet that has some."""
     errors = {}
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(source) as zf:
             parts = sheet_parts(zf)
             for name in names:
                 part = parts.get(name)
-                if part is None or part not in zf.namelist():
+                if part is None:
                     continue
                 scan = scan_sheet(zf, part)
                 if scan.grid_hi > max_cells:  # wide and long: look again, rows exactly
@@ -262,7 +233,7 @@ def check_book(path: str, file_name: str, names: list[str],
                     _refuse_if_far(zf, part, name, file_name, max_cells)
                 if scan.errors:
                     errors[name] = scan.errors
-    except (zipfile.BadZipFile, SafeET.ParseError, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, SafeET.ParseError, PackageError, OSError, ValueError) as e:
         raise SourceError(f"{file_name} cannot be read as an .xlsx workbook ({e}).") from e
     return errors
 
@@ -272,8 +243,8 @@ def _refuse_if_far(zf: zipfile.ZipFile, part: str, name: str, file_name: str,
     extent = value_extent(zf, part)
     if extent.grid <= max_cells:
         return  # far cells are only formatted: calamine sizes by values, it reads fine
-    far = a1(*extent.far)
-    data = a1(*extent.data) if extent.data[0] else ""
+    far = f"{get_column_letter(extent.far[1])}{extent.far[0]}"
+    data = f"{get_column_letter(extent.data[1])}{extent.data[0]}" if extent.data[0] else ""
     where = f"far beyond its data (A1:{data})" if data else "and nothing else"
     raise InputError(
         f"Tab {name!r} of {file_name} has a value at {far}, {where}: reading it would mean a "

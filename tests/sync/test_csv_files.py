@@ -190,6 +190,45 @@ def test_a_sync_replaces_the_kpi_tab_of_an_existing_sibling(tmp_path: Path) -> N
     assert book.sheetnames == ["KPI", "Notes"] and book["Notes"]["A1"].value == "mine"
 
 
+def test_a_new_sibling_workbook_gets_the_csvs_mode_not_0600(tmp_path: Path) -> None:
+    """The sibling was made with tempfile.mkstemp (mode 0600) while a replaced workbook keeps
+    its own mode: a user's group could read the CSV but not its KPI workbook."""
+    from sheets_sync.job import SyncOptions, run_sync
+
+    old = os.umask(0o022)
+    try:
+        path = tsv_summary(tmp_path / "funnel.tsv")
+        assert run_sync(CsvBackend(path), SyncOptions(today=date(2024, 12, 31))).status == \
+            "written"
+    finally:
+        os.umask(old)
+    kpi = tmp_path / "funnel.kpi.xlsx"
+    assert kpi.stat().st_mode & 0o777 == path.stat().st_mode & 0o777 == 0o644
+    assert openpyxl.load_workbook(kpi).sheetnames == ["KPI"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["funnel.kpi.xlsx", "funnel.tsv"]
+
+
+def test_the_version_is_that_of_the_bytes_read(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSV was read, then read again to hash it: a file saved in between gave a version
+    of bytes the sync never read, and a write over a change it did not see."""
+    import hashlib
+
+    path = tsv_summary(tmp_path / "funnel.tsv")
+    first = path.read_bytes()
+    read_bytes = Path.read_bytes
+
+    def read_then_change(self: Path) -> bytes:
+        data = read_bytes(self)
+        if self == path:
+            self.write_bytes(data + b"2024-07-01\t170\t46\t16\n")  # saved just after
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", read_then_change)
+    snapshot = CsvBackend(path).read(("KPI",))
+    assert snapshot.version == hashlib.sha256(first).hexdigest()
+
+
 @pytest.fixture
 def config(tmp_path: Path, books: Path) -> dict[str, Any]:
     return {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from funnel_kpi.api import compute_report
 from sheets_sync.backends.xlsx import XlsxBackend
+from sheets_sync.backends.xlsx_bounds import check_book
+from sheets_sync.errors import InputError
 from sheets_sync.render import DEFAULT_OUTPUT_TABS
 from tests.conftest import REPO
 
@@ -70,3 +74,29 @@ def test_the_cli_reports_them(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stderr[-2000:]  # "check": error cells were left out
     assert done.stdout.count('"formula_error"') >= 2 * len(ERRORS)
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/Sheet1.xml", "xl/worksheets/sheet 1.xml"])
+def test_a_sheet_part_named_otherwise_than_its_target_is_still_bounded(tmp_path: Path,
+                                                                      part: str) -> None:
+    """Part names compare without case (OPC) and rels targets are URL-quoted: the bounds
+    check matched names exactly and took targets as written, so a sheet stored as
+    ``Sheet1.xml`` (target ``sheet1.xml``) or ``sheet 1.xml`` (target ``sheet%201.xml``) was
+    not checked at all, far cell and all."""
+    plain = tmp_path / "plain.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Deals"
+    wb.active["A1"] = "Deal ID"
+    wb.active["XFD1048576"] = 1
+    wb.save(plain)
+    odd = tmp_path / "odd.xlsx"
+    quoted = part.rsplit("/", 1)[1].replace(" ", "%20")
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            name = part if item.filename == "xl/worksheets/sheet1.xml" else item.filename
+            if item.filename == "xl/_rels/workbook.xml.rels" and " " in part:
+                data = data.replace(b"sheet1.xml", quoted.encode())
+            dst.writestr(name, data)
+    with pytest.raises(InputError, match="XFD1048576"):
+        check_book(str(odd), odd.name, ["Deals"])
