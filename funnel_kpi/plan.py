@@ -100,6 +100,10 @@ class GapSplit:
     def findings(self, lang: str = "en") -> tuple[str, ...]:
         ru = lang == "ru"
         amount = _amount(self.plan_of, lang)
+
+        def sig(x: float) -> str:
+            return signed(amount(x), x)
+
         what = ("выручка" if self.plan_of == "revenue" else "оплаты") if ru else (
             "revenue" if self.plan_of == "revenue" else "payments")
         how = ("логарифмическое разложение (LMDI)" if self.method == "lmdi"
@@ -109,25 +113,25 @@ class GapSplit:
         base = f"{self.baseline[0]}–{self.baseline[-1]}" if len(self.baseline) > 1 \
             else self.baseline[0]
         head = (f"{self.month}: {what} {amount(self.fact)} при плане {amount(self.plan)}, "
-                f"{_signed(self.gap, amount)}; {how}, ожидания — по воронке {base}.") if ru else (
+                f"{sig(self.gap)}; {how}, ожидания — по воронке {base}.") if ru else (
             f"{self.month}: {what} {amount(self.fact)} against a plan of {amount(self.plan)}, "
-            f"{_signed(self.gap, amount)}; {how}, expectations from the funnel of {base}.")
+            f"{sig(self.gap)}; {how}, expectations from the funnel of {base}.")
         lines = [head]
         worst = min(self.drivers, key=lambda d: d.part)
         best = max(self.drivers, key=lambda d: d.part)
         if worst.part < 0:
             lines.append((f"Больше всего недобрал: {worst.label(lang)}, "
-                          f"{_signed(worst.part, amount)}.") if ru else
-                         f"Largest shortfall: {worst.label(lang)}, {_signed(worst.part, amount)}.")
+                          f"{sig(worst.part)}.") if ru else
+                         f"Largest shortfall: {worst.label(lang)}, {sig(worst.part)}.")
         if best.part > 0:
             lines.append((f"Больше всего добавил: {best.label(lang)}, "
-                          f"{_signed(best.part, amount)}.") if ru else
-                         f"Largest gain: {best.label(lang)}, {_signed(best.part, amount)}.")
+                          f"{sig(best.part)}.") if ru else
+                         f"Largest gain: {best.label(lang)}, {sig(best.part)}.")
         if self.unexplained:
             lines.append((f"Не объяснено воронкой (выручка без оплат): "
-                          f"{_signed(self.unexplained, amount)}.") if ru else
+                          f"{sig(self.unexplained)}.") if ru else
                          f"Not explained by the funnel (revenue without payments): "
-                         f"{_signed(self.unexplained, amount)}.")
+                         f"{sig(self.unexplained)}.")
         return tuple(lines)
 
 
@@ -430,22 +434,24 @@ def _amount(of: PlanOf, lang: str) -> Any:
     return lambda x: T.count(x, lang)
 
 
-def _signed(x: float, amount: Any) -> str:
-    text: str = amount(x)
-    return text if text.startswith("-") else "+" + text
+def signed(text: str, x: float | None) -> str:
+    """A gap or a part as text with its sign: "+" before a gain (a loss's "-" is in the text)."""
+    return "+" + text if x is not None and x > 0 else text
+
+
+def need_value(x: float, unit: str) -> float:
+    """A need as shown: a whole lead more, not a fraction short; money of a thousand or more
+    without kopecks."""
+    return math.ceil(x - 1e-9) if unit == "count" else _whole(x)
 
 
 def _need_text(n: Need, lang: str) -> str:
     fmt = T.count if n.unit == "count" else T.money
-    if n.unit == "count" and n.value is not None:
-        value = fmt(math.ceil(n.value - 1e-9), lang)  # a whole lead more, not a fraction short
-    else:
-        value = fmt(_whole(n.value), lang) if n.value is not None else "—"
+    value = fmt(need_value(n.value, n.unit), lang) if n.value is not None else "—"
     if n.low is None or n.high is None:
         return value
-    low = math.ceil(n.low - 1e-9) if n.unit == "count" else _whole(n.low)
-    high = math.ceil(n.high - 1e-9) if n.unit == "count" else _whole(n.high)
-    return f"{value} ({fmt(low, lang)}–{fmt(high, lang)})"
+    return (f"{value} ({fmt(need_value(n.low, n.unit), lang)}"
+            f"–{fmt(need_value(n.high, n.unit), lang)})")
 
 
 def _whole(x: float) -> float:

@@ -3,7 +3,6 @@ and what the month planned needs, as JSON values and as terminal text (funnel_kp
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from funnel_kpi.api import Analysis
@@ -14,8 +13,10 @@ from funnel_kpi.plan import (
     check_month,
     latest_planned,
     month_plans,
+    need_value,
     next_month,
     plan_gap,
+    signed,
 )
 from sheets_sync.text_report import fmt_number, status_lines, table
 
@@ -69,21 +70,8 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
     parts = [status_lines(d, lang)]
     gap = d.get("gap")
     if gap is not None:
-        unit = "money" if gap["plan_of"] == "revenue" else "count"
         parts.append(("План и факт: " if ru else "Plan and fact: ") + gap["month"])
-        rows = [["Фактор" if ru else "Factor", "Факт" if ru else "Fact",
-                 "Ожидалось" if ru else "Expected", "Вклад" if ru else "Part"]]
-        for p in gap["parts"]:
-            rows.append([p["ru" if ru else "en"], fmt_number(p["fact"], p["unit"], lang),
-                         fmt_number(p["expected"], p["unit"], lang),
-                         _signed(fmt_number(p["part"], unit, lang), p["part"])])
-        if gap["unexplained"]:
-            rows.append(["Не объяснено" if ru else "Not explained", "", "",
-                         _signed(fmt_number(gap["unexplained"], unit, lang), gap["unexplained"])])
-        rows.append(["Итого: факт − план" if ru else "Total: fact - plan",
-                     fmt_number(gap["fact"], unit, lang), fmt_number(gap["plan"], unit, lang),
-                     _signed(fmt_number(gap["gap"], unit, lang), gap["gap"])])
-        parts.append(table(rows))
+        parts.append(table([list(PLAN_HEAD[ru]), *plan_rows(gap, lang)[1]]))
         parts.append("\n".join(gap["findings_ru" if ru else "findings"]))
     elif d.get("gap_note"):
         parts.append(("Разрыв с планом: " if ru else "Plan gap: ") + d["gap_note"])
@@ -115,14 +103,7 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
 
 def _need(n: dict[str, Any], key: str, lang: str) -> str:
     x = n.get(key)
-    if x is not None and n["unit"] == "count":
-        x = math.ceil(x - 1e-9)  # a whole lead more, not a fraction short
-    return fmt_number(x, n["unit"], lang)
-
-
-def _signed(text: str, x: float | None) -> str:
-    return "+" + text if x is not None and x > 0 else text
-
+    return fmt_number(None if x is None else need_value(x, n["unit"]), n["unit"], lang)
 
 
 def latest_gap(analysis: Analysis) -> dict[str, Any] | None:
@@ -151,11 +132,11 @@ def plan_rows(gap: dict[str, Any] | None, lang: str) -> tuple[str | None, list[l
     unit = "money" if gap["plan_of"] == "revenue" else "count"
     rows = [[p["ru" if ru else "en"], fmt_number(p["fact"], p["unit"], lang),
              fmt_number(p["expected"], p["unit"], lang),
-             _signed(fmt_number(p["part"], unit, lang), p["part"])] for p in gap["parts"]]
+             signed(fmt_number(p["part"], unit, lang), p["part"])] for p in gap["parts"]]
     if gap.get("unexplained"):
         rows.append(["Не объяснено" if ru else "Not explained", "", "",
-                     _signed(fmt_number(gap["unexplained"], unit, lang), gap["unexplained"])])
+                     signed(fmt_number(gap["unexplained"], unit, lang), gap["unexplained"])])
     rows.append(["Итого: факт − план" if ru else "Total: fact - plan",
                  fmt_number(gap["fact"], unit, lang), fmt_number(gap["plan"], unit, lang),
-                 _signed(fmt_number(gap["gap"], unit, lang), gap["gap"])])
+                 signed(fmt_number(gap["gap"], unit, lang), gap["gap"])])
     return ("План, " if ru else "Plan, ") + str(gap["month"]), rows
