@@ -141,20 +141,27 @@ def _growing_step(inp: FindingInputs, m: Month, lang: str) -> str | None:
     return None
 
 
-def _noise(inp: FindingInputs, key: str, unit: str, change: Change) -> bool:
-    """A move no larger than the KPI's usual month-to-month move (funnel_kpi.noise) is no
-    headline. ``key``: a KPI id, or "stage_count.<stage key>"."""
+def _noise(inp: FindingInputs, key: str, unit: str, current: Value, change: Change) -> bool:
+    """A move no larger than the KPI's usual month-to-month move, or a rate whose Wilson
+    interval overlaps last month's (funnel_kpi.noise), is no headline: the dashboard's arrows
+    use the same rule. ``key``: a KPI id, or "stage_count.<stage key>"."""
     relative = unit != "ratio"
 
-    def value(p: PeriodReport) -> float | None:
+    def value(p: PeriodReport) -> Value | None:
         if key.startswith("stage_count."):
             row = next((s for s in p.stages if s.key == key.split(".", 1)[1]), None)
-            return row.count.value if row is not None else None
-        v = p.kpis.get(key)
-        return v.value if v is not None else None
+            return row.count if row is not None else None
+        return p.kpis.get(key)
 
-    usual = usual_move([value(p) for p in inp.history], relative)
-    return is_noise(change.rel.value if relative else change.abs.value, usual)
+    history = [value(p) for p in inp.history]
+    usual = usual_move([v.value if v is not None else None for v in history], relative)
+    before = history[-1] if history else None
+    intervals = None
+    if (before is not None and current.low is not None and current.high is not None
+            and before.low is not None and before.high is not None):
+        intervals = ((current.low, current.high), (before.low, before.high))
+    return is_noise(change.rel.value if relative else change.abs.value, usual,
+                    intervals=intervals)
 
 
 def _mover(inp: FindingInputs, r: PeriodReport, lang: str) -> str | None:
@@ -170,7 +177,7 @@ def _mover(inp: FindingInputs, r: PeriodReport, lang: str) -> str | None:
             kpi = REGISTRY[kpi_id]
             candidates.append((kpi_id, kpi.name(lang), kpi.unit, r.kpis[kpi_id], r.mom[kpi_id]))
     defined = [c for c in candidates if c[3].value is not None and c[4].abs.value is not None
-               and c[4].rel.value is not None and not _noise(inp, c[0], c[2], c[4])
+               and c[4].rel.value is not None and not _noise(inp, c[0], c[2], c[3], c[4])
                # a rate over 100 % (or one that was) is no conversion: never a headline
                and not (c[2] == "ratio" and max(c[3].value, c[3].value - c[4].abs.value) > 1)]
     if not defined:

@@ -175,13 +175,25 @@ def _status_section(g: _Grid, d: dict[str, Any], lang: str) -> None:
         g.add(None, reason, style="warning")
 
 
+def shown_period(d: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The month every surface shows (one rule, as FunnelReport.latest_period(complete=True)):
+    the latest month neither in progress nor pending; else the latest month; else the total."""
+    periods = d.get("periods") or []
+    for p in reversed(periods):
+        if not p.get("in_progress") and not p.get("pending"):
+            return dict(p)
+    if periods:
+        return dict(periods[-1])
+    total = d.get("total")
+    return dict(total) if total else None
+
+
 def _funnel_section(g: _Grid, d: dict[str, Any], lang: str) -> ChartSpec | None:
     """The latest complete month's funnel; the chart of its step conversions goes to the right
     of the table, on rows that stay blank beyond the table until the chart's last row."""
-    periods = [p for p in d.get("periods", []) if not p.get("in_progress")] or d.get("periods", [])
-    if not periods:
+    latest = shown_period(d) if d.get("periods") else None
+    if latest is None:
         return None
-    latest = periods[-1]
     top = g.add(label("funnel", lang, period=latest["period"]), style="section")
     header = g.add(label("stage", lang), label("count", lang), label("step", lang),
                    label("cumulative", lang), label("drop_off", lang), label("owner", lang),
