@@ -66,9 +66,13 @@ class SyncOptions:
 
 @runtime_checkable
 class RevisionChecked(Protocol):
-    def moved_since_read(self, snapshot: Snapshot) -> bool:
-        """Whether anyone but this backend changed the spreadsheet since ``snapshot`` was read
-        (called after the write; one cheap request)."""
+    def mark(self) -> str:
+        """The spreadsheet's revision before the read (one cheap request)."""
+        ...
+
+    def moved_since(self, version: str) -> bool:
+        """Whether anyone but this backend changed the spreadsheet since ``mark()`` gave
+        ``version`` (called after the write; one cheap request)."""
         ...
 
 
@@ -149,6 +153,8 @@ def _run_sync(backend: Backend, options: SyncOptions, state: SyncState | None,
         outputs = (output_tab_for(state.layout.locale),)
     else:
         outputs = DEFAULT_OUTPUT_TABS
+    # Before the values: an edit landing after this is one the write may not show.
+    revision = backend.mark() if isinstance(backend, RevisionChecked) else ""
     snapshot: Snapshot = backend.read(outputs, state.layout, options.tab_names)
     analysis = _analyse(snapshot, options, today=options.today or now().date())
     output_tab = options.output_tab or output_tab_for(snapshot.layout.locale)
@@ -173,7 +179,7 @@ def _run_sync(backend: Backend, options: SyncOptions, state: SyncState | None,
         result = backend.write(grid, snapshot)
         cells_written, layout = result.cells, result.layout
         output_hash = grid_hash(grid)
-        if isinstance(backend, RevisionChecked) and backend.moved_since_read(snapshot):
+        if isinstance(backend, RevisionChecked) and backend.moved_since(revision):
             status = "stale"
     new_state = replace(state, layout=layout, input_hash=snapshot.input_hash,
                         output_hash=output_hash, columns=columns)

@@ -19,7 +19,6 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -192,22 +191,26 @@ class GoogleBackend:
         version = str(body.get("version") or "") if isinstance(body, dict) else ""
         return version if version.isdigit() else ""
 
-    def moved_since_read(self, snapshot: Snapshot) -> bool:
-        if not snapshot.version:
+    def mark(self) -> str:
+        """The file's version before a sync reads it (the writes that follow are this
+        backend's own); a read that writes nothing (compute, inspect) asks for none."""
+        self._writes_at_read = self.writes
+        return self.revision()
+
+    def moved_since(self, version: str) -> bool:
+        """Whether anyone but this backend wrote since ``mark()`` gave ``version``."""
+        if not version:
             return False
         now = self.revision()
         if not now:
             return False
-        return int(now) - int(snapshot.version) > self.writes - self._writes_at_read
+        return int(now) - int(version) > self.writes - self._writes_at_read
 
     def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
         fresh = layout is None or self.clock() - layout.fetched_at > LAYOUT_TTL
         if fresh or layout is None:
             layout = self.fetch_layout(outputs)
-        # Before the values: an edit landing after this is one the write may not show.
-        version = self.revision()
-        self._writes_at_read = self.writes
         try:
             snapshot = self._read_values(layout, outputs, tab_names)
         except (SourceError, InputError) as e:
@@ -216,7 +219,7 @@ class GoogleBackend:
             # A tab was renamed or deleted since the layout was remembered: look again, once.
             layout = self.fetch_layout(outputs)
             snapshot = self._read_values(layout, outputs, tab_names)
-        return replace(snapshot, version=version)
+        return snapshot
 
     def _read_values(self, layout: Layout, outputs: Sequence[str],
                      tab_names: Sequence[str] | None) -> Snapshot:
