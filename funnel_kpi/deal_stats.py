@@ -145,8 +145,7 @@ def _forecast(b: SetData, open_by_reach: Sequence[int], stages: Sequence[str],
         else:
             amounts[stage] = priced + unpriced * (history.average_deal or 0.0)
         money, p = amounts[stage], history.win_probability.get(stage)
-        # as formulas.forecast_revenue counts it: no money expects 0 whatever p is
-        expected = 0.0 if money == 0 else None if money is None or p is None else money * p
+        expected = formulas.stage_expected(money, p)
         parts.append(PipelineStage(stage, deals, priced, unpriced,
                                    history.average_deal if unpriced else None, p, expected))
     return formulas.forecast_revenue(amounts, history.win_probability), tuple(parts)

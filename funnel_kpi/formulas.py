@@ -290,15 +290,21 @@ def forecast_revenue(open_amounts_by_stage: Mapping[str, Num],
     """
     total = 0.0
     for stage, amount in open_amounts_by_stage.items():
-        if amount is None:
+        expected = stage_expected(amount, win_probability_by_stage.get(stage))
+        if expected is None:
             return undefined("missing_input")
-        if amount == 0:
-            continue
-        p = win_probability_by_stage.get(stage)
-        if p is None:
-            return undefined("missing_input")
-        total += amount * p
+        total += expected
     return _finite(total)
+
+
+def stage_expected(amount: Num, p: Num) -> float | None:
+    """One stage's part of the forecast: open amount x win probability; no money expects 0
+    whatever p is (even unknown); None when the amount, or p for money, is not known."""
+    if amount == 0:
+        return 0.0
+    if amount is None or p is None:
+        return None
+    return amount * p
 
 
 def pipeline_velocity(opportunities: Num, win_rate: Num, average_deal: Num,
