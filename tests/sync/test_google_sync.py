@@ -209,3 +209,15 @@ def test_remembered_layout_gone_stale_is_refreshed(emulator: EmulatorProcess) ->
     meta = client.http_client.fetch_sheet_metadata(sid)
     kpi = next(s for s in meta["sheets"] if s["properties"]["title"] == "KPI")
     assert len(kpi.get("charts", [])) == 1
+
+
+def test_a_read_that_writes_nothing_asks_drive_nothing(emulator: EmulatorProcess) -> None:
+    """compute, inspect and plan read a Google sheet to report on it: the revision check is the
+    sync's (it guards a write), so their read is the Sheets calls alone."""
+    sid = copy_of(emulator, "demo_en", "en_US")
+    emulator.clear_log()
+    snapshot = backend(emulator, sid).read(("KPI",))
+    assert snapshot.tabs
+    log = calls(emulator, sid)
+    assert not [r for r in log if str(r["path"]).startswith("/drive/")], log
+    assert len(log) == 2  # metadata, values:batchGet
