@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 import numpy as np
@@ -314,9 +315,12 @@ BENCHMARK_TEXT = {"seasonal_naive": ("seasonal-naive", "сезонно-наив�
                             "сезонно-наивный (значение прошлого месяца, где года истории нет)")}
 
 
-def _month(period: str, ahead: int) -> str:
-    y, m = int(period[:4]), int(period[5:7]) + ahead
-    return f"{y + (m - 1) // 12:04d}-{(m - 1) % 12 + 1:02d}"
+def month_after(period: str, ahead: int = 1) -> str:
+    """``YYYY-MM`` ``ahead`` months after ``period``: comparisons.months_before with -ahead."""
+    # imported here: comparisons imports report, which imports this module
+    from funnel_kpi.comparisons import months_before
+
+    return f"{months_before(date(int(period[:4]), int(period[5:7]), 1), -ahead):%Y-%m}"
 
 
 def _run(months: Sequence[tuple[str, float | None]]) -> list[float]:
@@ -324,7 +328,7 @@ def _run(months: Sequence[tuple[str, float | None]]) -> list[float]:
     out: list[float] = []
     after: str | None = None
     for period, v in reversed(months):
-        if v is None or (after is not None and _month(period, 1) != after):
+        if v is None or (after is not None and month_after(period, 1) != after):
             break
         out.append(v)
         after = period
@@ -427,7 +431,7 @@ def forecast(months: Sequence[tuple[str, float | None, float | None]]) -> Foreca
     series: dict[Measure, SeriesForecast] = {
         "payments": forecast_series(_run([(p, x) for p, x, _ in months])),
         "revenue": forecast_series(_run([(p, x) for p, _, x in months]))}
-    return Forecast(last, tuple(_month(last, h) for h in range(1, HORIZON + 1)), series)
+    return Forecast(last, tuple(month_after(last, h) for h in range(1, HORIZON + 1)), series)
 
 
 def pipeline_notes(parts: Sequence[PipelineStage], lang: str = "en") -> tuple[str, ...]:

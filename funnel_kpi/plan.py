@@ -37,6 +37,7 @@ from typing import Any, Literal
 from funnel_kpi import formulas as F
 from funnel_kpi import textfmt as T
 from funnel_kpi.errors import FunnelError
+from funnel_kpi.forecast import month_after
 from funnel_kpi.inputs import SummaryTable
 from funnel_kpi.model import Stage
 from funnel_kpi.report import FunnelReport, PeriodReport
@@ -200,8 +201,7 @@ class Backwards:
 # --- the months ----------------------------------------------------------------------------------
 
 def next_month(period: str) -> str:
-    year, month = (int(x) for x in period.split("-"))
-    return f"{year + month // 12}-{month % 12 + 1:02d}"
+    return month_after(period, 1)
 
 
 def check_month(text: str) -> str:

@@ -367,3 +367,10 @@ def test_too_few_backtest_points_are_no_headline() -> None:
     assert s.backtest is not None and s.backtest.points == 3
     assert not s.headline and s.shown == "naive" and s.why == "no_backtest"
     assert forecast_series([10.0 + 5 * t for t in range(11)]).headline  # 6 points
+
+
+def test_month_after_is_months_before_backwards() -> None:
+    from funnel_kpi.forecast import month_after
+
+    assert [month_after("2025-11", k) for k in (1, 2, 3, 14)] == [
+        "2025-12", "2026-01", "2026-02", "2027-01"]
