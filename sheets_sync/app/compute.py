@@ -14,9 +14,9 @@ from typing import Any
 from flask import current_app, request
 from pydantic import ValidationError
 
-from funnel_kpi import DEFAULT_FUNNEL, FunnelError, Tab
+from funnel_kpi import FunnelError, Tab
 from funnel_kpi.api import Analysis, analyse
-from funnel_kpi.pins import NO_PINS, config_from_dict
+from funnel_kpi.pins import config_from_dict
 from sheets_sync.app.api import api, body
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import report_data
@@ -83,10 +83,9 @@ def analyse_request(data: ComputeIn) -> Analysis:
     if cells > limit:
         raise ApiError(413, "too_many_cells", f"{cells} cells is more than this service computes "
                                               f"at once ({limit}): send fewer rows.")
-    check_input(tabs, data.funnel)
+    check_input(tabs)
     try:
-        funnel, pins = (config_from_dict(data.funnel) if data.funnel
-                        else (DEFAULT_FUNNEL, NO_PINS))
+        funnel, pins = config_from_dict(data.funnel or {})
         return analyse(tabs, funnel, locale=data.locale, today=data.today or date.today(),
                        pins=pins)
     except FunnelError as e:

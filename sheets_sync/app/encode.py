@@ -30,10 +30,6 @@ def encode_json(data: Any) -> bytes:
     return _encoder.encode(data)
 
 
-def json_response(data: Any, status: int = 200) -> Response:
-    return Response(encode_json(data), status, mimetype="application/json")
-
-
 def requested_fields() -> tuple[str, ...] | None:
     """The report fields of ``?fields=a,b``, or None (everything); a 400 for an unknown one."""
     raw = request.args.get("fields")

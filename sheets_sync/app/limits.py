@@ -16,6 +16,7 @@ import msgspec
 from flask import Response, current_app
 
 from funnel_kpi import Tab
+from funnel_kpi.cells import a1, col_letter
 from sheets_sync.app.encode import encode_json
 from sheets_sync.app.errors import ApiError
 
@@ -38,26 +39,9 @@ def _bad_cell(tab: Tab) -> tuple[int, int, str] | None:
     return None
 
 
-def _column(col0: int) -> str:
-    """0 -> A, 26 -> AA; also past Excel's last column (XFD), which a JSON row can reach."""
-    out, n = "", col0 + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def _a1(row0: int, col0: int) -> str:
-    return f"{_column(col0)}{row0 + 1}"
-
-
 def check_text(tabs: Sequence[Tab]) -> None:
     """A lone surrogate anywhere becomes a 422 naming its tab and cell (the first one found)."""
-    for tab in tabs:
-        if not _encodable(tab.name):
-            raise ApiError(422, "bad_text", f"The tab name {tab.name!r} holds a lone surrogate "
-                           "(half of a UTF-16 pair), which is not text: fix the name and send "
-                           "it again.", [{"field": "tab", "tab": tab.name}])
+    for tab in tabs:  # tab names and the funnel were refused by validation (schemas.py)
         # One msgspec encode of the tab (C, ~20 ms for 500,000 cells; a Python walk of the
         # cells costs ten times that) clears the usual case; the cell is looked for only when
         # the encoder found a surrogate (or a value it does not take, then the walk decides).
@@ -71,11 +55,11 @@ def check_text(tabs: Sequence[Tab]) -> None:
             r, c, v = bad
             shown = repr(v[:40]) + ("..." if len(v) > 40 else "")
             raise ApiError(422, "bad_text",
-                           f"Tab {tab.name!r}, cell {_a1(r, c)} holds {shown}: a lone surrogate "
+                           f"Tab {tab.name!r}, cell {a1(r + 1, c)} holds {shown}: a lone surrogate "
                            "(half of a UTF-16 pair) is not text. Fix that cell (retype it, or "
                            "save the file as UTF-8 again) and send it again.",
                            [{"field": "cell", "tab": tab.name,
-                             "cell": _a1(r, c)}])
+                             "cell": a1(r + 1, c)}])
 
 
 def _width(row: Sequence[Any]) -> int:
@@ -95,41 +79,15 @@ def check_width(tabs: Sequence[Tab]) -> None:
             raise ApiError(
                 422, "too_many_columns",
                 f"Tab {tab.name!r} has {width} columns (up to column "
-                f"{_column(width - 1)}); this service computes at most {limit} per tab. "
+                f"{col_letter(width - 1)}); this service computes at most {limit} per tab. "
                 "Send only the funnel's columns (period, stages, money, deal fields).",
                 [{"field": "tab", "tab": tab.name, "columns": width, "limit": limit}])
 
 
-def check_input(tabs: Sequence[Tab], funnel: dict[str, Any] | None = None) -> None:
+def check_input(tabs: Sequence[Tab]) -> None:
     """Everything refused before the work: width first (it is cheap), then text."""
     check_width(tabs)
     check_text(tabs)
-    check_funnel_text(funnel)
-
-
-def _scan(value: Any, path: str) -> str | None:
-    """The path of the first string in a JSON value that is not Unicode text."""
-    if isinstance(value, str):
-        return None if _encodable(value) else path
-    if isinstance(value, dict):
-        for k, v in value.items():
-            found = _scan(k, f"{path}.{k!s}") or _scan(v, f"{path}.{k!s}")
-            if found:
-                return found
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            found = _scan(v, f"{path}.{i}")
-            if found:
-                return found
-    return None
-
-
-def check_funnel_text(funnel: dict[str, Any] | None) -> None:
-    where = _scan(funnel, "funnel") if funnel else None
-    if where:
-        raise ApiError(422, "bad_text", f"Field '{where}' holds a lone surrogate (half of a "
-                                        "UTF-16 pair), which is not text: fix it and send the "
-                                        "request again.", [{"field": where}])
 
 
 def report_response(report: dict[str, Any]) -> Response:

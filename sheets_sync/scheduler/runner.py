@@ -25,15 +25,15 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from funnel_kpi import DEFAULT_FUNNEL, FunnelError
+from funnel_kpi import FunnelError
 from funnel_kpi.api import Analysis, analyse
-from funnel_kpi.pins import NO_PINS, config_from_dict
+from funnel_kpi.pins import config_from_dict
 from sheets_sync.backends.base import Backend
 from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import SyncError
 from sheets_sync.quota import access as google_access
 from sheets_sync.render import DEFAULT_OUTPUT_TABS
-from sheets_sync.scheduler.dead_runs import close_dead_runs, count_failure, pause_reason
+from sheets_sync.scheduler.dead_runs import close_dead_runs, count_failure
 from sheets_sync.scheduler.heartbeat import BEATS_PER_LEASE, Heartbeat
 from sheets_sync.store import Store
 from sheets_sync.store.models import INTERRUPTED, Job, JobReport, Run, utcnow
@@ -173,8 +173,7 @@ class Runner:
             spec = {"spreadsheet": job.spreadsheet, "input_tabs": job.input_tabs,
                     "funnel": job.funnel, "output_tab": job.output_tab,
                     "account": job.service_account}
-        funnel, pins = (config_from_dict(spec["funnel"]) if spec["funnel"]
-                        else (DEFAULT_FUNNEL, NO_PINS))
+        funnel, pins = config_from_dict(spec["funnel"] or {})
         outputs = (spec["output_tab"],) if spec["output_tab"] else DEFAULT_OUTPUT_TABS
         snapshot = self._backend(spec).read(outputs, None, spec["input_tabs"])
         return analyse(snapshot.tabs, funnel, tab_names=spec["input_tabs"],
@@ -205,8 +204,7 @@ class Runner:
         try:
             from sheets_sync.job import SyncOptions, SyncState, run_sync
 
-            funnel, pins = (config_from_dict(spec["funnel"]) if spec["funnel"]
-                            else (DEFAULT_FUNNEL, NO_PINS))
+            funnel, pins = config_from_dict(spec["funnel"] or {})
             backend = self._backend(spec)
             options = SyncOptions(output_tab=spec["output_tab"], tab_names=spec["input_tabs"],
                                   funnel=funnel, force=force, pins=pins)
@@ -267,5 +265,5 @@ class Runner:
         return run
 
 
-__all__ = ["AlreadyRunning", "JobNotFound", "Runner", "RunnerSettings", "pause_reason",
+__all__ = ["AlreadyRunning", "JobNotFound", "Runner", "RunnerSettings",
            "worker_name"]
