@@ -263,7 +263,9 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
     )
     series = _series_forecast(periods, current)
     pipeline = analysis.overall.pipeline if analysis is not None else ()
-    notes_en, notes_ru = ((*notes(facts, lang), *pipeline_notes(pipeline, lang),
+    expected = analysis.overall.kpis.get("forecast_revenue") if analysis is not None else None
+    notes_en, notes_ru = ((*notes(facts, lang),
+                           *pipeline_notes(pipeline, expected.value if expected else None, lang),
                            *(series.notes(lang) if series else ())) for lang in ("en", "ru"))
     inputs = _finding_inputs(stages, finals, by_month, current, fact_is_revenue)
     found = verdicts(segments, inputs.latest.report if inputs.latest else None, inputs.history)

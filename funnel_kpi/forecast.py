@@ -434,15 +434,15 @@ def forecast(months: Sequence[tuple[str, float | None, float | None]]) -> Foreca
     return Forecast(last, tuple(month_after(last, h) for h in range(1, HORIZON + 1)), series)
 
 
-def pipeline_notes(parts: Sequence[PipelineStage], lang: str = "en") -> tuple[str, ...]:
-    """What the pipeline forecast is, and what it assumes for open deals without an amount."""
+def pipeline_notes(parts: Sequence[PipelineStage], total: float | None,
+                   lang: str = "en") -> tuple[str, ...]:
+    """What the pipeline forecast ``total`` (the report's forecast_revenue, the sum of the
+    parts) is, and what it assumes for open deals without an amount."""
     if not parts:
         return ()
     ru = lang == "ru"
     out = []
-    expected = [p.expected for p in parts]
-    if all(x is not None for x in expected):
-        total = math.fsum(x for x in expected if x is not None)
+    if total is not None:
         deals = sum(p.open_deals for p in parts)
         money = textfmt.money(total, lang)
         out.append(

@@ -253,10 +253,12 @@ _FORECAST = (
         "ETS: l + (phi + ... + phi^h) b + s_(t+h-12); 80 % интервал: +- 1,2816 sigma_h, "
         "sigma_h^2 = sigma^2 (1 + sum_(j<h) (alpha + beta (phi + ... + phi^j))^2)", "count",
         True, "forecast",
-        "Paid count of the last stage: ETS(A,Ad,A) with 24+ complete months, ETS(A,Ad,N) with "
-        "8 to 23, least squares; seasonal-naive instead when the model does not beat it.",
-        "Число оплат последней стадии: ETS(A,Ad,A) от 24 полных месяцев, ETS(A,Ad,N) от 8 до 23, "
-        "метод наименьших квадратов; сезонно-наивный, если модель не точнее его."),
+        "Paid count of the last stage: ETS(A,Ad,A) with 36+ complete months (every backtest "
+        "origin has two years behind it), ETS(A,Ad,N) with 8 to 35, least squares; "
+        "seasonal-naive instead when the model does not beat it on 6+ backtest points.",
+        "Число оплат последней стадии: ETS(A,Ad,A) от 36 полных месяцев (у каждой точки "
+        "бэктеста два года истории), ETS(A,Ad,N) от 8 до 35, метод наименьших квадратов; "
+        "сезонно-наивный, если модель не точнее его хотя бы на 6 точках бэктеста."),
     Kpi("revenue_next_months", "Revenue, next 3 months", "Выручка, следующие 3 месяца",
         "as payments_next_months, on monthly revenue", "как payments_next_months, по выручке",
         "money", True, "forecast",
