@@ -84,7 +84,7 @@ class GcSwitch:
                 gc.disable()
 
 
-def spread(ratios: Sequence[float]) -> str:
+def spread(ratios: Sequence[float], digits: int = 2) -> str:
     """min / median / max of paired ratios, as the benches print them."""
-    return (f"min {min(ratios):.2f}  median {statistics.median(ratios):.2f}  "
-            f"max {max(ratios):.2f}  ({len(ratios)} pairs)")
+    return (f"min {min(ratios):.{digits}f}  median {statistics.median(ratios):.{digits}f}  "
+            f"max {max(ratios):.{digits}f}  ({len(ratios)} pairs)")

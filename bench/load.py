@@ -320,10 +320,10 @@ def ratio(url: str, token: str, threads: int, seconds: float, workers: int, roun
                 line += (f" {ours_cpu * 1000:>19.2f} {theirs_cpu * 1000:>20.2f}"
                          f" {theirs_cpu / ours_cpu:>10.3f}")
             print(line)
-    print(f"ratio service/minimal Flask: {spread(pairs)}  (goal >= 0.333)")
+    print(f"ratio service/minimal Flask: {spread(pairs, 3)}  (goal >= 0.333)")
     if cpu_pairs:  # steadier than rps when other processes share the machine
         print(f"server CPU per request, minimal Flask/service (the rps ratio if both were bound "
-              f"by their own CPU): {spread(cpu_pairs)}")
+              f"by their own CPU): {spread(cpu_pairs, 3)}")
     return 0
 
 
