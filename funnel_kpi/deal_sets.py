@@ -84,6 +84,15 @@ def distinct_counts(group: Positions, sets: int, numbers: NDArray[np.int64]) -> 
     return counts
 
 
+def exact_sum(values: list[float]) -> float:
+    """``math.fsum``, or infinity where two finite amounts near the float limit overflow on
+    the way (fsum raises then; the figures built on the sum say "not_finite")."""
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return math.copysign(math.inf, sum(values))
+
+
 def sums_by_reach(group: Positions, sets: int, reach: NDArray[np.int64],
                   amounts: NDArray[np.float64], width: int,
                   ) -> tuple[list[dict[int, float]], list[dict[int, int]]]:
@@ -95,7 +104,7 @@ def sums_by_reach(group: Positions, sets: int, reach: NDArray[np.int64],
     for key, values in enumerate(split(keys, sets * width, amounts)):
         if values:
             s, stage = divmod(key, width)
-            sums[s][stage], counts[s][stage] = math.fsum(values), len(values)
+            sums[s][stage], counts[s][stage] = exact_sum(values), len(values)
     return sums, counts
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from funnel_kpi import formulas
-from funnel_kpi.deal_sets import SetData
+from funnel_kpi.deal_sets import SetData, exact_sum
 from funnel_kpi.deal_tally import LOST, OPEN, WON
 from funnel_kpi.deal_types import DealStats, PipelineStage, StageTime
 from funnel_kpi.values import Value, ratio, undefined
@@ -31,10 +31,7 @@ class History:
 
 def total_money(amounts: Sequence[float]) -> Value:
     """Exact sum of money amounts; undefined ``not_finite`` when it overflows or is NaN."""
-    try:
-        total = math.fsum(amounts)
-    except OverflowError:  # fsum raises rather than return inf on an intermediate overflow
-        return undefined("not_finite")
+    total = exact_sum(list(amounts))
     return Value(total) if math.isfinite(total) else undefined("not_finite")
 
 
