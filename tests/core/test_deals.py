@@ -427,3 +427,15 @@ def check_against_brute(log: DealLog, o: DealStats) -> None:
                  if x.first_response is not None]
     assert o.kpis["first_response_days"].value == pytest.approx(
         mean_or_none([k for k in responses if k >= 0]))
+
+
+def test_open_amounts_near_the_float_limit_do_not_raise() -> None:
+    """Two open deals of 1.7e308 at one stage: their sum overflows inside math.fsum, which
+    raised OverflowError out of the library; now the figures built on it are not_finite."""
+    log = DealLog.from_deals("Deals", KEYS, (
+        deal("A", d(1, 1), None, None, "open", amount=1.7e308),
+        deal("B", d(1, 2), None, None, "open", amount=1.7e308),
+        deal("C", d(1, 3), None, None, "won", amount=10.0, paid=d(1, 20)),
+    ))
+    r = analyse_deals(log, DEFAULT_FUNNEL)
+    assert r.overall.kpis["forecast_revenue"].value is None
