@@ -30,9 +30,12 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout that is not pip
 
 import numpy as np  # noqa: E402
 
-from funnel_kpi import compute  # noqa: E402
-from funnel_kpi.api import analyse  # noqa: E402
-from funnel_kpi.forecast import SeriesForecast, forecast_series  # noqa: E402
+from funnel_kpi import (  # noqa: E402
+    SeriesForecast,
+    analyse,
+    forecast_series,
+)
+from funnel_kpi.report import build  # noqa: E402
 from sheets_sync.connect import open_backend  # noqa: E402
 from sheets_sync.render import DEFAULT_OUTPUT_TABS  # noqa: E402
 
@@ -106,7 +109,7 @@ def main(turns: int = 15) -> None:
 
     print(f"\nWhole report (parse + compute), median of {turns} turns:\n")
     timing = [["input", "with forecast", "without", "difference"]]
-    real = compute._series_forecast
+    real = build._series_forecast
     for book in ("demo_ru", "demo_en"):
         tabs, locale = read(book)
 
@@ -116,11 +119,11 @@ def main(turns: int = 15) -> None:
         run()
         on, off = [], []
         for _ in range(turns):
-            compute._series_forecast = real  # type: ignore[assignment]
+            build._series_forecast = real  # type: ignore[assignment]
             on.append(timed(run))
-            compute._series_forecast = lambda *a: None  # type: ignore[assignment]
+            build._series_forecast = lambda *a: None  # type: ignore[assignment]
             off.append(timed(run))
-        compute._series_forecast = real  # type: ignore[assignment]
+        build._series_forecast = real  # type: ignore[assignment]
         a, b = statistics.median(on) * 1000, statistics.median(off) * 1000
         timing.append([book, f"{a:.1f} ms", f"{b:.1f} ms", f"{a - b:+.1f} ms"])
     print(table(timing))

@@ -15,7 +15,8 @@ Every timed turn, json.loads's as the compute's, runs with the garbage collector
 has it (bench/fair.py: paused for every turn when the product pauses it anywhere).
 
 "The report" is the most complete path the core offers when this runs, said in the output:
-``funnel_kpi.api.compute_report`` or ``funnel_kpi.compute``; else ``funnel_kpi.parse.read_deal_log``
+``funnel_kpi.api.compute_report`` or ``funnel_kpi.report.build``; else
+``funnel_kpi.parse.tabs.read_deal_log``
 + ``analyse_deals``; else rows turned into ``Deal`` objects here + ``analyse_deals``.
 """
 
@@ -38,8 +39,13 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout that is not pip
     sys.path.insert(0, str(ROOT))
 
 from bench.fair import GcSwitch, spread  # noqa: E402
-from funnel_kpi import DEFAULT_FUNNEL, Deal, DealLog, Tab  # noqa: E402
-from funnel_kpi.deals import analyse_deals  # noqa: E402
+from funnel_kpi import (  # noqa: E402
+    DEFAULT_FUNNEL,
+    Deal,
+    DealLog,
+    Tab,
+    analyse_deals,
+)
 
 R = TypeVar("R")
 ROWS = 500_000
@@ -133,7 +139,7 @@ def deals_from_rows(rows: Sequence[Sequence[Any]]) -> DealLog:
 
 def _parser() -> Callable[[Tab], DealLog] | None:
     try:
-        read = importlib.import_module("funnel_kpi.parse").read_deal_log
+        read = importlib.import_module("funnel_kpi.parse.tabs").read_deal_log
     except (ImportError, AttributeError):
         return None
     return lambda tab: read(tab, DEFAULT_FUNNEL)
@@ -152,7 +158,7 @@ def pick_compute() -> tuple[str, Callable[[list[list[Any]]], object]]:
     if read is None:
         return ("bench.deals_from_rows + analyse_deals (parser not there yet; NOT the full report)",
                 lambda rows: analyse_deals(deals_from_rows(rows), DEFAULT_FUNNEL))
-    return ("funnel_kpi.parse.read_deal_log + analyse_deals (no report wiring yet)",
+    return ("funnel_kpi.parse.tabs.read_deal_log + analyse_deals (no report wiring yet)",
             lambda rows: analyse_deals(read(Tab(TAB, rows)), DEFAULT_FUNNEL))
 
 
@@ -161,7 +167,7 @@ def read_log(rows: list[list[Any]]) -> tuple[str, DealLog]:
     read = _parser()
     if read is None:
         return "bench.deals_from_rows", deals_from_rows(rows)
-    return "funnel_kpi.parse.read_deal_log", read(Tab(TAB, rows))
+    return "funnel_kpi.parse.tabs.read_deal_log", read(Tab(TAB, rows))
 
 
 SWITCH = GcSwitch(paused=False, why="not probed yet")  # set by main() from the product

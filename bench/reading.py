@@ -6,7 +6,7 @@ The goal of "Read what users really bring": recognising CRM exports (pipeline st
 dates by status, flags, the read-out) costs at most 1.2x the reading before it (REV, default
 9fa29e5, the last commit before that work). The earlier core is checked out with ``git worktree``
 into a temporary folder; each turn is a child process that generates the same log
-(bench/compute.py's generator, seed 42), then times ``funnel_kpi.parse.read_tabs`` alone, with
+(bench/compute.py's generator, seed 42), then times ``funnel_kpi.parse.tabs.read_tabs`` alone, with
 the garbage collector as each core ships it (a full collection first; no pause switched on by
 the bench: the base core paused inside read_deal_log, the current one does not). Turns
 alternate base, current, base, ... in one process tree, and the ratio of the medians is printed.
@@ -31,7 +31,7 @@ sys.path.insert(0, sys.argv[1])  # the core under test
 sys.path.insert(1, sys.argv[2])  # this checkout, for the generator
 from bench.compute import TAB, generate
 from funnel_kpi import Tab
-from funnel_kpi.parse import read_tabs
+from funnel_kpi import read_tabs
 import funnel_kpi
 assert funnel_kpi.__file__.startswith(sys.argv[1]), funnel_kpi.__file__
 rows = generate(int(sys.argv[3]))["values"]

@@ -3,7 +3,7 @@
     udfs        the xlwings UDF module (xlwings "UDF Modules": excel_udfs.udfs)
     adapters    the functions without xlwings: Excel-shaped arguments in, cell values out
     kpi_table   KPI(kpi_id, ...): registry id -> adapter
-    coerce      Excel arguments -> numbers, dates, texts (funnel_kpi.cells parses them)
+    coerce      Excel arguments -> numbers, dates, texts (funnel_kpi.parse.cells parses them)
     errors      Excel error values, and the reason -> error mapping
     wire        how an error value is handed to Excel (COM VT_ERROR, or its text)
     setup       xlwings.conf and the steps to import the functions (sheets-sync excel-setup)

@@ -23,9 +23,8 @@ from excel_udfs import coerce as C
 from excel_udfs.arrays import ArrayArg, Spill, collector_paused, read_numbers
 from excel_udfs.errors import CellError, InputErrorValue, UsageError, error_for
 from funnel_kpi import formulas as F
-from funnel_kpi.headers import match_header, normalize
+from funnel_kpi import guess_owners, match_header, normalize
 from funnel_kpi.model import DEFAULT_FUNNEL
-from funnel_kpi.parse_summary import guess_owners
 from funnel_kpi.values import Value
 
 log = logging.getLogger(__name__)

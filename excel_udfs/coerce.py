@@ -8,7 +8,8 @@ What a function receives from Excel (through xlwings, or through a formula engin
   that option, the COM error integer (-2146826246).
 
 Numbers written as text ("1 234,5", "30%") and dates as datetimes, serial numbers or text are
-read by ``funnel_kpi.cells``, the same parser the service uses on a sheet. Inside a range a cell
+read by ``funnel_kpi.parse.cells``, the same parser the service uses on a sheet. Inside a range a
+cell
 that is not a number (a header caught in the range, a typo) is left out as missing, as the
 service leaves it out; a single-cell argument that is not a number is #VALUE!, as in Excel's
 arithmetic. An error value anywhere in an argument is the result, as in Excel's SUM.
@@ -23,7 +24,7 @@ from operator import itemgetter
 from typing import Literal
 
 from excel_udfs.errors import CellError, InputErrorValue, UsageError
-from funnel_kpi.cells import CellIssue, parse_date, parse_number, parse_text
+from funnel_kpi import CellIssue, parse_date, parse_number, parse_text
 
 Orientation = Literal["row", "column"]
 _first = itemgetter(0)

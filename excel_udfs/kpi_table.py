@@ -18,8 +18,7 @@ from excel_udfs import coerce as C
 from excel_udfs.adapters import Cell, Rows, cell, excel_function
 from excel_udfs.errors import UsageError
 from funnel_kpi import formulas as F
-from funnel_kpi import registry
-from funnel_kpi.headers import normalize
+from funnel_kpi import normalize, registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +180,8 @@ NOT_COMPUTED = {
     "ltv_historical": "it needs the deal log's payments per customer",
     "ltv": ("it is the report's one LTV: historical from a deal log, else contractual "
             "(LTV_CONTRACTUAL), else simple (LTV) with the purchases you set"),
-    # funnel_kpi.forecast: the report's forecast section, from the whole monthly series or log
+    # funnel_kpi.report.forecast: the report's forecast section, from the whole monthly series
+    # or log
     **dict.fromkeys(("win_probability", "pipeline_expected"),
                     "it is in the report's deal-log section (the pipeline forecast's parts)"),
     **dict.fromkeys(("payments_next_months", "revenue_next_months", "seasonal_naive",

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from funnel_kpi.compute import build_report
 from funnel_kpi.inputs import SUMMARY_FIELDS, Tab
 from funnel_kpi.model import DEFAULT_FUNNEL, Funnel
-from funnel_kpi.parse import ParsedInput, read_tabs
-from funnel_kpi.pins import NO_PINS, Pins
-from funnel_kpi.report import FunnelReport
+from funnel_kpi.parse.pins import NO_PINS, Pins
+from funnel_kpi.parse.tabs import ParsedInput, read_tabs
+from funnel_kpi.report.build import build_report
+from funnel_kpi.report.funnel_report import FunnelReport
 
 DEAL_FIELDS = ("channel", "manager", "lost_reason", "amount", "paid_amount", "paid_date",
                "customer_id", "first_response")

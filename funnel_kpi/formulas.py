@@ -1,6 +1,6 @@
 """Every KPI formula, once: small pure functions over plain numbers that return ``Value``.
 
-The report (funnel_kpi.compute) and the Excel functions (=CONVERSION(), =LTV(), ...) both call
+The report (funnel_kpi.report.build) and the Excel functions (=CONVERSION(), =LTV(), ...) both call
 these, so a cell in Excel and the KPI tab in Sheets give the same number. Conventions:
 
 - an input that is ``None`` makes the result undefined with reason ``missing_input``;

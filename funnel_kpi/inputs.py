@@ -20,8 +20,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from funnel_kpi.messages import problem_text
 from funnel_kpi.model import Funnel
-from funnel_kpi.readout import ColumnReading
+from funnel_kpi.parse.readout import ColumnReading
 
 Cell = object
 DealStatus = Literal["open", "won", "lost"]
@@ -91,7 +92,7 @@ class CellColumn:
 class Tab:
     name: str
     # Raw cells, row-major; for a tab with ``columns``, only its first rows (enough to find the
-    # header row: funnel_kpi.headers.HEADER_SCAN_ROWS).
+    # header row: funnel_kpi.parse.headers.HEADER_SCAN_ROWS).
     rows: Sequence[Sequence[Cell]]
     # A big tab read by column: the cells below header row h (0-based), one CellColumn per
     # sheet column, all of one length. None for a tab whose ``rows`` are all its rows.
@@ -117,8 +118,6 @@ class Problem:
     code: str  # a key of funnel_kpi.messages.PROBLEMS, e.g. "not_a_number"
 
     def reason(self, lang: str = "en") -> str:
-        from funnel_kpi.messages import problem_text
-
         return problem_text(self.code, lang)
 
     def to_dict(self) -> dict[str, str]:
@@ -147,7 +146,7 @@ class SummaryTable:
     problems: tuple[Problem, ...] = ()
     unknown_columns: tuple[str, ...] = ()
     # What the plan column plans: "revenue" (money) or "paid" (a count of payments); None
-    # without a plan column (funnel_kpi.plans).
+    # without a plan column (funnel_kpi.parse.plans).
     plan_of: Literal["revenue", "paid"] | None = None
     readout: tuple[ColumnReading, ...] = ()  # how each column was read
 
@@ -243,7 +242,7 @@ class DealColumns:
     """The deals of a log as columns: position i of every column is the i-th deal.
 
     Built for 500,000-row logs: one numpy array per field instead of one object per deal, so the
-    analysis counts with array operations (funnel_kpi.deal_tally).
+    analysis counts with array operations (funnel_kpi.deals.tally).
     """
 
     ids: Sequence[str]  # never blank: a row without an id is "row 12"

@@ -6,9 +6,10 @@ this table, so a KPI is described in one place. Ids are stable: they are keys in
 Scopes: ``stage`` values exist once per funnel stage (or per step), ``period`` values once per
 month (and for the total and each segment), ``deal_log`` values need a deal log; ``forecast``
 values are the report's ``forecast`` (next months, backtest) and the parts of the pipeline
-forecast in its deal-log section (funnel_kpi.forecast), not per period; ``verdict`` values are
-the report's ``verdicts`` (funnel_kpi.verdicts); ``plan`` values are the plan's gap split and
-backwards funnel (funnel_kpi.plan: ``sheets-sync plan``, POST /api/v1/plan), not per period.
+forecast in its deal-log section (funnel_kpi.report.forecast), not per period; ``verdict`` values
+are
+the report's ``verdicts`` (funnel_kpi.report.verdicts); ``plan`` values are the plan's gap split and
+backwards funnel (funnel_kpi.report.plan: ``sheets-sync plan``, POST /api/v1/plan), not per period.
 
 Terms used in the formulas: n_i is the count at stage i of the funnel as far as the data has it;
 "leads" is the Leads stage (the first stage when the funnel has none), "paid" the Paid stage
@@ -292,7 +293,7 @@ _FORECAST = (
         "Около 80 %, если интервал честный; ниже — интервал слишком узкий."),
 )
 _ALL = (*_ALL, *_FORECAST)
-# --- verdicts beyond noise (funnel_kpi.verdicts) ---
+# --- verdicts beyond noise (funnel_kpi.report.verdicts) ---
 _VERDICTS = (
     Kpi("segment_vs_rest", "Segment against the rest", "Сегмент против остальных",
         "z = (x_s / n_s - x_r / n_r) / sqrt(p (1 - p) (1 / n_s + 1 / n_r)), "
@@ -325,7 +326,7 @@ _VERDICTS = (
 _ALL = (*_ALL, *_VERDICTS)
 
 _PLAN = (
-    # --- plan: the month's gap to its plan, and backwards from a target (funnel_kpi.plan) ---
+    # --- plan: the month's gap to its plan, and backwards from a target (report.plan) ---
     Kpi("plan_gap", "Gap to plan", "Отклонение от плана",
         "fact - plan (revenue; the paid count for a plan of payments)",
         "факт - план (выручка; число оплат для плана оплат)", "money", True, "plan",

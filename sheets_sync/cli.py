@@ -12,9 +12,7 @@ from typing import Any
 
 import click
 
-from funnel_kpi import DEFAULT_FUNNEL, Funnel
-from funnel_kpi.api import Analysis, analyse
-from funnel_kpi.pins import NO_PINS, Pins, config_from_toml
+from funnel_kpi import DEFAULT_FUNNEL, NO_PINS, Analysis, Funnel, Pins, analyse, config_from_toml
 from sheets_sync.cli_service import fail_cleanly  # one place turns errors into a CLI message
 
 EXIT_CHECK = 3  # compute: the report was made, but something in the input was ignored or doubted

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from funnel_kpi.api import Analysis
-from funnel_kpi.readout import ColumnReading
+from funnel_kpi import Analysis, ColumnReading
 
 HEAD = {"en": ("Column", "Header", "Read as", "How", "Samples"),
         "ru": ("Столбец", "Заголовок", "Прочитан как", "Как", "Примеры")}

@@ -19,10 +19,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, runtime_checkable
 
-from funnel_kpi import DEFAULT_FUNNEL, Funnel, FunnelError
-from funnel_kpi.api import Analysis, analyse
-from funnel_kpi.pins import NO_PINS, Pins
-from funnel_kpi.report import FunnelReport
+from funnel_kpi import (
+    DEFAULT_FUNNEL,
+    NO_PINS,
+    Analysis,
+    Funnel,
+    FunnelError,
+    FunnelReport,
+    Pins,
+    analyse,
+)
 from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
 from sheets_sync.errors import InputError
 from sheets_sync.plan_view import latest_gap

@@ -1,12 +1,12 @@
 """The plan of ``sheets-sync plan`` and ``POST /api/v1/plan``: the last planned month's gap split
-and what the month planned needs, as JSON values and as terminal text (funnel_kpi.plan)."""
+and what the month planned needs, as JSON values and as terminal text (funnel_kpi.report.plan)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from funnel_kpi.api import Analysis
-from funnel_kpi.plan import (
+from funnel_kpi import (
+    Analysis,
     PlanError,
     PlanOf,
     backwards,

@@ -256,7 +256,7 @@ def _periods_section(g: _Grid, d: dict[str, Any], lang: str) -> None:
 
 
 def _plan_section(g: _Grid, gap: Mapping[str, Any], lang: str) -> None:
-    """The last planned month's gap to its plan split between its factors (funnel_kpi.plan):
+    """The last planned month's gap to its plan split between its factors (funnel_kpi.report.plan):
     a row per factor with its fact, what the plan expected and its part, then the total."""
     ru = lang == "ru"
     g.add(label("plan", lang, period=gap["month"]), style="section")

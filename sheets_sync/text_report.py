@@ -179,7 +179,7 @@ VERDICT_TITLE = ("Managers and channels against the rest", "Менеджеры �
 
 
 def verdict_rows(d: dict[str, Any], lang: str) -> list[list[str]]:
-    """Managers and channels against the rest (funnel_kpi.verdicts), one row per segment and
+    """Managers and channels against the rest (funnel_kpi.report.verdicts), one row per segment and
     rate whose verdict is not "no difference found"; the text report and the job page show
     these."""
     ru = lang == "ru"

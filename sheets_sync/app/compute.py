@@ -14,9 +14,7 @@ from typing import Any
 from flask import current_app, request
 from pydantic import ValidationError
 
-from funnel_kpi import FunnelError, Tab
-from funnel_kpi.api import Analysis, analyse
-from funnel_kpi.pins import config_from_dict
+from funnel_kpi import Analysis, FunnelError, Tab, analyse, config_from_dict
 from sheets_sync.app.api import api, body
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import report_data

@@ -141,7 +141,7 @@ PIPELINE_LINES = ("pipeline", "won", "lost")  # "pipeline = A, B, C": the stage 
 
 def mapping_config(text: str) -> dict[str, Any]:
     """The form's column mapping ("Header = role" per line) as a job's funnel config
-    (funnel_kpi.pins); a line without "=" is kept for validation to reject."""
+    (funnel_kpi.parse.pins); a line without "=" is kept for validation to reject."""
     columns: dict[str, str] = {}
     pipeline: dict[str, list[str]] = {}
     for line in text.splitlines():

@@ -2,7 +2,8 @@
 client takes it.
 
 - ``report_data(report)``: a report's JSON values; ``?fields=status,total,periods`` keeps only
-  those top-level keys (``funnel_kpi.report.REPORT_FIELDS``) and skips the work of the others;
+  those top-level keys (``funnel_kpi.report.funnel_report.REPORT_FIELDS``) and skips the work of
+  the others;
 - ``encode_json(data)``: the bytes, by msgspec (a tenth of the time of ``json.dumps``);
 - ``compress``: an ``after_request`` of the API blueprint; an answer of ``GZIP_MIN_BYTES`` or
   more goes gzip-compressed when the request's Accept-Encoding allows gzip (a 24-month report:
@@ -17,7 +18,7 @@ from typing import Any
 import msgspec
 from flask import Response, request
 
-from funnel_kpi.report import REPORT_FIELDS, FunnelReport
+from funnel_kpi import REPORT_FIELDS, FunnelReport
 from sheets_sync.app.errors import ApiError
 
 GZIP_MIN_BYTES = 8 * 1024  # smaller answers fit a few packets: compressing them gains nothing

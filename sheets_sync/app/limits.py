@@ -15,8 +15,7 @@ from typing import Any
 import msgspec
 from flask import Response, current_app
 
-from funnel_kpi import Tab
-from funnel_kpi.cells import a1, col_letter
+from funnel_kpi import Tab, a1, col_letter
 from sheets_sync.app.encode import encode_json
 from sheets_sync.app.errors import ApiError
 

@@ -10,8 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from funnel_kpi import textfmt
-from funnel_kpi.noise import is_noise, usual_move
+from funnel_kpi import is_noise, textfmt, usual_move
 from funnel_kpi.registry import REGISTRY
 from sheets_sync.render import shown_period
 from sheets_sync.text_report import fmt_number
@@ -91,7 +90,7 @@ def arrow(change: dict[str, Any] | None, higher_is_better: bool | None,
           ) -> tuple[str, str, str]:
     """(change as text, arrow, css class: good/bad/flat/noise/none). A rate changes in
     percentage points (20 % -> 25 % is +5.0 pp, not +25 %); counts and money in %. A change no
-    larger than ``usual`` (the KPI's usual move, funnel_kpi.noise) is noise: "≈", no colour."""
+    larger than ``usual`` (the KPI's usual move, report.noise) is noise: "≈", no colour."""
     key = "abs" if unit == "ratio" else "rel"
     if not change or change.get(key) is None:
         return "—", "", "none"

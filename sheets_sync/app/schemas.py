@@ -22,8 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from funnel_kpi import FunnelError
-from funnel_kpi.pins import config_from_dict
+from funnel_kpi import FunnelError, config_from_dict
 from sheets_sync.scheduler.triggers import MAX_INTERVAL, ScheduleError, make_schedule
 from sheets_sync.tab_names import tab_name_problem
 

@@ -25,9 +25,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from funnel_kpi import FunnelError
-from funnel_kpi.api import Analysis, analyse
-from funnel_kpi.pins import config_from_dict
+from funnel_kpi import Analysis, FunnelError, analyse, config_from_dict
 from sheets_sync.backends.base import Backend
 from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import SyncError

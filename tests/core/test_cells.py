@@ -13,8 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from funnel_kpi.cell_columns import parse_column, parse_dates, parse_texts
-from funnel_kpi.cells import (
+from funnel_kpi.parse.cells import (
     FORMULA_ERROR,
     NOT_A_DATE,
     NOT_A_NUMBER,
@@ -27,6 +26,7 @@ from funnel_kpi.cells import (
     parse_text,
     raw_text,
 )
+from funnel_kpi.parse.columns import parse_column, parse_dates, parse_texts
 
 NBSP, THIN, NARROW = "\u00a0", "\u2009", "\u202f"
 

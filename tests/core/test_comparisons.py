@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnel_kpi.comparisons import Changes, change, change_json, changes
-from funnel_kpi.report import Change
+from funnel_kpi.report.comparisons import Changes, change, change_json, changes
+from funnel_kpi.report.funnel_report import Change
 from funnel_kpi.values import Value, undefined
 
 numbers = st.one_of(st.none(), st.just(0.0), st.floats(allow_nan=True, allow_infinity=True),
@@ -56,9 +56,10 @@ def test_a_missing_month_is_undefined_with_its_reason() -> None:
 def test_a_report_computes_no_kpi_change_until_one_is_read(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """24 months x ~30 KPIs x (MoM, YoY) were computed on every build, read or not."""
-    from funnel_kpi import Tab, comparisons
+    from funnel_kpi import Tab
     from funnel_kpi.api import compute_report
-    from funnel_kpi.findings import MOVER_KPIS
+    from funnel_kpi.report import comparisons
+    from funnel_kpi.report.findings import MOVER_KPIS
 
     header = ["Month", "Leads", "Briefs", "Accepted by sales", "Paid", "Marketing spend",
               "Revenue"]
@@ -100,9 +101,9 @@ def test_building_a_report_never_pauses_the_collector() -> None:
     rows = [["Month", "Leads", "Briefs", "Paid", "Marketing spend"]] + [
         [f"{2023 + i // 12}-{i % 12 + 1:02d}-01", 100 + i, 40, 6, 50000] for i in range(24)]
     tab = Tab("Funnel", rows)
-    from funnel_kpi.compute import build_report
     from funnel_kpi.model import DEFAULT_FUNNEL
-    from funnel_kpi.parse import read_tabs
+    from funnel_kpi.parse.tabs import read_tabs
+    from funnel_kpi.report.build import build_report
 
     parsed = read_tabs([tab], DEFAULT_FUNNEL)
     started: list[int] = []

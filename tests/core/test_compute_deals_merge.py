@@ -1,6 +1,6 @@
 """Reports from a deal analysis alone and merged with a summary tab.
 
-The DealAnalysis objects are built by hand (funnel_kpi.deals has its own tests), so every
+The DealAnalysis objects are built by hand (funnel_kpi.deals.analysis has its own tests), so every
 expected number below follows from the figures written here.
 """
 
@@ -12,11 +12,11 @@ from datetime import date
 
 import pytest
 
-from funnel_kpi.compute import build_report, purchases_per_month, report_from
-from funnel_kpi.deal_types import DealAnalysis, DealStats, StageTime
+from funnel_kpi.deals.types import DealAnalysis, DealStats, StageTime
 from funnel_kpi.inputs import Deal, DealLog, SummaryRow, SummaryTable
 from funnel_kpi.model import DEFAULT_FUNNEL
-from funnel_kpi.report import FunnelReport
+from funnel_kpi.report.build import build_report, purchases_per_month, report_from
+from funnel_kpi.report.funnel_report import FunnelReport
 from funnel_kpi.values import Value, rate
 
 KEYS = ("leads", "meetings", "proposals", "paid")
@@ -224,7 +224,7 @@ def test_purchases_per_month_from_customer_ids() -> None:
 
 
 def test_build_report_runs_the_real_deal_analysis() -> None:
-    pytest.importorskip("funnel_kpi.deals")
+    pytest.importorskip("funnel_kpi.deals.analysis")
     d = [Deal(str(i), date(2024, 1, 1 + i), "won" if i % 3 == 0 else "lost" if i % 3 else "open",
               {"meetings": date(2024, 1, 2 + i)}, channel="Ads" if i % 2 else "SEO",
               amount=1000.0, paid_amount=1000.0 if i % 3 == 0 else None,

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from funnel_kpi.compute import build_report
 from funnel_kpi.inputs import Problem, SummaryRow, SummaryTable
 from funnel_kpi.model import DEFAULT_FUNNEL, Funnel, Stage
-from funnel_kpi.pins import LtvAssumptions
-from funnel_kpi.report import FunnelReport
-from funnel_kpi.textfmt import NBSP
+from funnel_kpi.parse.pins import LtvAssumptions
+from funnel_kpi.report.build import build_report
+from funnel_kpi.report.funnel_report import FunnelReport
+from funnel_kpi.report.textfmt import NBSP
 from funnel_kpi.values import Value
 
 STAGES = ("leads", "qualified", "sal", "paid")
@@ -202,7 +202,7 @@ def test_two_years_findings(two_years: FunnelReport) -> None:
     # plan/fact 24000 / 22800 = 105.3%
     assert "Revenue reached 105.3% of plan (24,000 of 22,800)." in en
     # every KPI moved in December as it moves every month (a steady trend): no change is news
-    # (funnel_kpi.noise), so there is no "biggest change" sentence
+    # (funnel_kpi.report.noise), so there is no "biggest change" sentence
     assert not any(s.startswith("Biggest change against the previous month:") for s in en)
     ru = two_years.findings_ru
     assert ru[0].startswith("Декабрь 2024: узкое место — Принятые продажами (SAL) -> Оплаты: "

@@ -1,5 +1,5 @@
-"""The columnar deal log: cell columns as numpy arrays (funnel_kpi.cell_columns), the parser's
-chunked reading (funnel_kpi.parse_deals), and ``DealColumns``/``DealLog`` (funnel_kpi.inputs).
+"""The columnar deal log: cell columns as numpy arrays (funnel_kpi.parse.columns), the parser's
+chunked reading (funnel_kpi.parse.deals), and ``DealColumns``/``DealLog`` (funnel_kpi.inputs).
 
 Expected values are written out by hand; the chunked reader is also checked against reading
 the same tab in one piece, with chunks and value tables made tiny so that every path and
@@ -18,13 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import funnel_kpi.cell_columns as cell_columns
-import funnel_kpi.parse_deals as parse_deals
+import funnel_kpi.parse.columns as cell_columns
+import funnel_kpi.parse.deals as parse_deals
 from funnel_kpi.api import analyse
-from funnel_kpi.cell_columns import ISSUE, TextCells, date_array, number_array, number_cells
-from funnel_kpi.deals import analyse_deals
+from funnel_kpi.deals.analysis import analyse_deals
 from funnel_kpi.inputs import LOST, OPEN, WON, Amounts, Deal, DealColumns, DealLog, Tab, Texts
 from funnel_kpi.model import DEFAULT_FUNNEL
+from funnel_kpi.parse.columns import ISSUE, TextCells, date_array, number_array, number_cells
 
 F = DEFAULT_FUNNEL
 JAN31 = date(2024, 1, 31)  # serial 45322

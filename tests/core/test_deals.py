@@ -1,4 +1,4 @@
-"""funnel_kpi.deals: deal-log analytics against a log computed by hand, and random logs.
+"""funnel_kpi.deals.analysis: deal-log analytics against a log computed by hand, and random logs.
 
 The hand-computed log (12 deals, Jan-Mar 2024, channels Ads/SEO, managers Anna/Boris) tracks
 leads -> meetings -> proposals -> contracts -> paid. Stage indexes used in comments: leads 0,
@@ -35,9 +35,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from funnel_kpi import formulas
-from funnel_kpi.deal_stats import day_stats, median_of
-from funnel_kpi.deal_types import DealAnalysis, DealStats
-from funnel_kpi.deals import analyse_deals
+from funnel_kpi.deals.analysis import analyse_deals
+from funnel_kpi.deals.stats import day_stats, median_of
+from funnel_kpi.deals.types import DealAnalysis, DealStats
 from funnel_kpi.inputs import Deal, DealLog
 from funnel_kpi.messages import UNDEFINED
 from funnel_kpi.model import DEFAULT_FUNNEL, funnel_from_dict

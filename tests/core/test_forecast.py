@@ -1,4 +1,4 @@
-"""funnel_kpi.forecast: the next 3 months with an 80 % interval, its backtest against
+"""funnel_kpi.report.forecast: the next 3 months with an 80 % interval, its backtest against
 seasonal-naive, the headline rule; the pipeline forecast's parts; the report's JSON round trip.
 
 Every number below is worked by hand in the comments; statsmodels (a test dependency) checks
@@ -15,8 +15,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from funnel_kpi.compute import build_report
-from funnel_kpi.forecast import (
+from funnel_kpi.inputs import SummaryRow, SummaryTable
+from funnel_kpi.model import DEFAULT_FUNNEL
+from funnel_kpi.report.build import build_report
+from funnel_kpi.report.forecast import (
     MIN_MONTHS,
     WHY,
     Z80,
@@ -32,9 +34,7 @@ from funnel_kpi.forecast import (
     smooth,
     start_states,
 )
-from funnel_kpi.inputs import SummaryRow, SummaryTable
-from funnel_kpi.model import DEFAULT_FUNNEL
-from funnel_kpi.report import FunnelReport
+from funnel_kpi.report.funnel_report import FunnelReport
 from tests.core.test_deals import LOG, TODAY
 
 
@@ -370,7 +370,7 @@ def test_too_few_backtest_points_are_no_headline() -> None:
 
 
 def test_month_after_is_months_before_backwards() -> None:
-    from funnel_kpi.forecast import month_after
+    from funnel_kpi.report.months import month_after
 
     assert [month_after("2025-11", k) for k in (1, 2, 3, 14)] == [
         "2025-12", "2026-01", "2026-02", "2027-01"]

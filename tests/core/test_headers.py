@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from funnel_kpi.headers import (
+from funnel_kpi.model import DEFAULT_FUNNEL, funnel_from_dict
+from funnel_kpi.parse.headers import (
     DEAL_ALIASES,
     SUMMARY_ALIASES,
     Match,
@@ -12,7 +13,6 @@ from funnel_kpi.headers import (
     match_header,
     normalize,
 )
-from funnel_kpi.model import DEFAULT_FUNNEL, funnel_from_dict
 
 F = DEFAULT_FUNNEL
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from funnel_kpi.noise import is_noise, moves, usual_move
+from funnel_kpi.report.noise import is_noise, moves, usual_move
 
 
 def test_usual_move_of_counts_is_the_median_relative_move() -> None:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from funnel_kpi.errors import LayoutError
 from funnel_kpi.inputs import Problem, Tab
 from funnel_kpi.model import DEFAULT_FUNNEL, funnel_from_dict
-from funnel_kpi.parse import classify_tab, read_deal_log, read_summary, read_tabs
-from funnel_kpi.parse_summary import guess_owners
+from funnel_kpi.parse.summary import guess_owners
+from funnel_kpi.parse.tabs import classify_tab, read_deal_log, read_summary, read_tabs
 
 F = DEFAULT_FUNNEL
 TODAY = date(2024, 6, 15)

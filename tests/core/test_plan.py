@@ -9,11 +9,18 @@ from datetime import date
 import pytest
 
 from funnel_kpi import formulas as F
-from funnel_kpi.compute import build_report
 from funnel_kpi.inputs import SummaryRow, SummaryTable
 from funnel_kpi.model import DEFAULT_FUNNEL
-from funnel_kpi.plan import PlanError, backwards, check_month, month_plans, next_month, plan_gap
-from funnel_kpi.report import FunnelReport
+from funnel_kpi.report.build import build_report
+from funnel_kpi.report.funnel_report import FunnelReport
+from funnel_kpi.report.plan import (
+    PlanError,
+    backwards,
+    check_month,
+    month_plans,
+    next_month,
+    plan_gap,
+)
 from funnel_kpi.values import Value
 
 Row = tuple[str, dict[str, float], dict[str, float]]
@@ -255,7 +262,7 @@ def test_months_and_plans_of_a_summary() -> None:
 
 
 def test_findings_show_money_over_a_thousand_without_kopecks() -> None:
-    from funnel_kpi.plan import Backwards, Need
+    from funnel_kpi.report.plan import Backwards, Need
 
     b = Backwards("2026-03", 500_000, "revenue", ("2026-01",),
                   (Need("leads", "Leads", "Лиды", "count", 112.2, 77.0, 170.1),),

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnel_kpi import formulas as F
-from funnel_kpi.compute import build_report
 from funnel_kpi.inputs import SUMMARY_FIELDS, SummaryRow, SummaryTable
 from funnel_kpi.model import DEFAULT_FUNNEL
-from funnel_kpi.report import FunnelReport
+from funnel_kpi.report.build import build_report
+from funnel_kpi.report.funnel_report import FunnelReport
 
 counts_st = st.one_of(st.integers(0, 10**6), st.floats(0, 1e6, allow_nan=False))
 

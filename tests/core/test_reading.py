@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from funnel_kpi import Tab
 from funnel_kpi.api import analyse
 from funnel_kpi.errors import ConfigError, LayoutError
-from funnel_kpi.headers import HeaderLookup, stems
 from funnel_kpi.model import DEFAULT_FUNNEL
-from funnel_kpi.pins import Pins, config_from_dict
+from funnel_kpi.parse.headers import HeaderLookup, stems
+from funnel_kpi.parse.pins import Pins, config_from_dict
 
 TODAY = date(2024, 6, 1)
 

@@ -9,10 +9,10 @@ from typing import get_args
 import pytest
 
 from funnel_kpi import registry
-from funnel_kpi.compute import report_from
 from funnel_kpi.inputs import SummaryRow, SummaryTable
 from funnel_kpi.model import DEFAULT_FUNNEL
 from funnel_kpi.registry import REGISTRY, Kpi, Scope, Unit
+from funnel_kpi.report.build import report_from
 
 ISSUE_IDS = [
     "step_conversion", "cumulative_conversion", "drop_off", "overall_conversion",

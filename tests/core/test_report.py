@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 
-from funnel_kpi import textfmt as fmt
-from funnel_kpi.compute import build_report
 from funnel_kpi.errors import FunnelError
 from funnel_kpi.inputs import Problem, SummaryRow, SummaryTable
 from funnel_kpi.model import DEFAULT_FUNNEL
-from funnel_kpi.report import FunnelReport, ReportFormatError
-from funnel_kpi.textfmt import NBSP
+from funnel_kpi.report import textfmt as fmt
+from funnel_kpi.report.build import build_report
+from funnel_kpi.report.funnel_report import FunnelReport, ReportFormatError
+from funnel_kpi.report.textfmt import NBSP
 
 TOP_KEYS = {"version", "funnel", "funnel_inferred", "sources", "periods", "total", "segments",
             "deal_log", "seasonal_index", "findings", "findings_ru", "problems",

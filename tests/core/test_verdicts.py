@@ -1,4 +1,5 @@
-"""Verdicts beyond noise (funnel_kpi.verdicts), every number worked by hand in the comments."""
+"""Verdicts beyond noise (funnel_kpi.report.verdicts), every number worked by hand in the
+comments."""
 
 from __future__ import annotations
 
@@ -11,24 +12,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnel_kpi.compute import build_report
-from funnel_kpi.findings import FindingInputs, Month, findings
 from funnel_kpi.inputs import SummaryRow, SummaryTable
 from funnel_kpi.model import DEFAULT_FUNNEL
-from funnel_kpi.report import NA, FunnelReport, PeriodReport, SegmentReport, StageRow
-from funnel_kpi.textfmt import NBSP
-from funnel_kpi.values import Value, rate
-from funnel_kpi.verdicts import (
+from funnel_kpi.report.build import build_report
+from funnel_kpi.report.findings import FindingInputs, Month, findings
+from funnel_kpi.report.funnel_report import NA, FunnelReport, PeriodReport, SegmentReport, StageRow
+from funnel_kpi.report.textfmt import NBSP
+from funnel_kpi.report.verdict_rules import control_limits, segment_verdicts
+from funnel_kpi.report.verdicts import (
     NO_VERDICTS,
     SegmentVerdict,
     StepControl,
     Verdicts,
-    control_limits,
     enough_data,
     holm,
-    segment_verdicts,
     two_proportion_z,
 )
+from funnel_kpi.values import Value, rate
 
 # --- the z-test ----------------------------------------------------------------------------------
 

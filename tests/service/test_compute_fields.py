@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from funnel_kpi import Tab
 from funnel_kpi.api import compute_report
-from funnel_kpi.report import REPORT_FIELDS
+from funnel_kpi.report.funnel_report import REPORT_FIELDS
 
 HEADER = ["Month", "Leads", "Briefs", "Accepted by sales", "Paid", "Marketing spend", "Revenue"]
 VALUES: list[list[Any]] = [HEADER] + [

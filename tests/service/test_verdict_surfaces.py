@@ -1,5 +1,5 @@
 """Managers and channels against the rest on the job page and in the text report: only the
-segments whose verdict is not "no difference found" (funnel_kpi.verdicts has the numbers)."""
+segments whose verdict is not "no difference found" (funnel_kpi.report.verdicts has the numbers)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 from flask.testing import FlaskClient
+from tests.service.test_dashboard import csrf, sign_in
 
 from sheets_sync.text_report import text_report, verdict_rows
-from tests.service.test_dashboard import csrf, sign_in
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

@@ -1,5 +1,5 @@
 """A run's data status: "ok" when nothing in the input was ignored or doubted, "check" when the
-report says what was (funnel_kpi.report.FunnelReport.status).
+report says what was (funnel_kpi.report.funnel_report.FunnelReport.status).
 
 Revision ID: 0004
 Revises: 0003

@@ -5,7 +5,7 @@ stage); the paid date is the date of the ``paid`` stage (else the funnel's last 
 other recognised date column is the date the deal reached that stage.
 
 Built for 500,000-row logs: the rows are transposed CHUNK rows at a time, each column is parsed
-into a numpy array (funnel_kpi.cell_columns: each distinct raw value parsed once, each chunk
+into a numpy array (funnel_kpi.parse.columns: each distinct raw value parsed once, each chunk
 mapped in C), and the checks that involve several columns (dates out of order, a missing
 created date, a blank status with a paid date) are array operations. No per-deal Python object
 is made; deal ids are parsed only when asked for.
@@ -22,30 +22,7 @@ from typing import overload
 import numpy as np
 from numpy.typing import NDArray
 
-from funnel_kpi.cell_columns import (
-    CodeCells,
-    ColumnFloats,
-    ColumnTexts,
-    FloatCells,
-    TextCells,
-    date_cells,
-    dates_of,
-    number_cells,
-    numbers_of,
-)
-from funnel_kpi.cells import CellIssue, a1, is_blank, parse_text, raw_text
-from funnel_kpi.deal_outcomes import (
-    BAD,
-    BLANK,
-    StageReading,
-    flag_codes,
-    lead_and_paid_stages,
-    pipeline_funnel,
-    read_stage_column,
-    status_codes,
-)
 from funnel_kpi.errors import LayoutError
-from funnel_kpi.headers import HeaderMap, find_header_row
 from funnel_kpi.inputs import (
     LOST,
     OPEN,
@@ -60,8 +37,31 @@ from funnel_kpi.inputs import (
     Texts,
 )
 from funnel_kpi.model import Funnel
-from funnel_kpi.pins import NO_PINS, Pins
-from funnel_kpi.readout_deals import created_by_content, deal_readout
+from funnel_kpi.parse.cells import CellIssue, a1, is_blank, parse_text, raw_text
+from funnel_kpi.parse.columns import (
+    CodeCells,
+    ColumnFloats,
+    ColumnTexts,
+    FloatCells,
+    TextCells,
+    date_cells,
+    dates_of,
+    number_cells,
+    numbers_of,
+)
+from funnel_kpi.parse.headers import HeaderMap, find_header_row
+from funnel_kpi.parse.outcomes import (
+    BAD,
+    BLANK,
+    StageReading,
+    flag_codes,
+    lead_and_paid_stages,
+    pipeline_funnel,
+    read_stage_column,
+    status_codes,
+)
+from funnel_kpi.parse.pins import NO_PINS, Pins
+from funnel_kpi.parse.readout_deals import created_by_content, deal_readout
 
 
 def deal_header(tab: Tab, funnel: Funnel, pins: Pins = NO_PINS) -> HeaderMap | None:

@@ -37,14 +37,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from funnel_kpi import textfmt
-from funnel_kpi.deal_types import PipelineStage
+from funnel_kpi.deals.types import PipelineStage
+from funnel_kpi.report import textfmt
+from funnel_kpi.report.months import month_after
 from funnel_kpi.values import num
 
 HORIZON = 3
@@ -313,14 +313,6 @@ BENCHMARK_TEXT = {"seasonal_naive": ("seasonal-naive", "сезонно-наив�
                   "naive": ("the last month's value", "значение прошлого месяца"),
                   "mixed": ("seasonal-naive (the last month's value where no year was behind)",
                             "сезонно-наивный (значение прошлого месяца, где года истории нет)")}
-
-
-def month_after(period: str, ahead: int = 1) -> str:
-    """``YYYY-MM`` ``ahead`` months after ``period``: comparisons.months_before with -ahead."""
-    # imported here: comparisons imports report, which imports this module
-    from funnel_kpi.comparisons import months_before
-
-    return f"{months_before(date(int(period[:4]), int(period[5:7]), 1), -ahead):%Y-%m}"
 
 
 def _run(months: Sequence[tuple[str, float | None]]) -> list[float]:

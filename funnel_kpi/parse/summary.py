@@ -17,7 +17,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from funnel_kpi.cells import (
+from funnel_kpi.errors import LayoutError
+from funnel_kpi.inputs import SUMMARY_FIELDS, Problem, SummaryRow, SummaryTable, Tab
+from funnel_kpi.model import Funnel, Owner, Stage
+from funnel_kpi.parse.cells import (
     CellIssue,
     a1,
     is_blank,
@@ -26,14 +29,11 @@ from funnel_kpi.cells import (
     parse_text,
     raw_text,
 )
-from funnel_kpi.deal_outcomes import lead_and_paid_stages
-from funnel_kpi.errors import LayoutError
-from funnel_kpi.headers import HeaderMap, find_header_row, normalize, slug, stems
-from funnel_kpi.inputs import SUMMARY_FIELDS, Problem, SummaryRow, SummaryTable, Tab
-from funnel_kpi.model import Funnel, Owner, Stage
-from funnel_kpi.pins import NO_PINS, Pins
-from funnel_kpi.plans import PlanReading, read_plan
-from funnel_kpi.readout import ColumnReading, reading
+from funnel_kpi.parse.headers import HeaderMap, find_header_row, normalize, slug, stems
+from funnel_kpi.parse.outcomes import lead_and_paid_stages
+from funnel_kpi.parse.pins import NO_PINS, Pins
+from funnel_kpi.parse.plans import PlanReading, read_plan
+from funnel_kpi.parse.readout import ColumnReading, reading
 
 # First words of rows that total or average the months above them: skipped without a problem.
 TOTAL_WORDS = frozenset({

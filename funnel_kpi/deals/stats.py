@@ -1,4 +1,4 @@
-"""One set's figures (``DealStats``) from its ``SetData`` (funnel_kpi.deal_sets).
+"""One set's figures (``DealStats``) from its ``SetData`` (funnel_kpi.deals.sets).
 
 The arithmetic of each KPI comes from ``funnel_kpi.formulas`` where a function fits; the two
 exceptions are said where they are (day statistics over histograms, and historical LTV).
@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from funnel_kpi import formulas
-from funnel_kpi.deal_sets import SetData, exact_sum
-from funnel_kpi.deal_tally import LOST, OPEN, WON
-from funnel_kpi.deal_types import DealStats, PipelineStage, StageTime
+from funnel_kpi.deals.sets import SetData, exact_sum
+from funnel_kpi.deals.tally import LOST, OPEN, WON
+from funnel_kpi.deals.types import DealStats, PipelineStage, StageTime
 from funnel_kpi.values import Value, ratio, undefined
 
 # Stages whose arrival times are the proposal and contract preparation times.
@@ -150,7 +150,7 @@ def _forecast(b: SetData, open_by_reach: Sequence[int], stages: Sequence[str],
 
 def deal_stats(b: SetData, stages: Sequence[str], history: History, *, has_money: bool,
                pending: bool = False) -> DealStats:
-    """Every figure of one set of deals; see funnel_kpi.deals for what each one means."""
+    """Every figure of one set of deals; see funnel_kpi.deals.analysis for what each one means."""
     table = status_by_reach(b.codes, len(stages))
     won, lost, open_deals = sum(table[WON]), sum(table[LOST]), sum(table[OPEN])
     times = tuple(

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from funnel_kpi.deal_types import PipelineStage, StageTime
+from funnel_kpi.deals.types import PipelineStage, StageTime
 from funnel_kpi.errors import FunnelError
-from funnel_kpi.forecast import Forecast
 from funnel_kpi.inputs import Problem
 from funnel_kpi.model import Stage
-from funnel_kpi.readout import ColumnReading
+from funnel_kpi.parse.readout import ColumnReading
+from funnel_kpi.report.forecast import Forecast
+from funnel_kpi.report.verdicts import NO_VERDICTS, Verdicts
 from funnel_kpi.values import Value, num
-from funnel_kpi.verdicts import NO_VERDICTS, Verdicts
 
 VERSION = 1
 
@@ -235,7 +235,7 @@ class SegmentReport:
 
 
 def _changes_to_dict(changes: Mapping[str, Change]) -> dict[str, Any]:
-    """Changes as JSON values; funnel_kpi.comparisons.Changes writes them from the numbers."""
+    """Changes as JSON values; report.comparisons.Changes writes them from the numbers."""
     as_json = getattr(changes, "as_json", None)
     if as_json is not None:
         return as_json()  # type: ignore[no-any-return]
@@ -352,7 +352,7 @@ class FunnelReport:
     notes_ru: tuple[str, ...]
     version: int = VERSION
     columns: tuple[ColumnReading, ...] = ()  # how each input column was read
-    forecast: Forecast | None = None  # the next months from the series (funnel_kpi.forecast)
+    forecast: Forecast | None = None  # the next months from the series (funnel_kpi.report.forecast)
     verdicts: Verdicts = NO_VERDICTS  # segments against the rest, steps against their limits
 
     # --- what a renderer needs -------------------------------------------------------------

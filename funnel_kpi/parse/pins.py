@@ -17,7 +17,7 @@ values that mean won or lost. From funnel.toml::
     lifetime_months = 24                # else 1 / monthly churn
 
 or the same as a job's JSON. A pinned mapping is used as given; a pinned column that is not in
-the tabs is an error (funnel_kpi.parse), so a renamed column never passes silently.
+the tabs is an error (funnel_kpi.parse.tabs), so a renamed column never passes silently.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from funnel_kpi.errors import ConfigError
-from funnel_kpi.headers import DEAL_ALIASES, IGNORE, SUMMARY_ALIASES, normalize
 from funnel_kpi.model import DEFAULT_FUNNEL, Funnel, funnel_from_dict, read_config
+from funnel_kpi.parse.headers import DEAL_ALIASES, IGNORE, SUMMARY_ALIASES, normalize
 
 PLAN_KINDS: dict[str, Literal["revenue", "paid"]] = {"plan:revenue": "revenue",
                                                      "plan:paid": "paid"}

@@ -1,4 +1,4 @@
-"""A deal log's read-out (funnel_kpi.readout), and the one place where a deal log's content
+"""A deal log's read-out (funnel_kpi.parse.readout), and the one place where a deal log's content
 overrules its headers: the creation date."""
 
 from __future__ import annotations
@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
-from funnel_kpi.cells import is_blank, parse_date
-from funnel_kpi.deal_outcomes import StageReading
-from funnel_kpi.headers import DATE_WORDS, HeaderMap, normalize
 from funnel_kpi.inputs import Tab
 from funnel_kpi.model import Funnel
-from funnel_kpi.readout import SAMPLE_ROWS, ColumnReading, reading
+from funnel_kpi.parse.cells import is_blank, parse_date
+from funnel_kpi.parse.headers import DATE_WORDS, HeaderMap, normalize
+from funnel_kpi.parse.outcomes import StageReading
+from funnel_kpi.parse.readout import SAMPLE_ROWS, ColumnReading, reading
 
 CONTENT_ROWS = 5000  # rows looked at to tell a column's content
 FILLED_SHARE = 0.95  # the creation date is on (nearly) every deal

@@ -1,4 +1,5 @@
-"""What the deal-log analysis (funnel_kpi.deals) hands the report (funnel_kpi.compute).
+"""What the deal-log analysis (funnel_kpi.deals.analysis) hands the report
+(funnel_kpi.report.build).
 
 A deal log is read as cohorts: the deals created in a month form that month's cohort, and each
 stage count is the number of the cohort's deals that reached the stage (a deal that reached a

@@ -2,7 +2,7 @@
 
 Per deal: its *code* (status and the furthest stage it reached), the sets it belongs to (created
 month, channel, manager), and the durations, reasons and money each measure needs, each kept
-with the positions of the deals it applies to. ``funnel_kpi.deal_sets`` counts these per set.
+with the positions of the deals it applies to. ``funnel_kpi.deals.sets`` counts these per set.
 
 Written for a 500,000-row log: every step is a numpy array operation over the log's columns
 (``funnel_kpi.inputs.DealColumns``); Python loops only run over distinct names (channels,

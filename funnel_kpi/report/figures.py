@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from funnel_kpi import formulas as F
-from funnel_kpi.buckets import Bucket
-from funnel_kpi.comparisons import change
-from funnel_kpi.deal_types import StageTime
+from funnel_kpi.deals.types import StageTime
 from funnel_kpi.model import Stage
-from funnel_kpi.report import NA, Bottleneck, BottleneckStep, StageRow
+from funnel_kpi.report.buckets import Bucket
+from funnel_kpi.report.comparisons import change
+from funnel_kpi.report.funnel_report import NA, Bottleneck, BottleneckStep, StageRow
 from funnel_kpi.values import Value, undefined
 
 
@@ -185,7 +185,7 @@ LTV_METHODS = ("ltv_historical", "ltv_contractual", "ltv_simple")  # the headlin
 def finish_kpis(k: dict[str, Value]) -> None:
     """One LTV headline, and LTV:CAC from it: historical from the deal log where there is one
     (what customers really paid), else contractual (ARPU x margin / churn), else the simple
-    formula, only when its purchase frequency is known (funnel_kpi.figures.Layout)."""
+    formula, only when its purchase frequency is known (funnel_kpi.report.figures.Layout)."""
     method = ltv_method(k)
     ltv = k[method] if method is not None else undefined(
         k.get("ltv_simple", MISSING).reason or "missing_input")

@@ -16,7 +16,8 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from funnel_kpi.cells import (
+from funnel_kpi.inputs import CellColumn
+from funnel_kpi.parse.cells import (
     MAX_SERIAL,
     NOT_A_NUMBER,
     SERIAL_EPOCH_ORDINAL,
@@ -25,7 +26,6 @@ from funnel_kpi.cells import (
     parse_number,
     parse_text,
 )
-from funnel_kpi.inputs import CellColumn
 
 T = TypeVar("T")
 
@@ -97,7 +97,7 @@ def parse_texts(values: Sequence[object]) -> list[str | None]:
 #
 # The same parsers, but a column comes back as one numpy array, and may be fed in chunks of
 # rows: a 500,000-row log is read a few hundred rows at a time so that the cells being
-# transposed and converted stay in the CPU cache (funnel_kpi.parse_deals); that halves the
+# transposed and converted stay in the CPU cache (funnel_kpi.parse.deals); that halves the
 # cost of reading it. Each chunk takes as few passes over its cells as it can: a value table
 # filled on first sight converts it in one C-level pass, calling the parser once per distinct
 # value; a column of mostly distinct numbers (timestamps) is handed to numpy after a type check.

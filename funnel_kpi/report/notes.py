@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from funnel_kpi import textfmt as fmt
-from funnel_kpi.deal_types import DealAnalysis
-from funnel_kpi.figures import Layout
+from funnel_kpi.deals.types import DealAnalysis
 from funnel_kpi.inputs import SummaryTable
 from funnel_kpi.model import Stage
-from funnel_kpi.report import PeriodReport
+from funnel_kpi.report import textfmt as fmt
+from funnel_kpi.report.figures import Layout
+from funnel_kpi.report.funnel_report import PeriodReport
 
 T = {
     "inferred": ("The stages were read from the tab's columns, left to right; their owners "

@@ -14,19 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterator, Mapping
-from datetime import date
 from typing import Any
 
 from funnel_kpi import formulas as F
-from funnel_kpi.report import Change
+from funnel_kpi.report.funnel_report import Change
 from funnel_kpi.values import Value, undefined
 
 _isfinite = math.isfinite
-
-
-def months_before(period: date, months: int) -> date:
-    index = period.year * 12 + period.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 _MISSING = {r: Change(undefined(r), undefined(r))  # values are immutable: shared

@@ -1,6 +1,6 @@
 """Deal-log analytics: cohorts, segments, win rate, times, money and forecast of a ``DealLog``.
 
-``analyse_deals(log, funnel, today)`` returns a ``DealAnalysis`` (funnel_kpi.deal_types): the
+``analyse_deals(log, funnel, today)`` returns a ``DealAnalysis`` (funnel_kpi.deals.types): the
 same ``DealStats`` computation for the whole log, each created-month cohort, each channel and
 each manager. What every figure means:
 
@@ -55,9 +55,9 @@ Pending cohorts
     does not depend on the clock.
 
 Speed (a 500,000-row log is the target): the log's columns (numpy arrays) become per-deal
-codes and measures with array operations (funnel_kpi.deal_tally); each kind of set counts them
-in one numpy pass per measure (funnel_kpi.deal_sets); each set's figures come from those
-histograms (funnel_kpi.deal_stats). No per-deal Python object is made.
+codes and measures with array operations (funnel_kpi.deals.tally); each kind of set counts them
+in one numpy pass per measure (funnel_kpi.deals.sets); each set's figures come from those
+histograms (funnel_kpi.deals.stats). No per-deal Python object is made.
 """
 
 from __future__ import annotations
@@ -65,10 +65,10 @@ from __future__ import annotations
 from datetime import date
 
 from funnel_kpi import formulas
-from funnel_kpi.deal_sets import SetData, fold
-from funnel_kpi.deal_stats import History, deal_stats, median_of, total_money, win_probabilities
-from funnel_kpi.deal_tally import NO_SEGMENT, tally
-from funnel_kpi.deal_types import DealAnalysis, DealStats
+from funnel_kpi.deals.sets import SetData, fold
+from funnel_kpi.deals.stats import History, deal_stats, median_of, total_money, win_probabilities
+from funnel_kpi.deals.tally import NO_SEGMENT, tally
+from funnel_kpi.deals.types import DealAnalysis, DealStats
 from funnel_kpi.inputs import DealLog
 from funnel_kpi.model import Funnel
 

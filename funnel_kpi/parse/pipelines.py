@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from funnel_kpi.headers import normalize
+from funnel_kpi.parse.headers import normalize
 
 Outcome = Literal["won", "lost", "open"]
 

@@ -51,7 +51,7 @@ SUMMARY_ALIASES: dict[str, tuple[str, ...]] = {
                    "Sales spend", "Sales expenses"),
     "revenue": ("Выручка", "Доход", "Сумма оплат", "Оборот", "Поступления", "Revenue", "Income",
                 "Sales revenue", "Payments received"),
-    # What a plan plans (a count of payments or money) is told by funnel_kpi.plans from the
+    # What a plan plans (a count of payments or money) is told by funnel_kpi.parse.plans from the
     # header's words and units, else from its size against the candidates.
     "plan": ("План", "План оплат", "План продаж", "План выручки", "План по выручке",
              "План по оплатам", "План сделок", "План по продажам", "План клиентов", "Plan",
@@ -319,7 +319,7 @@ IGNORE = "ignore"  # a pinned column the user wants left out
 
 def map_header_row(row: Sequence[object], row_index: int, funnel: Funnel,
                    shape: Shape, pins: Mapping[str, str] | None = None) -> HeaderMap:
-    """``pins``: normalized header -> stage key, field name or "ignore" (funnel_kpi.pins)."""
+    """``pins``: normalized header -> stage key, field name or "ignore" (funnel_kpi.parse.pins)."""
     lookup = lookup_for(funnel)
     fields: dict[str, int] = {}
     stages: dict[str, int] = {}

@@ -17,19 +17,19 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from funnel_kpi import buckets as B
 from funnel_kpi import formulas as F
-from funnel_kpi.comparisons import Changes, change, months_before
-from funnel_kpi.deal_types import DealAnalysis, DealStats, StageTime
-from funnel_kpi.figures import Layout, bottleneck, finish_kpis, period_kpis, stage_rows
-from funnel_kpi.findings import FindingInputs, Month, findings
-from funnel_kpi.forecast import Forecast, forecast, pipeline_notes
+from funnel_kpi.deals.analysis import analyse_deals
+from funnel_kpi.deals.types import DealAnalysis, DealStats, StageTime
 from funnel_kpi.inputs import DealLog, Problem, SummaryRow, SummaryTable
 from funnel_kpi.model import Funnel, Stage
-from funnel_kpi.notes import NoteFacts, notes
-from funnel_kpi.pins import NO_ASSUMPTIONS, LtvAssumptions
+from funnel_kpi.parse.pins import NO_ASSUMPTIONS, LtvAssumptions
 from funnel_kpi.registry import REGISTRY, ids
-from funnel_kpi.report import (
+from funnel_kpi.report import buckets as B
+from funnel_kpi.report.comparisons import Changes, change
+from funnel_kpi.report.figures import Layout, bottleneck, finish_kpis, period_kpis, stage_rows
+from funnel_kpi.report.findings import FindingInputs, Month, findings
+from funnel_kpi.report.forecast import Forecast, forecast, pipeline_notes
+from funnel_kpi.report.funnel_report import (
     Change,
     DealLogSection,
     FunnelReport,
@@ -38,8 +38,10 @@ from funnel_kpi.report import (
     StageRow,
     frozen_map,
 )
+from funnel_kpi.report.months import months_before
+from funnel_kpi.report.notes import NoteFacts, notes
+from funnel_kpi.report.verdict_rules import verdicts
 from funnel_kpi.values import Value, undefined
-from funnel_kpi.verdicts import verdicts
 
 # Scalar deal-log KPIs every period gets when there is a deal log (per-stage times live in the
 # stage rows).
@@ -56,12 +58,10 @@ def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog
     """The report of a summary tab and/or a deal log.
 
     ``today`` decides which month is in progress (default: the real today) and which deal
-    cohorts are pending (default: as funnel_kpi.deals has it, the log's latest date).
+    cohorts are pending (default: as funnel_kpi.deals.analysis has it, the log's latest date).
     """
     analysis = None
     if deals is not None:
-        from funnel_kpi.deals import analyse_deals  # being written alongside; imported lazily
-
         analysis = analyse_deals(deals, funnel, today)
     return report_from(funnel=funnel, summary=summary, deals=deals, analysis=analysis,
                        problems=problems, unknown_columns=unknown_columns,
@@ -73,7 +73,8 @@ def purchases_per_month(log: DealLog | None, analysis: DealAnalysis | None) -> f
 
     Over the whole log: won deals with money / distinct customers among them, which is
     ltv_historical / average_deal (both revenue over one of the two counts, see
-    funnel_kpi.deals), spread over the months from the first cohort to the last. Reusing the
+    funnel_kpi.deals.analysis), spread over the months from the first cohort to the last. Reusing
+    the
     analysis keeps this O(1) instead of another pass over every deal.
     """
     if log is None or analysis is None or not analysis.by_month:
@@ -164,7 +165,7 @@ class _Builder:
         return PeriodReport(
             period=f"{d.year:04d}-{d.month:02d}", in_progress=current, pending=pending,
             stages=rows, kpis=kpis,
-            # computed when read (or written as JSON), not here: see funnel_kpi.comparisons
+            # computed when read (or written as JSON), not here: see funnel_kpi.report.comparisons
             mom=Changes(kpis, prev.kpis if prev else None, "no_previous_period",
                         _count_changes(rows, "count_mom"), immature),
             yoy=Changes(kpis, year.kpis if year else None, "no_year_before",

@@ -35,12 +35,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from funnel_kpi import formulas as F
-from funnel_kpi import textfmt as T
 from funnel_kpi.errors import FunnelError
-from funnel_kpi.forecast import month_after
 from funnel_kpi.inputs import SummaryTable
 from funnel_kpi.model import Stage
-from funnel_kpi.report import FunnelReport, PeriodReport
+from funnel_kpi.report import textfmt as T
+from funnel_kpi.report.funnel_report import FunnelReport, PeriodReport
+from funnel_kpi.report.months import month_after
 from funnel_kpi.values import num
 
 PlanOf = Literal["revenue", "paid"]
@@ -51,7 +51,7 @@ TOLERANCE = 1e-9  # relative: below it the factors' product is the fact (float r
 
 
 class PlanError(FunnelError):
-    pass
+    code = "cannot_plan"  # the API's code for /plan (funnel_kpi/errors.py)
 
 
 @dataclass(frozen=True, slots=True)

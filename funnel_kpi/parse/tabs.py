@@ -1,8 +1,8 @@
 """Raw tabs -> typed inputs: which tab is what, and reading it.
 
     classify_tab(tab, funnel)   "summary" | "deals" | None
-    read_summary(tab, funnel)   -> (SummaryTable, Funnel)   (funnel_kpi.parse_summary)
-    read_deal_log(tab, funnel)  -> DealLog                  (funnel_kpi.parse_deals)
+    read_summary(tab, funnel)   -> (SummaryTable, Funnel)   (funnel_kpi.parse.summary)
+    read_deal_log(tab, funnel)  -> DealLog                  (funnel_kpi.parse.deals)
     read_tabs(tabs, funnel)     -> ParsedInput: the first summary and the first deal log
 
 Bad cells never raise: they are ``Problem`` records. A layout the parser cannot use raises
@@ -17,14 +17,14 @@ from datetime import date
 from typing import Literal
 
 from funnel_kpi.errors import LayoutError
-from funnel_kpi.headers import normalize
 from funnel_kpi.inputs import DealLog, Problem, SummaryTable, Tab
 from funnel_kpi.model import DEFAULT_FUNNEL, Funnel
-from funnel_kpi.parse_deals import deal_columns_found, deal_header, read_deal_log
-from funnel_kpi.parse_summary import count_columns, read_summary, summary_header
-from funnel_kpi.pins import NO_PINS, Pins
-from funnel_kpi.readout import ColumnReading
-from funnel_kpi.readout_deals import created_by_content
+from funnel_kpi.parse.deals import deal_columns_found, deal_header, read_deal_log
+from funnel_kpi.parse.headers import normalize
+from funnel_kpi.parse.pins import NO_PINS, Pins
+from funnel_kpi.parse.readout import ColumnReading
+from funnel_kpi.parse.readout_deals import created_by_content
+from funnel_kpi.parse.summary import count_columns, read_summary, summary_header
 
 __all__ = ["ParsedInput", "TabKind", "classify_tab", "read_deal_log", "read_summary",
            "read_tabs"]

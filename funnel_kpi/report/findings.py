@@ -12,12 +12,12 @@ import itertools
 from dataclasses import dataclass
 from datetime import date
 
-from funnel_kpi import textfmt as fmt
-from funnel_kpi.noise import is_noise, usual_move
 from funnel_kpi.registry import REGISTRY
-from funnel_kpi.report import BottleneckStep, Change, PeriodReport
+from funnel_kpi.report import textfmt as fmt
+from funnel_kpi.report.funnel_report import BottleneckStep, Change, PeriodReport
+from funnel_kpi.report.noise import is_noise, usual_move
+from funnel_kpi.report.verdicts import NO_VERDICTS, SegmentVerdict, StepControl, Verdicts
 from funnel_kpi.values import Value
-from funnel_kpi.verdicts import NO_VERDICTS, SegmentVerdict, StepControl, Verdicts
 
 # KPIs whose month-over-month move is worth a sentence (plus every stage count).
 MOVER_KPIS = ("revenue", "average_deal", "cpl", "cac", "new_customers", "overall_conversion",
@@ -143,7 +143,7 @@ def _growing_step(inp: FindingInputs, m: Month, lang: str) -> str | None:
 
 def _noise(inp: FindingInputs, key: str, unit: str, current: Value, change: Change) -> bool:
     """A move no larger than the KPI's usual month-to-month move, or a rate whose Wilson
-    interval overlaps last month's (funnel_kpi.noise), is no headline: the dashboard's arrows
+    interval overlaps last month's (funnel_kpi.report.noise), is no headline: the dashboard's arrows
     use the same rule. ``key``: a KPI id, or "stage_count.<stage key>"."""
     relative = unit != "ratio"
 
@@ -268,7 +268,7 @@ def _v(key: str, lang: str) -> str:
 
 def _verdicts(inp: FindingInputs, lang: str) -> list[str]:
     """A segment better or worse than the rest, a step outside its control limits
-    (funnel_kpi.verdicts); "no difference found" and "not enough data" are no finding."""
+    (funnel_kpi.report.verdicts); "no difference found" and "not enough data" are no finding."""
     out = []
     for f in inp.verdicts.findings():
         if isinstance(f, SegmentVerdict):

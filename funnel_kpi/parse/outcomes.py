@@ -2,7 +2,7 @@
 flag columns (Salesforce's Won and Closed) and its pipeline-stage column.
 
 Whatever says it, the status decides what counts: only won deals are customers, revenue, cycle
-and average deal (funnel_kpi.parse_deals applies it to the dates).
+and average deal (funnel_kpi.parse.deals applies it to the dates).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from funnel_kpi.cells import CellIssue, parse_text
-from funnel_kpi.headers import lookup_for, normalize, slug, stems
 from funnel_kpi.inputs import LOST, OPEN, WON, DealStatus
 from funnel_kpi.model import Funnel, Stage
-from funnel_kpi.pipelines import (
+from funnel_kpi.parse.cells import CellIssue, parse_text
+from funnel_kpi.parse.headers import lookup_for, normalize, slug, stems
+from funnel_kpi.parse.pipelines import (
     StageCount,
     StageValues,
     closing,
@@ -133,7 +133,7 @@ def read_stage_column(names: Sequence[str | None], codes: NDArray[np.int32],
                       created: NDArray[np.int32], *, order: Sequence[str] = (),
                       won: Collection[str] = (), lost: Collection[str] = ()) -> StageReading:
     """``names``/``codes``: the column as TextCells gives it; ``created``: the deals' creation
-    days, used to order stages nobody knows (see funnel_kpi.pipelines)."""
+    days, used to order stages nobody knows (see funnel_kpi.parse.pipelines)."""
     size = len(names)
     deals = np.bincount(codes, minlength=size)
     days = np.bincount(codes, weights=created.astype(np.float64), minlength=size)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from funnel_kpi.deal_types import DealStats
+from funnel_kpi.deals.types import DealStats
 from funnel_kpi.inputs import SummaryRow
 
 MONEY_FIELDS = ("spend", "sales_cost", "revenue", "customers", "churned")

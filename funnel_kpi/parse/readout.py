@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from funnel_kpi.cells import col_letter, raw_text
+from funnel_kpi.parse.cells import col_letter, raw_text
 
 SAMPLES = 3
 

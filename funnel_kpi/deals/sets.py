@@ -3,7 +3,7 @@
 Each measure of each kind of set is one numpy count over (set, value) pairs: ``bincount`` when
 the pairs fit a dense table, ``unique`` otherwise; Python then only walks the distinct pairs
 (hundreds for 500,000 deals). Durations stay histograms (days -> deals): means and medians are
-read off them (funnel_kpi.deal_stats).
+read off them (funnel_kpi.deals.stats).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from funnel_kpi.deal_tally import Grouping, Positions, Tally
+from funnel_kpi.deals.tally import Grouping, Positions, Tally
 
 # Largest dense (set, value) table a count may allocate; sparser pairs are sorted instead.
 _DENSE = 1 << 21

@@ -1,0 +1,1 @@
+"""Deal logs as numbers: outcomes tallied per deal, sets, durations and period buckets."""

@@ -1,0 +1,2 @@
+"""Reading what users bring: cells, headers, columns, summaries, deal logs, pins and the column
+read-out."""

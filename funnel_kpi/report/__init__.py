@@ -1,0 +1,1 @@
+"""The report: figures per period, comparisons, findings, notes, forecast, plan and verdicts."""
