@@ -5,6 +5,10 @@ what a cell shows: a float, a text, None (an empty cell), a ``CellError``, or ro
 a function that spills. The arithmetic is ``funnel_kpi.formulas``, so a cell in Excel and the
 KPI tab the service writes give the same number; nothing here divides or multiplies KPIs.
 
+``run`` is the one path of every function in ``funnel_kpi.registry.FUNCTIONS`` that has a
+formula: each argument cleaned by its spec (``clean``), ``registry.call``, the result as cells.
+CONVERSIONS (numpy arrays both ways), FUNNEL and BOTTLENECK (tables) have their own adapters.
+
 ``excel_function`` is the one place where a failed call becomes a cell value: an error cell in
 the input is returned as is, a call that makes no sense shows its message, and anything
 unexpected shows #VALUE! (and is logged), never a traceback.
@@ -14,17 +18,20 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any, TypeVar
+
+import numpy as np
 
 from excel_udfs import coerce as C
 from excel_udfs.arrays import ArrayArg, Spill, collector_paused, read_numbers
 from excel_udfs.errors import CellError, InputErrorValue, UsageError, error_for
 from funnel_kpi import formulas as F
-from funnel_kpi import guess_owners, match_header, normalize
+from funnel_kpi import guess_owners, match_header, registry
 from funnel_kpi.model import DEFAULT_FUNNEL
+from funnel_kpi.registry import NUMBER_UNITS, Arg, CallError, CleanArg
 from funnel_kpi.values import Value
 
 log = logging.getLogger(__name__)
@@ -35,8 +42,6 @@ Rows = list[list[Any]]
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 OWNER_LABELS = {"en": {"marketing": "marketing", "sales": "sales"},
                 "ru": {"marketing": "маркетинг", "sales": "продажи"}}
-_OWNER_WORDS = {"marketing": "marketing", "маркетинг": "marketing", "m": "marketing",
-                "sales": "sales", "продажи": "sales", "s": "sales"}
 
 
 def excel_function(fn: Fn) -> Fn:
@@ -50,7 +55,7 @@ def excel_function(fn: Fn) -> Fn:
                 return fn(*args)
             except InputErrorValue as e:
                 return e.error
-            except UsageError as e:
+            except (UsageError, CallError) as e:
                 return str(e)
             except Exception:
                 log.exception("%s failed on %r", fn.__name__, args)
@@ -93,26 +98,62 @@ def stage_owners(names: Sequence[str], owners: object = None) -> list[str]:
     if owners is not None:
         raw, _ = C.vector(owners, "owners")
         C.same_length("stage_names", names, "owners", raw)
-        out = []
-        for t in C.texts(raw):
-            owner = _OWNER_WORDS.get((t or "").strip().casefold())
-            if owner is None:
-                raise UsageError(f"owners: {t!r} is neither marketing nor sales",
-                                 f"owners: {t!r} — не маркетинг и не продажи")
-            out.append(owner)
-        return out
+        spec = registry.ARGS["owners"]
+        return [str(spec.choose(t)) for t in C.texts(raw)]
     matches = [match_header(n, DEFAULT_FUNNEL, "summary") for n in names]
     if all(m is not None and m.role == "stage" for m in matches):
         return [DEFAULT_FUNNEL.stage(m.key).owner for m in matches if m is not None]
     return list(guess_owners(names))
 
 
-# --- conversions -------------------------------------------------------------------------------
+# --- every function with a formula --------------------------------------------------------------
 
 @excel_function
-def conversion(from_count: object, to_count: object) -> Cell:
-    return cell(F.conversion(C.number(from_count, "from_count"), C.number(to_count, "to_count")))
+def run(name: str, *args: object) -> Rows | Cell:
+    """The function ``name`` of the registry on arguments as Excel hands them over; omitted
+    trailing arguments take their defaults."""
+    fn = registry.function(name)
+    given = [*args, *(a.default for a in fn.args[len(args):])]
+    cleaned = [clean(a, x) for a, x in zip(fn.args, given, strict=False)]
+    result = registry.call(fn.name, [*cleaned, *given[len(fn.args):]])  # type: ignore[list-item]
+    if isinstance(result, Value):
+        return cell(result)
+    return [[c] for c in cells(result)]  # a column, as Excel spills a list of values
 
+
+def clean(arg: Arg, raw: object) -> CleanArg:
+    """One argument as ``registry.call`` takes it: a blank is None, an error cell is the
+    result (InputErrorValue), text in a number cell is #VALUE!, inside a range it is missing."""
+    if arg.array:
+        if raw is None and arg.optional:
+            return None
+        cells_, _ = C.vector(raw, arg.name)
+        if arg.unit in NUMBER_UNITS:
+            return C.numbers(cells_)
+        return C.dates(cells_) if arg.unit == "date" else C.texts(cells_)
+    if arg.unit in NUMBER_UNITS:
+        return C.number(raw, arg.name)
+    if raw is None:
+        return None
+    if arg.unit == "month":
+        return _month_number(raw, arg.name)
+    if arg.unit == "date":
+        return C.dates([C.single(raw, arg.name)])[0]
+    return C.text(raw, arg.name)
+
+
+def _month_number(raw: object, name: str) -> int:
+    x = C.single(raw, name)
+    if isinstance(x, int | float) and not isinstance(x, bool) and 1 <= x <= 12 and x == int(x):
+        return int(x)
+    d = C.dates([x])[0]
+    if d is None:
+        raise UsageError(f"{name}: give a date or a month number 1-12",
+                         f"{name}: укажите дату или номер месяца 1-12")
+    return d.month
+
+
+# --- conversions -------------------------------------------------------------------------------
 
 @excel_function
 def conversions(stage_counts: object) -> Spill | Rows | Cell:
@@ -126,22 +167,16 @@ def conversions(stage_counts: object) -> Spill | Rows | Cell:
         return Spill(values, codes, F.STEP_REASONS, orientation)
     counts, orientation = _counts(arg.raw, "stage_counts")
     _at_least_two(len(counts))
-    # A spilled column shows values only; Value objects with intervals cost 10x more here.
-    cells = [v if isinstance(v, float) else error_for(v)
-             for v in F.step_conversion_values(counts)]
-    return C.shaped(cells, orientation)
+    # The same array formula on the numbers read cell by cell (a blank or text: NaN).
+    values, codes = F.step_conversion_array(np.array(
+        [math.nan if c is None else c for c in counts], dtype=np.float64))
+    return Spill(values, codes, F.STEP_REASONS, orientation)
 
 
 def _at_least_two(n: int) -> None:
     if n < 2:
         raise UsageError("stage_counts: give at least two stages",
                          "stage_counts: нужно не меньше двух стадий")
-
-
-@excel_function
-def overall(stage_counts: object) -> Cell:
-    counts, _ = _counts(stage_counts, "stage_counts")
-    return cell(F.overall_conversion(counts))
 
 
 @excel_function
@@ -167,8 +202,7 @@ def bottleneck(stage_names: object, stage_counts: object, kind: object = None,
     """Row 1: the step of lowest conversion; row 2: the step of largest loss. Each row: from
     stage, to stage, value, owner of the step (the owner of the stage it ends in)."""
     names, counts, own, lang = _stages(stage_names, stage_counts, owners)
-    which = _choice(kind, "kind", {"conversion": 0, "конверсия": 0, "loss": 1, "потери": 1},
-                    None)
+    which = _choice(registry.function("BOTTLENECK").arg("kind"), kind)
     steps = F.step_conversions(counts)
     losses = F.drop_offs(counts)
     picked = F.bottleneck(steps, losses)
@@ -179,133 +213,8 @@ def bottleneck(stage_names: object, stage_counts: object, kind: object = None,
             rows.append([CellError.NA] * 4)
         else:
             rows.append([names[i], names[i + 1], cell(values[i]), labels[own[i + 1]]])
-    return rows if which is None else [rows[which]]
+    return rows if which is None else [rows[0 if which == "conversion" else 1]]
 
 
-# --- money -------------------------------------------------------------------------------------
-
-@excel_function
-def cpl(spend: object, leads: object) -> Cell:
-    return cell(F.cpl(C.number(spend, "spend"), C.number(leads, "leads")))
-
-
-@excel_function
-def cac(spend: object, new_customers: object, sales_cost: object = None) -> Cell:
-    return cell(F.cac(C.number(spend, "spend"), C.number(new_customers, "new_customers"),
-                      C.number(sales_cost, "sales_cost")))
-
-
-@excel_function
-def dealsize(revenue: object, deals: object) -> Cell:
-    return cell(F.average_deal(C.number(revenue, "revenue"), C.number(deals, "deals")))
-
-
-@excel_function
-def arpu(revenue: object, customers: object) -> Cell:
-    return cell(F.arpu(C.number(revenue, "revenue"), C.number(customers, "customers")))
-
-
-@excel_function
-def winrate(won: object, lost: object) -> Cell:
-    return cell(F.win_rate(C.number(won, "won"), C.number(lost, "lost")))
-
-
-@excel_function
-def ltv(average_check: object, purchases_per_period: object, lifetime_periods: object,
-        margin: object = 1.0) -> Cell:
-    return cell(F.ltv(C.number(average_check, "average_check"),
-                      C.number(purchases_per_period, "purchases_per_period"),
-                      C.number(lifetime_periods, "lifetime_periods"),
-                      C.number(margin, "margin")))
-
-
-@excel_function
-def ltv_contractual(arpu: object, churn: object, margin: object = 1.0) -> Cell:
-    return cell(F.ltv_contractual(C.number(arpu, "arpu"), C.number(churn, "churn"),
-                                  C.number(margin, "margin")))
-
-
-@excel_function
-def ltvcac(ltv: object, cac: object) -> Cell:
-    return cell(F.ltv_cac(C.number(ltv, "ltv"), C.number(cac, "cac")))
-
-
-@excel_function
-def payback(cac: object, arpu: object, margin: object = 1.0) -> Cell:
-    return cell(F.payback_months(C.number(cac, "cac"), C.number(arpu, "arpu"),
-                                 C.number(margin, "margin")))
-
-
-@excel_function
-def churn(churned: object, customers_at_start: object) -> Cell:
-    return cell(F.churn_rate(C.number(churned, "churned"),
-                             C.number(customers_at_start, "customers_at_start")))
-
-
-# --- plan, growth, time, pipeline ----------------------------------------------------------------
-
-@excel_function
-def planfact(fact: object, plan: object) -> Cell:
-    return cell(F.plan_fact(C.number(fact, "fact"), C.number(plan, "plan")))
-
-
-@excel_function
-def growthrate(current: object, previous: object, kind: object = None) -> Cell:
-    which = _choice(kind, "kind", {"relative": 1, "rel": 1, "%": 1, "относительный": 1,
-                                   "absolute": 0, "abs": 0, "абсолютный": 0}, 1)
-    return cell(F.growth(C.number(current, "current"), C.number(previous, "previous"))[which])
-
-
-@excel_function
-def stagetime(start_dates: object, end_dates: object, stat: object = None) -> Cell:
-    """Mean (or median) whole days from start to end over the rows that have both dates. A row
-    whose end is before its start is left out, as the service leaves out dates out of order."""
-    which = _choice(stat, "stat", {"mean": "mean", "average": "mean", "среднее": "mean",
-                                   "median": "median", "медиана": "median"}, "mean")
-    starts_raw, _ = C.vector(start_dates, "start_dates")
-    ends_raw, _ = C.vector(end_dates, "end_dates")
-    C.same_length("start_dates", starts_raw, "end_dates", ends_raw)
-    days = _durations(C.dates(starts_raw), C.dates(ends_raw))
-    return cell(F.mean_days(days) if which == "mean" else F.median_days(days))
-
-
-def _durations(starts: Sequence[date | None], ends: Sequence[date | None]) -> list[float]:
-    out = []
-    for s, e in zip(starts, ends, strict=True):
-        if s is not None and e is not None and e >= s:
-            out.append(float((e - s).days))
-    return out
-
-
-@excel_function
-def revenueforecast(open_stages: object, open_amounts: object, stage_names: object,
-                    win_probabilities: object) -> Cell:
-    """Sum over open deals of amount x the win probability of the deal's stage."""
-    stages_raw, _ = C.vector(open_stages, "open_stages")
-    amounts_raw, _ = C.vector(open_amounts, "open_amounts")
-    C.same_length("open_stages", stages_raw, "open_amounts", amounts_raw)
-    names_raw, _ = C.vector(stage_names, "stage_names")
-    probs_raw, _ = C.vector(win_probabilities, "win_probabilities")
-    C.same_length("stage_names", names_raw, "win_probabilities", probs_raw)
-    probabilities = {normalize(n): p for n, p in zip(C.texts(names_raw), C.numbers(probs_raw),
-                                                     strict=True) if n is not None}
-    amounts: dict[str, float | None] = {}
-    for stage, amount in zip(C.texts(stages_raw), C.numbers(amounts_raw), strict=True):
-        if stage is None and amount is None:
-            continue  # an empty row of the range
-        key = normalize(stage or "")
-        before = amounts.get(key, 0.0)
-        amounts[key] = None if before is None or amount is None else before + amount
-    return cell(F.forecast_revenue(amounts, probabilities))
-
-
-def _choice(arg: object, name: str, options: dict[str, Any], default: Any) -> Any:
-    text = C.text(arg, name) if arg is not None else None
-    if text is None:
-        return default
-    found = options.get(text.strip().casefold())
-    if found is None:
-        allowed = ", ".join(k for k in options if k.isascii())
-        raise UsageError(f"{name}: {text!r} is not one of {allowed}",
-                         f"{name}: {text!r} — допустимо {allowed}")
-    return found
+def _choice(arg: Arg, raw: object) -> str | None:
+    return arg.choose(C.text(raw, arg.name) if raw is not None else None)

@@ -12,7 +12,6 @@ these, so a cell in Excel and the KPI tab in Sheets give the same number. Conven
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from funnel_kpi.parse.headers import normalize
 from funnel_kpi.values import Value, rate, ratio, undefined
 
 Num = float | None
@@ -49,30 +49,15 @@ def step_conversions(counts: Sequence[Num]) -> tuple[Value, ...]:
     return tuple(conversion(counts[i - 1], counts[i]) for i in range(1, len(counts)))
 
 
-def step_conversion_values(counts: Sequence[Num]) -> list[float | str]:
-    """The values of ``step_conversions`` without the objects around them, for bulk callers
-    that show only numbers (a spilled Excel column of 100,000 cells): a float, or the reason
-    code where ``step_conversions`` would be undefined. A test keeps the two equal."""
-    out: list[float | str] = []
-    for before, after in itertools.pairwise(counts):
-        if before is None or after is None:
-            out.append("missing_input")
-        elif before == 0:
-            out.append("no_entries")
-        else:
-            q = after / before
-            out.append(q if math.isfinite(q) else "not_finite")
-    return out
-
-
 STEP_REASONS = ("", "missing_input", "no_entries", "not_finite")  # codes of step_conversion_array
 
 
 def step_conversion_array(counts: npt.NDArray[np.float64]
                           ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int8]]:
-    """``step_conversion_values`` over a float array (NaN: no number), for a column of 100,000
-    counts: (values, codes), a value where the code is 0, else NaN and the code's index in
-    ``STEP_REASONS``. A test keeps the three forms equal."""
+    """The values of ``step_conversions`` over a float array (NaN: no number), for a column of
+    100,000 counts where Value objects would cost 10x the division: (values, codes), a value
+    where the code is 0, else NaN and the code's index in ``STEP_REASONS``. A test keeps the
+    two forms equal."""
     before, after = counts[:-1], counts[1:]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         q = after / before
@@ -406,3 +391,70 @@ def needed_for_target(target: Num, stage_total: Num, target_total: Num) -> Value
     if target is None or stage_total is None:
         return undefined("missing_input")
     return _checked(ratio(target * stage_total, target_total, zero_reason="no_entries"))
+
+
+# --- the same formulas over the ranges a spreadsheet function takes -----------------------------
+# Spreadsheet functions (funnel_kpi.registry.FUNCTIONS) take rows of cells where the report
+# takes prepared figures; these turn the cells into those figures and call the formulas above.
+
+def change(current: Num, previous: Num, kind: str = "relative") -> Value:
+    """``growth``'s relative change, or its absolute one with kind "absolute"."""
+    absolute, relative = growth(current, previous)
+    return absolute if kind == "absolute" else relative
+
+
+def stage_days(starts: Sequence[date | None], ends: Sequence[date | None],
+               stat: str = "mean") -> Value:
+    """Mean (or median, stat "median") whole days from start to end over the pairs with both
+    dates; a pair whose end is before its start is left out, as the report leaves out dates out
+    of order."""
+    days = [float((e - s).days) for s, e in zip(starts, ends, strict=True)
+            if s is not None and e is not None and e >= s]
+    return median_days(days) if stat == "median" else mean_days(days)
+
+
+def forecast_from_deals(open_stages: Sequence[str | None], open_amounts: Sequence[Num],
+                        stage_names: Sequence[str | None],
+                        win_probabilities: Sequence[Num]) -> Value:
+    """``forecast_revenue`` from one row per open deal (its stage and amount) and a table of
+    win probabilities by stage; stage names match as headers do (case, ё, punctuation)."""
+    probabilities = {normalize(n): p for n, p in zip(stage_names, win_probabilities,
+                                                     strict=True) if n is not None}
+    amounts: dict[str, Num] = {}
+    for stage, amount in zip(open_stages, open_amounts, strict=True):
+        if stage is None and amount is None:
+            continue  # an empty row of the range
+        key = normalize(stage or "")
+        before = amounts.get(key, 0.0)
+        amounts[key] = None if before is None or amount is None else before + amount
+    return forecast_revenue(amounts, probabilities)
+
+
+def loss_share(stage_counts: Sequence[Num], owners: Sequence[str], owner: str) -> Value:
+    """``loss_shares`` of one owner ("marketing" or "sales") from the stage counts (from leads
+    on) and each stage's owner."""
+    losses = [d.value for d in drop_offs(stage_counts)]
+    return loss_shares(losses, owners[1:])[owner]
+
+
+def seasonal_index_of(periods: Sequence[date | None], values: Sequence[Num],
+                      month: int | None = None) -> Value | tuple[Value, ...]:
+    """``seasonal_index`` from dated values: of ``month`` (1..12), or of every calendar month.
+    Values of the same month are added up first, as the report adds up a month's rows; a month
+    with a missing value and no number is missing."""
+    by_month: dict[date, list[float]] = {}
+    missing: set[date] = set()
+    for d, v in zip(periods, values, strict=True):
+        if d is None:
+            continue
+        key = d.replace(day=1)
+        if v is None:
+            missing.add(key)
+        else:
+            by_month.setdefault(key, []).append(v)
+    sums: dict[date, Num] = {d: math.fsum(vs) for d, vs in by_month.items()}
+    sums.update({d: None for d in missing if d not in sums})
+    index = seasonal_index(sums)
+    if month is None:
+        return tuple(index[m] for m in range(1, 13))
+    return index[month]

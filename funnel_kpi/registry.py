@@ -20,10 +20,15 @@ so the handoff step (marketing -> sales) is sales': sales declined those leads.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
+
+from funnel_kpi import formulas as F
+from funnel_kpi.values import Value
 
 # "ratio" is a share shown as a percent; "times" a multiple (LTV:CAC 3.2, a seasonal index 0.96).
 Unit = Literal["count", "ratio", "times", "money", "days", "months"]
@@ -51,6 +56,10 @@ class Kpi:
     scope: Scope
     description: str
     description_ru: str
+    # The spreadsheet function that computes it from cells (FUNCTIONS), and the arguments of
+    # that function this KPI fixes, e.g. (("stat", "median"),); set from CELL_KPIS below.
+    function: str | None = None
+    preset: tuple[tuple[str, str], ...] = ()
 
     def name(self, lang: str = "en") -> str:
         return self.ru if lang == "ru" else self.en
@@ -371,6 +380,302 @@ _PLAN = (
 )
 _ALL = (*_ALL, *_PLAN)
 
+# --- spreadsheet functions: what a user computes from cells ---------------------------------------
+# The Excel functions (excel_udfs), KPI(), the docs, ``sheets-sync kpis``, GET /api/v1/kpis and the
+# Sheets and Office add-on are generated from FUNCTIONS and CELL_KPIS; ``call`` runs one by name.
+# Adding a KPI a user computes from cells: its Kpi above, its formula in funnel_kpi.formulas, a
+# Function here (or a line in CELL_KPIS when an existing function computes it), and its test.
+
+# Units of an argument: a KPI unit, "number" (any number), "date", "text" or "month" (1..12).
+ArgUnit = Literal["count", "ratio", "times", "money", "days", "months", "number", "date", "text",
+                  "month"]
+NUMBER_UNITS = frozenset({"count", "ratio", "times", "money", "days", "months", "number"})
+ARG_UNIT_NAMES: Mapping[str, tuple[str, str]] = MappingProxyType({
+    **UNIT_NAMES, "number": ("number", "число"), "date": ("date", "дата"),
+    "text": ("text", "текст"), "month": ("month 1-12 or a date", "месяц 1-12 или дата"),
+})
+Cleaned = float | int | str | date | None
+CleanArg = Cleaned | Sequence[Cleaned]
+Result = Value | tuple[Value, ...]  # a tuple spills as a column
+
+
+class CallError(ValueError):
+    """A call that cannot be made sense of (arity, a wrong choice, ranges of different lengths):
+    the message in English and Russian, shown in the cell by the spreadsheet functions."""
+
+    def __init__(self, en: str, ru: str) -> None:
+        super().__init__(f"{en} / {ru}")
+        self.en, self.ru = en, ru
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """One argument of a spreadsheet function. ``choices``: each accepted value first, then the
+    other spellings it accepts (case does not matter); a choice argument is cleaned to the first.
+    ``same_length_as``: the range argument this one pairs with, cell for cell."""
+
+    name: str
+    unit: ArgUnit
+    en: str
+    ru: str
+    array: bool = False
+    optional: bool = False
+    default: float | str | None = None
+    choices: tuple[tuple[str, ...], ...] = ()
+    same_length_as: str | None = None
+
+    def help(self, lang: str = "en") -> str:
+        return self.ru if lang == "ru" else self.en
+
+    def usage(self) -> str:
+        return f"[{self.name}]" if self.optional else self.name
+
+    def choose(self, text: str | None) -> str | None:
+        """The choice that ``text`` spells; a blank is the default, but not inside a range (a
+        stage without its owner); CallError else."""
+        blank = text is None or not text.strip()
+        if blank and not self.array:
+            return None if self.default is None else str(self.default)
+        key = (text or "").strip().casefold()
+        for spellings in self.choices:
+            if key in (s.casefold() for s in spellings):
+                return spellings[0]
+        allowed = ", ".join(s for c in self.choices for s in c if s.isascii())
+        raise CallError(f"{self.name}: {text!r} is not one of {allowed}",
+                        f"{self.name}: {text!r} — допустимо {allowed}")
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A spreadsheet function: its Excel-safe name, the KPI whose name, formula and description
+    are its help (or its own ``en``/``ru`` text), its arguments, and the formula ``call`` runs on
+    cleaned arguments (None: the function builds a table from ranges, excel_udfs.adapters)."""
+
+    name: str
+    kpi: str | None
+    args: tuple[Arg, ...]
+    formula: Callable[..., Result] | None
+    en: str = ""
+    ru: str = ""
+
+    def usage(self) -> str:
+        return f"{self.name}({', '.join(a.usage() for a in self.args)})"
+
+    def arg(self, name: str) -> Arg:
+        return next(a for a in self.args if a.name == name)
+
+    def help(self, limit: int = 255) -> str:
+        """The description in English and Russian: the longest of a few forms that fits
+        ``limit`` characters (Excel's limit for a function's description is 255)."""
+        usage = self.usage()
+        forms: tuple[str, ...]
+        if self.kpi is None:
+            forms = (f"{usage}: {self.en} / {self.ru}",)
+        else:
+            k = REGISTRY[self.kpi]
+            forms = (
+                f"{usage}: {k.en} = {k.formula}. {k.description} / {k.ru}: {k.description_ru}",
+                f"{usage}: {k.en} = {k.formula}. {k.description} / {k.ru}",
+                f"{usage}: {k.en} = {k.formula} / {k.ru}",
+            )
+        return next((f for f in forms if len(f) <= limit), forms[-1][:limit])
+
+
+def _a(name: str, unit: ArgUnit, en: str, ru: str, **options: Any) -> Arg:
+    return Arg(name, unit, en, ru, **options)
+
+
+OWNER = (("marketing", "маркетинг", "m"), ("sales", "продажи", "s"))
+_OPTIONAL = ("Optional: ", "Необязательно: ")
+ARGS: Mapping[str, Arg] = MappingProxyType({a.name: a for a in (
+    _a("from_count", "count", "Count at the earlier stage", "Количество на более ранней стадии"),
+    _a("to_count", "count", "Count at the later stage", "Количество на более поздней стадии"),
+    _a("stage_counts", "count", "Counts of the stages in funnel order: one row or one column",
+       "Количество по стадиям по порядку воронки: одна строка или один столбец", array=True),
+    _a("stage_names", "text", "Names of the stages, as many as counts",
+       "Названия стадий, столько же, сколько чисел", array=True, same_length_as="stage_counts"),
+    _a("owners", "text", "Optional: owner of each stage, marketing or sales (default: from the "
+       "names)", "Необязательно: чей этап, маркетинг или продажи (по умолчанию — по названиям)",
+       array=True, optional=True, choices=OWNER),
+    _a("spend", "money", "Marketing spend", "Маркетинговый бюджет"),
+    _a("leads", "count", "Leads", "Лиды"),
+    _a("paid", "count", "Paid deals", "Оплаченные сделки"),
+    _a("count", "count", "Count at the stage (visits, leads, ...)",
+       "Количество на стадии (визиты, лиды, ...)"),
+    _a("new_customers", "count", "New (paying) customers", "Новые (оплатившие) клиенты"),
+    _a("sales_cost", "money", "Optional: cost of sales (blank counts as 0)",
+       "Необязательно: затраты на продажи (пусто — 0)", optional=True),
+    _a("revenue", "money", "Revenue of the period", "Выручка за период"),
+    _a("deals", "count", "Paid deals", "Оплаченные сделки"),
+    _a("customers", "count", "Active customers", "Активные клиенты"),
+    _a("won", "count", "Won deals", "Выигранные сделки"),
+    _a("lost", "count", "Lost deals", "Проигранные сделки"),
+    _a("average_check", "money", "Average check (average deal)", "Средний чек"),
+    _a("purchases_per_period", "number", "Purchases per customer per period",
+       "Покупок на клиента за период"),
+    _a("lifetime_periods", "months", "Customer lifetime in periods (1 / churn)",
+       "Срок жизни клиента в периодах (1 / отток)"),
+    _a("margin", "ratio", "Optional gross margin as a ratio, 0.3 for 30% (default 1)",
+       "Необязательно: маржа долей, 0,3 для 30% (по умолчанию 1)", optional=True, default=1.0),
+    _a("revenue_per_customer", "money", "ARPU: revenue per customer per period",
+       "ARPU: выручка на клиента за период"),
+    _a("churn_rate", "ratio", "Churn per period, as a ratio", "Отток за период, долей"),
+    _a("lifetime_value", "money", "LTV of a customer", "LTV клиента"),
+    _a("acquisition_cost", "money", "CAC: cost of acquiring a customer",
+       "CAC: стоимость привлечения"),
+    _a("churned", "count", "Customers lost in the period", "Ушедшие за период клиенты"),
+    _a("customers_at_start", "count", "Customers at the start of the period",
+       "Клиенты на начало периода"),
+    _a("fact", "number", "Fact: revenue (or paid count)", "Факт: выручка (или число оплат)"),
+    _a("plan", "number", "Plan of the same measure", "План того же показателя"),
+    _a("current", "number", "Value of this period", "Значение этого периода"),
+    _a("previous", "number", "Value of the earlier period", "Значение прошлого периода"),
+    _a("start_dates", "date", "Dates the stage was reached (one row or column)",
+       "Даты начала стадии (строка или столбец)", array=True),
+    _a("end_dates", "date", "Dates the next stage was reached, same length",
+       "Даты следующей стадии, столько же", array=True, same_length_as="start_dates"),
+    _a("open_stages", "text", "Stage of each open deal", "Стадия каждой открытой сделки",
+       array=True),
+    _a("open_amounts", "money", "Amount of each open deal", "Сумма каждой открытой сделки",
+       array=True, same_length_as="open_stages"),
+    _a("win_probabilities", "ratio", "Win probability from each of those stages",
+       "Вероятность выигрыша с каждой из этих стадий", array=True, same_length_as="stage_names"),
+    _a("fact_so_far", "number", "Fact of the month so far (revenue, or paid count)",
+       "Факт месяца на сегодня (выручка или число оплат)"),
+    _a("days_elapsed", "days", "Days of the month elapsed", "Прошло дней месяца"),
+    _a("days_in_period", "days", "Days in the month", "Дней в месяце"),
+    _a("opportunities", "count", "Open deals", "Открытые сделки"),
+    _a("win_rate", "ratio", "Win rate, as a ratio", "Доля выигранных, долей"),
+    _a("average_deal", "money", "Average deal", "Средний чек"),
+    _a("cycle_days", "days", "Sales cycle in days", "Цикл сделки в днях"),
+    _a("periods", "date", "Dates of the months (one row or column)",
+       "Даты месяцев (строка или столбец)", array=True),
+    _a("values", "number", "Value of each month (paid, or revenue), same length",
+       "Значение каждого месяца (оплаты или выручка), столько же", array=True,
+       same_length_as="periods"),
+    _a("month", "month", "Optional: the month, a date or 1-12 (default: a column of all 12)",
+       "Необязательно: месяц, дата или 1-12 (по умолчанию — столбец всех 12)", optional=True),
+)})
+
+
+def _args(*items: str | Arg) -> tuple[Arg, ...]:
+    return tuple(ARGS[i] if isinstance(i, str) else i for i in items)
+
+
+def _fn(name: str, kpi: str | None, formula: Callable[..., Result] | None, *args: str | Arg,
+        en: str = "", ru: str = "") -> Function:
+    return Function(name, kpi, _args(*args), formula, en, ru)
+
+
+_KIND = _a("kind", "text", "Optional: relative (default) or absolute",
+           "Необязательно: relative (относительный, по умолчанию) или absolute", optional=True,
+           default="relative", choices=(("relative", "rel", "%", "относительный"),
+                                        ("absolute", "abs", "абсолютный")))
+_STAT = _a("stat", "text", "Optional: mean (default) or median",
+           "Необязательно: mean (среднее) или median", optional=True, default="mean",
+           choices=(("mean", "average", "среднее"), ("median", "медиана")))
+_BOTTLENECK_KIND = _a("kind", "text", "Optional: conversion or loss (default: both rows)",
+                      "Необязательно: conversion или loss (по умолчанию обе строки)",
+                      optional=True, choices=(("conversion", "конверсия"), ("loss", "потери")))
+_OWNERS = replace(ARGS["owners"], en="Owner of each stage: marketing or sales",
+                  ru="Чей этап: маркетинг или продажи", optional=False,
+                  same_length_as="stage_counts")
+_OWNER = _a("owner", "text", "Whose share: marketing or sales", "Чья доля: маркетинг или продажи",
+            choices=OWNER)
+_TABLE_NAMES = replace(ARGS["stage_names"], en="Stages of the probability table",
+                       ru="Стадии таблицы вероятностей", same_length_as=None)
+_MONTHLY_ARPU = replace(ARGS["revenue_per_customer"], en="ARPU: monthly revenue per customer",
+                        ru="ARPU: выручка на клиента в месяц")
+
+FUNCTIONS: Mapping[str, Function] = MappingProxyType({f.name: f for f in (
+    _fn("CONVERSION", "step_conversion", F.conversion, "from_count", "to_count"),
+    _fn("CONVERSIONS", None, F.step_conversions, "stage_counts",
+        en="step conversions n_i / n_(i-1), one per step, spilled in the orientation of the "
+           "input.",
+        ru="Конверсии шагов n_i / n_(i-1), по одной на шаг, в том же направлении, что и данные."),
+    _fn("FUNNEL", None, None, "stage_names", "stage_counts", "owners",
+        en="a table, one row per stage: stage, count, step conversion, cumulative conversion, "
+           "drop-off, owner.",
+        ru="Таблица: стадия, количество, конверсия шага, накопленная, отвал, владелец."),
+    _fn("BOTTLENECK", None, None, "stage_names", "stage_counts", _BOTTLENECK_KIND, "owners",
+        en="rows of from, to, value, owner for the step of lowest conversion and of largest "
+           "loss.",
+        ru="Узкое место: шаг с наименьшей конверсией и с наибольшими потерями."),
+    _fn("OVERALL", "overall_conversion", F.overall_conversion, "stage_counts"),
+    _fn("DROPOFF", "drop_off", F.drop_off, "from_count", "to_count"),
+    _fn("DROPOFFRATE", "drop_off_rate", F.drop_off_rate, "from_count", "to_count"),
+    _fn("COSTPERUNIT", "cost_per_stage_unit", F.cost_per_unit, "spend", "count"),
+    _fn("LOSSSHARE", None, F.loss_share, "stage_counts", _OWNERS, _OWNER,
+        en="lost at steps ending in the owner's stages / lost at all steps from leads on "
+           "(counts from leads).",
+        ru="Доля потерь: потери на шагах, ведущих в стадии владельца / все потери от лидов."),
+    _fn("LOSTLEADSCOST", "lost_leads_cost", F.lost_leads_cost, "spend", "leads", "paid"),
+    _fn("CPL", "cpl", F.cpl, "spend", "leads"),
+    _fn("CAC", "cac", F.cac, "spend", "new_customers", "sales_cost"),
+    _fn("DEALSIZE", "average_deal", F.average_deal, "revenue", "deals"),
+    _fn("ARPU", None, F.arpu, "revenue", "customers",
+        en="revenue / customers, revenue per customer.",
+        ru="Выручка на клиента: выручка / клиенты."),
+    _fn("WINRATE", "win_rate", F.win_rate, "won", "lost"),
+    _fn("LTV", "ltv_simple", F.ltv, "average_check", "purchases_per_period",
+        "lifetime_periods", "margin"),
+    _fn("LTV_CONTRACTUAL", "ltv_contractual", F.ltv_contractual, "revenue_per_customer",
+        "churn_rate", "margin"),
+    _fn("LTVCAC", "ltv_cac", F.ltv_cac, "lifetime_value", "acquisition_cost"),
+    _fn("PAYBACK", "payback_months", F.payback_months, "acquisition_cost", _MONTHLY_ARPU,
+        "margin"),
+    _fn("CHURN", "churn_rate", F.churn_rate, "churned", "customers_at_start"),
+    _fn("PLANFACT", "plan_fact", F.plan_fact, "fact", "plan"),
+    _fn("RUNRATE", "run_rate_projection", F.run_rate_projection, "fact_so_far",
+        "days_elapsed", "days_in_period"),
+    _fn("GROWTHRATE", None, F.change, "current", "previous", _KIND,
+        en='(current - previous) / |previous|, or the difference with kind "absolute".',
+        ru="Рост: (текущее - прошлое) / |прошлое|, или разница."),
+    _fn("SEASONALINDEX", "seasonal_index", F.seasonal_index_of, "periods", "values", "month"),
+    _fn("STAGETIME", None, F.stage_days, "start_dates", "end_dates", _STAT,
+        en="mean or median whole days from start to end, over rows with both dates (end "
+           "before start is left out).",
+        ru="Дней на стадии: среднее или медиана."),
+    _fn("REVENUEFORECAST", "forecast_revenue", F.forecast_from_deals, "open_stages",
+        "open_amounts", _TABLE_NAMES, "win_probabilities"),
+    _fn("PIPELINEVELOCITY", "pipeline_velocity", F.pipeline_velocity, "opportunities",
+        "win_rate", "average_deal", "cycle_days"),
+)})
+
+# KPI id -> the function that computes it from cells, and the arguments that KPI fixes
+# (KPI("median_days_in_stage", starts, ends) is STAGETIME(starts, ends, "median")).
+CELL_KPIS: Mapping[str, tuple[str, Mapping[str, str]]] = MappingProxyType({
+    **dict.fromkeys(("step_conversion", "cumulative_conversion", "lead_to_payment_conversion",
+                     "marketing_conversion", "handoff_acceptance", "sales_conversion"),
+                    ("CONVERSION", {})),
+    "drop_off": ("DROPOFF", {}), "drop_off_rate": ("DROPOFFRATE", {}),
+    "cost_per_stage_unit": ("COSTPERUNIT", {}), "overall_conversion": ("OVERALL", {}),
+    "marketing_loss_share": ("LOSSSHARE", {"owner": "marketing"}),
+    "sales_loss_share": ("LOSSSHARE", {"owner": "sales"}),
+    "lost_leads_cost": ("LOSTLEADSCOST", {}), "cpl": ("CPL", {}), "cac": ("CAC", {}),
+    "average_deal": ("DEALSIZE", {}),
+    **dict.fromkeys(("revenue_growth", "average_deal_growth"),
+                    ("GROWTHRATE", {"kind": "relative"})),
+    "plan_fact": ("PLANFACT", {}), "run_rate_projection": ("RUNRATE", {}),
+    "ltv_simple": ("LTV", {}), "ltv_contractual": ("LTV_CONTRACTUAL", {}),
+    "ltv_cac": ("LTVCAC", {}), "payback_months": ("PAYBACK", {}), "churn_rate": ("CHURN", {}),
+    "seasonal_index": ("SEASONALINDEX", {}), "win_rate": ("WINRATE", {}),
+    **dict.fromkeys(("avg_days_in_stage", "sales_cycle_days", "first_response_days",
+                     "proposal_prep_days", "contract_prep_days"), ("STAGETIME", {"stat": "mean"})),
+    "median_days_in_stage": ("STAGETIME", {"stat": "median"}),
+    "forecast_revenue": ("REVENUEFORECAST", {}), "pipeline_velocity": ("PIPELINEVELOCITY", {}),
+})
+
+
+def _attach(k: Kpi) -> Kpi:
+    found = CELL_KPIS.get(k.id)
+    if found is None:
+        return k
+    name, preset = found
+    return replace(k, function=name, preset=tuple(preset.items()))
+
+
+_ALL = tuple(_attach(k) for k in _ALL)
 REGISTRY: Mapping[str, Kpi] = MappingProxyType({k.id: k for k in _ALL})
 
 
@@ -386,6 +691,132 @@ def get(kpi_id: str) -> Kpi:
 
 def ids(scope: Scope | None = None) -> tuple[str, ...]:
     return tuple(k.id for k in _ALL if scope is None or k.scope == scope)
+
+
+# --- running a spreadsheet function -----------------------------------------------------------
+
+def function(name: str) -> Function:
+    """The spreadsheet function of this name (any case); CallError naming close matches."""
+    found = FUNCTIONS.get(str(name).strip().upper())
+    if found is None:
+        close = difflib.get_close_matches(str(name).upper(), list(FUNCTIONS), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise CallError(f"unknown function {name!r}{hint}", f"неизвестная функция {name!r}")
+    return found
+
+
+def kpi_function(kpi: Kpi) -> Function | None:
+    return FUNCTIONS[kpi.function] if kpi.function else None
+
+
+def kpi_args(kpi: Kpi) -> tuple[Arg, ...]:
+    """The arguments a user gives for this KPI: its function's, less those the KPI fixes."""
+    fn = kpi_function(kpi)
+    fixed = dict(kpi.preset)
+    return () if fn is None else tuple(a for a in fn.args if a.name not in fixed)
+
+
+def kpi_usage(kpi: Kpi) -> str:
+    """How a cell computes this KPI, e.g. 'STAGETIME(start_dates, end_dates, "median")'; ""
+    for a KPI no spreadsheet function computes."""
+    fn = kpi_function(kpi)
+    if fn is None:
+        return ""
+    fixed = dict(kpi.preset)
+    shown = [f'"{fixed[a.name]}"' if a.name in fixed else a.usage() for a in fn.args]
+    return f"{fn.name}({', '.join(shown)})"
+
+
+def call(function_name: str, args: Sequence[CleanArg]) -> Result:
+    """Run a spreadsheet function on cleaned arguments: numbers as float (or None for a blank),
+    dates as ``date``, texts as ``str``, a range as a list of those, in the order of its
+    ``args``; trailing optional arguments may be left out. CallError for a call that cannot be
+    made sense of; an undefined KPI is a ``Value`` with a reason, as in the report."""
+    fn = function(function_name)
+    if fn.formula is None:
+        raise CallError(f"{fn.name} builds a table from ranges: call it from a spreadsheet",
+                        f"{fn.name} строит таблицу по диапазонам: вызывайте её в таблице")
+    required = sum(1 for a in fn.args if not a.optional)
+    if not required <= len(args) <= len(fn.args):
+        raise CallError(f"use {fn.usage()}", f"вызов: {fn.usage()}")
+    given = [*args, *(a.default for a in fn.args[len(args):])]
+    values = {a.name: _clean(a, x) for a, x in zip(fn.args, given, strict=True)}
+    for a in fn.args:
+        other = values.get(a.same_length_as or "")
+        mine = values[a.name]
+        if isinstance(other, list) and isinstance(mine, list) and len(other) != len(mine):
+            pair = f"{a.same_length_as} and {a.name}"
+            raise CallError(f"{pair} must have as many cells ({len(other)} and {len(mine)})",
+                            f"в {a.same_length_as} и {a.name} должно быть поровну ячеек "
+                            f"({len(other)} и {len(mine)})")
+    return fn.formula(*values.values())
+
+
+def _clean(arg: Arg, x: CleanArg) -> Any:
+    if arg.array:
+        if x is None and arg.optional:
+            return None
+        if not isinstance(x, list | tuple):
+            raise CallError(f"{arg.name}: give a range (a list)",
+                            f"{arg.name}: нужен диапазон (список)")
+        return [_one(arg, v) for v in x]
+    if isinstance(x, list | tuple):
+        raise CallError(f"{arg.name}: give one value", f"{arg.name}: нужно одно значение")
+    return _one(arg, x)
+
+
+def _one(arg: Arg, x: object) -> Any:
+    if arg.choices:
+        if x is not None and not isinstance(x, str):
+            raise _wrong(arg, x)
+        return arg.choose(x)
+    if x is None:
+        return None
+    if arg.unit in NUMBER_UNITS:
+        if isinstance(x, bool) or not isinstance(x, int | float):
+            raise _wrong(arg, x)
+        return float(x) if math.isfinite(x) else None
+    if arg.unit == "date":
+        if isinstance(x, datetime):
+            return x.date()
+        if not isinstance(x, date):
+            raise _wrong(arg, x)
+        return x
+    if arg.unit == "month":
+        if isinstance(x, date):
+            return x.month
+        if isinstance(x, bool) or not isinstance(x, int | float) or x not in range(1, 13):
+            raise CallError(f"{arg.name}: give a date or a month number 1-12",
+                            f"{arg.name}: укажите дату или номер месяца 1-12")
+        return int(x)
+    if not isinstance(x, str):
+        raise _wrong(arg, x)
+    return x
+
+
+def _wrong(arg: Arg, x: object) -> CallError:
+    en, ru = ARG_UNIT_NAMES[arg.unit]
+    return CallError(f"{arg.name}: {x!r} is not a {en}", f"{arg.name}: {x!r} — не {ru}")
+
+
+def _arg_json(a: Arg) -> dict[str, Any]:
+    return {"name": a.name, "unit": a.unit, "array": a.array, "optional": a.optional,
+            "default": a.default, "choices": [list(c) for c in a.choices],
+            "same_length_as": a.same_length_as, "help": {"en": a.en, "ru": a.ru}}
+
+
+def catalogue() -> dict[str, Any]:
+    """The registry as JSON: every KPI (with the function that computes it from cells and the
+    arguments a user gives) and every spreadsheet function with its arguments and help."""
+    kpis = [{"id": k.id, "name": {"en": k.en, "ru": k.ru},
+             "formula": {"en": k.formula, "ru": k.formula_ru},
+             "description": {"en": k.description, "ru": k.description_ru},
+             "unit": k.unit, "higher_is_better": k.higher_is_better, "scope": k.scope,
+             "function": k.function, "usage": kpi_usage(k) or None,
+             "args": [_arg_json(a) for a in kpi_args(k)]} for k in _ALL]
+    functions = [{"name": f.name, "kpi": f.kpi, "usage": f.usage(), "help": f.help(),
+                  "args": [_arg_json(a) for a in f.args]} for f in FUNCTIONS.values()]
+    return {"kpis": kpis, "functions": functions}
 
 
 def direction_text(kpi: Kpi, lang: str = "en") -> str:

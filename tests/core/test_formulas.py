@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
+import numpy as np
 import pytest
 
 from funnel_kpi import formulas as F
@@ -218,10 +220,11 @@ def test_huge_inputs_never_give_infinity() -> None:
     assert F.growth(1e308, -1e308)[0].reason == "not_finite"
 
 
-def test_step_conversion_values_match_step_conversions() -> None:
+def test_step_conversion_array_matches_step_conversions() -> None:
     counts = [100, 30, 20, 0, 5, None, 3, 1e308, 1e-308]
     full = F.step_conversions(counts)
-    bulk = F.step_conversion_values(counts)
-    assert len(full) == len(bulk) == len(counts) - 1
-    for v, b in zip(full, bulk, strict=True):
-        assert (v.value if v.value is not None else v.reason) == b
+    values, codes = F.step_conversion_array(
+        np.array([math.nan if c is None else c for c in counts], dtype=np.float64))
+    assert len(full) == len(values) == len(counts) - 1
+    for v, b, c in zip(full, values.tolist(), codes.tolist(), strict=True):
+        assert (v.value, v.reason) == ((b, None) if c == 0 else (None, F.STEP_REASONS[c]))

@@ -27,7 +27,8 @@ counts = st.lists(st.one_of(st.none(), st.just(0.0), st.just(-0.0),
 def expected(values: list[float | None]) -> list[Any]:
     """The per-cell answer: funnel_kpi's step conversions, reasons as Excel errors."""
     errors = {"missing_input": NA, "no_entries": DIV0, "not_finite": NUM}
-    return [v if isinstance(v, float) else errors[v] for v in F.step_conversion_values(values)]
+    return [v.value if v.value is not None else errors[str(v.reason)]
+            for v in F.step_conversions(values)]
 
 
 @settings(max_examples=200, deadline=None)
@@ -43,9 +44,9 @@ def test_a_column_and_a_row_give_the_per_cell_answer(call: Call, values: list[fl
 def test_the_array_formula_is_the_per_cell_formula(values: list[float | None]) -> None:
     array = np.array([math.nan if v is None else v for v in values])
     got, codes = F.step_conversion_array(array)
-    for g, c, w in zip(got.tolist(), codes.tolist(), F.step_conversion_values(values),
-                       strict=True):
-        assert (g == w) if isinstance(w, float) else (math.isnan(g) and F.STEP_REASONS[c] == w)
+    for g, c, w in zip(got.tolist(), codes.tolist(), F.step_conversions(values), strict=True):
+        assert (g == w.value) if w.value is not None else (
+            math.isnan(g) and F.STEP_REASONS[c] == w.reason)
 
 
 def test_numbers_skip_xlwings_per_cell_cleaning(call: Call, udf_module: types.ModuleType,
