@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -58,19 +58,6 @@ class Funnel:
 
     def index(self, key: str) -> int:
         return self.keys.index(key)
-
-    @property
-    def handoff_index(self) -> int | None:
-        """Index of the first sales-owned stage that follows a marketing stage, if any."""
-        for i in range(1, len(self.stages)):
-            if self.stages[i].owner == "sales" and self.stages[i - 1].owner == "marketing":
-                return i
-        return None
-
-    def restricted_to(self, keys: Iterable[str]) -> Funnel:
-        """The same funnel with only the given stages, in funnel order."""
-        wanted = set(keys)
-        return Funnel(tuple(s for s in self.stages if s.key in wanted), inferred=self.inferred)
 
 
 DEFAULT_FUNNEL = Funnel(

@@ -26,7 +26,7 @@ from funnel_kpi.parse.cells import (
     parse_text,
     raw_text,
 )
-from funnel_kpi.parse.columns import parse_column, parse_dates, parse_texts
+from funnel_kpi.parse.columns import TextCells, date_array, number_array
 
 NBSP, THIN, NARROW = "\u00a0", "\u2009", "\u202f"
 
@@ -242,22 +242,22 @@ def test_raw_text() -> None:
     assert raw_text("x" * 200).endswith("…") and len(raw_text("x" * 200)) == 100
 
 
-def test_parse_column_reports_positions_and_keeps_bools_apart() -> None:
-    values, issues = parse_column([1, "2,5", True, "x", None, 1], parse_number)
-    assert values == [1, 2.5, None, None, None, 1]
+def test_number_column_reports_positions_and_keeps_bools_apart() -> None:
+    values, issues = number_array([1, "2,5", True, "x", None, 1])
+    assert [None if math.isnan(v) else v for v in values] == [1, 2.5, None, None, None, 1]
     assert issues == [(2, NOT_A_NUMBER), (3, NOT_A_NUMBER)]
-    values, issues = parse_column([[1], 2], parse_number)  # unhashable: cell by cell
-    assert values == [None, 2] and issues == [(0, NOT_A_NUMBER)]
 
 
-def test_parse_dates_column_with_times_and_gaps() -> None:
-    values, issues = parse_dates([45322.25, 45322.75, None, "31.01.2024", math.nan, 0.5])
-    assert values == [date(2024, 1, 31)] * 2 + [None, date(2024, 1, 31), None, None]
+def test_date_column_with_times_and_gaps() -> None:
+    day = date(2024, 1, 31).toordinal()  # 0: no date
+    ordinals, issues = date_array([45322.25, 45322.75, None, "31.01.2024", math.nan, 0.5])
+    assert list(ordinals) == [day, day, 0, day, 0, 0]
     assert issues == [(4, NOT_A_DATE), (5, NOT_A_DATE)]
-    values, issues = parse_dates([45322.25, math.inf])  # all floats, one not finite
-    assert values == [date(2024, 1, 31), None] and issues == [(1, NOT_A_DATE)]
-    assert parse_texts([1, 2]) == ["1", "2"]
-    assert parse_texts([" a ", 3.0, None]) == ["a", "3", None]
+    ordinals, issues = date_array([45322.25, math.inf])  # all floats, one not finite
+    assert list(ordinals) == [day, 0] and issues == [(1, NOT_A_DATE)]
+    texts = TextCells()
+    texts.feed([" a ", 3.0, None, 1])
+    assert [texts.names[c] for c in texts.result()] == ["a", "3", None, "1"]
 
 
 # ---------------------------------------------------------------- properties
