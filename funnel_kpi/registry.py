@@ -831,11 +831,27 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def arg_text(a: Arg, lang: str = "en") -> str:
+    """One argument for people: 'margin (ratio, optional, default 1): Optional gross margin...'."""
+    ru = lang == "ru"
+    unit = ARG_UNIT_NAMES[a.unit][1 if ru else 0]
+    notes = [f"{unit}, {'диапазон' if ru else 'range'}" if a.array else unit]
+    if a.optional:
+        notes.append("необязательный" if ru else "optional")
+    if a.default is not None:
+        shown = f"{a.default:g}" if isinstance(a.default, float) else a.default
+        notes.append(f"{'по умолчанию' if ru else 'default'} {shown}")
+    if a.choices:
+        notes.append(" | ".join(c[0] for c in a.choices))
+    return f"{a.name} ({', '.join(notes)}): {a.help(lang)}"
+
+
 def markdown(lang: str = "en") -> str:
     """The registry as a Markdown document (docs/kpis.md is this text)."""
     ru = lang == "ru"
-    head = ("id", "название", "формула", "единица", "направление", "описание") if ru else (
-        "id", "name", "formula", "unit", "direction", "description")
+    head = ("id", "название", "формула", "единица", "направление", "описание",
+            "функция в таблице") if ru else (
+        "id", "name", "formula", "unit", "direction", "description", "spreadsheet function")
     lines = [
         "# Показатели" if ru else "# KPIs",
         "",
@@ -847,7 +863,25 @@ def markdown(lang: str = "en") -> str:
     ]
     for k in _ALL:
         unit = UNIT_NAMES[k.unit][1 if ru else 0]
+        usage = kpi_usage(k)
         row = (f"`{k.id}`", k.name(lang), k.formula_text(lang), unit, direction_text(k, lang),
-               k.description_ru if ru else k.description)
+               k.description_ru if ru else k.description, f"`{usage}`" if usage else "—")
         lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    lines += [
+        "",
+        "## Функции для таблиц" if ru else "## Spreadsheet functions",
+        "",
+        ("Одни и те же функции в Excel (excel_udfs) и в дополнении для таблиц; [x] — "
+         "необязательный аргумент. KPI(id, ...) считает любой показатель из таблицы выше по id "
+         "или названию с аргументами его функции." if ru else
+         "The same functions in Excel (excel_udfs) and in the spreadsheet add-on; [x] is an "
+         "optional argument. KPI(id, ...) computes any KPI of the table above by id or name, "
+         "with the arguments its function shows."),
+        "",
+        "| функция | аргументы |" if ru else "| function | arguments |",
+        "|---|---|",
+    ]
+    for f in FUNCTIONS.values():
+        args = "<br>".join(_cell(arg_text(a, lang)) for a in f.args)
+        lines.append(f"| `{f.usage()}` | {args} |")
     return "\n".join(lines) + "\n"

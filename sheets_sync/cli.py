@@ -142,20 +142,27 @@ def _analyse_ref(ref: str, config: str | None, tabs: Sequence[str], today: Any,
               default="table")
 @click.option("--lang", type=click.Choice(["ru", "en"]), default="en")
 def kpis(fmt: str, lang: str) -> None:
-    """List every KPI: id, name, formula, unit."""
+    """List every KPI: id, name, unit, formula and the spreadsheet function that computes it;
+    then every spreadsheet function with its arguments (json: what GET /api/v1/kpis returns)."""
     from funnel_kpi import registry
 
     if fmt == "markdown":
         click.echo(registry.markdown(lang), nl=False)
         return
     if fmt == "json":
-        items = [{"id": k.id, "en": k.en, "ru": k.ru, "formula": k.formula, "unit": k.unit,
-                  "higher_is_better": k.higher_is_better} for k in registry.REGISTRY.values()]
-        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(registry.catalogue(), ensure_ascii=False, indent=2))
         return
+    ru = lang == "ru"
     for k in registry.REGISTRY.values():
-        name = k.ru if lang == "ru" else k.en
-        click.echo(f"{k.id:<28} {name:<40} {k.unit:<7} {k.formula}")
+        unit = registry.UNIT_NAMES[k.unit][ru]
+        click.echo(f"{k.id:<28} {k.name(lang):<40} {unit:<11} {k.formula_text(lang)}")
+        if k.function:
+            click.echo(f"{'':<28} = {registry.kpi_usage(k)}")
+    click.echo("\n" + ("Функции для таблиц:" if ru else "Spreadsheet functions:"))
+    for f in registry.FUNCTIONS.values():
+        click.echo(f.usage())
+        for a in f.args:
+            click.echo(f"    {registry.arg_text(a, lang)}")
 
 
 def default_state_path() -> Path:

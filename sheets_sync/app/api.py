@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select, text
 
+from funnel_kpi import registry
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import compress
 from sheets_sync.app.errors import ApiError, invalid
@@ -215,6 +216,15 @@ def job_report(job_id: int) -> Any:
     out = ReportOut(job_id=job_id, run_id=rep.run_id, computed_at=rep.computed_at,
                     report=rep.report)
     return jsonify(dump(out))
+
+
+@api.get("/kpis")
+@require_token
+def kpis() -> Any:
+    """Every KPI (names, formulas, unit, direction, scope, the spreadsheet function and its
+    arguments) and every spreadsheet function: the registry, as ``sheets-sync kpis --format
+    json`` prints it."""
+    return jsonify(registry.catalogue())
 
 
 @api.get("/openapi.json")

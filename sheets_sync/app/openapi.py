@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from funnel_kpi import registry
 from sheets_sync.app.jobs import MAX_ID
 from sheets_sync.app.schemas import (
     ComputeIn,
@@ -31,6 +32,35 @@ MODELS: list[tuple[type[BaseModel], Any]] = [
     (RunList, "serialization"), (ReportOut, "serialization"), (ErrorOut, "serialization"),
     (HealthOut, "serialization"),
 ]
+
+_STR, _BOOL = {"type": "string"}, {"type": "boolean"}
+_EN_RU = {"type": "object", "required": ["en", "ru"], "properties": {"en": _STR, "ru": _STR}}
+# GET /api/v1/kpis: funnel_kpi.registry.catalogue(), a plain dict, so its schema is written here.
+KPI_SCHEMAS: dict[str, Any] = {
+    "KpiArg": {"type": "object", "required": ["name", "unit", "array", "optional", "help"],
+               "properties": {
+                   "name": _STR, "unit": {"enum": list(get_args(registry.ArgUnit))},
+                   "array": _BOOL, "optional": _BOOL,
+                   "default": {"type": ["number", "string", "null"]},
+                   "choices": {"type": "array", "items": {"type": "array", "items": _STR}},
+                   "same_length_as": {"type": ["string", "null"]}, "help": _EN_RU}},
+    "KpiOut": {"type": "object", "required": ["id", "name", "formula", "unit", "scope", "args"],
+               "properties": {
+                   "id": _STR, "name": _EN_RU, "formula": _EN_RU, "description": _EN_RU,
+                   "unit": {"enum": list(get_args(registry.Unit))},
+                   "higher_is_better": {"type": ["boolean", "null"]},
+                   "scope": {"enum": list(get_args(registry.Scope))},
+                   "function": {"type": ["string", "null"]}, "usage": {"type": ["string", "null"]},
+                   "args": {"type": "array", "items": {"$ref": "#/components/schemas/KpiArg"}}}},
+    "FunctionOut": {"type": "object", "required": ["name", "usage", "help", "args"],
+                    "properties": {
+                        "name": _STR, "kpi": {"type": ["string", "null"]}, "usage": _STR,
+                        "help": _STR, "args": {"type": "array",
+                                               "items": {"$ref": "#/components/schemas/KpiArg"}}}},
+    "KpiCatalogue": {"type": "object", "required": ["kpis", "functions"], "properties": {
+        "kpis": {"type": "array", "items": {"$ref": "#/components/schemas/KpiOut"}},
+        "functions": {"type": "array", "items": {"$ref": "#/components/schemas/FunctionOut"}}}},
+}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -108,6 +138,9 @@ def paths() -> dict[str, Any]:
             "summary": "The report of the job's latest successful run",
             "parameters": [JOB_ID],
             "responses": {"200": ok("ReportOut"), **errors(401, 404)}}},
+        "/api/v1/kpis": {"get": {
+            "summary": "Every KPI and spreadsheet function of the registry, with arguments",
+            "responses": {"200": ok("KpiCatalogue"), **errors(401)}}},
         "/api/v1/runs": {"get": {
             "summary": "Runs of every job, newest first",
             "parameters": [int_param("job_id"), *RUN_QUERY],
@@ -162,7 +195,7 @@ def document(title: str = "sheets-sync") -> dict[str, Any]:
         "info": {"title": title, "version": "1",
                  "description": "Sales-funnel KPIs: sync jobs, run history, reports, compute."},
         "paths": paths(),
-        "components": {"schemas": schemas.get("$defs", {}),
+        "components": {"schemas": {**schemas.get("$defs", {}), **KPI_SCHEMAS},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
     }
