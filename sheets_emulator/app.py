@@ -21,9 +21,11 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
 from . import fieldmask, gcpause, values_api
+from .control import handle
 from .errors import ApiError
 from .faults import Faults, Quotas, RequestLog, quota_error
 from .reply import Reply
+from .routes import dispatch
 from .seed import SeedSpec, load
 from .store import Store
 
@@ -102,8 +104,6 @@ class Emulator:
         if "://" in raw_path:  # absolute-form request target
             raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
         if raw_path.startswith("/__emulator/"):
-            from .control import handle
-
             reply = self._safe(lambda: handle(self, request, raw_path))
             return self._respond(reply, start_response)
         entry: dict[str, Any] = {
@@ -185,8 +185,6 @@ class Emulator:
                                     ' error="invalid_token"'})
 
     def _dispatch(self, name: str, p: dict[str, str], request: Request) -> Reply:
-        from .routes import dispatch
-
         with gcpause.paused():
             return dispatch(self, name, p, request)
 

@@ -8,7 +8,7 @@ from functools import cmp_to_key
 from typing import Any
 
 from . import a1, cells, colorstyle, dims, fieldmask, refs
-from .batch_update import Handler, mask, sheet_of
+from .batch_common import Handler, mask, sheet_of
 from .errors import ApiError, grid_limits
 from .ranges import Target, from_grid_range
 from .store import CellError, Sheet, Spreadsheet

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from . import a1, defaults, dims, fieldmask, groups
-from .batch_update import Handler, mask, sheet_of
+from .batch_common import Handler, mask, sheet_of
 from .errors import ApiError
 from .ranges import Target, from_grid_range, grid_range, to_grid_range
 from .store import Sheet, Spreadsheet, new_id

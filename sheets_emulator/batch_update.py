@@ -5,21 +5,19 @@ batch_cells.py, dimension and range kinds in batch_ranges.py."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import Any
 
 from . import colorstyle, defaults, dims, fieldmask, formulas
+from .batch_cells import HANDLERS as CELL_HANDLERS
+from .batch_common import Handler, mask, sheet_of
+from .batch_ranges import HANDLERS as RANGE_HANDLERS
 from .errors import CELL_LIMIT, ApiError, cell_limit, unknown_field
+from .sheets_api import resource
 from .store import Sheet, Spreadsheet, new_id, new_sheet_id
-
-Handler = Callable[[Spreadsheet, dict[str, Any]], dict[str, Any] | None]
 
 
 def run(book: Spreadsheet, body: dict[str, Any]) -> tuple[Spreadsheet, dict[str, Any]]:
     """Apply all requests to a copy; return (new book, response). Raises on the first failure."""
-    from .batch_cells import HANDLERS as CELL_HANDLERS
-    from .batch_ranges import HANDLERS as RANGE_HANDLERS
-
     handlers = {**HANDLERS, **CELL_HANDLERS, **RANGE_HANDLERS}
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
@@ -51,33 +49,10 @@ def run(book: Spreadsheet, body: dict[str, Any]) -> tuple[Spreadsheet, dict[str,
     work.touch()
     response: dict[str, Any] = {"spreadsheetId": work.id, "replies": replies}
     if body.get("includeSpreadsheetInResponse"):
-        from .sheets_api import resource
-
         response["updatedSpreadsheet"] = resource(
             work, bool(body.get("responseIncludeGridData")), None
         )
     return work, response
-
-
-# --- helpers shared by the request modules ---------------------------------------------------
-
-
-def sheet_of(book: Spreadsheet, sheet_id: Any) -> Sheet:
-    sid = int(sheet_id or 0)
-    sheet = book.sheet_by_id(sid)
-    if sheet is None:
-        raise ApiError(400, f"No grid with id: {sid}")
-    return sheet
-
-
-def mask(payload: dict[str, Any]) -> fieldmask.Tree:
-    fields = payload.get("fields")
-    if not fields:
-        raise ApiError(400, "At least one field must be specified in 'fields'.")
-    try:
-        return fieldmask.parse(str(fields))
-    except fieldmask.MaskError:
-        raise ApiError(400, f"Invalid field mask: {fields}") from None
 
 
 def _check_title(book: Spreadsheet, title: str, except_sheet: Sheet | None = None) -> None:

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from . import numfmt, userinput
-from .errors import ApiError
+from .errors import ApiError, invalid_value
 from .store import CellError, Sheet
 
 FORMATTED, UNFORMATTED, FORMULA = "FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA"
@@ -150,8 +150,6 @@ def check_values(values: Any, field: str) -> list[list[Any]]:
 
 
 def _invalid(field: str, v: Any) -> ApiError:
-    from .errors import invalid_value
-
     return invalid_value(field, "type.googleapis.com/google.protobuf.ListValue", _json(v))
 
 

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request
 
@@ -27,13 +27,11 @@ from . import cells, defaults, formulas
 from .errors import ApiError
 from .reply import Reply
 from .routes import body_json
+from .state import EmulatorState
 from .store import Sheet, new_spreadsheet
 
-if TYPE_CHECKING:
-    from .app import Emulator
 
-
-def handle(emu: Emulator, request: Request, path: str) -> Reply:
+def handle(emu: EmulatorState, request: Request, path: str) -> Reply:
     parts = [p for p in path.split("/") if p][1:]
     method = request.method
     key = (method, tuple(parts[:1]), len(parts))
@@ -69,7 +67,7 @@ def _opt_int(v: Any) -> int | None:
         raise ApiError(400, f"expected an integer or null, got {v!r}") from None
 
 
-def _faults(emu: Emulator, request: Request) -> Reply:
+def _faults(emu: EmulatorState, request: Request) -> Reply:
     if request.method == "DELETE":
         emu.faults.clear()
     elif request.method == "POST":
@@ -90,7 +88,7 @@ def summary(book: Any) -> dict[str, Any]:
             "sheets": [s.title for s in book.sheets]}
 
 
-def _spreadsheets(emu: Emulator, request: Request, rest: list[str]) -> Reply:
+def _spreadsheets(emu: EmulatorState, request: Request, rest: list[str]) -> Reply:
     store = emu.store
     with store.lock:
         if not rest:
@@ -120,7 +118,7 @@ def _spreadsheets(emu: Emulator, request: Request, rest: list[str]) -> Reply:
         return Reply(json=summary(book))
 
 
-def _create(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+def _create(emu: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:
     sheets = body.get("sheets") or {"Sheet1": []}
     items = list(sheets.items()) if isinstance(sheets, dict) else [tuple(x) for x in sheets]
     sid = body.get("id")

@@ -9,6 +9,8 @@ import io
 import secrets
 from typing import Any
 
+import openpyxl  # type: ignore[import-untyped]
+
 from . import cells, defaults, drive_query, fieldmask, userinput
 from .errors import DriveError
 from .reply import Reply
@@ -164,8 +166,6 @@ def _formatted(book: Spreadsheet, sheet: Sheet) -> list[list[Any]]:
 
 
 def _xlsx(book: Spreadsheet) -> bytes:
-    import openpyxl  # type: ignore[import-untyped]
-
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for sheet in book.sheets:

@@ -9,11 +9,14 @@ the decimal separator, as Google's UI does there; otherwise `,` separates argume
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from . import a1
+from .functions import call
 from .numfmt import separators
+from .operands import Range, number
+from .operands import text as _text
 from .store import CellError, Sheet, Spreadsheet
 
 DIV0 = CellError("#DIV/0!", "DIVIDE_BY_ZERO", "Function DIVIDE parameter 2 cannot be zero.")
@@ -43,17 +46,6 @@ _TOKEN = re.compile(
 
 class _ParseError(Exception):
     pass
-
-
-class Range:
-    """A rectangle of evaluated values (list of rows)."""
-
-    def __init__(self, rows: list[list[Any]]) -> None:
-        self.rows = rows
-
-    def values(self) -> Iterator[Any]:
-        for row in self.rows:
-            yield from row
 
 
 def tokenize(formula: str, locale: str) -> list[tuple[str, str]]:
@@ -266,8 +258,6 @@ class Evaluator:
         if kind == "bin":
             return binary(node[1], self.eval(node[2], sheet), self.eval(node[3], sheet))
         if kind == "call":
-            from .functions import call
-
             return call(node[1], [self._thunk(n, sheet) for n in node[2]])
         return PARSE
 
@@ -322,26 +312,6 @@ def _set(sheet: Sheet, r: int, c: int, value: Any) -> None:
     row[c] = value
 
 
-def number(v: Any) -> Any:
-    """Coerce for arithmetic: empty -> 0, TRUE -> 1, numeric text -> number."""
-    if isinstance(v, Range):
-        v = next(v.values(), None)
-    if v is None:
-        return 0
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, (int, float, CellError)):
-        return v
-    try:
-        return float(str(v).strip())
-    except ValueError:
-        return CellError(
-            "#VALUE!", "VALUE",
-            f"Function parameter expects number values. But '{v}' is a text and cannot be "
-            "coerced to a number.",
-        )
-
-
 def _rank(v: Any) -> tuple[int, Any]:
     if isinstance(v, bool):
         return 2, v
@@ -389,16 +359,6 @@ def binary(op: str, a: Any, b: Any) -> Any:
         except (OverflowError, ZeroDivisionError, ValueError):
             return CellError("#NUM!", "NUM", "Result of POW is out of range.")
     return PARSE
-
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def recalc(book: Spreadsheet) -> None:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .formulas import Range, _text, number
+from .operands import Range, number
+from .operands import text as _text
 from .store import CellError
 
 Thunk = Callable[[], Any]

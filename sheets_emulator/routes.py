@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request
 
 from . import batch_update, defaults, drive, sheets_api, values_api
 from .errors import ApiError
 from .reply import Reply
+from .state import EmulatorState
 from .store import Spreadsheet, new_sheet_id
-
-if TYPE_CHECKING:
-    from .app import Emulator
 
 
 def body_json(request: Request) -> dict[str, Any]:
@@ -30,7 +28,7 @@ def body_json(request: Request) -> dict[str, Any]:
     return obj
 
 
-def dispatch(emu: Emulator, name: str, p: dict[str, str], request: Request) -> Reply:
+def dispatch(emu: EmulatorState, name: str, p: dict[str, str], request: Request) -> Reply:
     store, args = emu.store, request.args
     with store.lock:
         if name == "create":
@@ -81,7 +79,7 @@ def _values_write(name: str, book: Spreadsheet, p: dict[str, str], request: Requ
     raise ApiError(404, "Requested entity was not found.")
 
 
-def _copy_to(emu: Emulator, book: Spreadsheet, sheet_id: int, body: dict[str, Any]) -> Reply:
+def _copy_to(emu: EmulatorState, book: Spreadsheet, sheet_id: int, body: dict[str, Any]) -> Reply:
     source = book.sheet_by_id(sheet_id)
     if source is None:
         raise ApiError(404, "Requested entity was not found.")
@@ -106,7 +104,7 @@ def _copy_to(emu: Emulator, book: Spreadsheet, sheet_id: int, body: dict[str, An
     return Reply(json=defaults.ordered_sheet_properties(sheet.props), wrote=True)
 
 
-def _drive(emu: Emulator, name: str, p: dict[str, str], request: Request) -> Reply:
+def _drive(emu: EmulatorState, name: str, p: dict[str, str], request: Request) -> Reply:
     store, args = emu.store, request.args
     fid = p.get("id", "")
     if name == "drive_list":

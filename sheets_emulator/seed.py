@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import openpyxl  # type: ignore[import-untyped]
+
 from . import defaults, formulas
 from .numfmt import datetime_to_serial
 from .ranges import grid_range
@@ -100,8 +102,6 @@ def _plain(value: Any) -> tuple[Any, dict[str, Any] | None]:
 
 def load(spec: SeedSpec) -> Spreadsheet:
     try:
-        import openpyxl  # type: ignore[import-untyped]
-
         formulas_wb = openpyxl.load_workbook(spec.path, data_only=False)
         values_wb = openpyxl.load_workbook(spec.path, data_only=True)
     except FileNotFoundError:
