@@ -31,6 +31,8 @@ from openpyxl.utils import get_column_letter as col
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
+from funnel_kpi import registry
+
 HERE = Path(__file__).resolve().parent
 # The demo's headers are the templates' headers: one list, in demo.py.
 sys.path.insert(0, str(HERE))
@@ -299,24 +301,9 @@ def _month_kpis(ref: Callable[[str], str], own: Callable[[str], str], builtin: b
     ]
 
 
-KPI_LABELS = {  # column headers of the monthly table, from the registry's names
-    "overall_conversion": ("Сквозная конверсия", "Overall conversion"),
-    "lead_to_payment_conversion": ("Лид → оплата", "Lead → payment"),
-    "marketing_conversion": ("Конверсия маркетинга", "Marketing conversion"),
-    "handoff_acceptance": ("Принятие продажами", "Handoff acceptance"),
-    "sales_conversion": ("Конверсия продаж", "Sales conversion"),
-    "marketing_loss_share": ("Доля потерь маркетинга", "Marketing share of lost leads"),
-    "sales_loss_share": ("Доля потерь продаж", "Sales share of lost leads"),
-    "cpl": ("CPL", "CPL"), "cac": ("CAC", "CAC"),
-    "average_deal": ("Средний чек", "Average deal"),
-    "lost_leads_cost": ("Стоимость потерянных лидов", "Cost of lost leads"),
-    "plan_fact": ("План/факт", "Plan/fact"), "churn_rate": ("Отток", "Churn rate"),
-    "ltv": ("LTV", "LTV"), "ltv_contractual": ("LTV (контрактный)", "LTV (contractual)"),
-    "ltv_cac": ("LTV:CAC", "LTV:CAC"), "payback_months": ("Окупаемость, мес.", "Payback, months"),
-    "revenue_growth": ("Рост выручки", "Revenue growth"),
-    "average_deal_growth": ("Рост среднего чека", "Average deal growth"),
-    "seasonal_index": ("Индекс сезонности", "Seasonal index"),
-}
+def kpi_label(kpi_id: str, lang: str) -> str:
+    """A column header of the monthly table: the KPI's name in the registry."""
+    return registry.get(kpi_id).name(lang)
 
 
 def build_summary(lang: str, builtin: bool) -> tuple[Workbook, list[Check]]:
@@ -340,7 +327,7 @@ def build_summary(lang: str, builtin: bool) -> tuple[Workbook, list[Check]]:
     ids = [i for i, _, _ in _month_kpis(lambda c: c, lambda c: c, builtin, "")]
     extra = ["revenue_growth", "average_deal_growth"] + ([] if builtin else ["seasonal_index"])
     columns = ids + extra  # KPI table columns B.. in this order
-    header_row(s, 4, [t("month", lang)] + [KPI_LABELS[i][lang == "en"] for i in columns])
+    header_row(s, 4, [t("month", lang)] + [kpi_label(i, lang) for i in columns])
     owners = f"$C${OWNER_ROW}:$I${OWNER_ROW}"
     col_of = {kpi_id: col(2 + n) for n, kpi_id in enumerate(columns)}
     for m in range(MONTH_ROWS):
