@@ -150,6 +150,45 @@ def test_revenue_forecast(call: Call) -> None:
     assert one(call("REVENUEFORECAST", col("Contracts"), col(1.0), *table)) == NA
 
 
+def test_functions_that_were_only_kpi_ids(call: Call) -> None:
+    """The KPIs that had only KPI() have functions of their own now, with the cell rules of
+    every function: a blank is #N/A, text in a number cell #VALUE!, a zero denominator #DIV/0!,
+    an error cell is the result."""
+    assert one(call("DROPOFF", 100.0, 40.0)) == 60.0
+    assert one(call("DROPOFFRATE", 100.0, 40.0)) == 0.6  # 1 - 40 / 100
+    assert one(call("DROPOFFRATE", 0.0, 0.0)) == DIV0
+    assert one(call("COSTPERUNIT", 90000.0, 300.0)) == 300.0
+    assert one(call("COSTPERUNIT", 90000.0, None)) == NA
+    assert one(call("LOSTLEADSCOST", 90000.0, 300.0, 30.0)) == 81000.0  # 300 x 270
+    assert one(call("LOSTLEADSCOST", "много", 300.0, 30.0)) == VALUE
+    assert one(call("RUNRATE", 300.0, 10.0, 30.0)) == 900.0
+    assert one(call("RUNRATE", 300.0, COM_REF, 30.0)) == "#REF!"
+    assert one(call("PIPELINEVELOCITY", 20.0, 0.25, 80000.0, 40.0)) == 10000.0
+    assert one(call("PIPELINEVELOCITY", 20.0, 0.25, 80000.0, 0.0)) == DIV0
+    counts, owners = row(100.0, 50.0, 30.0, 10.0), row("marketing", "маркетинг", "sales", "s")
+    assert close(one(call("LOSSSHARE", counts, owners, "marketing")), 50 / 90)
+    assert close(one(call("LOSSSHARE", counts, owners, "Продажи")), 40 / 90)
+    assert "is not one of" in one(call("LOSSSHARE", counts, owners, "finance"))
+    assert "as many cells" in one(call("LOSSSHARE", counts, row("m", "s"), "sales"))
+    months = col(*[dt.datetime(2023 + i // 12, i % 12 + 1, 1) for i in range(24)])
+    values = col(*[200.0 if i % 12 == 0 else 100.0 for i in range(24)])
+    mean_of_means = (200 + 100 * 11) / 12
+    assert close(one(call("SEASONALINDEX", months, values, 1.0)), 200 / mean_of_means)
+    spilled = call("SEASONALINDEX", months, values, MISSING)
+    assert len(spilled) == 12 and close(spilled[1][0], 100 / mean_of_means)
+    assert "month number 1-12" in one(call("SEASONALINDEX", months, values, "zzz"))
+
+
+def test_kpi_fills_the_arguments_a_kpi_fixes(call: Call) -> None:
+    starts = col(dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 10), dt.datetime(2024, 1, 10))
+    ends = col(dt.datetime(2024, 1, 3), dt.datetime(2024, 1, 20), dt.datetime(2024, 1, 14))
+    assert one(call("KPI", "median_days_in_stage", starts, ends)) == 4.0
+    assert close(one(call("KPI", "avg_days_in_stage", starts, ends)), 16 / 3)
+    assert one(call("KPI", "revenue_growth", 110.0, 0.0)) == DIV0
+    assert 'KPI("median_days_in_stage", start_dates, end_dates)' in one(
+        call("KPI", "median_days_in_stage", starts))
+
+
 # --- KPI() -------------------------------------------------------------------------------------
 
 def test_kpi_reaches_the_registry(call: Call) -> None:
