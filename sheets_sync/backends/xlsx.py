@@ -22,8 +22,30 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook
 
 from funnel_kpi import Tab
-from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash, values_hash
-from sheets_sync.backends.xlsx_bounds import MAX_CELLS, check_book
+from funnel_kpi.inputs import CellColumn
+from sheets_sync.backends.base import Layout, Snapshot, WriteResult, values_hash
+from sheets_sync.backends.xlsx_bounds import (
+    MAX_CELLS,
+    NULL_WORDS,
+    SheetScan,
+    scan_book,
+    sheet_parts,
+)
+from sheets_sync.backends.xlsx_columns import (
+    COLUMN_ROWS,
+    HEAD_ROWS,
+    arrow_columns,
+    head_book,
+    lines_up,
+    rows_to_columns,
+)
+from sheets_sync.backends.xlsx_package import (
+    SHARED_STRINGS,
+    Package,
+    PackageError,
+    is_1904,
+    replace_sheet,
+)
 from sheets_sync.errors import InputError, NotFound, SourceError, WriteConflict
 from sheets_sync.grid import KpiGrid
 from sheets_sync.retry import CallStats
@@ -65,10 +87,14 @@ def with_errors(rows: list[list[object]],
 class XlsxBackend:
     max_cells = MAX_CELLS  # the largest sheet grid read (rows x columns of its values)
 
-    def __init__(self, path: str | Path, *, locale: str | None = None) -> None:
+    def __init__(self, path: str | Path, *, locale: str | None = None,
+                 column_rows: int | None = COLUMN_ROWS) -> None:
         self.path = Path(path)
         self.locale = locale
         self.stats = CallStats()
+        # A tab of more rows than this is read by column (xlsx_columns); None: never, 0: every
+        # tab that has rows (the tests compare the two readings on small books so).
+        self.column_rows = column_rows
 
     def _open(self) -> tuple[bytes, CalamineWorkbook]:
         """The workbook's bytes, read once, and calamine's workbook parsed from those bytes
@@ -101,26 +127,65 @@ class XlsxBackend:
                              f"{', '.join(names)}.")
         # calamine sizes a grid by its farthest cell and aborts the process when it cannot
         # allocate it: bound every sheet it will read from the XML first.
-        errors = check_book(io.BytesIO(data), self.path.name,
-                            [*wanted, *([output_tab] if output_tab else [])], self.max_cells)
+        read = [*wanted, *([output_tab] if output_tab else [])]
+        scans = scan_book(io.BytesIO(data), self.path.name, read, self.max_cells,
+                          head_rows=HEAD_ROWS if self.column_rows is not None else 0)
+        big = {n for n in wanted if n in scans and self._by_column(scans[n])}
+        if big:  # the big tabs' first rows only, from a small copy of the book
+            book, null_words = self._head_book(data, read, {n: scans[n] for n in big})
+            for n in big:  # a shared string that spells a null counts in every sheet
+                scans[n].null_words = scans[n].null_words or null_words
         tabs = []
         for name in wanted:
-            try:
-                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except (CalamineError, ValueError) as e:
-                raise SourceError(f"Tab {name!r} of {self.path.name} cannot be read ({e}).") from e
-            tabs.append(Tab(name, with_errors(rows, errors.get(name, ()))))
+            scan = scans.get(name, SheetScan())
+            rows = with_errors(self._rows(book, name), scan.errors)
+            if name in big:
+                start = book.get_sheet_by_name(name).start
+                reader = _Columns(data, self.path.name, name, scan, rows,
+                                  start[1] if start else 0)
+                tabs.append(Tab(name, rows, reader.columns))
+            else:
+                tabs.append(Tab(name, rows))
         output_hash, a1 = None, None
         if output_tab is not None:
-            rows = book.get_sheet_by_name(output_tab).to_python(skip_empty_area=False)
+            rows = self._rows(book, output_tab)
             output_hash = values_hash(output_tab, rows)
             a1 = rows[0][0] if rows and rows[0] else ""
         locale = self.locale or guess_locale(tabs)
         new_layout = Layout(self.path.stem, locale, names)
-        return Snapshot(new_layout, tuple(tabs), content_hash(tabs), version, output_hash, a1)
+        return Snapshot(new_layout, tuple(tabs), input_hash(data, self.path.name, wanted),
+                        version, output_hash, a1)
+
+    def _by_column(self, scan: SheetScan) -> bool:
+        if self.column_rows is None:
+            return False
+        if self.column_rows == 0:
+            return scan.rows > 0
+        return scan.rows > self.column_rows and scan.head is not None
+
+    def _rows(self, book: CalamineWorkbook, name: str) -> list[list[object]]:
+        return sheet_rows(book, name, self.path.name)
+
+    def _head_book(self, data: bytes, read: Sequence[str],
+                   big: dict[str, SheetScan]) -> tuple[CalamineWorkbook, bool]:
+        """The book with the big tabs cut after their first rows, and whether a shared
+        string spells a null (xlsx_bounds.NULL_WORDS)."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                parts = sheet_parts(zf)
+                package = Package(zf)
+                sst = next((r.target for r in package.rels(package.main_part())
+                            if r.type == SHARED_STRINGS and r.target and package.has(r.target)),
+                           None)
+                null_words = sst is not None and NULL_WORDS.search(package.read(sst)) is not None
+            cut = {parts[n]: scan.head for n, scan in big.items() if scan.head is not None}
+            small = head_book(data, cut, {parts[n] for n in read if n in parts}, sst)
+            return CalamineWorkbook.from_filelike(io.BytesIO(small)), null_words
+        except (zipfile.BadZipFile, PackageError, CalamineError, OSError, ValueError) as e:
+            raise SourceError(f"{self.path.name} cannot be read as an .xlsx workbook "
+                              f"({e}).") from e
 
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
-        from sheets_sync.backends.xlsx_package import PackageError, is_1904, replace_sheet
         from sheets_sync.backends.xlsx_temp import remove_stale, temp_beside
 
         # A symbolic link stays one: the file it points to is what gets replaced.
@@ -183,6 +248,68 @@ class XlsxBackend:
         if problem is not None:
             raise SourceError(f"Writing the KPI tab into {self.path.name} went wrong ({problem}); "
                               "nothing was written. Please report this with the workbook.")
+
+
+class _Columns:
+    """A big tab's cells below its header row, read when the core asks (``Tab.columns``).
+    Pickled (the service's reader child sends its tabs back so), it keeps the book's bytes and
+    what the XML pass found, and reads in the process that asks."""
+
+    def __init__(self, data: bytes, file_name: str, name: str, scan: SheetScan,
+                 head: list[list[object]], start_col: int) -> None:
+        self.data, self.file_name, self.name = data, file_name, name
+        self.scan, self.head, self.start_col = scan, head, start_col
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_Columns, (self.data, self.file_name, self.name, self.scan, self.head,
+                           self.start_col))
+
+    def columns(self, h: int) -> list[CellColumn]:
+        cols = arrow_columns(self.data, self.name, h, self.scan, self.start_col)
+        if cols is not None and lines_up(cols, self.head, h):
+            return cols
+        # The row reader, for what the column reader cannot read exactly (xlsx_columns).
+        book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+        rows = with_errors(sheet_rows(book, self.name, self.file_name), self.scan.errors)
+        return rows_to_columns(rows, h + 1, max(map(len, rows), default=0))
+
+
+def sheet_rows(book: CalamineWorkbook, name: str, file_name: str) -> list[list[object]]:
+    try:
+        rows: list[list[object]] = list(book.get_sheet_by_name(name).to_python(
+            skip_empty_area=False))
+    except (CalamineError, ValueError) as e:
+        raise SourceError(f"Tab {name!r} of {file_name} cannot be read ({e}).") from e
+    return rows
+
+
+def input_hash(data: bytes, file_name: str, tabs: Sequence[str]) -> str:
+    """What the input tabs hold, from the package's own checksums: each input sheet part's and
+    the shared strings' CRC-32 and size (the zip's directory has them: nothing is
+    decompressed), the tab names and the date system. Writing the KPI tab copies those parts
+    unchanged, so an unchanged input keeps its hash; styles.xml is left out because that write
+    adds the KPI tab's styles to it (and a cell's new format changes its sheet part anyway)."""
+    h = hashlib.sha256()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            parts = sheet_parts(zf)
+            package = Package(zf)
+            sst = next((r.target for r in package.rels(package.main_part())
+                        if r.type == SHARED_STRINGS and r.target and package.has(r.target)),
+                       None)
+            for name in tabs:
+                h.update(f"{name}\x00".encode())
+                part = parts.get(name)
+                if part is not None:
+                    info = zf.getinfo(package.name(part))
+                    h.update(f"{info.CRC:08x}:{info.file_size}\x01".encode())
+            if sst is not None:
+                info = zf.getinfo(package.name(sst))
+                h.update(f"sst {info.CRC:08x}:{info.file_size}".encode())
+        h.update(b"1904" if is_1904(io.BytesIO(data)) else b"1900")
+    except (zipfile.BadZipFile, KeyError, PackageError, OSError, ValueError) as e:
+        raise SourceError(f"{file_name} cannot be read as an .xlsx workbook ({e}).") from e
+    return h.hexdigest()
 
 
 def render_sheet(grid: KpiGrid, locale: str, epoch_1904: bool) -> bytes:

@@ -8,7 +8,9 @@ again, slowly, for the cells that hold values (a styled empty cell far away allo
 calamine and is no reason to refuse), to refuse with the far cell and the data's range named.
 
 The same pass finds Excel error cells (``t="e"``: #DIV/0!, #N/A ...), which calamine reads as
-blanks, so that they can be put back in the rows and reported like Google's.
+blanks, so that they can be put back in the rows and reported like Google's; and, for the column
+reader (``xlsx_columns``), the boolean cells, whether a text cell may spell a null ("NA",
+"null": the column reader drops those), and the XML of the sheet's first rows.
 
 The pass is one regex search per 1 MB piece for a cell reference past the largest seen so far
 (a negative lookahead built from it), which finds nothing in an ordinary sheet, and one byte
@@ -17,7 +19,10 @@ search for error cells. Its cost is in docs/reliability.md.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +43,12 @@ CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
 CELL_R = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3})(\d{1,7})["']""")
 VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)<")
 HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
+# The texts fastexcel takes for a null in a column of numbers, dates or booleans
+# (its NULL_STRING_VALUES but the empty one, which calamine reads as a blank anyway).
+NULL_WORDS = re.compile(rb">(?:#N/A|#N/A N/A|#NA|-1\.#IND|-1\.#QNAN|-NaN|-nan|1\.#IND|1\.#QNAN|"
+                        rb"&lt;NA&gt;|N/A|NA|NULL|NaN|None|n/a|nan|null)<")
+INLINE_TEXT = (b'"inlineStr"', b't="str"')
 
 
 def col_number(letters: bytes) -> int:
@@ -80,6 +91,11 @@ class SheetScan:
     rows_hi: int = 0  # what rows may be at most (rows, or 10**digits - 1 in the fast pass)
     unplaced: int = 0  # cells without a reference (placed one after another by calamine)
     errors: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, "#N/A"), 1-based
+    bools: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, "1"), 1-based
+    null_words: bool = False  # an inline text cell may be "NA", "null" ... (NULL_WORDS)
+    # The XML up to the start of row ``head_rows + 1`` (by count of rows), when the sheet has
+    # more rows than that; None when the whole part is no longer.
+    head: bytes | None = None
 
     @property
     def grid(self) -> int:
@@ -90,10 +106,38 @@ class SheetScan:
         return max(self.rows, self.rows_hi) * self.cols + self.unplaced
 
 
+def _read_ahead(stream: IO[bytes]) -> Iterator[bytes]:
+    """``stream``'s chunks, the next ones decompressed by a thread while the caller searches
+    the last (zlib lets go of the interpreter's lock while it inflates: on two cores the
+    inflating is hidden behind the searching)."""
+    chunks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=4)
+
+    def read() -> None:
+        try:
+            while chunk := stream.read(CHUNK):
+                chunks.put(chunk)
+            chunks.put(b"")
+        except BaseException as e:  # handed to the reading thread as is
+            chunks.put(e)
+
+    worker = threading.Thread(target=read, daemon=True)
+    worker.start()
+    try:
+        while (chunk := chunks.get()) != b"":
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        while worker.is_alive():  # an early stop: let the reader finish its last put
+            with contextlib.suppress(queue.Empty):
+                chunks.get(timeout=0.1)
+        worker.join()
+
+
 def _parts(stream: IO[bytes]) -> Iterator[bytes]:
     """The decompressed XML in pieces that end after a ``</row>`` (so no cell is cut)."""
     carry = b""
-    while chunk := stream.read(CHUNK):
+    for chunk in _read_ahead(stream):
         buf = carry + chunk
         end = buf.rfind(b"row>")
         while end > 0 and buf[end - 1] not in b"/:":  # "<row>" starts a row; "</row>" ends one
@@ -106,8 +150,12 @@ def _parts(stream: IO[bytes]) -> Iterator[bytes]:
         yield carry
 
 
-def scan_sheet(zf: zipfile.ZipFile, part_name: str, *, exact: bool = False) -> SheetScan:
+def scan_sheet(zf: zipfile.ZipFile, part_name: str, *, exact: bool = False,
+               head_rows: int = 0) -> SheetScan:
+    """The sheet's bounds, error and boolean cells; with ``head_rows``, its first rows' XML."""
     scan = SheetScan()
+    head: list[bytes] = []
+    seen = 0  # rows started in ``head`` so far
     with zf.open(part_name) as stream:
         for part in _parts(stream):
             last = part.rfind(b'row r="')
@@ -116,7 +164,19 @@ def scan_sheet(zf: zipfile.ZipFile, part_name: str, *, exact: bool = False) -> S
                 scan.rows = max(scan.rows, int(row.group(1)))
             _bounds(part, scan, exact)
             if b't="e"' in part:
-                _errors(part, scan)
+                _typed(part, b't="e"', scan.errors)
+            if b't="b"' in part:
+                _typed(part, b't="b"', scan.bools)
+            if not scan.null_words and any(t in part for t in INLINE_TEXT):
+                scan.null_words = NULL_WORDS.search(part) is not None
+            if head_rows and scan.head is None:
+                starts = [m.start() for m in ROW_START.finditer(part)]
+                if seen + len(starts) > head_rows:
+                    scan.head = b"".join([*head, part[:starts[head_rows - seen]]])
+                    head.clear()
+                else:
+                    seen += len(starts)
+                    head.append(part)
     if not exact:
         scan.rows_hi = 10 ** len(str(scan.rows)) - 1
     return scan
@@ -142,16 +202,17 @@ def _bounds(part: bytes, scan: SheetScan, exact: bool) -> None:
             pattern = _ok_cell(scan.rows, scan.cols, exact)
 
 
-def _errors(part: bytes, scan: SheetScan) -> None:
-    at = part.find(b't="e"')
+def _typed(part: bytes, attr: bytes, out: list[tuple[int, int, str]]) -> None:
+    """Every cell of type ``attr`` (``t="e"``: an error) with its value's text."""
+    at = part.find(attr)
     while at >= 0:
         cell = CELL.match(part, max(part.rfind(b"<c ", 0, at), 0))
         if cell is not None and cell.group(3) is not None:
             ref, value = CELL_R.search(cell.group(1)), VALUE.search(cell.group(3))
             if ref and value:
                 text = value.group(1).decode("utf-8", "replace").strip()
-                scan.errors.append((int(ref.group(2)), col_number(ref.group(1)), text))
-        at = part.find(b't="e"', at + 5)
+                out.append((int(ref.group(2)), col_number(ref.group(1)), text))
+        at = part.find(attr, at + len(attr))
 
 
 @dataclass(frozen=True)
@@ -218,7 +279,14 @@ def check_book(source: str | IO[bytes], file_name: str, names: list[str],
                max_cells: int = MAX_CELLS) -> dict[str, list[tuple[int, int, str]]]:
     """Refuse (InputError) a sheet among ``names`` whose grid calamine would size over
     ``max_cells``; else the error cells of each sheet that has some."""
-    errors = {}
+    return {name: scan.errors for name, scan in
+            scan_book(source, file_name, names, max_cells).items() if scan.errors}
+
+
+def scan_book(source: str | IO[bytes], file_name: str, names: list[str],
+              max_cells: int = MAX_CELLS, head_rows: int = 0) -> dict[str, SheetScan]:
+    """``check_book``'s pass, with each sheet's scan (``head_rows``: see ``scan_sheet``)."""
+    scans = {}
     try:
         with zipfile.ZipFile(source) as zf:
             parts = sheet_parts(zf)
@@ -226,16 +294,15 @@ def check_book(source: str | IO[bytes], file_name: str, names: list[str],
                 part = parts.get(name)
                 if part is None:
                     continue
-                scan = scan_sheet(zf, part)
+                scan = scan_sheet(zf, part, head_rows=head_rows)
                 if scan.grid_hi > max_cells:  # wide and long: look again, rows exactly
-                    scan = scan_sheet(zf, part, exact=True)
+                    scan = scan_sheet(zf, part, exact=True, head_rows=head_rows)
                 if scan.grid_hi > max_cells:
                     _refuse_if_far(zf, part, name, file_name, max_cells)
-                if scan.errors:
-                    errors[name] = scan.errors
+                scans[name] = scan
     except (zipfile.BadZipFile, SafeET.ParseError, PackageError, OSError, ValueError) as e:
         raise SourceError(f"{file_name} cannot be read as an .xlsx workbook ({e}).") from e
-    return errors
+    return scans
 
 
 def _refuse_if_far(zf: zipfile.ZipFile, part: str, name: str, file_name: str,

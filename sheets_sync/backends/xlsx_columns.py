@@ -1,0 +1,295 @@
+"""A big .xlsx tab read by column: one Arrow array per column (fastexcel), no Python object
+per cell, handed to the core as ``funnel_kpi.inputs.CellColumn``.
+
+The core finds a tab's header row in its first rows and then asks for the cells below it
+(``Tab.columns(h)``), so a big tab is read in two steps:
+
+- its first ``HEAD_ROWS`` rows, row by row, exactly as the row reader reads them: python-calamine
+  on a small package made of the book's parts with that sheet's XML cut after those rows
+  (``head_book``), enough for the header search and the content checks the core makes on the
+  first rows;
+- the rows below the header, by column: fastexcel (calamine underneath, the same cell types)
+  infers one Arrow type per column from every row below the header, and each column becomes
+  arrays: numbers as float64, dates as serial numbers (days since 1899-12-30, whatever the
+  book's date system: calamine has already made them dates), booleans as 1/0 with a mask, text
+  as int32 codes into its distinct values.
+
+fastexcel coerces a column it cannot give one type to text, and takes some cells for nulls;
+where that would change what the core reads, the tab is read row by row instead (``None`` from
+``arrow_columns``; the caller falls back), so the result is always the row reader's:
+
+- a text column one of whose distinct values could be a number, a date or a boolean written out
+  by fastexcel ("45300", "2024-01-05 00:00:00", "true"): it may be a mixed column;
+- a sheet whose text may spell a null ("NA", "n/a", "null": fastexcel drops those from a column
+  of numbers or dates, the core reports them);
+- a duration or time-of-day column, a date before 1900-03-01, a column layout that does not
+  line up with the first rows read row by row.
+
+Excel error cells (#DIV/0!, #N/A ...), which calamine and fastexcel read as blanks, and boolean
+cells in a column of numbers are put back from the XML pass (``xlsx_bounds``).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+import zipfile
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from funnel_kpi.inputs import CellColumn
+from sheets_sync.backends.xlsx_bounds import SheetScan
+
+HEAD_ROWS = 6000  # read row by row: the header search (30 rows) and the content checks (5,000)
+COLUMN_ROWS = 20_000  # a tab with more rows than this is read by column
+EPOCH = datetime(1899, 12, 30)
+UNIX_SERIAL = 25569  # 1970-01-01 as a serial number
+MS_PER_DAY = 86_400_000
+FIRST_SAFE_SERIAL = 61  # 1900-03-01: before it Excel's serials count a day that never was
+# What fastexcel writes for a number, a date or a boolean it coerced to text.
+COERCED = (r"^-?[0-9]+(\.[0-9]+)?$|^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}"
+           r"(\.[0-9]+)?)?$|^(true|false)$")
+SST_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')
+SST_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
+SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b")
+
+# fastexcel logs "Could not determine dtype for column N" for a column of blanks: not news here.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
+logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
+
+
+def is_big(scan: SheetScan) -> bool:
+    return scan.head is not None and scan.rows > COLUMN_ROWS
+
+
+def closed_head(head: bytes) -> bytes:
+    """The first rows' XML closed as a whole sheet (its prefix kept: x:sheetData)."""
+    m = SHEET_DATA.search(head)
+    prefix = (m.group(1) or b"") if m else b""
+    return head + b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
+
+
+def head_book(data: bytes, cut: dict[str, bytes], keep: set[str], sst: str | None) -> bytes:
+    """The book ``data`` as a small package: the sheet parts in ``cut`` replaced by their first
+    rows' XML (closed), other sheet parts not in ``keep`` emptied, the shared strings cut after
+    the last one those rows use (a log of 500,000 distinct ids has 500,000 of them)."""
+    out = io.BytesIO()
+    heads = {part: closed_head(xml) for part, xml in cut.items()}
+    empty = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b"<sheetData/></worksheet>")
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        lower = {n.lower(): n for n in src.namelist()}
+        sheets = {lower.get(p.lower(), p) for p in (*cut, *keep)}
+        kept_xml = [heads[p] for p in cut] + [src.read(lower.get(p.lower(), p)) for p in keep
+                                               if p not in cut and p.lower() in lower]
+        used = max((int(m.group(1)) for xml in kept_xml for m in SST_REF.finditer(xml)),
+                   default=-1)
+        sst_name = lower.get(sst.lower()) if sst else None
+        for info in src.infolist():
+            name = info.filename
+            if any(name.lower() == p.lower() for p in cut):
+                body = heads[next(p for p in cut if p.lower() == name.lower())]
+            elif name == sst_name:
+                body = _cut_strings(src.read(info), used + 1)
+            elif name.lower().endswith(".xml") and "worksheets/" in name.lower() \
+                    and name not in sheets:
+                body = empty
+            else:
+                body = src.read(info)
+            dst.writestr(zipfile.ZipInfo(name, info.date_time), body)
+    return out.getvalue()
+
+
+def _cut_strings(xml: bytes, count: int) -> bytes:
+    """The shared-strings part with its first ``count`` items only."""
+    for i, m in enumerate(SST_ITEM.finditer(xml)):
+        if i == count:
+            end = xml.rfind(b"</", 0, len(xml))
+            closing = xml[end:] if end > m.start() else b"</sst>"
+            return xml[:m.start()] + closing
+    return xml
+
+
+class DatedColumn(CellColumn):
+    """A column of dates as serial numbers whose cells read back as the row reader's dates
+    (``date`` at midnight, else ``datetime``), so that a problem or a read-out sample shows
+    "2024-01-05", not 45296. (CellColumn has no date cells of its own: see the module's
+    docstring.)"""
+
+    __slots__ = ()
+
+    def cell(self, i: int) -> object:
+        x = float(self.numbers[i])
+        if self.codes[i] or math.isnan(x):
+            return super().cell(i)
+        at = EPOCH + timedelta(milliseconds=round(x * MS_PER_DAY))
+        return at.date() if at.time() == time(0) else at
+
+
+
+
+def rows_to_columns(rows: Sequence[Sequence[object]], first: int, width: int,
+                    ) -> list[CellColumn]:
+    """Columns of ``rows[first:]`` made cell by cell: the fallback, for what the Arrow path
+    cannot read exactly. A date is its ISO text, which the core reads as the date object in
+    every role (a date, a number, a text, a problem's value); times and durations their repr."""
+    data = rows[first:]
+    n = len(data)
+    out = []
+    for c in range(width):
+        numbers = np.full(n, math.nan)
+        codes = np.zeros(n, np.int32)
+        flags = np.zeros(n, np.bool_)
+        names: dict[str | None, int] = {None: 0}
+        for i, row in enumerate(data):
+            v = row[c] if c < len(row) else None
+            t = type(v)
+            if t is float or t is int:
+                numbers[i] = v  # type: ignore[assignment]
+            elif t is str:
+                if v:
+                    codes[i] = names.setdefault(v, len(names))  # type: ignore[arg-type]
+            elif t is bool:
+                numbers[i], flags[i] = float(v), True  # type: ignore[arg-type]
+            elif isinstance(v, date):
+                codes[i] = names.setdefault(v.isoformat(), len(names))
+            elif v is not None:  # a time of day, a duration: as a problem shows it (raw_text)
+                codes[i] = names.setdefault(repr(v), len(names))
+        out.append(CellColumn(numbers, codes, tuple(names), flags if flags.any() else None))
+    return out
+
+
+def arrow_columns(data: bytes, sheet: str, h: int, scan: SheetScan, start_col: int,
+                  ) -> list[CellColumn] | None:
+    """The cells below row ``h`` (0-based) of ``sheet``, one CellColumn per sheet column from
+    A; None when a column cannot be read exactly this way (see the module's docstring)."""
+    # Optional dependency: the column reader (fastexcel, pyarrow) is imported only for a big tab.
+    import fastexcel
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if scan.null_words:
+        return None
+    try:
+        loaded = fastexcel.read_excel(data).load_sheet(
+            sheet, header_row=None, skip_rows=h + 1, schema_sample_rows=None,
+            dtype_coercion="coerce")
+        batch = loaded.to_arrow()
+    except (fastexcel.FastExcelError, pa.ArrowException, ValueError):
+        return None
+    n = batch.num_rows
+    columns: list[CellColumn] = [CellColumn(np.full(n, math.nan), np.zeros(n, np.int32))
+                                 for _ in range(start_col)]
+    for array in batch.columns:
+        col = _column(array, n, pa, pc)
+        if col is None:
+            return None
+        columns.append(col)
+    if not _put_back(columns, scan, h):
+        return None
+    return columns
+
+
+def _column(array: Any, n: int, pa: Any, pc: Any) -> CellColumn | None:
+    typ, types = array.type, pa.types
+    blank = np.zeros(n, np.int32)
+    if types.is_null(typ):
+        return CellColumn(np.full(n, math.nan), blank)
+    if types.is_floating(typ) or types.is_integer(typ):
+        return CellColumn(_floats(array), blank)
+    if types.is_boolean(typ):
+        numbers = _floats(pc.cast(array, pa.int8()))
+        return CellColumn(numbers, blank, (None,), ~np.isnan(numbers))
+    if types.is_timestamp(typ):
+        ms = _floats(pc.cast(pc.cast(array, pa.timestamp("ms")), pa.int64()))
+        return _dates(ms / MS_PER_DAY + UNIX_SERIAL, blank)
+    if types.is_date32(typ):
+        return _dates(_floats(pc.cast(array, pa.int32())) + UNIX_SERIAL, blank)
+    if types.is_string(typ) or types.is_large_string(typ):
+        encoded = pc.dictionary_encode(array)
+        if pc.any(pc.match_substring_regex(encoded.dictionary, COERCED)).as_py():
+            return None  # numbers, dates or booleans written as text: maybe a mixed column
+        names = encoded.dictionary.to_pylist()
+        indices = encoded.indices
+        codes = np.frombuffer(indices.buffers()[1], np.int32,
+                              count=len(indices) + indices.offset)[indices.offset:] + 1
+        if indices.null_count:
+            codes[~_valid(indices)] = 0
+        empty = [i + 1 for i, s in enumerate(names) if s == ""]
+        if empty:  # an empty text is a blank to the row reader too
+            codes[np.isin(codes, empty)] = 0
+        return CellColumn(np.full(n, math.nan), codes, (None, *names))
+    return None  # durations and anything else: the row reader
+
+
+def _dates(serials: NDArray[np.float64], blank: NDArray[np.int32]) -> CellColumn | None:
+    if bool((serials < FIRST_SAFE_SERIAL).any()):
+        return None  # a time of day alone, or a date Excel counts differently
+    return DatedColumn(serials, blank)
+
+
+def _floats(array: Any) -> NDArray[np.float64]:
+    """An Arrow array of fixed-width numbers as float64, NaN where it is null: read from its
+    buffers (pyarrow's own conversion of an array with nulls goes through pandas)."""
+    values = np.frombuffer(array.buffers()[1], dtype=array.type.to_pandas_dtype(),
+                           count=len(array) + array.offset)[array.offset:]
+    out = values.astype(np.float64)
+    if array.null_count:
+        out[~_valid(array)] = math.nan
+    return out
+
+
+def _valid(array: Any) -> NDArray[np.bool_]:
+    bits = np.unpackbits(np.frombuffer(array.buffers()[0], np.uint8), bitorder="little")
+    return bits[array.offset:array.offset + len(array)].astype(np.bool_)
+
+
+def _put_back(columns: list[CellColumn], scan: SheetScan, h: int) -> bool:
+    """Error cells as their text, boolean cells as booleans, below row ``h``; False when one
+    lies outside the columns read (they do not line up)."""
+    n = len(columns[0]) if columns else 0
+    by_col: dict[int, list[tuple[int, str, str]]] = {}
+    for kind, found in (("error", scan.errors), ("bool", scan.bools)):
+        for row, col, text in found:
+            i = row - 1 - (h + 1)
+            if i < 0:
+                continue
+            if col > len(columns) or i >= n:
+                return False
+            by_col.setdefault(col - 1, []).append((i, kind, text))
+    for c, marks in by_col.items():
+        old = columns[c]
+        numbers, codes = old.numbers.copy(), old.codes.copy()
+        flags = old.bools.copy() if old.bools is not None else np.zeros(n, np.bool_)
+        names = {name: k for k, name in enumerate(old.names)}
+        for i, kind, text in marks:
+            if kind == "error":
+                codes[i] = names.setdefault(text, len(names))
+                numbers[i] = math.nan
+            else:
+                flags[i] = True
+        columns[c] = CellColumn(numbers, codes, tuple(names), flags if flags.any() else None)
+    return True
+
+
+def lines_up(columns: Sequence[CellColumn], head: Sequence[Sequence[object]], h: int) -> bool:
+    """Whether the columns read below row ``h`` hold a value exactly where the first rows read
+    row by row do (the rows both have): a check that the two readings line up."""
+    for i, row in enumerate(head[h + 1:]):
+        for c, col in enumerate(columns):
+            if i >= len(col):
+                return False
+            v = row[c] if c < len(row) else None
+            filled = not (v is None or v == "")
+            if filled != (col.codes[i] != 0 or not math.isnan(col.numbers[i])):
+                return False
+        if len(row) > len(columns) and any(v not in (None, "") for v in row[len(columns):]):
+            return False
+    return True
