@@ -1,0 +1,71 @@
+"""The add-ons' generated files are what `sheets-sync addon build` writes from the registry now
+(regenerate with it after changing a function), and they are well-formed."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from funnel_kpi import registry
+from sheets_sync import addon_cli
+from sheets_sync.cli import main
+from tests.conftest import REPO
+
+
+def test_the_committed_files_are_up_to_date() -> None:
+    stale = []
+    for rel, content in addon_cli.build().items():
+        path = REPO / rel
+        kept = path.read_bytes() if path.exists() else None
+        fresh = content if isinstance(content, bytes) else content.encode("utf-8")
+        if kept != fresh:
+            stale.append(rel)
+    assert not stale, f"run `sheets-sync addon build`: {stale} differ from the registry's"
+
+
+def test_the_command_writes_them(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["addon", "build", "--out", str(tmp_path),
+                                       "--base-url", "https://kpi.example.com/addin"])
+    assert result.exit_code == 0, result.output
+    gs = (tmp_path / "sheets_addon" / "functions.gs").read_text("utf-8")
+    assert gs == (REPO / "sheets_addon" / "functions.gs").read_text("utf-8")
+    manifest = (tmp_path / "office_addin" / "manifest.xml").read_text("utf-8")
+    assert "https://kpi.example.com/addin/functions.js" in manifest
+    assert "https://localhost:3000" not in manifest
+    assert "wrote" in result.output
+
+
+def test_every_function_is_in_both_add_ons() -> None:
+    gs = (REPO / "sheets_addon" / "functions.gs").read_text("utf-8")
+    metadata = json.loads((REPO / "office_addin" / "functions.json").read_text("utf-8"))
+    script = (REPO / "office_addin" / "functions.js").read_text("utf-8")
+    names = list(registry.FUNCTIONS)
+    for name in names:
+        assert f"\nfunction FUNNEL_{name}(" in gs
+        assert f'CustomFunctions.associate("{name}",' in script
+    assert [f["id"] for f in metadata["functions"]] == names
+    # FUNNEL_CONVERSION, FUNNEL_CAC and FUNNEL_LTV: the names the issue asks for
+    assert all(f"function FUNNEL_{n}(" in gs for n in ("CONVERSION", "CAC", "LTV"))
+
+
+def test_the_manifest_is_an_office_add_in_with_custom_functions() -> None:
+    root = ET.parse(REPO / "office_addin" / "manifest.xml").getroot()
+    ns = {"o": "http://schemas.microsoft.com/office/appforoffice/1.1",
+          "v": "http://schemas.microsoft.com/office/taskpaneappversionoverrides",
+          "bt": "http://schemas.microsoft.com/office/officeappbasictypes/1.0",
+          "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+    assert root.find("o:Hosts/o:Host", ns).get("Name") == "Workbook"  # type: ignore[union-attr]
+    point = root.find(".//v:AllFormFactors/v:ExtensionPoint", ns)
+    assert point is not None
+    assert point.get(f"{{{ns['xsi']}}}type") == "CustomFunctions"
+    urls = {u.get("id"): str(u.get("DefaultValue")) for u in root.iterfind(".//bt:Url", ns)}
+    assert urls["Functions.Script.Url"].endswith("/functions.js")
+    assert urls["Functions.Metadata.Url"].endswith("/functions.json")
+    names = {s.get("id"): s.get("DefaultValue") for s in root.iterfind(".//bt:String", ns)}
+    assert names["Functions.Namespace"] == "FUNNEL"
+    for size in (16, 32, 64, 80):
+        icon = (REPO / "office_addin" / "assets" / f"icon-{size}.png").read_bytes()
+        assert icon.startswith(b"\x89PNG") and int.from_bytes(icon[16:20], "big") == size
