@@ -423,7 +423,13 @@ function createStandin(options = {}) {
   };
 
   const SpreadsheetApp = {
-    getUi: () => ui,
+    getUi() {
+      if (world.authMode === AuthMode.CUSTOM_FUNCTION) {  // Google's rule for custom functions
+        throw new Error('You do not have permission to call SpreadsheetApp.getUi from a custom '
+                        + 'function.');
+      }
+      return ui;
+    },
     getActiveSpreadsheet() { authorized('SpreadsheetApp.getActiveSpreadsheet'); return world.spreadsheet; },
     getActive() { authorized('SpreadsheetApp.getActive'); return world.spreadsheet; },
     getActiveSheet() { authorized('SpreadsheetApp.getActiveSheet'); return world.spreadsheet.getActiveSheet(); },
@@ -490,13 +496,44 @@ function createStandin(options = {}) {
     }
   }
 
+  /** A value of this realm as the script's own (arrays, Dates, objects): Sheets hands a custom
+   * function its own Arrays and Dates, and `x instanceof Date` in the script must hold. */
+  function intoContext(value) {
+    const own = vm.runInContext('({ Array, Date, Object })', context);
+    function copy(v) {
+      if (Array.isArray(v)) return own.Array.from(v, copy);
+      if (v instanceof Date || Object.prototype.toString.call(v) === '[object Date]') {
+        return new own.Date(v.getTime());
+      }
+      if (v && typeof v === 'object') {
+        const o = new own.Object();
+        for (const [k, x] of Object.entries(v)) o[k] = copy(x);
+        return o;
+      }
+      return v;
+    }
+    return copy(value);
+  }
+
+  /** A custom function as a cell calls it: its arguments are the cells' values (a range is
+   * rows of values), in AuthMode.CUSTOM_FUNCTION, where the Ui cannot be used. */
+  function customFunction(name, ...args) {
+    const before = world.authMode;
+    world.authMode = AuthMode.CUSTOM_FUNCTION;
+    try {
+      return call(name, ...args.map(intoContext));
+    } finally {
+      world.authMode = before;
+    }
+  }
+
   /** JSON round trip: what google.script.run hands the page is a copy, never a live object. */
   function run(name, ...args) {
     const value = call(name, ...args.map((a) => (a === undefined ? a : JSON.parse(JSON.stringify(a)))));
     return value === undefined ? null : JSON.parse(JSON.stringify(value));
   }
 
-  return { world, context, load, call, run, trigger, ui, AuthMode };
+  return { world, context, load, call, run, trigger, customFunction, intoContext, ui, AuthMode };
 }
 
 module.exports = { createStandin, pushedFiles, AuthMode, ADDON_DIR, CURL };

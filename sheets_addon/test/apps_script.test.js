@@ -404,6 +404,46 @@ test('Schedule… on a spreadsheet the service does not know yet creates its job
   api(s, 'delete', `/jobs/${set.job.id}`);
 });
 
+test('a batch function call from functions.gs returns the service\'s values', live, (t) => {
+  if (!fs.existsSync(`${__dirname}/../functions.gs`)) return t.skip('functions.gs not generated');
+  const s = configured(world({ userLocale: 'en' }));
+  // the ranges as Sheets hands them to a custom function: the stage headers and one month's
+  // counts of the funnel tab, rows of cell values
+  const tab = s.world.spreadsheet.getSheets()[0];
+  const names = tab.getRange('B1:I1').getValues();
+  const counts = tab.getRange('B13:I13').getValues();
+  assert.ok(counts[0].every((n) => typeof n === 'number' && n > 0), JSON.stringify(counts));
+
+  let before = s.world.fetches.length;
+  const table = JSON.parse(JSON.stringify(s.customFunction('FUNNEL_FUNNEL', names, counts)));
+  const calls = s.world.fetches.slice(before);
+  assert.deepEqual(calls.map((f) => [f.method, f.url, f.code]),
+                   [['POST', `${SERVICE}/api/v1/functions/FUNNEL`, 200]]);
+  const direct = api(s, 'post', '/functions/FUNNEL', { calls: [{ args: [names, counts] }] });
+  assert.equal(direct.code, 200);
+  assert.deepEqual(table, direct.body.results[0].value);
+  // the numbers are the funnel's: a row per stage with its count and step conversion
+  const rows = table.filter((r) => names[0].includes(r[0]));
+  assert.equal(rows.length, 8, JSON.stringify(table));
+  rows.forEach((r, i) => assert.equal(r[1], counts[0][i]));
+  assert.ok(Math.abs(rows[1][2] - counts[0][1] / counts[0][0]) < 1e-9, JSON.stringify(rows[1]));
+
+  // one range where a single value goes: one request carrying a call per cell. Dates arrive
+  // as Date objects, as Sheets passes date cells; 10, 20 and 3 days: mean 11, median 10
+  const day = (iso) => new Date(`${iso}T00:00:00Z`);
+  const starts = [[day('2024-01-01')], [day('2024-01-10')], [day('2024-02-01')]];
+  const ends = [[day('2024-01-11')], [day('2024-01-30')], [day('2024-02-04')]];
+  before = s.world.fetches.length;
+  const stats = s.customFunction('FUNNEL_STAGETIME', starts, ends, [['mean'], ['median']]);
+  assert.equal(s.world.fetches.length - before, 1);
+  assert.deepEqual(JSON.parse(JSON.stringify(stats)), [[11], [10]]);
+
+  // and in JavaScript, with no request at all
+  before = s.world.fetches.length;
+  assert.equal(s.customFunction('FUNNEL_CONVERSION', counts[0][0], counts[0][1]), counts[0][1] / counts[0][0]);
+  assert.equal(s.world.fetches.length, before);
+});
+
 test('Open dashboard: the job\'s page on the service', live, () => {
   const s = configured(world({ userLocale: 'en' }));
   const job = api(s, 'get', `/addon/job?spreadsheet=${SHEET}`).body.job;
