@@ -221,6 +221,18 @@ def test_sidebar_in_chromium_against_the_service(service: str, token: str,
                                                                 timeout=60_000)
                 page.screenshot(path=str(ARTIFACTS / "settings-en.png"), full_page=True)
 
+                # the Schedule dialog sets the job's schedule in the spreadsheet's time zone
+                page.goto(f"{en.url}/page/addonMenuSchedule")
+                expect(page.locator("#current")).to_contain_text("no schedule")
+                page.select_option("#preset", "weekdays")
+                page.fill("#time", "07:30")
+                page.click("#save")
+                expect(page.locator("#result")).to_have_text(
+                    "Saved: Monday to Friday at 07:30 (Europe/London).", timeout=60_000)
+                page.screenshot(path=str(ARTIFACTS / "schedule-en.png"), full_page=True)
+                page.click("#close")
+                expect(page.locator("html")).to_have_attribute("data-closed", "true")
+
                 ru_page = browser.new_page(locale="ru-RU",
                                            viewport={"width": 300, "height": 900})
                 ru_page.on("request", lambda r: requested.append(r.url))
