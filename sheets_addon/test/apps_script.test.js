@@ -88,6 +88,20 @@ test('clasp pushes Code.gs and the generated functions into one global scope', (
   world();  // loading every pushed file together throws on a name declared twice
 });
 
+test('the stand-in\'s ranges read and write cells as Sheets does', () => {
+  const s = createStandin({ spreadsheet: { id: 'r', sheets: { Data: [['Month', 'Leads'], ['Jan', 10]],
+                                                              "Bob's": [] } } });
+  const ss = s.world.spreadsheet;
+  assert.deepEqual(ss.getRange('Data!A1:C2').getValues(), [['Month', 'Leads', ''], ['Jan', 10, '']]);
+  ss.getSheetByName('Data').getRange(3, 1, 1, 2).setValues([['Feb', 12]]);
+  assert.equal(ss.getRange('Data!B3').getValue(), 12);
+  assert.equal(ss.getSheetByName('Data').getDataRange().getA1Notation(), 'A1:B3');
+  ss.getRange("'Bob''s'!AA10").setValue('x');
+  assert.equal(ss.getSheetByName("Bob's").getRange('AA10').getValue(), 'x');
+  assert.throws(() => ss.getRange('Data!A1:B2').setValues([[1, 2]]), /number of rows in the data/);
+  assert.throws(() => ss.getRange('Nope!A1'), /Range not found/);
+});
+
 test('onOpen builds the menu in English, touching nothing AuthMode.NONE forbids', () => {
   const s = world({ userLocale: 'en' });
   s.trigger('onOpen', AuthMode.NONE);  // properties or URL Fetch here would throw
