@@ -472,14 +472,20 @@ function addonInspect_() {
 function addonRuns_() {
   const runs = addonCall_('get', '/addon/runs?spreadsheet=' + addonSpreadsheetParam_() +
                           '&limit=10');
-  if (!runs.ok) return runs;
+  if (!runs.ok) return addonNoJob_(runs);
   return { ok: true, runs: runs.data.runs || [] };
 }
 
 function addonStatus_() {
   const job = addonCall_('get', '/addon/job?spreadsheet=' + addonSpreadsheetParam_());
-  if (!job.ok) return job;
+  if (!job.ok) return addonNoJob_(job);
   return { ok: true, job: job.data.job, run: job.data.job.last_run };
+}
+
+/** The service's 404 for this spreadsheet: no job reads it yet, which is no failure. */
+function addonNoJob_(res) {
+  if (res.code !== 'not_found') return res;
+  return addonFail_('no_job', ADDON_TEXT[addonLang_()].noJob, res.status);
 }
 
 function addonNewJob_(lang) {

@@ -458,6 +458,18 @@ test('a batch function call from functions.gs returns the service\'s values', li
   assert.equal(s.world.fetches.length, before);
 });
 
+test('Last runs and the status of a spreadsheet the service does not know: no job yet', live, () => {
+  if (!SHEET_EN) return;
+  const s = configured(world({ userLocale: 'en', spreadsheet: { id: SHEET_EN } }));
+  for (const view of ['runs', 'status']) {
+    const res = s.run('addonSidebarAction', view);
+    assert.equal(res.code, 'no_job');
+    assert.equal(res.message, 'The service has no job for this spreadsheet yet: Sync now or '
+      + 'Schedule… creates it.');
+    assert.match(res.html, /class="message info"/);
+  }
+});
+
 test('Open dashboard: the job\'s page on the service', live, () => {
   const s = configured(world({ userLocale: 'en' }));
   const job = api(s, 'get', `/addon/job?spreadsheet=${SHEET}`).body.job;
