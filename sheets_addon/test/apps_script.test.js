@@ -15,6 +15,7 @@ const SERVICE = process.env.ADDON_TEST_SERVICE_URL || '';
 const TOKEN = process.env.ADDON_TEST_TOKEN || '';
 const SHEET = process.env.ADDON_TEST_SHEET || '';
 const SHEET_EN = process.env.ADDON_TEST_SHEET_EN || '';
+const SHEET_CHECK = process.env.ADDON_TEST_SHEET_CHECK || '';
 const VALUES = process.env.ADDON_TEST_VALUES ? JSON.parse(fs.readFileSync(process.env.ADDON_TEST_VALUES, 'utf8')) : null;
 const live = SERVICE && TOKEN && SHEET ? {} : {
   skip: 'needs the service: tests/addon/test_apps_script.py starts it and runs this file' };
@@ -331,6 +332,35 @@ test('Sync now in Russian: the same run, the words in Russian', live, () => {
   assert.equal(res.ok, true, res.message);
   assert.match(textOf(res.html), /Последняя синхронизация (Записано|С прошлой синхронизации ничего не изменилось)/);
   assert.match(textOf(res.html), /Данные: (всё в порядке|проверьте)/);
+});
+
+test('Sync now on data to check: the reasons first, then the rest; in Russian too', live, () => {
+  if (!SHEET_CHECK) return;
+  const s = configured(world({ userLocale: 'en', spreadsheet: { id: SHEET_CHECK } }));
+  const res = s.run('addonSidebarAction', 'sync');
+  assert.equal(res.ok, true, res.message);
+  assert.equal(res.run.status, 'written');
+  assert.equal(res.run.data_status, 'check');
+  assert.equal(res.run.status_reasons.length, 2, JSON.stringify(res.run.status_reasons));
+  const text = textOf(res.html);
+  assert.match(text, /Last sync Written: the KPI tab is up to date Data: check /);
+  let at = res.html.indexOf('id="reasons"');
+  for (const reason of res.run.status_reasons) {
+    const next = res.html.indexOf(reason.replace(/'/g, '&#39;'), at);
+    assert.ok(next > at, reason);  // listed, in the service's order
+    at = next;
+  }
+  assert.ok(res.html.indexOf('id="reasons"') < res.html.indexOf('id="job"'));
+  assert.match(res.run.status_reasons.join(' '), /column ignored: Funnel!G1/);
+  assert.match(res.run.status_reasons.join(' '), /more than at the stage before.*Funnel!C7/);
+
+  const ru = configured(world({ userLocale: 'ru', spreadsheet: { id: SHEET_CHECK } }));
+  const inRu = ru.run('addonSidebarAction', 'inspect');
+  assert.equal(inRu.readout.status, 'check');
+  const ruText = textOf(inRu.html);
+  assert.match(ruText, /Данные: проверьте/);
+  for (const reason of inRu.readout.status_reasons_ru) assert.ok(ruText.includes(reason), reason);
+  assert.match(ruText, /столбец не учтён: Funnel!G1/);
 });
 
 test('Inspect columns: the read-out, with the pinned mapping', live, () => {
