@@ -31,7 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from sheets_sync.app import compute, plan  # noqa: F401  (add /compute, /plan to the api)
+    from sheets_sync.app import compute, notifications, plan  # noqa: F401  (routes on the api)
     from sheets_sync.app.api import api, health
     from sheets_sync.app.dashboard import bp, template_globals
     from sheets_sync.app.errors import register_error_handlers

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask
 
 from sheets_sync.executor.settings import SCALE_DEFAULTS
+from sheets_sync.notify.settings import NOTIFY_DEFAULTS
 
 ENV_PREFIX = "SHEETS_SYNC"
 
@@ -45,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the form token lives as long as the session
     "JSON_SORT_KEYS": False,
     **SCALE_DEFAULTS,  # executor, Celery, quotas, service accounts: docs/deploy.md
+    **NOTIFY_DEFAULTS,  # SMTP, webhooks, BASE_URL (notify/settings.py; README, Notifications)
 }
 
 

@@ -35,6 +35,7 @@ from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.errors import SyncError
 from sheets_sync.inspect_view import inspect_dict, readout_dict
+from sheets_sync.notify.jobs import notify_form
 from sheets_sync.plan_view import PLAN_HEAD, plan_rows
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobReport, Run
@@ -133,6 +134,9 @@ def form_to_job(form: Any) -> dict[str, Any]:
             except ValueError:
                 sched["interval_seconds"] = -1  # validation says what a good value is
         data["schedule"] = sched
+    notify = notify_form(form)  # sheets_sync/notify/jobs.py
+    if notify:
+        data["notify"] = notify
     return data
 
 

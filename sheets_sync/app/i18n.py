@@ -7,6 +7,9 @@ from typing import Any
 
 from flask import request, session
 
+from funnel_kpi.catalogue import has
+from funnel_kpi.catalogue import text as catalogue_text
+
 LANGS = ("en", "ru")
 
 TEXT: dict[str, tuple[str, str]] = {  # key: (en, ru)
@@ -140,6 +143,49 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, ru)
     "period": ("Period", "Период"),
     "in_progress": ("in progress", "в процессе"),
     "signed_in_as": ("Token: {name}", "Токен: {name}"),
+    # notifications (sheets_sync/notify): the job page's section and the create form
+    "notifications": ("Notifications", "Уведомления"),
+    "notify_none": ("No notifications set: nobody is told when a run fails.",
+                    "Уведомления не настроены: о неудачных запусках никто не узнает."),
+    "notify_to": ("Sent to", "Получатели"),
+    "notify_events": ("Events", "События"),
+    "notify_event_failed": ("failed run", "неудачный запуск"),
+    "notify_event_paused": ("job paused", "задание приостановлено"),
+    "notify_event_check": ("data to check", "данные требуют проверки"),
+    "notify_event_out_of_control": ("step outside its control limits",
+                                    "шаг вне контрольных границ"),
+    "notify_event_digest": ("weekly digest", "еженедельная сводка"),
+    "notify_digest": ("Weekly digest: {day}, {hour}:00 ({tz})",
+                      "Еженедельная сводка: {day}, {hour}:00 ({tz})"),
+    "notify_nothing_sent": ("Nothing sent yet.", "Пока ничего не отправлено."),
+    "notify_time": ("Time", "Время"),
+    "notify_channel": ("Channel", "Канал"),
+    "notify_target": ("To", "Кому"),
+    "notify_outcome": ("Outcome", "Итог"),
+    "notify_tries": ("Tries", "Попыток"),
+    "notify_sent": ("sent", "отправлено"),
+    "notify_failed": ("failed", "не отправлено"),
+    "notify_lang": ("Language of the messages", "Язык сообщений"),
+    "notify_emails": ("E-mail addresses", "Адреса e-mail"),
+    "notify_emails_help": ("Comma-separated. Empty: no e-mail.",
+                           "Через запятую. Пусто — без писем."),
+    "notify_slack": ("Slack-compatible webhook URLs", "Адреса вебхуков (формат Slack)"),
+    "notify_slack_help": ("One per line; only hosts the service allows (WEBHOOK_ALLOWED_HOSTS).",
+                          "По одному в строке; только разрешённые сервисом хосты "
+                          "(WEBHOOK_ALLOWED_HOSTS)."),
+    "notify_telegram": ("Telegram chat ids", "ID чатов Telegram"),
+    "notify_telegram_help": ("The service's bot posts there, e.g. -1001234567890.",
+                             "Туда пишет бот сервиса, например -1001234567890."),
+    "notify_digest_day": ("Weekly digest e-mail", "Еженедельная сводка по e-mail"),
+    "notify_digest_none": ("none", "не отправлять"),
+    "notify_digest_hour": ("at (hour, the job's time zone)", "в (час, пояс задания)"),
+    "weekday_0": ("Monday", "понедельник"),
+    "weekday_1": ("Tuesday", "вторник"),
+    "weekday_2": ("Wednesday", "среда"),
+    "weekday_3": ("Thursday", "четверг"),
+    "weekday_4": ("Friday", "пятница"),
+    "weekday_5": ("Saturday", "суббота"),
+    "weekday_6": ("Sunday", "воскресенье"),
 }
 
 
@@ -151,6 +197,8 @@ def current_lang() -> str:
 
 
 def t(key: str, **kw: Any) -> str:
+    if has(key):  # the one catalogue (funnel_kpi/catalogue.toml)
+        return catalogue_text(key, current_lang(), **kw)
     en, ru = TEXT[key]
     text = ru if current_lang() == "ru" else en
     return text.format(**kw) if kw else text

@@ -18,6 +18,7 @@ from sheets_sync.app.schemas import JobIn, JobOut, JobPatch, RunOut, ScheduleOut
 from sheets_sync.backends.google import spreadsheet_id
 from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import InputError
+from sheets_sync.notify.jobs import add_notify
 from sheets_sync.scheduler.service import job_schedule
 from sheets_sync.store.models import Job, Run, utcnow
 
@@ -98,6 +99,7 @@ def create_job(s: Session, data: JobIn) -> Job:
               enabled=True, consecutive_failures=0)
     _apply(job, data)
     job.name = (data.name or "").strip() or default_name(job.spreadsheet)
+    add_notify(s, job, data.notify)  # its notification settings (sheets_sync/notify/jobs.py)
     s.add(job)
     s.commit()
     return job

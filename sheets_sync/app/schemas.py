@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from funnel_kpi import FunnelError, config_from_dict
+from sheets_sync.notify.schema import NotifyIn
 from sheets_sync.scheduler.triggers import MAX_INTERVAL, ScheduleError, make_schedule
 from sheets_sync.tab_names import tab_name_problem
 
@@ -127,6 +128,8 @@ class JobIn(JobFields):
         "A Google spreadsheet id or https://docs.google.com/spreadsheets/d/... URL, or an .xlsx, "
         ".csv or .tsv path inside the service's XLSX_ROOT folder (a CSV's KPI tab goes to "
         "<stem>.kpi.xlsx beside it)."))
+    notify: NotifyIn | None = Field(None, description="Who is told what: e-mail, webhooks, "
+                                    "events, a weekly digest (sheets_sync/notify).")
 
     @model_validator(mode="after")
     def _output_fits_backend(self) -> JobIn:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from sheets_sync.notify.notifier import notifier_for
 from sheets_sync.scheduler.runner import Runner, RunnerSettings
 from sheets_sync.scheduler.service import SchedulerSettings, SyncScheduler
 from sheets_sync.store import Store
@@ -50,7 +51,8 @@ def make_runner(app: Flask) -> Runner:
     settings = RunnerSettings(xlsx_root=Path(cfg["XLSX_ROOT"]),
                               max_failures=int(cfg["MAX_CONSECUTIVE_FAILURES"]),
                               lock_ttl=timedelta(seconds=float(cfg["RUN_LOCK_TTL_SECONDS"])))
-    return Runner(get_store(app), settings)
+    return Runner(get_store(app), settings,
+                  after_run=notifier_for(app, get_store(app)).after_run)
 
 
 def runner() -> Runner:
@@ -67,7 +69,9 @@ def make_scheduler(app: Flask) -> SyncScheduler:
                                  coalesce=bool(cfg["SCHEDULER_COALESCE"]),
                                  workers=int(cfg["SCHEDULER_WORKERS"]),
                                  reconcile_seconds=float(cfg["SCHEDULER_RECONCILE_SECONDS"]))
-    return SyncScheduler(get_store(app), make_runner(app), settings)
+    sched = SyncScheduler(get_store(app), make_runner(app), settings)
+    sched.on_pass = notifier_for(app, get_store(app)).send_due_digests  # weekly digests
+    return sched
 
 
 def start_scheduler(app: Flask) -> SyncScheduler:

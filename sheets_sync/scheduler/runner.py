@@ -82,7 +82,8 @@ class Runner:
     def __init__(self, store: Store, settings: RunnerSettings | None = None, *,
                  backend_factory: BackendFactory | None = None,
                  on_paused: Callable[[int], None] | None = None,
-                 access: google_access.GoogleAccess | None = None) -> None:
+                 access: google_access.GoogleAccess | None = None,
+                 after_run: Callable[[int, int, bool], None] | None = None) -> None:
         """``backend_factory`` replaces how backends are opened (tests); else ``access``, or
         the process's installed one (quota/access.py), opens them with its service accounts
         and quota limiter; with neither, as the CLI does."""
@@ -91,6 +92,7 @@ class Runner:
         self.backend_factory = backend_factory
         self.on_paused = on_paused
         self.access = access
+        self.after_run = after_run  # (job id, run id, paused), once the run is recorded
 
     def _access(self) -> google_access.GoogleAccess | None:
         if self.backend_factory is not None:
@@ -260,6 +262,8 @@ class Runner:
                         self.settings.max_failures)
         if paused and self.on_paused is not None:
             self.on_paused(job_id)
+        if self.after_run is not None:  # notifications: handed to a thread (sheets_sync/notify)
+            self.after_run(job_id, run_id, paused)
         return run
 
 

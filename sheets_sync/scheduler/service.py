@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -107,6 +108,7 @@ class SyncScheduler:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self.on_pass: Callable[[], object] | None = None  # each reconcile pass, after it
         s = self.settings
         self.aps = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
@@ -170,6 +172,8 @@ class SyncScheduler:
             try:
                 self.sweep()
                 self.reconcile()
+                if self.on_pass is not None:  # the weekly digests due (sheets_sync/notify)
+                    self.on_pass()
             except Exception:  # the database may be down for a while; the next pass retries
                 log.exception("could not reconcile scheduled jobs")
 
@@ -183,6 +187,8 @@ class SyncScheduler:
             log.warning("job %s: run %s closed as interrupted (its process stopped renewing "
                         "its lease)%s", c.job_id, c.run_id,
                         "; the job is paused" if c.paused else "")
+            if self.runner.after_run is not None:  # notifications (sheets_sync/notify)
+                self.runner.after_run(c.job_id, c.run_id, c.paused)
         return closed
 
     def reconcile(self) -> Reconciled:

@@ -152,3 +152,43 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class JobNotify(Base):
+    """What a job wants to be told, and where (0005; sheets_sync/store/notifications.py). No
+    secret is kept here: the SMTP password, the webhook signing secret and the Telegram bot
+    token are the service's config only."""
+
+    __tablename__ = "notify_settings"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("sync_jobs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    lang: Mapped[str] = mapped_column(String(2), default="en")
+    events: Mapped[list[str]] = mapped_column(JsonType)
+    emails: Mapped[list[str]] = mapped_column(JsonType)
+    # [{"kind": "slack", "url": ...} | {"kind": "telegram", "chat_id": ...}]
+    webhooks: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    digest_weekday: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0 = Monday
+    digest_hour: Mapped[int | None] = mapped_column(Integer, nullable=True)  # job's time zone
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    job: Mapped[Job] = relationship()
+
+
+class Notification(Base):
+    """One message sent or failed (0005): the target with its secret parts masked."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_job_created", "job_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("sync_jobs.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    event: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(500))
+    outcome: Mapped[str] = mapped_column(String(10))  # "sent" or "failed"
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
