@@ -170,6 +170,11 @@ def test_sidebar_in_chromium_against_the_service(service: str, token: str,
     ru = Bridge({"userLocale": "ru", "documentProperties": settings,
                  "spreadsheet": {"id": sheet_ru, "locale": "ru_RU", "timeZone": "Europe/Moscow",
                                  "sheets": values_ru}}, tmp_path / "ru.json")
+    sheet_check = emulator.create_from_values("add-on check", {"Funnel": rows_to_check()})
+    check = Bridge({"userLocale": "en", "documentProperties": settings,
+                    "spreadsheet": {"id": sheet_check, "locale": "en_US", "timeZone": "UTC",
+                                    "sheets": {"Funnel": rows_to_check()}}},
+                   tmp_path / "check.json")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     requested: list[str] = []
     try:
@@ -248,6 +253,15 @@ def test_sidebar_in_chromium_against_the_service(service: str, token: str,
                 page.click("#close")
                 expect(page.locator("html")).to_have_attribute("data-closed", "true")
 
+                # a run whose data is to check: the warnings are what the sidebar shows first
+                page.goto(f"{check.url}/page/addonMenuSync")
+                expect(page.locator("#run-status")).to_have_text(
+                    "Written: the KPI tab is up to date", timeout=60_000)
+                expect(page.locator("#data-status")).to_have_attribute("data-value", "check")
+                expect(page.locator("#reasons li")).to_have_count(2)
+                expect(page.locator("#reasons")).to_contain_text("column ignored: Funnel!G1")
+                page.screenshot(path=str(ARTIFACTS / "sidebar-check-en.png"), full_page=True)
+
                 ru_page = browser.new_page(locale="ru-RU",
                                            viewport={"width": 300, "height": 900})
                 ru_page.on("request", lambda r: requested.append(r.url))
@@ -265,10 +279,10 @@ def test_sidebar_in_chromium_against_the_service(service: str, token: str,
             finally:
                 browser.close()
     finally:
-        en.stop()
-        ru.stop()
+        for bridge in (en, ru, check):
+            bridge.stop()
     # the pages load nothing from anywhere but the script that serves them: no CDN
-    outside = [u for u in requested if not u.startswith((en.url, ru.url))]
+    outside = [u for u in requested if not u.startswith((en.url, ru.url, check.url))]
     assert outside == [], outside
     kept = sorted(p.name for p in ARTIFACTS.glob("*.png"))
     assert {"sidebar-sync-en.png", "sidebar-inspect-en.png", "sidebar-sync-ru.png"} <= set(kept)
