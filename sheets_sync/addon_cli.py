@@ -91,6 +91,18 @@ def comment(text: str) -> str:
     return text.replace("*/", "* /")
 
 
+def function_table() -> str:
+    """The functions as docs/addon.md lists them (a test keeps the two equal)."""
+    lines = ["| Google Sheets | Excel (add-in) | Computed | What it gives |", "|---|---|---|---|"]
+    for fn in registry.FUNCTIONS.values():
+        where = "in the sheet (JavaScript)" if is_local(fn) else "by the service"
+        k = registry.REGISTRY[fn.kpi] if fn.kpi else None
+        what = (f"{k.en} = {k.formula}" if k else fn.en.rstrip(".")).replace("|", "\\|")
+        lines.append(f"| `{PREFIX}{fn.name}({', '.join(a.usage() for a in fn.args)})` | "
+                     f"`FUNNEL.{fn.name}` | {where} | {what} |")
+    return "\n".join(lines) + "\n"
+
+
 # --- Google Sheets ----------------------------------------------------------------------------
 
 def sheets_function(fn: Function) -> str:

@@ -69,3 +69,8 @@ def test_the_manifest_is_an_office_add_in_with_custom_functions() -> None:
     for size in (16, 32, 64, 80):
         icon = (REPO / "office_addin" / "assets" / f"icon-{size}.png").read_bytes()
         assert icon.startswith(b"\x89PNG") and int.from_bytes(icon[16:20], "big") == size
+
+
+def test_docs_list_every_function() -> None:
+    docs = (REPO / "docs" / "addon.md").read_text("utf-8")
+    assert addon_cli.function_table() in docs, "docs/addon.md: paste addon_cli.function_table()"
