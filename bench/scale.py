@@ -36,11 +36,11 @@ from sqlalchemy import select
 
 from sheets_emulator.testing import running_emulator
 from sheets_sync.executor.enqueue import CeleryExecutor
-from sheets_sync.executor.settings import ScaleSettings
 from sheets_sync.google_client import make_client
 from sheets_sync.quota import Limit, Quotas, ServiceAccount
 from sheets_sync.quota.access import GoogleAccess
 from sheets_sync.scheduler import Runner
+from sheets_sync.settings import ScaleSettings
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job, Run
 from tests.scale.cluster import (

@@ -1,13 +1,3 @@
-"""sheets_sync: the CLI and the service. ``create_app`` is loaded on first use, so the CLI does
-not import Flask and SQLAlchemy for commands that need neither (``flask --app sheets_sync run``
-works)."""
-
-from typing import Any
-
-
-def __getattr__(name: str) -> Any:
-    if name == "create_app":
-        from sheets_sync.app import create_app
-
-        return create_app
-    raise AttributeError(f"module 'sheets_sync' has no attribute {name!r}")
+"""sheets_sync: the CLI (``sheets-sync``, cli.py) and the service (``sheets_sync.app.create_app``;
+``flask --app sheets_sync.app run`` serves it for development). Importing this package imports
+nothing else, so ``sheets_sync.errors`` or a backend can be used without Flask being loaded."""

@@ -12,8 +12,27 @@ from typing import Any
 
 import click
 
-from funnel_kpi import DEFAULT_FUNNEL, NO_PINS, Analysis, Funnel, Pins, analyse, config_from_toml
-from sheets_sync.cli_service import fail_cleanly  # one place turns errors into a CLI message
+from excel_udfs.setup import setup_steps, write_config
+from funnel_kpi import (
+    DEFAULT_FUNNEL,
+    NO_PINS,
+    Analysis,
+    Funnel,
+    Pins,
+    analyse,
+    config_from_toml,
+    registry,
+)
+from sheets_emulator.cli import main as emulator_main
+from sheets_sync.addon_cli import addon
+from sheets_sync.cli_errors import fail_cleanly  # the one place errors become CLI output
+from sheets_sync.cli_service import register
+from sheets_sync.connect import open_backend
+from sheets_sync.inspect_view import inspect_dict, inspect_text
+from sheets_sync.job import SyncOptions, SyncState, run_sync
+from sheets_sync.plan_view import plan_dict, plan_text
+from sheets_sync.render import DEFAULT_OUTPUT_TABS
+from sheets_sync.text_report import text_report
 
 EXIT_CHECK = 3  # compute: the report was made, but something in the input was ignored or doubted
 
@@ -54,8 +73,6 @@ def compute(path: str, fmt: str, lang: str | None, config: str | None, tabs: Seq
 
     Exit status: 0 when the report is ok, 3 when it is "check" (something in the input was
     ignored or doubted: the report says what, first), 2 when it failed."""
-    from sheets_sync.text_report import text_report
-
     analysis, lang_of_book = _analyse_ref(path, config, tabs, today)
     report = analysis.report
     if fmt == "json":
@@ -77,8 +94,6 @@ def inspect(spreadsheet: str, fmt: str, lang: str | None, config: str | None,
 
     Pin what is read wrong in a funnel.toml ([columns] "Header" = "stage key or field") and
     pass it with --config. Exit status as for compute: 0 ok, 3 check, 2 failed."""
-    from sheets_sync.inspect_view import inspect_dict, inspect_text
-
     analysis, lang_of_book = _analyse_ref(spreadsheet, config, tabs, today)
     if fmt == "json":
         click.echo(json.dumps(inspect_dict(analysis), ensure_ascii=False, indent=2))
@@ -107,8 +122,6 @@ def plan(path: str, target: float | None, target_paid: float | None, month: str 
     the marketing budget, from the trailing months (a range from their least to their most).
 
     Exit status as for compute: 0 ok, 3 check, 2 failed."""
-    from sheets_sync.plan_view import plan_dict, plan_text
-
     if target is not None and target_paid is not None:
         raise click.UsageError("give --target or --target-paid, not both")
     analysis, lang_of_book = _analyse_ref(path, config, tabs, today)
@@ -125,9 +138,6 @@ def plan(path: str, target: float | None, target_paid: float | None, month: str 
 def _analyse_ref(ref: str, config: str | None, tabs: Sequence[str], today: Any,
                  ) -> tuple[Analysis, str]:
     """Read a file or a Google spreadsheet and analyse it; the language of its locale."""
-    from sheets_sync.connect import open_backend
-    from sheets_sync.render import DEFAULT_OUTPUT_TABS
-
     funnel, pins = load_config(config)
     backend = open_backend(ref)
     snapshot = backend.read(DEFAULT_OUTPUT_TABS, tab_names=tabs or None)
@@ -144,8 +154,6 @@ def _analyse_ref(ref: str, config: str | None, tabs: Sequence[str], today: Any,
 def kpis(fmt: str, lang: str) -> None:
     """List every KPI: id, name, unit, formula and the spreadsheet function that computes it;
     then every spreadsheet function with its arguments (json: what GET /api/v1/kpis returns)."""
-    from funnel_kpi import registry
-
     if fmt == "markdown":
         click.echo(registry.markdown(lang), nl=False)
         return
@@ -184,9 +192,6 @@ def sync(spreadsheet: str, tabs: Sequence[str], output_tab: str | None, config: 
          force: bool, state_path: str | None, fmt: str) -> None:
     """Sync SPREADSHEET (a Google id or URL, an .xlsx path, or a .csv/.tsv path whose KPI tab
     goes to <name>.kpi.xlsx beside it): write its KPI tab."""
-    from sheets_sync.connect import open_backend
-    from sheets_sync.job import SyncOptions, SyncState, run_sync
-
     path = Path(state_path) if state_path else default_state_path()
     states: dict[str, Any] = json.loads(path.read_text("utf-8")) if path.exists() else {}
     backend = open_backend(spreadsheet)
@@ -218,8 +223,6 @@ def sync(spreadsheet: str, tabs: Sequence[str], output_tab: str | None, config: 
 @click.option("--lang", type=click.Choice(["ru", "en"]), default="en")
 def excel_setup(folder: str, interpreter: str | None, lang: str) -> None:
     """Write an xlwings.conf naming the UDF module and print how to import the functions."""
-    from excel_udfs.setup import setup_steps, write_config
-
     path = write_config(Path(folder), interpreter=interpreter)
     click.echo(f"wrote {path}")
     click.echo(setup_steps(lang))
@@ -229,18 +232,11 @@ def excel_setup(folder: str, interpreter: str | None, lang: str) -> None:
 @click.pass_context
 def emulator(ctx: click.Context) -> None:
     """Run the local Google Sheets API emulator (same options as python -m sheets_emulator)."""
-    from sheets_emulator.cli import main as emulator_main
-
     sys.exit(emulator_main(list(ctx.args)))
 
 
-def _register_service_commands() -> None:
-    from sheets_sync.cli_service import register
-
-    register(main)
-
-
-_register_service_commands()
+register(main)  # serve, scheduler, worker, tokens, demo (cli_service.py)
+main.add_command(addon)  # addon build (addon_cli.py)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -9,108 +9,45 @@
 
 from __future__ import annotations
 
-import logging
-import signal
 import sys
-import threading
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
 import click
+import waitress
+from flask import Flask
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail_cleanly(fn: F) -> F:
-    """The database's and the sync's errors as one line on stderr and exit 2, no traceback."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from funnel_kpi import FunnelError
-        from sheets_sync.errors import SyncError
-        from sheets_sync.executor.settings import SettingsError
-        from sheets_sync.store import StoreError
-
-        try:
-            return fn(*args, **kwargs)
-        except (StoreError, SyncError, FunnelError, SettingsError) as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(2)
-        except (click.exceptions.Exit, click.Abort, click.ClickException, KeyboardInterrupt):
-            raise
-        except Exception as e:
-            # A failure nothing mapped (a library's EOFError on a file another program is
-            # rewriting): still one sentence and exit 2, with the error's kind to report.
-            logging.getLogger("sheets_sync").debug("unmapped error", exc_info=True)
-            click.echo(f"error: unexpected {type(e).__name__}: {e}. Nothing was written; run "
-                       "it again, and report this message if it persists.", err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
+from sheets_sync.app import create_app
+from sheets_sync.app.store_ext import (
+    attach_google_access,
+    get_store,
+    google_access,
+    make_runner,
+    start_scheduler,
+)
+from sheets_sync.cli_errors import fail_cleanly
+from sheets_sync.demo import run_demo
+from sheets_sync.process import log_to_stderr, sigterm_as_interrupt, wait_for_signal
+from sheets_sync.quota.access import from_settings
+from sheets_sync.scheduler.service import SyncScheduler
+from sheets_sync.settings import ScaleSettings
+from sheets_sync.store.tokens import create_token, list_tokens, revoke_token
 
 
-def load_app() -> Any:
-    from sheets_sync.app import create_app
-
+def load_app() -> Flask:
     return create_app()
 
 
-def scale_settings(app: Any) -> Any:
-    from sheets_sync.executor.settings import ScaleSettings
-
-    return ScaleSettings.from_config(app.config)
-
-
-def prepare_syncs(app: Any) -> Any:
-    """Set this process up to run syncs: its service accounts and quota limiter (in Redis with
-    Celery, else in memory), and its runs' lease. Returns the scale settings."""
-    from sheets_sync.quota.access import from_settings, install
-
-    settings = scale_settings(app)
-    install(from_settings(settings))
+def prepare_syncs(app: Flask) -> ScaleSettings:
+    """Set this app up to run syncs: its service accounts and quota limiter (in Redis with
+    Celery, else in memory) go into ``app.extensions`` for its runners. The checked scale
+    settings (sheets_sync/settings.py)."""
+    settings = ScaleSettings.from_config(app.config)
+    attach_google_access(app, from_settings(settings))
     return settings
 
 
-def start_sync_scheduler(app: Any, settings: Any = None) -> Any:
+def start_sync_scheduler(app: Flask, settings: ScaleSettings | None = None) -> SyncScheduler:
     """The scheduler in this process, handing due jobs to the configured executor."""
-    from dataclasses import replace
-    from datetime import timedelta
-
-    from sheets_sync.app.store_ext import SCHEDULER_KEY, make_scheduler
-    from sheets_sync.executor import make_executor
-
-    settings = settings or prepare_syncs(app)
-    sched = make_scheduler(app)
-    sched.runner.settings = replace(sched.runner.settings,
-                                    heartbeat=timedelta(seconds=settings.heartbeat))
-    sched.executor = make_executor(settings, sched.runner)
-    sched.start()
-    app.extensions[SCHEDULER_KEY] = sched
-    return sched
-
-
-def log_to_stderr() -> None:
-    """Long-running commands log runs, skips and errors; the default would show warnings only."""
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per plugin on every start
-
-
-def sigterm_as_interrupt() -> None:
-    """SIGTERM (a service manager's stop) unwinds like Ctrl-C, so cleanup code runs."""
-    def interrupt(*_: Any) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, interrupt)
-
-
-def wait_for_signal() -> None:
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    return start_scheduler(app, settings or prepare_syncs(app))
 
 
 def register(group: click.Group) -> None:
@@ -123,14 +60,12 @@ def register(group: click.Group) -> None:
     @fail_cleanly
     def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
         """Serve the API and the dashboard with waitress."""
-        import waitress
-
         log_to_stderr()
         app = load_app()
         settings = prepare_syncs(app)  # runs started from the API share the quota too
         sched = start_sync_scheduler(app, settings) if with_scheduler else None
         click.echo(f"Serving on http://{host}:{port}/ (database: "
-                   f"{app.extensions['sheets_sync.store'].safe_url}"
+                   f"{get_store(app).safe_url}"
                    f"{', with scheduler' if sched else ''})")
         sigterm_as_interrupt()
         try:
@@ -147,8 +82,9 @@ def register(group: click.Group) -> None:
         """Run scheduled syncs, or enqueue them for workers (until Ctrl-C or SIGTERM)."""
         log_to_stderr()
         app = load_app()
-        sched = start_sync_scheduler(app)
-        where = ("enqueued for `sheets-sync worker`" if scale_settings(app).executor == "celery"
+        settings = prepare_syncs(app)
+        sched = start_sync_scheduler(app, settings)
+        where = ("enqueued for `sheets-sync worker`" if settings.executor == "celery"
                  else "run in this process")
         click.echo(f"Scheduler running (database: {sched.store.safe_url}; syncs are {where}); "
                    "Ctrl-C stops it.")
@@ -172,12 +108,13 @@ def register(group: click.Group) -> None:
     @fail_cleanly
     def worker(concurrency: int, pool: str, loglevel: str) -> None:
         """Run syncs from the queue (SHEETS_SYNC_EXECUTOR=celery); SIGTERM finishes them first."""
-        from sheets_sync.executor.worker import run_worker_command
+        from sheets_sync.executor.worker import run_worker_command  # optional: celery, redis
 
         log_to_stderr()
         app = load_app()
-        run_worker_command(app, prepare_syncs(app), concurrency=concurrency, pool=pool,
-                           loglevel=loglevel)
+        settings = prepare_syncs(app)
+        run_worker_command(make_runner(app), settings, google_access(app),
+                           concurrency=concurrency, pool=pool, loglevel=loglevel)
 
     @group.group()
     def tokens() -> None:
@@ -188,10 +125,8 @@ def register(group: click.Group) -> None:
     @fail_cleanly
     def tokens_create(name: str) -> None:
         """Make a token named NAME and print it (it is shown only this once)."""
-        from sheets_sync.store.tokens import create_token
-
         app = load_app()
-        with app.extensions["sheets_sync.store"].session() as s:
+        with get_store(app).session() as s:
             secret, info = create_token(s, name)
         click.echo(secret)
         click.echo(f"token {info.id} ({info.name}) made; keep it: it is not stored, only its "
@@ -201,10 +136,8 @@ def register(group: click.Group) -> None:
     @fail_cleanly
     def tokens_list() -> None:
         """List tokens (id, prefix, name, created, last used, revoked)."""
-        from sheets_sync.store.tokens import list_tokens
-
         app = load_app()
-        with app.extensions["sheets_sync.store"].session() as s:
+        with get_store(app).session() as s:
             rows = list_tokens(s)
         if not rows:
             click.echo("no tokens; make one with `sheets-sync tokens create NAME`")
@@ -219,10 +152,8 @@ def register(group: click.Group) -> None:
     @fail_cleanly
     def tokens_revoke(ref: str) -> None:
         """Revoke a token by its id or its prefix (as `tokens list` shows them)."""
-        from sheets_sync.store.tokens import revoke_token
-
         app = load_app()
-        with app.extensions["sheets_sync.store"].session() as s:
+        with get_store(app).session() as s:
             info = revoke_token(s, ref)
         if info is None:
             click.echo(f"error: no token {ref!r}: see `sheets-sync tokens list`", err=True)
@@ -237,6 +168,4 @@ def register(group: click.Group) -> None:
     @fail_cleanly
     def demo(host: str, port: int, once: bool) -> None:
         """Run the demo: emulator, service, scheduler and a scheduled job (no Google account)."""
-        from sheets_sync.demo import run_demo
-
         run_demo(host=host, port=port, once=once)

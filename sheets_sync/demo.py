@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+import waitress
 
+from sheets_emulator.testing import running_emulator
+from sheets_sync.app import create_app
+from sheets_sync.app.store_ext import get_store, start_scheduler
+from sheets_sync.cli_errors import fail_cleanly
 from sheets_sync.errors import InputError
+from sheets_sync.process import sigterm_as_interrupt
+from sheets_sync.store.tokens import create_token
 
 DEMO_ID = "demo-funnel-ru"  # the seeded spreadsheet's id (the Google backend wants >= 10 chars)
 DEMO_SCHEDULE = {"cron": "*/15 * * * *", "timezone": "Europe/Moscow"}
@@ -50,14 +56,6 @@ def register_demo_job(app: Any, token: str) -> tuple[dict[str, Any], dict[str, A
 
 def run_demo(host: str = "127.0.0.1", port: int = 8000, once: bool = False,
              echo: Callable[[str], None] = click.echo) -> None:
-    import waitress
-
-    from sheets_emulator.testing import running_emulator
-    from sheets_sync.app import create_app
-    from sheets_sync.app.store_ext import get_store, start_scheduler
-    from sheets_sync.cli_service import sigterm_as_interrupt
-    from sheets_sync.store.tokens import create_token
-
     book = demo_workbook()
     sigterm_as_interrupt()  # the emulator child and the temp folder go away on SIGTERM too
     workdir = Path(tempfile.mkdtemp(prefix="sheets-sync-demo-"))
@@ -113,16 +111,10 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, once: bool = False,
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="0: any free port.")
 @click.option("--once", is_flag=True, help="Set up, sync once, print, and exit.")
+@fail_cleanly
 def main(host: str, port: int, once: bool) -> None:
     """Run the demo: emulator, service, scheduler and a scheduled job (no Google account)."""
-    from sheets_sync.errors import SyncError
-    from sheets_sync.store import StoreError
-
-    try:
-        run_demo(host, port, once)
-    except (SyncError, StoreError, OSError) as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+    run_demo(host, port, once)
 
 
 if __name__ == "__main__":

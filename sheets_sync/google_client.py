@@ -4,18 +4,23 @@ With ``SHEETS_EMULATOR_HOST=host:port`` set (Google's convention for its emulato
 URL gspread builds is sent to that origin over plain HTTP with a dummy bearer token; unset, the
 client uses service-account credentials from ``GOOGLE_APPLICATION_CREDENTIALS`` or gspread's
 default path. Retries are not here: gspread's BackOffHTTPClient never gives up, so the backend
-wraps each call in bounded, jittered retries of its own (sheets_sync.retry).
+wraps each call in bounded, jittered retries of its own (sheets_sync.retry). A key file that
+cannot be used becomes one SourceError here, for the CLI and every service account alike.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
 
 import gspread
 import requests
+from google.auth.exceptions import GoogleAuthError
 from gspread.http_client import HTTPClient
+
+from sheets_sync.errors import SourceError
 
 # gspread 6 builds URLs on these two origins (gspread/urls.py); the emulator serves their paths.
 GOOGLE_ORIGINS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
@@ -46,8 +51,6 @@ def emulator_host(env: Mapping[str, str] | None = None) -> str | None:
 
 def service_account_email(env: Mapping[str, str] | None = None) -> str | None:
     """The e-mail a spreadsheet must be shared with, when it can be known without a network call."""
-    import json
-
     env = env if env is not None else os.environ
     path = env.get("GOOGLE_APPLICATION_CREDENTIALS")
     if not path:
@@ -66,10 +69,14 @@ def make_client(
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
     credentials_file: str | None = None,
     emulator_token: str = "emulator",
+    account: str | None = None,
 ) -> gspread.Client:
     """A gspread client for the emulator (when SHEETS_EMULATOR_HOST is set) or for Google.
     ``credentials_file`` picks one service account's key over GOOGLE_APPLICATION_CREDENTIALS;
-    ``emulator_token`` is the bearer token the emulator counts its quota by (one per account)."""
+    ``emulator_token`` is the bearer token the emulator counts its quota by (one per account);
+    ``account`` names the service account in messages. A key that cannot be used is a
+    SourceError naming the file and the kind of error only: the error's own text could quote
+    the key, and a run's error is shown in the API, on the dashboard and in logs."""
     env = env if env is not None else os.environ
     host = emulator_host(env)
     if host:
@@ -81,6 +88,16 @@ def make_client(
         )
     else:
         path = credentials_file or env.get("GOOGLE_APPLICATION_CREDENTIALS")
-        client = gspread.service_account(filename=path) if path else gspread.service_account()
+        try:
+            client = (gspread.service_account(filename=path) if path
+                      else gspread.service_account())
+        except (ValueError, KeyError, TypeError, OSError, GoogleAuthError) as e:
+            where = path or "gspread's default path"
+            whose = f" of {account}" if account else ""
+            raise SourceError(
+                f"The Google service-account key{whose} ({where}) cannot be used "
+                f"({type(e).__name__}): download a new JSON key for the service account and "
+                "point GOOGLE_APPLICATION_CREDENTIALS (or SHEETS_SYNC_SERVICE_ACCOUNTS) at it."
+            ) from None
     client.set_timeout(timeout)
     return client

@@ -28,8 +28,10 @@ from funnel_kpi import (
     FunnelReport,
     Pins,
     analyse,
+    config_from_dict,
 )
 from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
+from sheets_sync.backends.google import GoogleBackend
 from sheets_sync.errors import InputError
 from sheets_sync.plan_view import latest_gap
 from sheets_sync.render import DEFAULT_OUTPUT_TABS, output_tab_for, render, written_by_sync
@@ -124,10 +126,18 @@ def _analyse(snapshot: Snapshot, options: SyncOptions, *, today: date) -> Analys
         raise InputError(f"{e} The KPI tab was left as it was.") from e
 
 
+def job_config(config: dict[str, Any] | None) -> tuple[Funnel, Pins]:
+    """A job's stored funnel config (funnel_kpi.config_from_dict); one the core refuses is the
+    input's fault, an InputError like any other (the API checks it when the job is saved, so
+    only a row edited by hand gets here)."""
+    try:
+        return config_from_dict(config or {})
+    except FunnelError as e:
+        raise InputError(str(e)) from e
+
+
 def check_output_tab(backend: Backend, output_tab: str) -> None:
     """A name the backend cannot take fails here, with the rule, not inside the writer."""
-    from sheets_sync.backends.google import GoogleBackend
-
     problem = name_problem(output_tab, excel=not isinstance(backend, GoogleBackend))
     if problem:
         raise InputError(f"The output tab {output_tab!r} cannot be written: {problem}. Choose "

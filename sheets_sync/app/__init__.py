@@ -16,12 +16,19 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from sheets_sync.app import addon, compute, functions, notifications, plan  # noqa: F401 (routes)
+from sheets_sync.app.api import api, health
+from sheets_sync.app.config import default_instance_path, load_config
+from sheets_sync.app.dashboard import bp, template_globals
+from sheets_sync.app.errors import register_error_handlers
+from sheets_sync.app.ratelimit import init_rate_limits
+from sheets_sync.app.security import init_security
+from sheets_sync.app.store_ext import init_store
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    from sheets_sync.app.config import default_instance_path, load_config
-
     instance = (test_config or {}).get("INSTANCE_PATH") or default_instance_path()
     app = Flask("sheets_sync", instance_path=str(Path(instance).resolve()) if instance else None,
                 instance_relative_config=True,
@@ -30,14 +37,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-
-    from sheets_sync.app import compute, notifications, plan  # noqa: F401  (routes on the api)
-    from sheets_sync.app.api import api, health
-    from sheets_sync.app.dashboard import bp, template_globals
-    from sheets_sync.app.errors import register_error_handlers
-    from sheets_sync.app.ratelimit import init_rate_limits
-    from sheets_sync.app.security import init_security
-    from sheets_sync.app.store_ext import init_store
 
     init_store(app)
     init_rate_limits(app)

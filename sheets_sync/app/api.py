@@ -23,6 +23,7 @@ from sheets_sync.app.jobs import (
     run_out,
     update_job,
 )
+from sheets_sync.app.openapi import document
 from sheets_sync.app.schemas import (
     HealthOut,
     JobIn,
@@ -32,8 +33,8 @@ from sheets_sync.app.schemas import (
     RunList,
     output_tab_problem,
 )
-from sheets_sync.app.store_ext import db, jobs_changed, local_scheduler, runner
-from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
+from sheets_sync.app.store_ext import db, get_store, jobs_changed, local_scheduler, runner
+from sheets_sync.errors import JobNotFound
 from sheets_sync.store.models import RUN_STATUSES, Job, JobReport, Run
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -73,8 +74,6 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
 
 @health.get("/healthz")
 def healthz() -> Any:
-    from sheets_sync.app.store_ext import get_store
-
     try:
         with get_store().engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -149,16 +148,9 @@ def run_job(job_id: int) -> Any:
     """Run now, in this request; the finished run (its status may be "failed")."""
     get_job(db(), job_id)
     force = request.args.get("force", "").lower() in ("1", "true", "yes")
-    try:
-        run = runner().run(job_id, "api", force=force)
-    except AlreadyRunning:
-        raise ApiError(409, "already_running",
-                       f"Job {job_id} is running now; wait for that run to finish (see GET "
-                       f"/api/v1/jobs/{job_id}/runs) and try again.") from None
-    except JobNotFound:
-        raise ApiError(404, "job_not_found", f"There is no job {job_id}.") from None
+    run = runner().run(job_id, "api", force=force)  # AlreadyRunning: a 409 (app/errors.py)
     if run is None:  # deleted while it ran
-        raise ApiError(404, "job_not_found", f"Job {job_id} was deleted while it ran.")
+        raise JobNotFound(job_id, f"Job {job_id} was deleted while it ran.")
     resp: Response = jsonify(dump(run_out(run)))
     resp.status_code = 201
     resp.headers["Location"] = url_for("api.get_run_", run_id=run.id)
@@ -229,6 +221,4 @@ def kpis() -> Any:
 
 @api.get("/openapi.json")
 def openapi() -> Any:
-    from sheets_sync.app.openapi import document
-
     return jsonify(document(current_app.config.get("API_TITLE", "sheets-sync")))

@@ -14,21 +14,22 @@ from typing import Any
 from flask import current_app, request
 from pydantic import ValidationError
 
-from funnel_kpi import Analysis, FunnelError, Tab, analyse, config_from_dict
+from funnel_kpi import Analysis, Tab, analyse, config_from_dict
 from sheets_sync.app.api import api, body
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import report_data
 from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.limits import check_input, report_response
 from sheets_sync.app.schemas import ComputeIn
+from sheets_sync.backends.csv_file import TableError, read_table
+from sheets_sync.inspect_view import inspect_dict
 
 CSV_TYPES = ("text/csv", "text/plain", "application/csv")
 
 
 def table_rows(raw: bytes) -> list[list[Any]]:
-    """The body as rows, by the project's one CSV reader (backends/csv_file.py)."""
-    from sheets_sync.backends.csv_file import TableError, read_table
-
+    """The body as rows, by the project's one CSV reader (backends/csv_file.py); a body that
+    is no table is a 400 with the reader's own code (bad_csv, ...), not a sync's bad_input."""
     try:
         rows: list[list[Any]] = read_table(raw, "The CSV")
     except TableError as e:
@@ -61,8 +62,6 @@ def compute() -> Any:
 def inspect() -> Any:
     """How every column of the rows (or CSV) is read: the read-out ``sheets-sync inspect``
     prints, status first. Same body as /compute."""
-    from sheets_sync.inspect_view import inspect_dict
-
     return inspect_dict(_analysis())
 
 
@@ -73,7 +72,7 @@ def _analysis() -> Analysis:
 
 def analyse_request(data: ComputeIn) -> Analysis:
     """The report of a request's rows (/compute, /inspect, /plan): bounded, checked, analysed;
-    what the core cannot use is a 422."""
+    what the core cannot use is a 422 (app/errors.py: FunnelError)."""
     tabs = ([Tab(t.name, t.values) for t in data.tabs] if data.tabs is not None
             else [Tab("Sheet1", data.values or [])])
     cells = sum(len(r) for t in tabs for r in t.rows)
@@ -82,9 +81,6 @@ def analyse_request(data: ComputeIn) -> Analysis:
         raise ApiError(413, "too_many_cells", f"{cells} cells is more than this service computes "
                                               f"at once ({limit}): send fewer rows.")
     check_input(tabs)
-    try:
-        funnel, pins = config_from_dict(data.funnel or {})
-        return analyse(tabs, funnel, locale=data.locale, today=data.today or date.today(),
-                       pins=pins)
-    except FunnelError as e:
-        raise ApiError(422, "cannot_compute", str(e)) from None
+    funnel, pins = config_from_dict(data.funnel or {})
+    return analyse(tabs, funnel, locale=data.locale, today=data.today or date.today(),
+                   pins=pins)

@@ -1,7 +1,8 @@
 """Configuration: defaults, then the instance folder (config.py or config.toml), then environment
 variables with the prefix ``SHEETS_SYNC_`` (values parsed as JSON when they can be, so
 ``SHEETS_SYNC_MAX_CONSECUTIVE_FAILURES=5`` is a number), then a test's mapping. Nothing is read at
-import time: ``create_app`` calls ``load_config``.
+import time: ``create_app`` calls ``load_config``. The keys of the syncs' parts and their checks
+are sheets_sync/settings.py's; this module only layers the sources.
 """
 
 from __future__ import annotations
@@ -15,21 +16,14 @@ from typing import Any
 
 from flask import Flask
 
-from sheets_sync.executor.settings import SCALE_DEFAULTS
 from sheets_sync.notify.settings import NOTIFY_DEFAULTS
+from sheets_sync.settings import SYNC_DEFAULTS
 
 ENV_PREFIX = "SHEETS_SYNC"
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # default: sqlite:///<instance>/sheets_sync.db
-    "XLSX_ROOT": None,  # .xlsx jobs are confined to this folder; default <instance>/workbooks
     "MIGRATE_ON_START": True,
-    "MAX_CONSECUTIVE_FAILURES": 3,  # a job is paused after this many failed runs in a row
-    "MISFIRE_GRACE_SECONDS": 300,  # a run missed by less than this still happens (once)
-    "SCHEDULER_COALESCE": True,
-    "SCHEDULER_WORKERS": 4,
-    "SCHEDULER_RECONCILE_SECONDS": 5.0,  # how soon a scheduler process sees API changes
-    "RUN_LOCK_TTL_SECONDS": 3600,  # a "running" run older than this was interrupted
     "COMPUTE_MAX_CELLS": 500_000,
     # /compute: a wider tab or a larger report is a 422 (app/limits.py). A funnel needs tens of
     # columns; 40,000 columns x 3 rows took 54 s and answered 70 MB before these bounds.
@@ -45,7 +39,11 @@ DEFAULTS: dict[str, Any] = {
     "PROXIES": 0,  # trusted reverse proxies in front (X-Forwarded-*); 1 behind one HTTPS proxy
     "WTF_CSRF_TIME_LIMIT": None,  # the form token lives as long as the session
     "JSON_SORT_KEYS": False,
-    **SCALE_DEFAULTS,  # executor, Celery, quotas, service accounts: docs/deploy.md
+    # POST /functions/<NAME> (app/functions.py): calls in one request; Apps Script sends one
+    # request per range, and a column of 5,000 rows is one request.
+    "FUNCTIONS_MAX_CALLS": 5000,
+    "ADDON_ALLOWED_ORIGINS": [],  # CORS for the Office add-in's origin(s) only (app/addon.py)
+    **SYNC_DEFAULTS,  # runner, scheduler, executor, quotas, service accounts (settings.py)
     **NOTIFY_DEFAULTS,  # SMTP, webhooks, BASE_URL (notify/settings.py; README, Notifications)
 }
 

@@ -1,7 +1,15 @@
 """The one place the API's errors become output: ``{"error": {"code", "message", "details"?}}``.
 
-Every message says what to do. HTTP errors Flask raises itself (unknown URL, wrong method, body
-too large) get the same shape under /api/ and a plain page on the dashboard.
+Every message says what to do. Handlers, registered once by ``register_error_handlers``:
+
+    ApiError            the view's own refusal (validation, limits, auth): its status and code
+    SheetsSyncError     any of sheets_sync's (sheets_sync/errors.py): ``e.http_status``, ``e.code``
+    FunnelError         the core's: 422, ``e.code`` ("cannot_compute", "cannot_plan")
+    HTTPException       Flask's own (unknown URL, wrong method, body too large)
+    Exception           anything else: logged, a 500 that says so
+
+Under /api/ (and /healthz) the answer is JSON; on the dashboard it is a page: an error of an
+action on a job (run, inspect) is flashed on the job's page, anything else is the error page.
 """
 
 from __future__ import annotations
@@ -9,9 +17,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from funnel_kpi import FunnelError
+from sheets_sync.app.i18n import t
+from sheets_sync.errors import AlreadyRunning, JobNotFound, SheetsSyncError
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +85,36 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+FUNNEL_ERROR_STATUS = 422  # the core refused the input: the request was understood
+
+
+def page_error(e: SheetsSyncError | FunnelError, status: int) -> Any:
+    """A dashboard request's error: flashed on the job's page when it came from an action on a
+    job (never from that page itself: no redirect loop), else the error page."""
+    if isinstance(e, JobNotFound):
+        return render_template("error.html", status=404, message=NotFound.description), 404
+    job_id = (request.view_args or {}).get("job_id")
+    if job_id is not None and request.endpoint != "dashboard.job":
+        message = t("already_running") if isinstance(e, AlreadyRunning) \
+            else f"{t('run_failed')}: {e}"
+        flash(message, "error")
+        return redirect(url_for("dashboard.job", job_id=job_id))
+    return render_template("error.html", status=status, message=str(e)), status
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(SheetsSyncError)
+    def sheets_sync_error(e: SheetsSyncError) -> Any:
+        if not wants_json():
+            return page_error(e, e.http_status)
+        return error_response(e.http_status, e.code, str(e))
+
+    @app.errorhandler(FunnelError)
+    def funnel_error(e: FunnelError) -> Any:
+        if not wants_json():
+            return page_error(e, FUNNEL_ERROR_STATUS)
+        return error_response(FUNNEL_ERROR_STATUS, e.code, str(e))
+
     @app.errorhandler(ApiError)
     def api_error(e: ApiError) -> Any:
         if not wants_json():  # e.g. a dashboard page over its rate limit

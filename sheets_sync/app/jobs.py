@@ -17,7 +17,7 @@ from sheets_sync.app.errors import ApiError
 from sheets_sync.app.schemas import JobIn, JobOut, JobPatch, RunOut, ScheduleOut
 from sheets_sync.backends.google import spreadsheet_id
 from sheets_sync.connect import is_xlsx
-from sheets_sync.errors import InputError
+from sheets_sync.errors import InputError, JobNotFound
 from sheets_sync.notify.jobs import add_notify
 from sheets_sync.scheduler.service import job_schedule
 from sheets_sync.store.models import Job, Run, utcnow
@@ -60,8 +60,7 @@ def default_name(ref: str) -> str:
 def get_job(s: Session, job_id: int) -> Job:
     job = s.get(Job, job_id) if 0 < job_id <= MAX_ID else None
     if job is None:
-        raise ApiError(404, "job_not_found",
-                       f"There is no job {job_id}: list the jobs with GET /api/v1/jobs.")
+        raise JobNotFound(job_id)
     return job
 
 

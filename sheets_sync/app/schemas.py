@@ -23,8 +23,9 @@ from pydantic import (
 )
 
 from funnel_kpi import FunnelError, config_from_dict
+from sheets_sync.errors import ScheduleError
 from sheets_sync.notify.schema import NotifyIn
-from sheets_sync.scheduler.triggers import MAX_INTERVAL, ScheduleError, make_schedule
+from sheets_sync.scheduler.triggers import MAX_INTERVAL, make_schedule
 from sheets_sync.tab_names import tab_name_problem
 
 Cell = StrictBool | StrictInt | StrictFloat | StrictStr | None

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -56,8 +57,6 @@ def cookie_must_be_secure(app: Flask) -> bool:
 def insecure_sign_in() -> bool:
     """True when a cookie set now would be Secure but the browser talks plain HTTP: it would
     drop the cookie, so the sign-in could never hold."""
-    from flask import current_app
-
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     return cookie_must_be_secure(app) and not request.is_secure
 
@@ -86,7 +85,5 @@ def init_security(app: Flask) -> None:
         # Behind N trusted reverse proxies (TLS ends there): take the client's address, scheme
         # and host from their X-Forwarded-* headers, so the cookie is Secure and the rate limit
         # counts per client. Never set it without such a proxy: clients could forge them.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies,  # type: ignore[method-assign]
                                 x_proto=proxies, x_host=proxies)

@@ -1,20 +1,33 @@
-"""The store and the scheduler as Flask extensions: ``init_store(app)``, a session per request."""
+"""The service's resources as Flask extensions, in ``app.extensions`` (no module globals):
+
+    sheets_sync.store           the database (``init_store(app)``), a session per request
+    sheets_sync.google_access   the service accounts and the quota limiter, for the processes
+                                that run syncs (``attach_google_access``: serve, scheduler, worker)
+    sheets_sync.runner          the runner of this app's API and dashboard (made on first use)
+    sheets_sync.scheduler       a scheduler running in this process, if one is
+
+Runners are made here from the app's config (sheets_sync/settings.py) and given the app's Google
+access; the scheduler's executor is the caller's (cli_service picks it from the settings).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from sheets_sync.executor import make_executor
 from sheets_sync.notify.notifier import notifier_for
-from sheets_sync.scheduler.runner import Runner, RunnerSettings
-from sheets_sync.scheduler.service import SchedulerSettings, SyncScheduler
+from sheets_sync.quota.access import GoogleAccess
+from sheets_sync.scheduler.runner import Runner
+from sheets_sync.scheduler.service import SyncScheduler
+from sheets_sync.settings import RunnerSettings, ScaleSettings, SchedulerSettings
 from sheets_sync.store import Store
 
 STORE_KEY = "sheets_sync.store"
+ACCESS_KEY = "sheets_sync.google_access"
+RUNNER_KEY = "sheets_sync.runner"
 SCHEDULER_KEY = "sheets_sync.scheduler"
 
 
@@ -46,37 +59,46 @@ def db() -> Session:
     return s
 
 
+def attach_google_access(app: Flask, access: GoogleAccess | None) -> None:
+    """The Google access the app's runners open spreadsheets with (None: the default account,
+    no quota limiter). Before the first runner is made."""
+    app.extensions[ACCESS_KEY] = access
+
+
+def google_access(app: Flask | None = None) -> GoogleAccess | None:
+    access: GoogleAccess | None = (app or current_app).extensions.get(ACCESS_KEY)
+    return access
+
+
 def make_runner(app: Flask) -> Runner:
-    cfg = app.config
-    settings = RunnerSettings(xlsx_root=Path(cfg["XLSX_ROOT"]),
-                              max_failures=int(cfg["MAX_CONSECUTIVE_FAILURES"]),
-                              lock_ttl=timedelta(seconds=float(cfg["RUN_LOCK_TTL_SECONDS"])))
-    return Runner(get_store(app), settings,
+    return Runner(get_store(app), RunnerSettings.from_config(app.config),
+                  access=google_access(app),
                   after_run=notifier_for(app, get_store(app)).after_run)
 
 
 def runner() -> Runner:
     app: Any = current_app
-    if "sheets_sync.runner" not in app.extensions:
-        app.extensions["sheets_sync.runner"] = make_runner(app)
-    r: Runner = app.extensions["sheets_sync.runner"]
+    if RUNNER_KEY not in app.extensions:
+        app.extensions[RUNNER_KEY] = make_runner(app)
+    r: Runner = app.extensions[RUNNER_KEY]
     return r
 
 
-def make_scheduler(app: Flask) -> SyncScheduler:
-    cfg = app.config
-    settings = SchedulerSettings(misfire_grace_seconds=int(cfg["MISFIRE_GRACE_SECONDS"]),
-                                 coalesce=bool(cfg["SCHEDULER_COALESCE"]),
-                                 workers=int(cfg["SCHEDULER_WORKERS"]),
-                                 reconcile_seconds=float(cfg["SCHEDULER_RECONCILE_SECONDS"]))
-    sched = SyncScheduler(get_store(app), make_runner(app), settings)
+def make_scheduler(app: Flask, scale: ScaleSettings | None = None) -> SyncScheduler:
+    """A scheduler with a runner of its own; its syncs run where ``scale`` says (default: in
+    this process)."""
+    run = make_runner(app)
+    executor = make_executor(scale, run) if scale is not None else None
+    sched = SyncScheduler(get_store(app), run, SchedulerSettings.from_config(app.config),
+                          executor)
     sched.on_pass = notifier_for(app, get_store(app)).send_due_digests  # weekly digests
     return sched
 
 
-def start_scheduler(app: Flask) -> SyncScheduler:
-    """Run the scheduler inside this process (``serve --with-scheduler``, the demo)."""
-    sched = make_scheduler(app)
+def start_scheduler(app: Flask, scale: ScaleSettings | None = None) -> SyncScheduler:
+    """Run the scheduler inside this process (the ``serve`` and ``scheduler`` commands, the
+    demo)."""
+    sched = make_scheduler(app, scale)
     sched.start()
     app.extensions[SCHEDULER_KEY] = sched
     return sched

@@ -27,7 +27,9 @@ from pathlib import Path
 from funnel_kpi import Tab
 from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash
 from sheets_sync.backends.xlsx import XlsxBackend, file_version, has_cyrillic, render_sheet
-from sheets_sync.errors import InputError, NotFound, SourceError, WriteConflict
+from sheets_sync.backends.xlsx_bounds import sheet_parts
+from sheets_sync.backends.xlsx_temp import temp_name
+from sheets_sync.errors import InputError, NotFound, PackageError, SourceError, WriteConflict
 from sheets_sync.grid import KpiGrid
 from sheets_sync.retry import CallStats
 
@@ -195,9 +197,6 @@ class CsvBackend:
     def _output_snapshot(self, target: Path, locale: str) -> Snapshot:
         """What XlsxBackend.write uses of a read of ``target`` (its version and its tab names),
         from its bytes and workbook.xml: no calamine, which runs only in the (isolated) read."""
-        from sheets_sync.backends.xlsx_bounds import sheet_parts
-        from sheets_sync.backends.xlsx_package import PackageError
-
         try:
             data = target.read_bytes()
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -212,8 +211,6 @@ class CsvBackend:
         """A new workbook holding only the KPI tab, made beside the target and renamed onto
         it, so nobody ever sees half a file. It gets the CSV's mode, as the .xlsx writer gives
         a replaced workbook its own."""
-        from sheets_sync.backends.xlsx_temp import temp_name
-
         tmp = temp_name(target)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o600)

@@ -16,6 +16,7 @@ The CLI reads in its own process: there an abort only ends the command.
 from __future__ import annotations
 
 import gc
+import io
 import multiprocessing
 import os
 import pickle  # nosec B403: only our own child's answer is unpickled
@@ -145,8 +146,6 @@ def _child(send: Connection, backend: Any, outputs: tuple[str, ...], layout: Lay
 
 
 def _dumps(answer: object) -> bytes:
-    import io
-
     buf = io.BytesIO()
     pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.fast = True  # no memo: rows are a tree, and the memo costs half the time

@@ -36,6 +36,8 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeTree
 from lxml import etree
 
+from sheets_sync.errors import PackageError as PackageError  # the one error tree (errors.py)
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -53,10 +55,6 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
                           huge_tree=False)
 
 Element = Any  # lxml's _Element: its stubs make every attribute access Optional-typed noise
-
-
-class PackageError(Exception):
-    """The package cannot be edited as an .xlsx workbook; ``str(e)`` says why."""
 
 
 def q(ns: str, tag: str) -> str:

@@ -4,18 +4,18 @@ workers through Redis (``SHEETS_SYNC_EXECUTOR=celery``: the scheduler only enque
     Executor.submit(job_id, trigger) -> bool     ran or enqueued (False: skipped)
     make_executor(settings, runner) -> Executor
 
-Kept free of imports of the scheduler and of Celery at module level: the scheduler imports this
-package, and the web process never needs Celery.
+Nothing here imports the scheduler: a runner is anything with ``run`` (``JobRunner``), so the
+scheduler imports this package and not the other way round. Celery is imported only when it is
+the executor: the web process never needs it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from sheets_sync.executor.settings import ScaleSettings, SettingsError
-
-if TYPE_CHECKING:
-    from sheets_sync.scheduler.runner import Runner
+from sheets_sync.errors import SettingsError
+from sheets_sync.executor.inprocess import InProcessExecutor, JobRunner
+from sheets_sync.settings import ScaleSettings
 
 
 class Executor(Protocol):
@@ -28,16 +28,15 @@ MISSING_SCALE = ("SHEETS_SYNC_EXECUTOR=celery needs Celery and redis: "
                  "pip install 'funnel-kpi[scale]'.")
 
 
-def make_executor(settings: ScaleSettings, runner: Runner) -> Executor:
+def make_executor(settings: ScaleSettings, runner: JobRunner) -> Executor:
     if settings.executor == "celery":
         try:
-            from sheets_sync.executor.enqueue import CeleryExecutor
+            from sheets_sync.executor.enqueue import CeleryExecutor  # optional: celery, redis
         except ImportError as e:
             raise SettingsError(f"{MISSING_SCALE} ({e})") from e
         return CeleryExecutor.from_settings(settings)
-    from sheets_sync.executor.inprocess import InProcessExecutor
-
     return InProcessExecutor(runner)
 
 
-__all__ = ["Executor", "ScaleSettings", "SettingsError", "make_executor"]
+__all__ = ["Executor", "InProcessExecutor", "JobRunner", "ScaleSettings", "SettingsError",
+           "make_executor"]

@@ -5,7 +5,8 @@ another worker: at once when a prefork child dies (``reject_on_worker_lost``), a
 ``CELERY_VISIBILITY_TIMEOUT`` when the whole worker or its machine does. The run it had started
 is then found by its task id: the new delivery waits until that run's heartbeat has stopped for
 good, closes it as interrupted and syncs again. Runs, not task results, are the record, so no
-result backend is used.
+result backend is used. A worker's runner travels on its Celery app (``make_celery(settings,
+context)``), not in a module global: the task finds it as ``task.app.sheets_sync``.
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 from celery import Celery, Task
 from celery.signals import worker_process_init
 from sqlalchemy.exc import SQLAlchemyError
 
-from sheets_sync.executor.settings import ScaleSettings
-
-if TYPE_CHECKING:
-    from sheets_sync.scheduler.runner import Runner
+from sheets_sync.errors import AlreadyRunning, JobNotFound
+from sheets_sync.executor.inprocess import JobRunner
+from sheets_sync.settings import ScaleSettings
 
 log = logging.getLogger(__name__)
 TASK_NAME = "sheets_sync.run_job"
@@ -39,7 +39,7 @@ def marker_key(prefix: str, job_id: int) -> str:
 
 @dataclass
 class WorkerContext:
-    runner: Runner
+    runner: JobRunner
     markers: redis.Redis | None = None
     key_prefix: str = ""
 
@@ -54,19 +54,9 @@ class WorkerContext:
                 self.markers.delete(key)
 
 
-_context: WorkerContext | None = None
-
-
-def install_worker(context: WorkerContext | None) -> None:
-    global _context
-    _context = context
-
-
 def run_job(task: Task, job_id: int, trigger: str, force: bool = False) -> str:
     """Run one sync job; what happened, for the worker's log."""
-    from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
-
-    context = _context
+    context: WorkerContext | None = getattr(task.app, "sheets_sync", None)
     if context is None:
         raise RuntimeError("this process is not a sheets-sync worker: start workers with "
                            "`sheets-sync worker`")
@@ -90,8 +80,10 @@ def run_job(task: Task, job_id: int, trigger: str, force: bool = False) -> str:
     return run.status if run is not None else "skipped"
 
 
-def make_celery(settings: ScaleSettings) -> Celery:
+def make_celery(settings: ScaleSettings, context: WorkerContext | None = None) -> Celery:
+    """The Celery app; ``context``: this process runs the tasks (a worker), with that runner."""
     app = Celery("sheets_sync", broker=settings.broker_url, set_as_current=False)
+    app.sheets_sync = context
     app.conf.update(
         task_default_queue=settings.queue,
         task_acks_late=True,
@@ -114,16 +106,17 @@ def make_celery(settings: ScaleSettings) -> Celery:
     return app
 
 
-def _after_fork(**_: Any) -> None:
-    # A prefork child must not share its parent's database connections.
-    if _context is not None:
-        _context.runner.store.engine.dispose(close=False)
-
-
 def run_worker(app: Celery, settings: ScaleSettings, *, concurrency: int, pool: str,
                loglevel: str = "INFO") -> None:
     """Run a worker in this process until it is stopped (SIGTERM: finish the running syncs)."""
-    worker_process_init.connect(_after_fork, weak=False)
+    context: WorkerContext | None = getattr(app, "sheets_sync", None)
+
+    def after_fork(**_: Any) -> None:
+        # A prefork child must not share its parent's database connections.
+        if context is not None:
+            context.runner.store.engine.dispose(close=False)
+
+    worker_process_init.connect(after_fork, weak=False)
     name = f"sheets-sync-{os.getpid()}@{socket.gethostname()}"
     app.worker_main(["worker", f"--concurrency={concurrency}", f"--pool={pool}",
                      f"--loglevel={loglevel}", "--queues", settings.queue, "--hostname", name,

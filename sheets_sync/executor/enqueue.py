@@ -17,7 +17,7 @@ import redis
 from kombu.exceptions import OperationalError
 
 from sheets_sync.executor.celery_app import TASK_NAME, make_celery, marker_key
-from sheets_sync.executor.settings import ScaleSettings
+from sheets_sync.settings import ScaleSettings
 
 log = logging.getLogger(__name__)
 

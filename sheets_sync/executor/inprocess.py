@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from sheets_sync.scheduler.runner import Runner
+from sheets_sync.errors import AlreadyRunning, JobNotFound
+from sheets_sync.store import Store
 
 log = logging.getLogger(__name__)
 
 
+class JobRunner(Protocol):
+    """What the executors need of ``scheduler.runner.Runner``: its store (a worker's forked
+    child drops the parent's connections) and ``run``."""
+
+    store: Store
+
+    def run(self, job_id: int, trigger: str, *, force: bool = False,
+            task_id: str | None = None) -> Any:
+        """The finished run, or None when nothing ran; raises JobNotFound, AlreadyRunning."""
+        ...
+
+
 class InProcessExecutor:
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: JobRunner) -> None:
         self.runner = runner
 
     def submit(self, job_id: int, trigger: str) -> bool:
-        from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
-
         try:
             return self.runner.run(job_id, trigger) is not None
         except AlreadyRunning:

@@ -1,16 +1,18 @@
-"""``sheets-sync worker``: check the setup, give the process its runner, run Celery's worker."""
+"""``sheets-sync worker``: check the setup, give the process its runner, run Celery's worker.
+Imported only by that command (it needs Celery and redis: the `scale` extra)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import click
 import redis
 
-from sheets_sync.executor.settings import ScaleSettings, SettingsError
+from sheets_sync.errors import SettingsError
+from sheets_sync.executor.celery_app import WorkerContext, make_celery, run_worker
+from sheets_sync.executor.inprocess import JobRunner
+from sheets_sync.quota.access import GoogleAccess
+from sheets_sync.settings import ScaleSettings
 
 
 def safe_url(url: str) -> str:
@@ -34,33 +36,25 @@ def check_broker(settings: ScaleSettings) -> redis.Redis:
     return client
 
 
-def run_worker_command(app: Any, settings: ScaleSettings, *, concurrency: int, pool: str,
-                       loglevel: str) -> None:
-    from sheets_sync.app.store_ext import get_store, make_runner
-    from sheets_sync.executor.celery_app import (
-        WorkerContext,
-        install_worker,
-        make_celery,
-        run_worker,
-    )
-    from sheets_sync.quota.access import installed
-
+def check_executor(settings: ScaleSettings) -> None:
     if settings.executor != "celery":
         raise SettingsError("Workers run syncs that the scheduler enqueues, which it does only "
                             "with SHEETS_SYNC_EXECUTOR=celery: set it (and "
                             "SHEETS_SYNC_CELERY_BROKER_URL) for the scheduler and the workers.")
+
+
+def run_worker_command(runner: JobRunner, settings: ScaleSettings, access: GoogleAccess | None,
+                       *, concurrency: int, pool: str, loglevel: str) -> None:
+    """Run the worker with ``runner`` (its heartbeat and Google access set by the caller)."""
+    check_executor(settings)
     markers = check_broker(settings)
-    runner = make_runner(app)
-    runner.settings = replace(runner.settings, heartbeat=timedelta(seconds=settings.heartbeat))
-    install_worker(WorkerContext(runner, markers, settings.key_prefix))
-    access = installed()
     accounts = ", ".join(a.name for a in access.accounts) if access else "default"
     quota = "off" if access is None or access.limiter is None else (
         f"{settings.account_reads}/{settings.account_writes} per account, "
         f"{settings.project_reads}/{settings.project_writes} per project (reads/writes per "
         f"{settings.window:g} s)")
     click.echo(f"Worker: broker {safe_url(settings.broker_url)}, queue {settings.queue!r}, "
-               f"database {get_store(app).safe_url}, {concurrency} at once ({pool}); "
+               f"database {runner.store.safe_url}, {concurrency} at once ({pool}); "
                f"service accounts: {accounts}; quota: {quota}.")
-    run_worker(make_celery(settings), settings, concurrency=concurrency, pool=pool,
-               loglevel=loglevel)
+    celery = make_celery(settings, WorkerContext(runner, markers, settings.key_prefix))
+    run_worker(celery, settings, concurrency=concurrency, pool=pool, loglevel=loglevel)

@@ -9,6 +9,7 @@ import os
 from alembic import context
 from sqlalchemy import Connection
 
+from sheets_sync.store import make_engine
 from sheets_sync.store.models import Base
 
 config = context.config
@@ -27,8 +28,6 @@ connection = config.attributes.get("connection")
 if connection is not None:
     run(connection)
 else:
-    from sheets_sync.store import make_engine
-
     url = os.environ.get("SHEETS_SYNC_DATABASE_URL") or config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("Set SHEETS_SYNC_DATABASE_URL to the database to migrate.")

@@ -1,11 +1,11 @@
-"""Google access for scheduled syncs: the service accounts, the limiter in front of them, and a
-gspread client per account and thread (a client holds an OAuth token and a connection pool, so
-it is worth keeping; a requests session is not shared between threads).
+"""Google access for syncs: the service accounts, the limiter in front of them, and a gspread
+client per account and thread (a client holds an OAuth token and a connection pool, so it is
+worth keeping; a requests session is not shared between threads).
 
-The service's long-running commands (serve, scheduler, worker) install one ``GoogleAccess``
-for their process with ``install(from_settings(...))``; the runner uses the installed one. With
-none installed (the library, most tests) a sync opens its backend as it always did: one
-account, no limiter.
+The service's long-running commands (serve, scheduler, worker) put one ``GoogleAccess`` in
+``app.extensions`` (``app/store_ext.attach_google_access``), and the runners made from that app
+are given it. A runner without one (the library, most tests) opens its backends as the CLI does:
+one account, no limiter.
 """
 
 from __future__ import annotations
@@ -14,19 +14,16 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from google.auth.exceptions import GoogleAuthError
+import gspread
 
-from sheets_sync.errors import SourceError
-from sheets_sync.executor.settings import ScaleSettings, SettingsError
+from sheets_sync.backends.base import Backend
+from sheets_sync.connect import GoogleConnection, open_backend
+from sheets_sync.errors import SettingsError
+from sheets_sync.google_client import make_client
 from sheets_sync.quota.accounts import ServiceAccount, assign, load_accounts
 from sheets_sync.quota.limiter import Kind, Limiter, MemoryLimiter, Quotas
-
-if TYPE_CHECKING:
-    import gspread
-
-    from sheets_sync.backends.base import Backend
+from sheets_sync.settings import ScaleSettings
 
 
 class GoogleAccess:
@@ -43,20 +40,13 @@ class GoogleAccess:
         return assign(self.accounts, job_id, current)
 
     def client(self, account: ServiceAccount) -> gspread.Client:
-        from sheets_sync.google_client import make_client
-
+        """The account's client in this thread (made once; a bad key is make_client's
+        SourceError)."""
         cache: dict[str, gspread.Client] = self._local.__dict__.setdefault("clients", {})
         client = cache.get(account.name)
         if client is None:
-            try:
-                client = make_client(self.env, credentials_file=account.key_file,
-                                     emulator_token=account.name)
-            except (ValueError, KeyError, TypeError, OSError, GoogleAuthError) as e:
-                # the error's own text could quote the key: name the file and the kind only
-                raise SourceError(
-                    f"The key of the service account {account.name} "
-                    f"({account.key_file or 'the default path'}) cannot be used "
-                    f"({type(e).__name__}): download a new JSON key for it.") from None
+            client = make_client(self.env, credentials_file=account.key_file,
+                                 emulator_token=account.name, account=account.name)
             cache[account.name] = client
         return client
 
@@ -70,17 +60,16 @@ class GoogleAccess:
 
         return take
 
+    def connection(self, account: ServiceAccount) -> GoogleConnection:
+        email = account.name if "@" in account.name else None
+        return GoogleConnection(self.client(account), self.throttle(account), email)
+
     def open_backend(self, ref: str, account: ServiceAccount | None, *,
                      xlsx_root: Path | None = None) -> Backend:
-        from sheets_sync.connect import is_xlsx, open_backend
-
-        if is_xlsx(ref) or account is None:
+        """``connect.open_backend`` with the account's client and quota (none: the default)."""
+        if account is None:
             return open_backend(ref, xlsx_root=xlsx_root)
-        from sheets_sync.backends.google import GoogleBackend
-
-        email = account.name if "@" in account.name else None
-        return GoogleBackend(self.client(account), ref, throttle=self.throttle(account),
-                             account_email=email)
+        return open_backend(ref, xlsx_root=xlsx_root, google=lambda: self.connection(account))
 
 
 def make_limiter(settings: ScaleSettings) -> Limiter | None:
@@ -92,11 +81,10 @@ def make_limiter(settings: ScaleSettings) -> Limiter | None:
     if url is None:
         return MemoryLimiter(quotas, max_wait=settings.max_wait)
     try:
-        from sheets_sync.quota.redis_limiter import RedisLimiter
+        from sheets_sync.quota.redis_limiter import RedisLimiter  # optional: redis
     except ImportError as e:
         raise SettingsError(f"Quota buckets in Redis ({url}) need the redis package: "
                             f"pip install 'funnel-kpi[scale]' ({e}).") from e
-
     return RedisLimiter.from_url(url, quotas, prefix=settings.key_prefix,
                                  max_wait=settings.max_wait)
 
@@ -106,16 +94,4 @@ def from_settings(settings: ScaleSettings, env: Mapping[str, str] | None = None)
                         env)
 
 
-_installed: GoogleAccess | None = None
-
-
-def install(access: GoogleAccess | None) -> None:
-    global _installed
-    _installed = access
-
-
-def installed() -> GoogleAccess | None:
-    return _installed
-
-
-__all__ = ["GoogleAccess", "Kind", "from_settings", "install", "installed", "make_limiter"]
+__all__ = ["GoogleAccess", "Kind", "from_settings", "make_limiter"]

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheets_sync.executor.settings import SettingsError
+from sheets_sync.errors import SettingsError
 
 DEFAULT_NAME = "default"
 EMULATOR_PROJECT = "emulator"

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sheets_sync.errors import QuotaExceeded
-from sheets_sync.executor.settings import SCALE_DEFAULTS as _DEFAULTS
 from sheets_sync.quota.accounts import ServiceAccount
 from sheets_sync.quota.buckets import Booking, Limit, book
+from sheets_sync.settings import SCALE_DEFAULTS as _DEFAULTS
 
 Kind = Literal["read", "write"]
 KINDS: tuple[Kind, ...] = ("read", "write")

@@ -12,11 +12,11 @@ from types import TracebackType
 
 from sqlalchemy import update
 
+from sheets_sync.settings import BEATS_PER_LEASE
 from sheets_sync.store import Store
 from sheets_sync.store.models import Run, utcnow
 
 log = logging.getLogger(__name__)
-BEATS_PER_LEASE = 3  # a lease outlives two missed beats
 
 
 class Heartbeat:

@@ -17,22 +17,22 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from funnel_kpi import Analysis, FunnelError, analyse, config_from_dict
+from funnel_kpi import Analysis, FunnelError, analyse
 from sheets_sync.backends.base import Backend
-from sheets_sync.connect import is_xlsx
-from sheets_sync.errors import SyncError
-from sheets_sync.quota import access as google_access
+from sheets_sync.connect import is_xlsx, open_backend
+from sheets_sync.errors import AlreadyRunning, JobNotFound, SyncError
+from sheets_sync.job import SyncOptions, SyncState, job_config, run_sync
+from sheets_sync.quota.access import GoogleAccess
 from sheets_sync.render import DEFAULT_OUTPUT_TABS
 from sheets_sync.scheduler.dead_runs import close_dead_runs, count_failure
-from sheets_sync.scheduler.heartbeat import BEATS_PER_LEASE, Heartbeat
+from sheets_sync.scheduler.heartbeat import Heartbeat
+from sheets_sync.settings import RunnerSettings
 from sheets_sync.store import Store
 from sheets_sync.store.models import INTERRUPTED, Job, JobReport, Run, utcnow
 
@@ -40,53 +40,19 @@ log = logging.getLogger(__name__)
 BackendFactory = Callable[..., Backend]
 
 
-class JobNotFound(LookupError):
-    pass
-
-
-class AlreadyRunning(RuntimeError):
-    """The job is running now (here or in another process); this trigger made no run.
-    ``task_id``: the Celery task of the run holding the lock; ``stale_in``: seconds until that
-    run counts as interrupted unless its lease is renewed."""
-
-    def __init__(self, message: str, *, task_id: str | None = None,
-                 stale_in: float = 0.0) -> None:
-        super().__init__(message)
-        self.task_id = task_id
-        self.stale_in = stale_in
-
-
-@dataclass(frozen=True)
-class RunnerSettings:
-    xlsx_root: Path | None = None
-    max_failures: int = 3  # consecutive failed runs before a job is paused; 0: never pause
-    lock_ttl: timedelta = timedelta(hours=1)
-    heartbeat: timedelta = timedelta(seconds=10)  # how often a running run renews its lease
-
-    @property
-    def lease(self) -> timedelta:
-        return self.heartbeat * BEATS_PER_LEASE
-
-
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _default_factory(ref: str, *, xlsx_root: Path | None = None) -> Backend:
-    from sheets_sync.connect import open_backend
-
-    return open_backend(ref, xlsx_root=xlsx_root)
 
 
 class Runner:
     def __init__(self, store: Store, settings: RunnerSettings | None = None, *,
                  backend_factory: BackendFactory | None = None,
                  on_paused: Callable[[int], None] | None = None,
-                 access: google_access.GoogleAccess | None = None,
+                 access: GoogleAccess | None = None,
                  after_run: Callable[[int, int, bool], None] | None = None) -> None:
-        """``backend_factory`` replaces how backends are opened (tests); else ``access``, or
-        the process's installed one (quota/access.py), opens them with its service accounts
-        and quota limiter; with neither, as the CLI does."""
+        """``backend_factory`` replaces how backends are opened (tests); else ``access``
+        (quota/access.py, from ``app.extensions``) opens them with its service accounts and
+        quota limiter; with neither, as the CLI does (connect.open_backend)."""
         self.store = store
         self.settings = settings or RunnerSettings()
         self.backend_factory = backend_factory
@@ -94,10 +60,8 @@ class Runner:
         self.access = access
         self.after_run = after_run  # (job id, run id, paused), once the run is recorded
 
-    def _access(self) -> google_access.GoogleAccess | None:
-        if self.backend_factory is not None:
-            return None
-        return self.access or google_access.installed()
+    def _access(self) -> GoogleAccess | None:
+        return None if self.backend_factory is not None else self.access
 
     def _start(self, job_id: int, trigger: str,
                task_id: str | None = None) -> tuple[int, dict[str, Any]] | None:
@@ -149,7 +113,8 @@ class Runner:
             task_id = holder.task_id
             until = holder.lease_until or holder.started_at + self.settings.lock_ttl
             stale_in = max(0.0, (until - now).total_seconds())
-        return AlreadyRunning(f"Job {job_id} is running now; wait for that run to finish.",
+        return AlreadyRunning(f"Job {job_id} is running now; wait for that run to finish (see GET "
+                              f"/api/v1/jobs/{job_id}/runs) and try again.",
                               task_id=task_id, stale_in=stale_in)
 
     def _backend(self, spec: dict[str, Any]) -> Backend:
@@ -158,7 +123,7 @@ class Runner:
             return self.backend_factory(spec["spreadsheet"], xlsx_root=root)
         access = self._access()
         if access is None:
-            return _default_factory(spec["spreadsheet"], xlsx_root=root)
+            return open_backend(spec["spreadsheet"], xlsx_root=root)
         account = access.account_for(0, spec["account"]) if spec["account"] else None
         return access.open_backend(spec["spreadsheet"], account, xlsx_root=root)
 
@@ -170,10 +135,11 @@ class Runner:
             job = s.get(Job, job_id)
             if job is None:
                 raise JobNotFound(job_id)
-            spec = {"spreadsheet": job.spreadsheet, "input_tabs": job.input_tabs,
-                    "funnel": job.funnel, "output_tab": job.output_tab,
-                    "account": job.service_account}
-        funnel, pins = config_from_dict(spec["funnel"] or {})
+            spec: dict[str, Any] = {"spreadsheet": job.spreadsheet,
+                                    "input_tabs": job.input_tabs, "funnel": job.funnel,
+                                    "output_tab": job.output_tab,
+                                    "account": job.service_account}
+        funnel, pins = job_config(spec["funnel"])
         outputs = (spec["output_tab"],) if spec["output_tab"] else DEFAULT_OUTPUT_TABS
         snapshot = self._backend(spec).read(outputs, None, spec["input_tabs"])
         return analyse(snapshot.tabs, funnel, tab_names=spec["input_tabs"],
@@ -202,9 +168,7 @@ class Runner:
         state: dict[str, Any] | None = None
         report: dict[str, Any] | None = None
         try:
-            from sheets_sync.job import SyncOptions, SyncState, run_sync
-
-            funnel, pins = config_from_dict(spec["funnel"] or {})
+            funnel, pins = job_config(spec["funnel"])
             backend = self._backend(spec)
             options = SyncOptions(output_tab=spec["output_tab"], tab_names=spec["input_tabs"],
                                   funnel=funnel, force=force, pins=pins)
@@ -216,9 +180,8 @@ class Runner:
             state, report = outcome.state.to_json(), outcome.report.to_dict()
             if outcome.plan:  # the KPI tab's plan section, for the dashboard
                 report["plan"] = outcome.plan
-        except (SyncError, FunnelError) as e:
-            code = getattr(e, "code", "bad_input")
-            result = {"status": "failed", "error_code": code, "error": str(e)}
+        except (SyncError, FunnelError) as e:  # FunnelError: the core's, with its own code
+            result = {"status": "failed", "error_code": e.code, "error": str(e)}
             state = report = None
         except Exception as e:  # a bug or an unmapped outside error: recorded, never lost
             log.exception("sync job %s failed unexpectedly", job_id)
@@ -267,5 +230,4 @@ class Runner:
         return run
 
 
-__all__ = ["AlreadyRunning", "JobNotFound", "Runner", "RunnerSettings",
-           "worker_name"]
+__all__ = ["AlreadyRunning", "JobNotFound", "Runner", "RunnerSettings", "worker_name"]

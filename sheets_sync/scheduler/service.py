@@ -35,11 +35,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
-from sheets_sync.executor import Executor
+from sheets_sync.errors import ScheduleError
+from sheets_sync.executor import Executor, InProcessExecutor
 from sheets_sync.scheduler.dead_runs import Closed, close_dead_runs
 from sheets_sync.scheduler.runner import Runner
 from sheets_sync.scheduler.ticks import TickExecutor, claim_tick, current_tick
-from sheets_sync.scheduler.triggers import Schedule, ScheduleError
+from sheets_sync.scheduler.triggers import Schedule
+from sheets_sync.settings import SchedulerSettings
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job, utcnow
 
@@ -60,16 +62,6 @@ def run_scheduled(job_id: int) -> None:
     if tick is None:
         raise RuntimeError("run_scheduled runs under the scheduler's TickExecutor only")
     scheduler.fire(job_id, tick)
-
-
-@dataclass(frozen=True)
-class SchedulerSettings:
-    misfire_grace_seconds: int = 300
-    coalesce: bool = True
-    workers: int = 4
-    # How often the process re-reads the jobs table and sweeps dead runs, busy or idle: the
-    # bound on how soon it sees a job added, changed or removed by another process.
-    reconcile_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -98,8 +90,6 @@ class SyncScheduler:
     def __init__(self, store: Store, runner: Runner,
                  settings: SchedulerSettings | None = None,
                  executor: Executor | None = None) -> None:
-        from sheets_sync.executor.inprocess import InProcessExecutor
-
         self.store = store
         self.runner = runner
         self.settings = settings or SchedulerSettings()

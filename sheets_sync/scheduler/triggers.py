@@ -15,11 +15,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from sheets_sync.errors import ScheduleError
+
 MAX_INTERVAL = 366 * 24 * 3600
-
-
-class ScheduleError(ValueError):
-    """A schedule that cannot be used; ``str(e)`` says how to write a good one."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The service's SQL store: an engine, sessions, and migrations applied on start.
 
-    StoreError            the database cannot be used (bad URL, unreachable, migration failed)
+    StoreError            the database cannot be used (sheets_sync/errors.py)
 
 Any SQLAlchemy URL works (``SHEETS_SYNC_DATABASE_URL``); the default is a SQLite file in the
 Flask instance folder. SQLite is set up for several threads and processes: WAL journal, a busy
@@ -16,15 +16,13 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sheets_sync.errors import StoreError
+from sheets_sync.store.migrate import upgrade
 from sheets_sync.store.models import ApiToken, Base, Job, JobReport, Run
 
 __all__ = ["ApiToken", "Base", "Job", "JobReport", "Run", "Store", "StoreError"]
 
 SQLITE_BUSY_SECONDS = 30
-
-
-class StoreError(Exception):
-    """The database cannot be used; ``str(e)`` says what to check."""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -67,8 +65,6 @@ class Store:
         return self.sessions()
 
     def migrate(self) -> None:
-        from sheets_sync.store.migrate import upgrade
-
         upgrade(self.engine)
 
     def dispose(self) -> None:

@@ -14,6 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
+from sheets_sync.errors import StoreError
+
 LOCK_KEY = 0x5EE75_5C  # any constant; identifies this project's migration lock
 SCRIPT_LOCATION = "sheets_sync:migrations"
 
@@ -43,8 +45,6 @@ def _upgrade_once(engine: Engine, revision: str) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    from sheets_sync.store import StoreError
-
     try:
         try:
             _upgrade_once(engine, revision)

@@ -8,12 +8,11 @@ import pytest
 from click.testing import CliRunner
 
 from sheets_sync.app import create_app
-from sheets_sync.app.store_ext import get_store
+from sheets_sync.app.store_ext import get_store, google_access
 from sheets_sync.cli import main
 from sheets_sync.cli_service import start_sync_scheduler
 from sheets_sync.executor.enqueue import CeleryExecutor
 from sheets_sync.executor.inprocess import InProcessExecutor
-from sheets_sync.quota import access
 
 
 def invoke(tmp_path: Path, *args: str, **settings: str) -> tuple[int, str]:
@@ -22,7 +21,6 @@ def invoke(tmp_path: Path, *args: str, **settings: str) -> tuple[int, str]:
            "SHEETS_EMULATOR_HOST": "",
            **{f"SHEETS_SYNC_{k}": v for k, v in settings.items()}}
     result = CliRunner().invoke(main, list(args), env=env)
-    access.install(None)
     return result.exit_code, result.output
 
 
@@ -56,9 +54,9 @@ def test_the_scheduler_command_picks_the_executor(tmp_path: Path, redis_base: st
         sched = start_sync_scheduler(app)
         try:
             assert isinstance(sched.executor, kind)
-            installed = access.installed()
-            assert installed is not None and installed.limiter is not None
+            access = google_access(app)  # in the app, for its runners: no process global
+            assert access is not None and access.limiter is not None
+            assert sched.runner.access is access
         finally:
             sched.shutdown()
-            access.install(None)
             get_store(app).dispose()

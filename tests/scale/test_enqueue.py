@@ -14,8 +14,8 @@ from sheets_sync.executor import make_executor
 from sheets_sync.executor.celery_app import WorkerContext, marker_key
 from sheets_sync.executor.enqueue import CeleryExecutor
 from sheets_sync.executor.inprocess import InProcessExecutor
-from sheets_sync.executor.settings import ScaleSettings
 from sheets_sync.scheduler import Runner
+from sheets_sync.settings import ScaleSettings
 from sheets_sync.store import Store
 
 

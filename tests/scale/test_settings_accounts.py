@@ -9,11 +9,12 @@ import pytest
 
 from sheets_sync.app import create_app
 from sheets_sync.app.store_ext import get_store
-from sheets_sync.executor.settings import ScaleSettings, SettingsError
+from sheets_sync.errors import SettingsError
 from sheets_sync.quota import ServiceAccount, assign, load_accounts
 from sheets_sync.quota.access import from_settings
 from sheets_sync.quota.limiter import MemoryLimiter
 from sheets_sync.quota.redis_limiter import RedisLimiter
+from sheets_sync.settings import ScaleSettings
 
 
 def key_file(folder: Path, email: str, project: str = "funnel-prod") -> str:

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sheets_emulator.testing import EmulatorProcess, running_emulator
 from sheets_sync.executor.celery_app import TASK_NAME
 from sheets_sync.executor.enqueue import CeleryExecutor
-from sheets_sync.executor.settings import ScaleSettings
 from sheets_sync.quota import Limit
 from sheets_sync.scheduler import Runner, SchedulerSettings, SyncScheduler
+from sheets_sync.settings import ScaleSettings
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job, Run, utcnow
 from tests.scale.cluster import (

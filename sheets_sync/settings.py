@@ -1,19 +1,43 @@
-"""Settings of the scale-out setup: where syncs run, the shared quota, the service accounts.
+"""The settings of the service's parts, built from the app's config in one place:
 
-``SCALE_DEFAULTS`` is merged into the app's defaults (sheets_sync/app/config.py), so every key
-can be set in the instance config or as ``SHEETS_SYNC_<KEY>`` (JSON-parsed: numbers, lists).
-This module imports nothing heavy: the app's config imports it on every start.
+    SYNC_DEFAULTS                       the keys below with their defaults, merged into the app's
+                                        (app/config.py), so each can be set in the instance config
+                                        or as ``SHEETS_SYNC_<KEY>`` (JSON-parsed: numbers, lists)
+    Settings.from_config(config)        every part's settings, checked (SettingsError says which
+    ├── .runner:    RunnerSettings      one job's run: the workbook folder, pausing, the lock
+    ├── .scheduler: SchedulerSettings   APScheduler and the reconcile loop
+    └── .scale:     ScaleSettings       the executor (in process or Celery), the quota buckets
+                                        and the service accounts (quota/access.py builds the
+                                        limiter and the Google access from them)
 
-    SettingsError       a setting that cannot be used; ``str(e)`` names it and says what to write
+``config`` is any mapping (``app.config``, a test's dict); keys it lacks take the defaults here.
+This module imports nothing heavy and nothing of the package but its errors: the scheduler, the
+executor, the quota and the app all import it, and it imports none of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-SCALE_DEFAULTS: dict[str, Any] = {
+from sheets_sync.errors import SettingsError
+
+BEATS_PER_LEASE = 3  # a run's lease outlives two missed heartbeats (scheduler/heartbeat.py)
+
+RUN_DEFAULTS: dict[str, Any] = {
+    "XLSX_ROOT": None,  # .xlsx jobs are confined to this folder; default <instance>/workbooks
+    "MAX_CONSECUTIVE_FAILURES": 3,  # a job is paused after this many failed runs in a row
+    "RUN_LOCK_TTL_SECONDS": 3600,  # a "running" run older than this was interrupted
+    "MISFIRE_GRACE_SECONDS": 300,  # a run missed by less than this still happens (once)
+    "SCHEDULER_COALESCE": True,
+    "SCHEDULER_WORKERS": 4,
+    "SCHEDULER_RECONCILE_SECONDS": 5.0,  # how soon a scheduler process sees API changes
+}
+
+SCALE_DEFAULTS: dict[str, Any] = {  # executor, Celery, quotas, accounts: docs/deploy.md
     "EXECUTOR": "inprocess",  # "celery": the scheduler only enqueues, `sheets-sync worker` syncs
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "CELERY_QUEUE": "sheets-sync",
@@ -36,12 +60,53 @@ SCALE_DEFAULTS: dict[str, Any] = {
     "SERVICE_ACCOUNTS": [],  # key files; empty: GOOGLE_APPLICATION_CREDENTIALS alone
     "RUN_HEARTBEAT_SECONDS": 10.0,  # a running run unheard of for 3x this was interrupted
 }
+SYNC_DEFAULTS: dict[str, Any] = {**RUN_DEFAULTS, **SCALE_DEFAULTS}
 EXECUTORS = ("inprocess", "celery")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
-class SettingsError(ValueError):
-    """A scale-out setting that cannot be used."""
+@dataclass(frozen=True)
+class RunnerSettings:
+    xlsx_root: Path | None = None
+    max_failures: int = 3  # consecutive failed runs before a job is paused; 0: never pause
+    lock_ttl: timedelta = timedelta(hours=1)
+    heartbeat: timedelta = timedelta(seconds=10)  # how often a running run renews its lease
+
+    @property
+    def lease(self) -> timedelta:
+        return self.heartbeat * BEATS_PER_LEASE
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> RunnerSettings:
+        get = _getter(config)
+        root = get("XLSX_ROOT")
+        return cls(xlsx_root=Path(root) if root else None,
+                   max_failures=_whole(get("MAX_CONSECUTIVE_FAILURES"),
+                                       "MAX_CONSECUTIVE_FAILURES"),
+                   lock_ttl=timedelta(seconds=_number(get("RUN_LOCK_TTL_SECONDS"),
+                                                      "RUN_LOCK_TTL_SECONDS")),
+                   heartbeat=timedelta(seconds=_number(get("RUN_HEARTBEAT_SECONDS"),
+                                                       "RUN_HEARTBEAT_SECONDS")))
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    misfire_grace_seconds: int = 300
+    coalesce: bool = True
+    workers: int = 4
+    # How often the process re-reads the jobs table and sweeps dead runs, busy or idle: the
+    # bound on how soon it sees a job added, changed or removed by another process.
+    reconcile_seconds: float = 5.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SchedulerSettings:
+        get = _getter(config)
+        return cls(misfire_grace_seconds=_whole(get("MISFIRE_GRACE_SECONDS"),
+                                                "MISFIRE_GRACE_SECONDS"),
+                   coalesce=_flag(get("SCHEDULER_COALESCE"), "SCHEDULER_COALESCE"),
+                   workers=_count(get("SCHEDULER_WORKERS"), "SCHEDULER_WORKERS"),
+                   reconcile_seconds=_number(get("SCHEDULER_RECONCILE_SECONDS"),
+                                             "SCHEDULER_RECONCILE_SECONDS"))
 
 
 @dataclass(frozen=True)
@@ -76,9 +141,7 @@ class ScaleSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ScaleSettings:
-        def get(key: str) -> Any:
-            return config.get(key, SCALE_DEFAULTS[key])
-
+        get = _getter(config)
         executor = str(get("EXECUTOR")).strip().lower()
         if executor not in EXECUTORS:
             raise SettingsError(f"SHEETS_SYNC_EXECUTOR={executor!r} is not an executor: use "
@@ -167,3 +230,35 @@ def _names(value: Any) -> tuple[str, ...]:
         raise SettingsError("SHEETS_SYNC_SERVICE_ACCOUNTS must be a list of key files, e.g. "
                             '\'["/keys/a.json", "/keys/b.json"]\'.')
     return tuple(str(i).strip() for i in items if str(i).strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    runner: RunnerSettings = field(default_factory=RunnerSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    scale: ScaleSettings | None = None  # None: not asked for (a web process that runs no sync)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        return cls(RunnerSettings.from_config(config), SchedulerSettings.from_config(config),
+                   ScaleSettings.from_config(config))
+
+
+def _getter(config: Mapping[str, Any]) -> Any:
+    def get(key: str) -> Any:
+        value = config.get(key)
+        return SYNC_DEFAULTS[key] if value is None and key != "XLSX_ROOT" else value
+
+    return get
+
+
+def _whole(value: Any, key: str) -> int:
+    """A whole number, 0 or more."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if isinstance(value, bool) or number < 0:
+        raise SettingsError(f"SHEETS_SYNC_{key} must be a whole number, 0 or more, not "
+                            f"{value!r}.")
+    return number
