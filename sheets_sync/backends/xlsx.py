@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import defusedxml.ElementTree as SafeET
 from python_calamine import CalamineError, CalamineWorkbook
 
 from funnel_kpi import Tab
@@ -96,29 +97,34 @@ class XlsxBackend:
         # tab that has rows (the tests compare the two readings on small books so).
         self.column_rows = column_rows
 
-    def _open(self) -> tuple[bytes, CalamineWorkbook]:
-        """The workbook's bytes, read once, and calamine's workbook parsed from those bytes
-        (so the version hashed is the version read)."""
+    def _bytes(self) -> bytes:
+        """The workbook's bytes, read once (so the version hashed is the version read)."""
         if not self.path.exists():
             raise NotFound(f"There is no file {self.path}: check the path.")
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise InputError(f"{self.path.name} is not an .xlsx workbook.")
         try:
-            data = self.path.read_bytes()
+            return self.path.read_bytes()
         except OSError as e:
             raise SourceError(f"{self.path.name} cannot be read ({e.strerror or e}).") from e
+
+    def _calamine(self, data: bytes) -> CalamineWorkbook:
         try:
-            return data, CalamineWorkbook.from_filelike(io.BytesIO(data))
+            return CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (CalamineError, OSError, ValueError) as e:
             raise SourceError(f"{self.path.name} cannot be read as an .xlsx workbook ({e}).") from e
 
     def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
-        data, book = self._open()
+        data = self._bytes()
         version = hashlib.sha256(data).hexdigest()
         self.stats.requests += 1
         self.stats.bytes_in += len(data)
-        names = tuple(book.sheet_names)
+        # The tab names as calamine lists them (workbook.xml's sheets, in order), without
+        # opening the whole book in calamine: a book with a big tab is read from a small copy.
+        listed = sheet_names(data)
+        book = None if listed else self._calamine(data)
+        names = listed or tuple(book.sheet_names if book is not None else ())
         wanted = [n for n in names if n not in outputs] if tab_names is None else list(tab_names)
         output_tab = next((n for n in outputs if n in names), None)
         missing = [n for n in wanted if n not in names]
@@ -135,6 +141,8 @@ class XlsxBackend:
             book, null_words = self._head_book(data, read, {n: scans[n] for n in big})
             for n in big:  # a shared string that spells a null counts in every sheet
                 scans[n].null_words = scans[n].null_words or null_words
+        elif book is None:
+            book = self._calamine(data)
         tabs = []
         for name in wanted:
             scan = scans.get(name, SheetScan())
@@ -281,6 +289,18 @@ def sheet_rows(book: CalamineWorkbook, name: str, file_name: str) -> list[list[o
     except (CalamineError, ValueError) as e:
         raise SourceError(f"Tab {name!r} of {file_name} cannot be read ({e}).") from e
     return rows
+
+
+def sheet_names(data: bytes) -> tuple[str, ...]:
+    """The book's tab names from workbook.xml, in order; () when that cannot be read (then
+    calamine is asked, and says what is wrong)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            package = Package(zf)
+            book = SafeET.fromstring(package.read(package.main_part()))
+    except (zipfile.BadZipFile, KeyError, PackageError, SafeET.ParseError, OSError, ValueError):
+        return ()
+    return tuple(s.get("name", "") for s in book.findall("{*}sheets/{*}sheet"))
 
 
 def input_hash(data: bytes, file_name: str, tabs: Sequence[str]) -> str:

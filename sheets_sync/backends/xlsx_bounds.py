@@ -167,7 +167,7 @@ def scan_sheet(zf: zipfile.ZipFile, part_name: str, *, exact: bool = False,
                 _typed(part, b't="e"', scan.errors)
             if b't="b"' in part:
                 _typed(part, b't="b"', scan.bools)
-            if not scan.null_words and any(t in part for t in INLINE_TEXT):
+            if not scan.null_words and b'tr"' in part and any(t in part for t in INLINE_TEXT):
                 scan.null_words = NULL_WORDS.search(part) is not None
             if head_rows and scan.head is None:
                 starts = [m.start() for m in ROW_START.finditer(part)]

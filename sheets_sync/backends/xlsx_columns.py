@@ -48,6 +48,7 @@ from sheets_sync.backends.xlsx_bounds import SheetScan
 
 HEAD_ROWS = 6000  # read row by row: the header search (30 rows) and the content checks (5,000)
 COLUMN_ROWS = 20_000  # a tab with more rows than this is read by column
+LINE_UP_ROWS = 1000  # rows compared between the two readings (lines_up)
 EPOCH = datetime(1899, 12, 30)
 UNIX_SERIAL = 25569  # 1970-01-01 as a serial number
 MS_PER_DAY = 86_400_000
@@ -184,14 +185,18 @@ def arrow_columns(data: bytes, sheet: str, h: int, scan: SheetScan, start_col: i
         batch = loaded.to_arrow()
     except (fastexcel.FastExcelError, pa.ArrowException, ValueError):
         return None
+    del loaded  # calamine's grid of every cell: the Arrow columns are copies, it can go now
     n = batch.num_rows
     columns: list[CellColumn] = [CellColumn(np.full(n, math.nan), np.zeros(n, np.int32))
                                  for _ in range(start_col)]
-    for array in batch.columns:
+    arrays = batch.columns
+    del batch
+    for k, array in enumerate(arrays):
         col = _column(array, n, pa, pc)
         if col is None:
             return None
         columns.append(col)
+        arrays[k] = None  # each Arrow column goes once it is numpy's
     if not _put_back(columns, scan, h):
         return None
     return columns
@@ -282,7 +287,7 @@ def _put_back(columns: list[CellColumn], scan: SheetScan, h: int) -> bool:
 def lines_up(columns: Sequence[CellColumn], head: Sequence[Sequence[object]], h: int) -> bool:
     """Whether the columns read below row ``h`` hold a value exactly where the first rows read
     row by row do (the rows both have): a check that the two readings line up."""
-    for i, row in enumerate(head[h + 1:]):
+    for i, row in enumerate(head[h + 1:h + 1 + LINE_UP_ROWS]):
         for c, col in enumerate(columns):
             if i >= len(col):
                 return False
