@@ -20,14 +20,25 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from funnel_kpi import FunnelError
 from sheets_sync.app.auth import require_sign_in, sign_in
 from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.i18n import LANGS, current_lang, t
-from sheets_sync.app.jobs import MAX_ID, create_job, job_out, last_runs, run_out, update_job
+from sheets_sync.app.jobs import (
+    MAX_ID,
+    check_spreadsheet,
+    create_job,
+    default_name,
+    job_out,
+    last_runs,
+    run_out,
+    update_job,
+)
 from sheets_sync.app.ratelimit import check_failed_auth, failed_auth_blocked, too_many
 from sheets_sync.app.report_view import chart, kpi_rows
 from sheets_sync.app.schemas import JobIn, JobPatch
@@ -35,10 +46,10 @@ from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.errors import SyncError
 from sheets_sync.inspect_view import inspect_dict, readout_dict
-from sheets_sync.notify.jobs import notify_form
+from sheets_sync.notify.jobs import add_notify, notify_form
 from sheets_sync.plan_view import PLAN_HEAD, plan_rows
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
-from sheets_sync.store.models import Job, JobReport, Run
+from sheets_sync.store.models import Job, JobNotify, JobReport, Run
 from sheets_sync.store.tokens import verify_token
 from sheets_sync.text_report import VERDICT_HEAD, VERDICT_TITLE, forecast_view, verdict_rows
 
@@ -198,6 +209,74 @@ def new_job() -> Any:
     return redirect(url_for("dashboard.inspect", job_id=job.id))  # how its columns are read
 
 
+def job_form_values(job: Job, prefs: JobNotify | None) -> dict[str, Any]:
+    """A job as the form's fields: the edit page starts from what the job is now."""
+    values: dict[str, Any] = {
+        "name": job.name, "spreadsheet": job.spreadsheet,
+        "input_tabs": ", ".join(job.input_tabs or ()), "output_tab": job.output_tab or "",
+        "mapping": mapping_text(job.funnel), "cron": job.schedule_cron or "",
+        "interval_minutes": f"{job.schedule_interval / 60:g}" if job.schedule_interval else "",
+        "timezone": job.timezone or "UTC", "enabled": "on" if job.enabled else ""}
+    if prefs is not None:
+        hooks = prefs.webhooks or []
+        values |= {
+            "notify_emails": ", ".join(prefs.emails or ()), "notify_lang": prefs.lang,
+            "notify_slack": "\n".join(h["url"] for h in hooks if h.get("kind") == "slack"),
+            "notify_telegram": ", ".join(h["chat_id"] for h in hooks
+                                         if h.get("kind") == "telegram"),
+            "notify_events": list(prefs.events or ()),
+            "digest_weekday": "" if prefs.digest_weekday is None else str(prefs.digest_weekday),
+            "digest_hour": str(prefs.digest_hour if prefs.digest_hour is not None else 9)}
+    return values
+
+
+def save_edit(s: Session, job: Job, data: JobIn) -> None:
+    """Make the job what the edit form says: every field is set, so a field left empty clears
+    what it held (the API's PATCH, by contrast, changes only the fields it is given)."""
+    ref = check_spreadsheet(data.spreadsheet)  # before anything changes
+    patch = JobPatch.model_validate({
+        "spreadsheet": ref, "input_tabs": data.input_tabs, "funnel": data.funnel,
+        "output_tab": data.output_tab, "enabled": data.enabled,
+        "schedule": data.schedule.model_dump() if data.schedule else None})
+    prefs = s.get(JobNotify, job.id)
+    last_digest = prefs.last_digest_at if prefs is not None else None
+    if prefs is not None:
+        s.delete(prefs)
+        s.flush()  # the new row takes the same key
+    if data.notify is not None:
+        add_notify(s, job, data.notify)
+        s.flush()
+        renewed = s.get(JobNotify, job.id)
+        if renewed is not None:  # the digest already sent this week is not sent again
+            renewed.last_digest_at = last_digest
+    job.name = (data.name or "").strip() or default_name(ref)
+    update_job(s, job, patch)
+
+
+@bp.route("/jobs/<int:job_id>/edit", methods=["GET", "POST"])
+@require_sign_in
+def edit_job(job_id: int) -> Any:
+    """Everything the create form sets, checked by the same schema (JobIn)."""
+    s = db()
+    row = load_job(job_id)
+    if request.method == "GET":
+        return render_template("job_form.html", editing=row, error=None,
+                               form=job_form_values(row, s.get(JobNotify, job_id)))
+    try:
+        try:
+            data = JobIn.model_validate(form_to_job(request.form))
+        except ValidationError as e:
+            raise invalid(e) from None
+        save_edit(s, row, data)
+    except ApiError as e:
+        s.rollback()
+        return render_template("job_form.html", editing=row, form=request.form,
+                               error=t("form_error", message=e.message)), 422
+    jobs_changed()
+    flash(t("job_saved"), "ok")
+    return redirect(url_for("dashboard.job", job_id=job_id))
+
+
 def load_job(job_id: int) -> Job:
     job = db().get(Job, job_id) if 0 < job_id <= MAX_ID else None
     if job is None:
@@ -258,7 +337,7 @@ def run(job_id: int) -> Any:
     try:
         result = runner().run(job_id, "manual", force=request.form.get("force") == "on")
         if result is not None and result.status == "failed":
-            flash(f"{t('run_failed')}: {result.error}", "error")
+            flash(run_error_message(job_id, result.error or ""), "error")
         elif result is not None:  # a stale run is a warning: the tab may show older input
             flash(t(f"run_{result.status}"), "error" if result.status == "stale" else "ok")
     except AlreadyRunning:
@@ -266,6 +345,18 @@ def run(job_id: int) -> Any:
     except JobNotFound:
         abort(404)
     return redirect(url_for("dashboard.job", job_id=job_id))
+
+
+OUTPUT_TAB_HINT = "the job's output tab"  # the sync's errors that a new output tab fixes
+
+
+def run_error_message(job_id: int, error: str) -> Markup:
+    """A failed run's flash; an error a new output tab fixes links to where it is changed."""
+    message = escape(f"{t('run_failed')}: {error}")
+    if OUTPUT_TAB_HINT in error:
+        link = url_for("dashboard.edit_job", job_id=job_id, _anchor="output_tab")
+        message += Markup(' <a href="{}">{}</a>').format(link, t("change_output_tab"))
+    return message
 
 
 @bp.post("/jobs/<int:job_id>/<any(pause, resume):action>")

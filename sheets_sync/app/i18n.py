@@ -143,6 +143,13 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, ru)
     "period": ("Period", "Период"),
     "in_progress": ("in progress", "в процессе"),
     "signed_in_as": ("Token: {name}", "Токен: {name}"),
+    # editing a job (dashboard.edit_job)
+    "edit": ("Edit", "Изменить"),
+    "edit_job": ("Edit {name}", "Изменить: {name}"),
+    "save_changes": ("Save changes", "Сохранить"),
+    "cancel": ("Cancel", "Отмена"),
+    "job_saved": ("Job saved.", "Задание сохранено."),
+    "change_output_tab": ("Change the output tab", "Сменить вкладку показателей"),
     # notifications (sheets_sync/notify): the job page's section and the create form
     "notifications": ("Notifications", "Уведомления"),
     "notify_none": ("No notifications set: nobody is told when a run fails.",
