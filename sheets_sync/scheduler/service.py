@@ -48,22 +48,6 @@ from sheets_sync.store.models import Job, utcnow
 log = logging.getLogger(__name__)
 JOB_PREFIX = "sync-job-"
 
-# The scheduler of this process. APScheduler stores a job as a text reference to a module-level
-# function plus its arguments, so the function finds the scheduler here; one per process.
-_active: SyncScheduler | None = None
-
-
-def run_scheduled(job_id: int) -> None:
-    scheduler = _active
-    if scheduler is None:
-        log.warning("scheduled run of job %s skipped: no scheduler is running", job_id)
-        return
-    tick = current_tick()
-    if tick is None:
-        raise RuntimeError("run_scheduled runs under the scheduler's TickExecutor only")
-    scheduler.fire(job_id, tick)
-
-
 @dataclass(frozen=True)
 class Reconciled:
     added: tuple[int, ...] = ()
@@ -121,11 +105,15 @@ class SyncScheduler:
             return
         self.executor.submit(job_id, "schedule")
 
+    def run_scheduled(self, job_id: int) -> None:
+        """APScheduler's job function. Its store is in memory, so it holds this bound method
+        itself (a job store that persists would need a module-level function and a global)."""
+        tick = current_tick()
+        if tick is None:
+            raise RuntimeError("run_scheduled runs under the scheduler's TickExecutor only")
+        self.fire(job_id, tick)
+
     def start(self) -> None:
-        global _active
-        if _active is not None and _active is not self:
-            raise RuntimeError("a scheduler is already running in this process")
-        _active = self
         self.runner.on_paused = lambda _job_id: self.request_reconcile()
         self.aps.start()
         self.sweep()
@@ -136,7 +124,6 @@ class SyncScheduler:
         self._thread.start()
 
     def shutdown(self, wait: bool = True) -> None:
-        global _active
         # The loop stops first: APScheduler's shutdown holds its job store lock while it waits
         # for running jobs, so nothing that needs that lock may still be able to start.
         self._stop.set()
@@ -146,8 +133,6 @@ class SyncScheduler:
             self._thread = None
         if self.aps.running:
             self.aps.shutdown(wait=wait)
-        if _active is self:
-            _active = None
 
     def request_reconcile(self) -> None:
         """Reconcile soon, from the loop's thread (safe to call from a running job)."""
@@ -213,7 +198,7 @@ class SyncScheduler:
                     continue
                 if when is None:  # no tick left (cannot happen with cron or interval)
                     continue
-                self.aps.add_job(run_scheduled, trigger, args=[job.id], id=aps_id,
+                self.aps.add_job(self.run_scheduled, trigger, args=[job.id], id=aps_id,
                                  name=sched.fingerprint(), jobstore="default",
                                  next_run_time=when.astimezone(trigger.timezone),
                                  replace_existing=True)
