@@ -10,6 +10,7 @@ Packages outside the core import these names (and the top modules ``formulas``, 
 """
 
 from funnel_kpi.api import Analysis, analyse, compute_report
+from funnel_kpi.catalogue import text
 from funnel_kpi.deals.analysis import analyse_deals
 from funnel_kpi.errors import ConfigError, FunnelError, LayoutError
 from funnel_kpi.inputs import CellColumn, Deal, DealLog, Problem, SummaryRow, SummaryTable, Tab
@@ -25,6 +26,7 @@ from funnel_kpi.report.forecast import SeriesForecast, forecast_series
 from funnel_kpi.report.funnel_report import REPORT_FIELDS, FunnelReport, ReportFormatError
 from funnel_kpi.report.noise import is_noise, usual_move
 from funnel_kpi.report.plan import (
+    GapSplit,
     PlanError,
     PlanOf,
     backwards,
@@ -36,6 +38,7 @@ from funnel_kpi.report.plan import (
     plan_gap,
     signed,
 )
+from funnel_kpi.report.view import Move, ReportView, report_view
 from funnel_kpi.values import Value
 
 __all__ = [
@@ -52,13 +55,16 @@ __all__ = [
     "Funnel",
     "FunnelError",
     "FunnelReport",
+    "GapSplit",
     "LayoutError",
+    "Move",
     "ParsedInput",
     "Pins",
     "PlanError",
     "PlanOf",
     "Problem",
     "ReportFormatError",
+    "ReportView",
     "SeriesForecast",
     "Stage",
     "SummaryRow",
@@ -90,7 +96,9 @@ __all__ = [
     "parse_text",
     "plan_gap",
     "read_tabs",
+    "report_view",
     "signed",
+    "text",
     "textfmt",
     "usual_move",
 ]

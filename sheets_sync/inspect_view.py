@@ -6,15 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from funnel_kpi import Analysis, ColumnReading
+from funnel_kpi import Analysis, ColumnReading, text
 
-HEAD = {"en": ("Column", "Header", "Read as", "How", "Samples"),
-        "ru": ("Столбец", "Заголовок", "Прочитан как", "Как", "Примеры")}
-STATUS = {"en": {"ok": "OK: every column understood, nothing doubted",
-                 "check": "Check the data"},
-          "ru": {"ok": "OK: все столбцы поняты, сомнений нет",
-                 "check": "Проверьте данные"}}
-SKIPPED = {"en": "Tabs not read", "ru": "Не прочитаны вкладки"}
+HEAD = ("column", "header", "read_as", "how", "samples")  # catalogue keys of the table's columns
 
 
 def inspect_dict(analysis: Analysis) -> dict[str, Any]:
@@ -46,10 +40,10 @@ def readout_dict(report: Mapping[str, Any]) -> dict[str, Any]:
 def inspect_text(analysis: Analysis, lang: str = "en") -> str:
     """The read-out as a plain table per tab, status and its reasons first."""
     report = analysis.report
-    lines = [STATUS[lang][report.status]]
+    lines = [text("inspect_ok" if report.status == "ok" else "check", lang)]
     lines += [f"  ! {r}" for r in report.status_reasons(lang)]
     funnel = " → ".join(f"{s.label(lang)} ({s.owner})" for s in report.funnel)
-    lines += ["", ("Воронка: " if lang == "ru" else "Funnel: ") + funnel]
+    lines += ["", text("funnel_line", lang, stages=funnel)]
     by_tab: dict[str, list[Sequence[str]]] = {}
     notes: dict[str, list[str]] = {}
     for c in analysis.parsed.readout:
@@ -58,9 +52,10 @@ def inspect_text(analysis: Analysis, lang: str = "en") -> str:
         if c.note_in(lang):
             notes.setdefault(c.tab, []).append(f"  {c.column} {c.header}: {c.note_in(lang)}")
     for tab, rows in by_tab.items():
-        lines += ["", f"[{tab}]", *_table([HEAD[lang], *rows]), *notes.get(tab, [])]
+        head = tuple(text(k, lang) for k in HEAD)
+        lines += ["", f"[{tab}]", *_table([head, *rows]), *notes.get(tab, [])]
     if analysis.parsed.skipped_tabs:
-        lines += ["", f"{SKIPPED[lang]}: " + ", ".join(analysis.parsed.skipped_tabs)]
+        lines += ["", f"{text('tabs_not_read', lang)}: " + ", ".join(analysis.parsed.skipped_tabs)]
     return "\n".join(lines) + "\n"
 
 

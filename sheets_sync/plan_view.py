@@ -7,6 +7,7 @@ from typing import Any
 
 from funnel_kpi import (
     Analysis,
+    GapSplit,
     PlanError,
     PlanOf,
     backwards,
@@ -16,8 +17,9 @@ from funnel_kpi import (
     need_value,
     next_month,
     plan_gap,
-    signed,
+    text,
 )
+from funnel_kpi.report.view import plan_section
 from sheets_sync.text_report import fmt_number, status_lines, table
 
 
@@ -32,8 +34,8 @@ def plan_dict(analysis: Analysis, *, target: float | None = None, month: str | N
     if month is not None:
         planned = check_month(month)
     else:
-        last = report.latest_period(complete=True)
-        if last is None:
+        last = report.shown_period()
+        if not last.complete:
             raise PlanError("the report has no complete month to plan from")
         planned = next_month(last.period)
     out: dict[str, Any] = {"status": report.status,
@@ -67,22 +69,22 @@ def plan_dict(analysis: Analysis, *, target: float | None = None, month: str | N
 
 def plan_text(d: dict[str, Any], lang: str = "en") -> str:
     ru = lang == "ru"
-    parts = [status_lines(d, lang)]
+    parts = [status_lines(d["status"], d["status_reasons_ru" if ru else "status_reasons"], lang)]
     gap = d.get("gap")
     if gap is not None:
-        parts.append(("План и факт: " if ru else "Plan and fact: ") + gap["month"])
-        parts.append(table([list(PLAN_HEAD[ru]), *plan_rows(gap, lang)[1]]))
-        parts.append("\n".join(gap["findings_ru" if ru else "findings"]))
+        section = plan_section(GapSplit.from_dict(gap), lang)
+        parts.append(text("plan_and_fact", lang, month=gap["month"]))
+        parts.append(table([list(plan_head(lang)), *section.rows()]))
+        parts.append("\n".join(section.findings))
     elif d.get("gap_note"):
-        parts.append(("Разрыв с планом: " if ru else "Plan gap: ") + d["gap_note"])
+        parts.append(text("plan_gap_note", lang, note=d["gap_note"]))
     back = d.get("backwards")
     if back is not None:
         unit = "money" if back["target_of"] == "revenue" else "count"
-        parts.append(("Обратная воронка: " if ru else "Backwards funnel: ")
-                     + f"{back['month']}, {fmt_number(back['target'], unit, lang)}")
-        rows = [["Что нужно" if ru else "Needed", "Нужно" if ru else "Value",
-                 "Мин." if ru else "Low", "Макс." if ru else "High",
-                 "Конверсия шага" if ru else "Step conversion"]]
+        parts.append(text("backwards_head", lang,
+                          what=f"{back['month']}, {fmt_number(back['target'], unit, lang)}"))
+        rows = [[text(k, lang) for k in ("needed", "need_value", "need_low", "need_high",
+                                         "step")]]
         needs = [*back["stages"], *(back[k] for k in ("average_deal", "cpl", "budget")
                                     if back[k] is not None)]
         for n in needs:
@@ -96,8 +98,7 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
         parts.append(table(rows))
         parts.append("\n".join(back["findings_ru" if ru else "findings"]))
     elif d.get("backwards_note"):
-        parts.append(("Обратная воронка: " if ru else "Backwards funnel: ")
-                     + d["backwards_note"])
+        parts.append(text("backwards_head", lang, what=d["backwards_note"]))
     return "\n\n".join(parts) + "\n"
 
 
@@ -119,24 +120,6 @@ def latest_gap(analysis: Analysis) -> dict[str, Any] | None:
         return None
 
 
-PLAN_HEAD = (("Factor", "Fact", "Expected", "Part of the gap"),
-             ("Фактор", "Факт", "Ожидалось", "Вклад в отклонение"))
-
-
-def plan_rows(gap: dict[str, Any] | None, lang: str) -> tuple[str | None, list[list[str]]]:
-    """The dashboard's plan table: (title, rows: a factor's fact, expected and part, then the
-    total), or (None, []) without a plan."""
-    if not gap:
-        return None, []
-    ru = lang == "ru"
-    unit = "money" if gap["plan_of"] == "revenue" else "count"
-    rows = [[p["ru" if ru else "en"], fmt_number(p["fact"], p["unit"], lang),
-             fmt_number(p["expected"], p["unit"], lang),
-             signed(fmt_number(p["part"], unit, lang), p["part"])] for p in gap["parts"]]
-    if gap.get("unexplained"):
-        rows.append(["Не объяснено" if ru else "Not explained", "", "",
-                     signed(fmt_number(gap["unexplained"], unit, lang), gap["unexplained"])])
-    rows.append(["Итого: факт − план" if ru else "Total: fact - plan",
-                 fmt_number(gap["fact"], unit, lang), fmt_number(gap["plan"], unit, lang),
-                 signed(fmt_number(gap["gap"], unit, lang), gap["gap"])])
-    return ("План, " if ru else "Plan, ") + str(gap["month"]), rows
+def plan_head(lang: str) -> tuple[str, ...]:
+    """The plan table's columns: factor, fact, expected, part of the gap."""
+    return tuple(text(k, lang) for k in ("factor", "fact", "expected", "part"))

@@ -1,38 +1,26 @@
 """The report as readable text for a terminal (``sheets-sync compute --format table``): the
-status and its reasons first, then the latest month's funnel and KPIs, findings, problems."""
+status and its reasons first, then the shown month's funnel and KPIs, the forecast, verdicts,
+findings, notes, problems. Lays out the report's view (funnel_kpi.report_view), as the KPI tab
+and the dashboard do."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from funnel_kpi.registry import REGISTRY
-from sheets_sync.render import label, shown_period
+from funnel_kpi import FunnelReport, ReportView, report_view, text, textfmt
 
-UNIT_SUFFIX = {"days": {"en": " d", "ru": " дн."}, "months": {"en": " mo", "ru": " мес."}}
-
-
-def fmt_number(v: Any, unit: str, lang: str) -> str:
-    if v is None:
-        return "—"
-    if unit == "ratio":
-        text = f"{v * 100:,.1f}"
-        return (text.replace(",", "\u00a0").replace(".", ",") + "\u00a0%") if lang == "ru" \
-            else text + "%"
-    decimals = 0 if unit == "count" or (unit == "money" and abs(v) >= 1000) else 2
-    if unit == "times":
-        decimals = 2
-    if unit in ("days", "months"):
-        decimals = 1
-    text = f"{v:,.{decimals}f}"
-    if lang == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    if unit == "money":
-        text = text + "\u00a0₽" if lang == "ru" else text
-    return text + UNIT_SUFFIX.get(unit, {}).get(lang, "")
+PROBLEM_LINES = 50
+VERDICT_HEAD = ("verdict_segment", "verdict_rate", "verdict_value_n", "verdict_rest", "verdict_p",
+                "verdict_verdict")  # catalogue keys of the verdict table's columns
 
 
-def table(rows: list[list[str]]) -> str:
+def fmt_number(v: float | None, unit: str, lang: str) -> str:
+    """A figure by its registry unit, as the reports show it (textfmt.figure; no currency)."""
+    return textfmt.figure(v, unit, lang)
+
+
+def table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
     out = []
     for j, r in enumerate(rows):
@@ -43,166 +31,68 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def status_lines(d: dict[str, Any], lang: str) -> str:
+def status_lines(status: str, reasons: Sequence[str], lang: str) -> str:
     """The status first: "Status: Check the data" and a line per reason, or "Status: OK"."""
-    status = d.get("status") or ("check" if d.get("problems") or d.get("unknown_columns")
-                                 else "ok")
-    head = f"{label('status', lang)}: {label('check' if status == 'check' else 'ok', lang)}"
+    head = f"{text('status', lang)}: {text('check' if status == 'check' else 'ok', lang)}"
     if status == "ok":
         return head
-    reasons = d.get("status_reasons_ru" if lang == "ru" else "status_reasons", [])
     return "\n".join([head, *(f"! {r}" for r in reasons)])
 
 
-def text_report(report: Any, lang: str = "en") -> str:
-    d: dict[str, Any] = report if isinstance(report, dict) else report.to_dict()
-    parts: list[str] = [status_lines(d, lang)]
-    latest = shown_period(d) if d.get("periods") else None
-    if latest is not None:
-        parts.append(label("funnel", lang, period=latest["period"]))
-        rows = [[label("stage", lang), label("count", lang), label("step", lang),
-                 label("cumulative", lang), label("drop_off", lang), label("owner", lang)]]
-        for s in latest.get("stages", []):
-            rows.append([s.get("label_ru" if lang == "ru" else "label") or s["key"],
-                         fmt_number(s.get("count"), "count", lang),
-                         fmt_number(s.get("step_conversion"), "ratio", lang),
-                         fmt_number(s.get("cumulative_conversion"), "ratio", lang),
-                         fmt_number(s.get("drop_off"), "count", lang),
-                         label(s.get("owner", "sales"), lang)])
+def text_report(report: FunnelReport | Mapping[str, Any], lang: str = "en") -> str:
+    """``report`` typed, or its JSON (loaded through FunnelReport.from_dict)."""
+    typed = report if isinstance(report, FunnelReport) else FunnelReport.from_dict(report)
+    v = report_view(typed, lang)
+    parts: list[str] = [status_lines(v.status, v.status_reasons, lang)]
+    if v.has_months:
+        parts.append(text("funnel", lang, period=v.period))
+        rows = [[text(k, lang) for k in ("stage", "count", "step", "cumulative", "drop_off",
+                                         "owner")]]
+        rows += [[s.label, s.count_text, s.step_text, s.cumulative_text, s.drop_off_text,
+                  s.owner_label] for s in v.stages]
         parts.append(table(rows))
-        kpi_rows = [[label("kpi", lang), latest["period"]]]
-        for kpi in REGISTRY.values():
-            value = latest.get("kpis", {}).get(kpi.id)
-            if value is not None:
-                kpi_rows.append([kpi.ru if lang == "ru" else kpi.en,
-                                 fmt_number(value, kpi.unit, lang)])
-        if len(kpi_rows) > 1:
-            parts.append(table(kpi_rows))
-    parts.extend(forecast_parts(d, lang))
-    parts.extend(verdict_parts(d, lang))
-    findings = d.get("findings_ru" if lang == "ru" else "findings", [])
-    if findings:
-        parts.append(label("findings", lang) + ":\n" + "\n".join(f"- {f}" for f in findings))
-    notes = d.get("notes_ru" if lang == "ru" else "notes", [])
-    if notes:
-        parts.append(label("notes", lang) + ":\n" + "\n".join(f"- {n}" for n in notes))
-    problems = d.get("problems", [])
-    if problems:
-        lines = [f"- {p['tab']}!{p['cell']} {p['value']!r}: "
-                 f"{p['reason_ru' if lang == 'ru' else 'reason']}" for p in problems[:50]]
-        more = len(problems) - 50
+        if v.kpis:
+            parts.append(table([[text("kpi", lang), v.period],
+                                *([k.name, k.text] for k in v.kpis)]))
+    parts.extend(forecast_parts(v))
+    parts.extend(verdict_parts(v))
+    if v.findings:
+        parts.append(text("findings", lang) + ":\n" + "\n".join(f"- {f}" for f in v.findings))
+    if v.notes:
+        parts.append(text("notes", lang) + ":\n" + "\n".join(f"- {n}" for n in v.notes))
+    if v.problems:
+        lines = [f"- {p.tab}!{p.cell} {p.value!r}: {p.reason}"
+                 for p in v.problems[:PROBLEM_LINES]]
+        more = v.problem_count - PROBLEM_LINES
         if more > 0:
             lines.append(f"... +{more}")
-        parts.append(label("problems", lang) + f" ({len(problems)}):\n" + "\n".join(lines))
+        head = text("problems_count", lang, label=text("problems", lang), n=v.problem_count)
+        parts.append(head + ":\n" + "\n".join(lines))
     return "\n\n".join(parts) + "\n"
 
 
-SHOWN = {"ets": ("ETS", "ETS"), "seasonal_naive": ("seasonal-naive", "сезонно-наивный"),
-         "naive": ("last month's value", "значение прошлого месяца")}
-
-
-def band(m: dict[str, Any], key: str, unit: str, lang: str) -> str:
-    """A forecast and its 80 % interval: "55 (37–73)"."""
-    if m.get(key) is None:
-        return "—"
-    return (f"{fmt_number(m[key], unit, lang)} ({fmt_number(m[key + '_low'], unit, lang)}"
-            f"–{fmt_number(m[key + '_high'], unit, lang)})")
-
-
-@dataclass(frozen=True)
-class ForecastRow:
-    period: str
-    payments: str
-    revenue: str
-
-
-def forecast_view(report: dict[str, Any], lang: str) -> tuple[list[ForecastRow], list[str]]:
-    """The next months with their 80 % intervals, and per series which forecast is shown: the
-    rows of the text report and of the dashboard."""
-    fc = report.get("forecast") or {}
-    months = fc.get("months") or []
-    if not any(m.get("payments") is not None or m.get("revenue") is not None for m in months):
-        return [], []
-    rows = [ForecastRow(m["period"], band(m, "payments", "count", lang),
-                        band(m, "revenue", "money", lang)) for m in months]
-    ru = lang == "ru"
-    how = []
-    for key, name in (("payments", "Оплаты" if ru else "Payments"),
-                      ("revenue", "Выручка" if ru else "Revenue")):
-        shown, test = (fc.get("shown") or {}).get(key), (fc.get("backtest") or {}).get(key) or {}
-        if shown in SHOWN:
-            how.append(f"{name}: {SHOWN[shown][1 if ru else 0]} (MAPE "
-                       f"{fmt_number(test.get('mape'), 'ratio', lang)} / "
-                       f"{fmt_number(test.get('mape_seasonal_naive'), 'ratio', lang)})")
-    return rows, how
-
-
-def forecast_parts(d: dict[str, Any], lang: str) -> list[str]:
+def forecast_parts(v: ReportView) -> list[str]:
     """The next 3 months with their 80 % intervals (which forecast is shown, and why, is in the
     notes), then the pipeline forecast's parts by stage."""
-    ru = lang == "ru"
+    lang = v.lang
     out = []
-    months, _ = forecast_view(d, lang)
-    if months:
-        rows = [["Месяц" if ru else "Month", "Оплаты (80 %)" if ru else "Payments (80 %)",
-                 "Выручка (80 %)" if ru else "Revenue (80 %)"]]
-        rows += [[m.period, m.payments, m.revenue] for m in months]
-        head = ("Прогноз на 3 месяца, 80 % интервал" if ru
-                else "Forecast, next 3 months, 80 % interval")
-        out.append(f"{head}:\n" + table(rows))
-    pipeline = (d.get("deal_log") or {}).get("pipeline") or []
-    if pipeline:
-        rows = [["Стадия" if ru else "Stage", "Открыто" if ru else "Open",
-                 "Без суммы" if ru else "No amount", "Сумма" if ru else "Amount",
-                 "Вероятность" if ru else "Win prob.", "Ожидаемо" if ru else "Expected"]]
-        labels = {s["key"]: s["ru" if ru else "en"] for s in d.get("funnel", [])}
-        rows += [[labels.get(p["stage"], p["stage"]), fmt_number(p["open_deals"], "count", lang),
-                  fmt_number(p["unpriced"], "count", lang), fmt_number(p["amount"], "money", lang),
-                  fmt_number(p["win_probability"], "ratio", lang),
-                  fmt_number(p["expected"], "money", lang)] for p in pipeline]
-        total = (d.get("total") or {}).get("kpis", {}).get("forecast_revenue")
-        head = (f"Прогноз выручки по открытым сделкам: {fmt_number(total, 'money', lang)}" if ru
-                else f"Revenue forecast from open deals: {fmt_number(total, 'money', lang)}")
+    if v.forecast:
+        rows = [[text("month", lang), text("payments_80_head", lang),
+                 text("revenue_80_head", lang)]]
+        rows += [[m.period, m.payments, m.revenue] for m in v.forecast]
+        out.append(f"{text('forecast_head', lang)}:\n" + table(rows))
+    if v.pipeline:
+        rows = [[text(k, lang) for k in ("stage", "open_deals", "no_amount", "amount",
+                                         "win_probability", "expected_money")]]
+        rows += [[p.stage, *p.texts] for p in v.pipeline]
+        head = text("pipeline_head", lang, total=v.forecast_revenue or "—")
         out.append(f"{head}\n" + table(rows))
     return out
 
 
-VERDICT_WORDS = {"better": ("better than the rest", "лучше остальных"),
-                 "worse": ("worse than the rest", "хуже остальных"),
-                 "not enough data": ("not enough data", "мало данных"),
-                 "no difference found": ("no difference found", "разницы не найдено")}
-FIELD_WORDS = {"manager": ("Manager", "Менеджер"), "channel": ("Channel", "Канал")}
-
-VERDICT_HEAD = (("Segment", "Rate", "Value (n)", "The rest", "p (Holm)", "Verdict"),
-                ("Сегмент", "Показатель", "Значение (n)", "Остальные", "p (Холм)", "Вывод"))
-VERDICT_TITLE = ("Managers and channels against the rest", "Менеджеры и каналы против остальных")
-
-
-def verdict_rows(d: dict[str, Any], lang: str) -> list[list[str]]:
-    """Managers and channels against the rest (funnel_kpi.report.verdicts), one row per segment and
-    rate whose verdict is not "no difference found"; the text report and the job page show
-    these."""
-    ru = lang == "ru"
-    rows = []
-    for v in (d.get("verdicts") or {}).get("segments", []):
-        if v["verdict"] == "no difference found":
-            continue
-        field = FIELD_WORDS.get(v["field"], (v["field"],) * 2)[ru]
-        kpi = REGISTRY.get(v["rate"])
-        p = v.get("p_adjusted")
-        p_text = "—" if p is None else "< 0.001" if p < 0.001 else f"{p:.3f}"
-        n = fmt_number(v["n"], "count", lang)
-        rows.append([f"{field} {v['segment']}", kpi.name(lang) if kpi else v["rate"],
-                     f"{fmt_number(v['value'], 'ratio', lang)} ({n})",
-                     fmt_number(v.get("rest_value"), "ratio", lang),
-                     p_text.replace(".", ",") if ru else p_text,
-                     VERDICT_WORDS.get(v["verdict"], (v["verdict"],) * 2)[ru]])
-    return rows
-
-
-def verdict_parts(d: dict[str, Any], lang: str) -> list[str]:
-    rows = verdict_rows(d, lang)
-    if not rows:
+def verdict_parts(v: ReportView) -> list[str]:
+    if not v.verdicts:
         return []
-    ru = lang == "ru"
-    return [f"{VERDICT_TITLE[ru]}:\n" + table([list(VERDICT_HEAD[ru]), *rows])]
+    head = [text(k, v.lang) for k in VERDICT_HEAD]
+    return [f"{text('verdict_title', v.lang)}:\n"
+            + table([head, *(list(x.cells()) for x in v.verdicts)])]

@@ -356,12 +356,14 @@ class FunnelReport:
     verdicts: Verdicts = NO_VERDICTS  # segments against the rest, steps against their limits
 
     # --- what a renderer needs -------------------------------------------------------------
-    def latest_period(self, *, complete: bool = False) -> PeriodReport | None:
-        """The last month; with ``complete``, the last one not in progress and not pending."""
+    def shown_period(self) -> PeriodReport:
+        """The period every surface shows (one rule: the KPI tab, the text report, the
+        dashboard, the plan): the latest month neither in progress nor pending; else the latest
+        month; else the total."""
         for p in reversed(self.periods):
-            if not complete or p.complete:
+            if p.complete:
                 return p
-        return None
+        return self.periods[-1] if self.periods else self.total
 
     def period(self, name: str) -> PeriodReport:
         if name == "total":
@@ -372,9 +374,8 @@ class FunnelReport:
         raise KeyError(f"no period {name!r} in the report")
 
     def stage_rows(self, period: str | None = None) -> tuple[StageRow, ...]:
-        """Stage rows of a period (the latest by default), each with MoM/YoY of its count."""
-        p = self.period(period) if period else self.latest_period()
-        return p.stages if p is not None else ()
+        """Stage rows of a period (the shown one by default), each with MoM/YoY of its count."""
+        return (self.period(period) if period else self.shown_period()).stages
 
     @property
     def status(self) -> Status:

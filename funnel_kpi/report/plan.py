@@ -98,6 +98,15 @@ class GapSplit:
                 "unexplained": num(self.unexplained),
                 "findings": list(self.findings("en")), "findings_ru": list(self.findings("ru"))}
 
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> GapSplit:
+        """The inverse of ``to_dict`` (a stored report keeps its KPI tab's plan section)."""
+        drivers = tuple(Driver(p["key"], p["en"], p["ru"], p["unit"], p["fact"],
+                               float(p["expected"]), float(p["part"])) for p in d["parts"])
+        return GapSplit(d["month"], d["plan_of"], float(d["plan"]), float(d["fact"]),
+                        d["method"], tuple(d["baseline_months"]), drivers,
+                        float(d["unexplained"] or 0.0))
+
     def findings(self, lang: str = "en") -> tuple[str, ...]:
         ru = lang == "ru"
         amount = _amount(self.plan_of, lang)
@@ -359,8 +368,8 @@ def backwards(report: FunnelReport, target: float, month: str | None = None,
     if not math.isfinite(target) or target <= 0:
         raise PlanError(f"the target must be a number above 0, not {target!r}")
     if month is None:
-        last = report.latest_period(complete=True)
-        if last is None:
+        last = report.shown_period()
+        if not last.complete:
             raise PlanError("the report has no complete month to learn the funnel from")
         month = next_month(last.period)
     trailing = _complete_before(report, check_month(month), BACKWARDS_MONTHS)

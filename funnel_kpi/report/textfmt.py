@@ -70,3 +70,21 @@ def month(period: date, lang: str = "en") -> str:
     """date(2024, 3, 1) -> "March 2024" / "март 2024"."""
     names = MONTHS_RU if lang == "ru" else MONTHS_EN
     return f"{names[period.month - 1]} {period.year}"
+
+
+UNIT_SUFFIX = {"days": (" d", " дн."), "months": (" mo", " мес.")}
+
+
+def figure(x: float | None, unit: str, lang: str = "en", currency: str | None = None) -> str:
+    """A KPI's value as the reports show it, by its registry unit: "—" when undefined."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if unit == "ratio":
+        return percent(x, lang)
+    if unit == "money":
+        return money(x, lang, currency)
+    if unit == "count":
+        return count(x, lang)
+    if unit in UNIT_SUFFIX:
+        return number(x, lang, 1) + UNIT_SUFFIX[unit][lang == "ru"]
+    return number(x, lang, 2)  # "times" and anything else: two places

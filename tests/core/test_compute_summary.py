@@ -223,8 +223,8 @@ def test_month_in_progress_and_run_rate() -> None:
     # 3100 in 10 days of 31 -> 9610
     assert march.kpis["run_rate_projection"].value == pytest.approx(9610)
     assert r.period("2024-02").kpis["run_rate_projection"].reason == "not_in_progress"
-    assert r.latest_period() is march
-    assert r.latest_period(complete=True) is r.period("2024-02")
+    assert r.periods[-1] is march
+    assert r.shown_period() is r.period("2024-02")
     assert r.findings[0].startswith("February 2024")
     assert "March 2024 is in progress: at the current pace it ends at 9,610 (96.1% of plan)." \
         in r.findings
@@ -368,7 +368,7 @@ def test_inferred_funnel_and_no_handoff() -> None:
 
 def test_nothing_to_compute_still_gives_a_report() -> None:
     r = build_report(funnel=DEFAULT_FUNNEL, summary=None, deals=None, today=date(2024, 6, 1))
-    assert r.periods == () and r.latest_period() is None
+    assert r.periods == () and r.shown_period() is r.total
     assert r.findings == ("There is no complete month yet; the figures are partial.",)
     assert r.total.kpis["cac"].reason == "missing_input"
 

@@ -337,7 +337,8 @@ def test_the_text_report_prints_the_forecast_and_the_pipeline_parts() -> None:
     assert en.count("is shown as the forecast") == 2  # once a series, in the notes
     ru = text_report(build_report(funnel=DEFAULT_FUNNEL, summary=None, deals=LOG, today=TODAY),
                      "ru")
-    assert "Прогноз выручки по открытым сделкам: 6\u00a0830\u00a0₽" in ru
+    # no ₽: the currency is not known (textfmt.money, as the findings and notes have it)
+    assert "Прогноз выручки по открытым сделкам: 6\u00a0830,36\n" in ru
     assert "Встречи" in ru and "57,1\u00a0%" in ru  # 4/7 from the meetings stage
 
 

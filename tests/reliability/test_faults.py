@@ -35,12 +35,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from funnel_kpi.api import analyse
+from funnel_kpi.catalogue import pair
 from sheets_emulator.testing import EmulatorProcess
 from sheets_sync.app.store_ext import get_store
 from sheets_sync.backends.base import values_hash
 from sheets_sync.backends.google import GoogleBackend
 from sheets_sync.google_client import make_client
-from sheets_sync.render import LABELS, render
+from sheets_sync.render import render
 from sheets_sync.retry import RetryPolicy
 from sheets_sync.scheduler import Runner, RunnerSettings, SyncScheduler
 from sheets_sync.store.models import Job, JobReport, Run, utcnow
@@ -114,7 +115,7 @@ def kpi_values(http: Any, sid: str, tab: str) -> list[list[Any]]:
 
 
 def without_time(rows: list[list[Any]]) -> list[list[Any]]:
-    synced = set(LABELS["synced"].values())  # the row that holds the sync time
+    synced = set(pair("synced"))  # the row that holds the sync time
     return [r[:1] if r and r[0] in synced else r for r in rows]
 
 

@@ -1,9 +1,27 @@
-"""The dashboard's change arrows: rates in percentage points, counts and money in %, the arrow's
-colour from the KPI's direction."""
+"""The dashboard's change arrows (funnel_kpi.report.view.move): rates in percentage points,
+counts and money in %, the arrow's colour from the KPI's direction, noise as "≈"; and the
+forecast table with which forecast is shown."""
 
 from __future__ import annotations
 
-from sheets_sync.app.report_view import arrow
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from funnel_kpi import DEFAULT_FUNNEL, Value, report_view
+from funnel_kpi.report.build import build_report
+from funnel_kpi.report.forecast import Forecast
+from funnel_kpi.report.funnel_report import Change
+from funnel_kpi.report.view import move
+
+
+def arrow(change: dict[str, float] | None, up_is_good: bool | None, lang: str, unit: str,
+          usual: float | None = None,
+          intervals: tuple[tuple[float, float], tuple[float, float]] | None = None,
+          ) -> tuple[str, str, str]:
+    c = None if change is None else Change(Value(change["abs"]), Value(change["rel"]))
+    m = move(c, unit, up_is_good, lang, usual=usual, intervals=intervals)
+    return m.text, m.arrow, m.tone
 
 
 def test_a_rate_changes_in_points_and_a_count_in_percent() -> None:
@@ -13,6 +31,7 @@ def test_a_rate_changes_in_points_and_a_count_in_percent() -> None:
     # CAC up 10 %: higher is worse
     assert arrow({"abs": 100.0, "rel": 0.1}, False, "en", "money") == ("+10.0%", "▲", "bad")
     assert arrow({"abs": -3.0, "rel": -0.3}, None, "en", "count")[1:] == ("▼", "flat")
+    assert arrow({"abs": 0.0, "rel": 0.0}, True, "en", "count") == ("0.0%", "→", "flat")
     assert arrow(None, True, "en", "ratio") == ("—", "", "none")
 
 
@@ -33,44 +52,25 @@ def test_overlapping_intervals_make_a_rate_change_noise() -> None:
         "▲", "good")
 
 
+EMPTY = build_report(funnel=DEFAULT_FUNNEL, summary=None, deals=None, today=date(2026, 12, 1))
+
+
+def with_forecast(d: dict[str, Any] | None) -> Any:
+    return report_view(replace(EMPTY, forecast=Forecast.from_dict(d)), "en")
+
+
 def test_the_forecast_table_says_which_forecast_is_shown() -> None:
-    from sheets_sync.text_report import forecast_view
-
-    report = {"forecast": {
+    view = with_forecast({
+        "last_month": "2026-10",
         "months": [{"period": "2026-11", "payments": 55.0, "payments_low": 37.0,
-                    "payments_high": 73.0, "revenue": None}],
-        "shown": {"payments": "seasonal_naive"},
-        "backtest": {"payments": {"mape": 0.177, "mape_seasonal_naive": 0.167}}}}
-    rows, how = forecast_view(report, "en")
-    assert rows[0].period == "2026-11" and rows[0].payments == "55 (37–73)"
-    assert rows[0].revenue == "—"
-    assert how == ["Payments: seasonal-naive (MAPE 17.7% / 16.7%)"]
-    assert forecast_view({}, "en") == ([], [])
-
-
-def test_every_surface_shows_the_same_month() -> None:
-    """When the newest complete month is pending (a cohort younger than the sales cycle), the
-    KPI tab, the text report and the dashboard all show the month before it."""
-    from datetime import UTC, date, datetime
-    from pathlib import Path
-
-    from python_calamine import CalamineWorkbook
-
-    from funnel_kpi import Tab
-    from funnel_kpi.api import analyse
-    from sheets_sync.app.report_view import kpi_rows
-    from sheets_sync.render import render, shown_period
-    from sheets_sync.text_report import text_report
-
-    path = Path(__file__).resolve().parents[2] / "templates" / "deal_log_en.xlsx"
-    book = CalamineWorkbook.from_path(str(path))
-    tabs = [Tab(n, book.get_sheet_by_name(n).to_python()) for n in book.sheet_names
-            if n != "KPI"]
-    d = analyse(tabs, today=date(2026, 12, 1)).report.to_dict()
-    d["periods"][-1]["pending"] = True  # 2024-06's cohort still maturing
-    month = shown_period(d)
-    assert month is not None and month["period"] == "2024-05"
-    assert kpi_rows(d, "en")[0] == "2024-05"
-    assert "Funnel, 2024-05" in text_report(d, "en")
-    grid = render(d, lang="en", title="KPI", synced_at=datetime.now(UTC))
-    assert ("Funnel, 2024-05",) in [tuple(r[:1]) for r in grid.rows]
+                    "payments_high": 73.0, "revenue": None, "revenue_low": None,
+                    "revenue_high": None}],
+        "shown": {"payments": "seasonal_naive", "revenue": None},
+        "backtest": {"payments": {"mape": 0.177, "mape_seasonal_naive": 0.167,
+                                  "coverage_80": 0.8, "origins": 12, "points": 36},
+                     "revenue": None},
+        "why": {"payments": "not_better", "revenue": "missing_input"}})
+    assert view.forecast[0].period == "2026-11" and view.forecast[0].payments == "55 (37–73)"
+    assert view.forecast[0].revenue == "—"
+    assert view.forecast_how == ("Payments: seasonal-naive (MAPE 17.7% / 16.7%)",)
+    assert with_forecast(None).forecast == () and with_forecast(None).forecast_how == ()

@@ -23,12 +23,13 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from funnel_kpi.catalogue import text as label
 from sheets_emulator.testing import EmulatorProcess, running_emulator
 from sheets_sync.backends.google import GoogleBackend
 from sheets_sync.backends.xlsx import XlsxBackend
 from sheets_sync.google_client import make_client
 from sheets_sync.job import SyncOptions, SyncOutcome, SyncState, run_sync
-from sheets_sync.render import LABELS, PAD_PX, text_px
+from sheets_sync.render import PAD_PX, text_px
 from sheets_sync.retry import RetryPolicy
 from sheets_sync.text_report import text_report
 
@@ -246,12 +247,12 @@ def test_money_units_and_past_months(rendered: Rendered) -> None:
 def test_status_comes_first(rendered: Rendered) -> None:
     ws = kpi_sheet(rendered)
     lang = rendered.lang
-    assert ws["A2"].value == LABELS["status"][lang]
+    assert ws["A2"].value == label("status", lang)
     if rendered.outcome.report.status == "ok":
-        assert ws["B2"].value == LABELS["ok"][lang]
-        assert ws["A3"].value == LABELS["synced"][lang]
+        assert ws["B2"].value == label("ok", lang)
+        assert ws["A3"].value == label("synced", lang)
         return
-    assert ws["B2"].value == LABELS["check"][lang]
+    assert ws["B2"].value == label("check", lang)
     reasons = list(rendered.outcome.report.status_reasons(lang))
     assert [ws.cell(3 + i, 2).value for i in range(len(reasons))] == reasons
     assert any("Funnel!C5" in r for r in reasons) and any("Comments" in r for r in reasons)
@@ -259,7 +260,7 @@ def test_status_comes_first(rendered: Rendered) -> None:
         cell = ws.cell(r, 2)
         assert cell.font.color.rgb.endswith(WARNING_COLOR) and cell.fill.fill_type == "solid", \
             f"row {r} is styled as a warning"
-    assert ws.cell(3 + len(reasons), 1).value == LABELS["synced"][lang]
+    assert ws.cell(3 + len(reasons), 1).value == label("synced", lang)
     assert "Check the data" in "".join(rendered.pdf_text.splitlines()[:3])
 
 
@@ -275,10 +276,10 @@ def test_status_and_reasons_head_the_tab_and_the_text(tmp_path: Path, lang: str)
     assert len(reasons) >= 2
     rows = [list(r) for r in openpyxl.load_workbook(book)[KPI_TAB[lang]].iter_rows(
         max_row=2 + len(reasons), max_col=2, values_only=True)]
-    assert rows[1] == [LABELS["status"][lang], LABELS["check"][lang]]
+    assert rows[1] == [label("status", lang), label("check", lang)]
     assert [r[1] for r in rows[2:]] == list(reasons)
     text = text_report(report, lang).splitlines()
-    assert text[0] == f"{LABELS['status'][lang]}: {LABELS['check'][lang]}"
+    assert text[0] == f"{label('status', lang)}: {label('check', lang)}"
     assert text[1:1 + len(reasons)] == [f"! {r}" for r in reasons]
     assert not any("OK" in line for line in text[:1 + len(reasons)])
 
