@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from funnel_kpi import FunnelError
+from funnel_kpi import FunnelError, report_view, text
 from sheets_sync.app.auth import require_sign_in, sign_in
 from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.i18n import LANGS, current_lang, t
@@ -40,18 +40,17 @@ from sheets_sync.app.jobs import (
     update_job,
 )
 from sheets_sync.app.ratelimit import check_failed_auth, failed_auth_blocked, too_many
-from sheets_sync.app.report_view import chart, kpi_rows
+from sheets_sync.app.report_view import chart, stored_view
 from sheets_sync.app.schemas import JobIn, JobPatch
 from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.errors import SyncError
-from sheets_sync.inspect_view import inspect_dict, readout_dict
 from sheets_sync.notify.jobs import add_notify, notify_form
-from sheets_sync.plan_view import PLAN_HEAD, plan_rows
+from sheets_sync.plan_view import plan_head
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobNotify, JobReport, Run
 from sheets_sync.store.tokens import verify_token
-from sheets_sync.text_report import VERDICT_HEAD, VERDICT_TITLE, forecast_view, verdict_rows
+from sheets_sync.text_report import VERDICT_HEAD
 
 bp = Blueprint("dashboard", __name__)
 PROBLEMS_SHOWN = 100
@@ -292,26 +291,14 @@ def job(job_id: int) -> Any:
     runs = list(s.scalars(select(Run).where(Run.job_id == job_id).order_by(Run.id.desc())
                           .limit(RUNS_SHOWN)))
     rep = s.get(JobReport, job_id)
-    report = rep.report if rep else None
     lang = current_lang()
-    period, kpis = kpi_rows(report, lang) if report else (None, [])
-    findings = report.get("findings_ru" if lang == "ru" else "findings", []) if report else []
-    problems = report.get("problems", []) if report else []
-    notes = report.get("notes_ru" if lang == "ru" else "notes", []) if report else []
+    view = stored_view(rep.report, lang) if rep else None
     return render_template(
         "job.html", job=job_out(row, runs[0] if runs else None),
-        runs=[run_out(r) for r in runs], report=rep, chart=chart(report, lang) if report else None,
-        kpi_period=period, kpis=kpis, findings=findings, problems=problems[:PROBLEMS_SHOWN],
-        more_problems=max(0, len(problems) - PROBLEMS_SHOWN),
-        readout=readout_dict(report) if report else None, notes=notes,
-        forecast=forecast_view(report, lang) if report else ([], []),
-        mapping=mapping_text(row.funnel),
-        verdicts=verdict_rows(report, lang) if report else [],
-        verdicts_head=VERDICT_HEAD[lang == "ru"], verdicts_title=VERDICT_TITLE[lang == "ru"],
-        plan=plan_rows(report.get("plan") if report else None, lang),
-        plan_head=PLAN_HEAD[lang == "ru"],
-        plan_findings=(report.get("plan") or {}).get(
-            "findings_ru" if lang == "ru" else "findings", []) if report else [])
+        runs=[run_out(r) for r in runs], report=view, view=view,
+        chart=chart(view) if view else None, problems_shown=PROBLEMS_SHOWN,
+        mapping=mapping_text(row.funnel), verdicts_head=[text(k, lang) for k in VERDICT_HEAD],
+        plan_head=plan_head(lang))
 
 
 @bp.route("/jobs/<int:job_id>/inspect", methods=["GET", "POST"])
@@ -321,7 +308,7 @@ def inspect(job_id: int) -> Any:
     (read-only, so a GET too: a new job lands here)."""
     row = load_job(job_id)
     try:
-        readout = inspect_dict(runner().inspect(job_id))
+        readout = report_view(runner().inspect(job_id).report, current_lang())
     except JobNotFound:
         abort(404)
     except (SyncError, FunnelError) as e:
