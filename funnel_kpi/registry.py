@@ -1,7 +1,12 @@
-"""The one registry of KPIs: ids, names, formulas, units and directions.
+"""The one registry of KPIs: ids, names, formulas, units and directions, and the spreadsheet
+functions that compute them from cells.
 
-The JSON report, the KPI tab, the Excel help, ``sheets-sync kpis`` and docs/kpis.md all read
-this table, so a KPI is described in one place. Ids are stable: they are keys in JSON and APIs.
+The JSON report, the KPI tab, the Excel functions and their help, KPI(), ``sheets-sync kpis``,
+docs/kpis.md and GET /api/v1/kpis all read these tables, so a KPI is described in one place.
+Ids are stable: they are keys in JSON and APIs. ``FUNCTIONS`` (``Function``, ``Arg``) is the
+executable part: each spreadsheet function's Excel-safe name, arguments (unit, range or not,
+optional and default, choices, en/ru help) and its formula from funnel_kpi.formulas; ``call``
+runs one by name on cleaned arguments; ``CELL_KPIS`` says which function computes which KPI.
 
 Scopes: ``stage`` values exist once per funnel stage (or per step), ``period`` values once per
 month (and for the total and each segment), ``deal_log`` values need a deal log; ``forecast``
