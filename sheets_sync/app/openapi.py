@@ -23,6 +23,7 @@ from sheets_sync.app.schemas import (
     RunList,
     RunOut,
 )
+from sheets_sync.notify.schema import NotifyOut
 from sheets_sync.store.models import RUN_STATUSES
 
 MODELS: list[tuple[type[BaseModel], Any]] = [
@@ -30,7 +31,7 @@ MODELS: list[tuple[type[BaseModel], Any]] = [
     (PlanIn, "validation"),
     (JobOut, "serialization"), (JobList, "serialization"), (RunOut, "serialization"),
     (RunList, "serialization"), (ReportOut, "serialization"), (ErrorOut, "serialization"),
-    (HealthOut, "serialization"),
+    (HealthOut, "serialization"), (NotifyOut, "serialization"),
 ]
 
 _STR, _BOOL = {"type": "string"}, {"type": "boolean"}
@@ -138,6 +139,10 @@ def paths() -> dict[str, Any]:
             "summary": "The report of the job's latest successful run",
             "parameters": [JOB_ID],
             "responses": {"200": ok("ReportOut"), **errors(401, 404)}}},
+        "/api/v1/jobs/{job_id}/notifications": {"get": {
+            "summary": "The job's notification settings (secrets masked) and latest messages",
+            "parameters": [JOB_ID],
+            "responses": {"200": ok("NotifyOut"), **errors(401, 404)}}},
         "/api/v1/kpis": {"get": {
             "summary": "Every KPI and spreadsheet function of the registry, with arguments",
             "responses": {"200": ok("KpiCatalogue"), **errors(401)}}},

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from sheets_sync.store.models import Job, JobNotify, Notification, utcnow
+from sheets_sync.store.models import JobNotify, Notification, utcnow
 
 EVENTS = ("failed", "paused", "check", "out_of_control")
 DEFAULT_EVENTS = ("failed", "paused")
@@ -44,11 +44,9 @@ def recent(s: Session, job_id: int, limit: int = 50) -> list[Notification]:
 
 
 def digest_jobs(s: Session) -> list[JobNotify]:
-    """Settings of every enabled job with a weekly digest."""
-    return list(s.scalars(select(JobNotify).join(Job)
-                          .where(JobNotify.digest_weekday.is_not(None),
-                                 JobNotify.digest_hour.is_not(None),
-                                 Job.enabled.is_(True))))
+    """Settings of every job with a weekly digest (a paused one's says it is paused)."""
+    return list(s.scalars(select(JobNotify).where(JobNotify.digest_weekday.is_not(None),
+                                                  JobNotify.digest_hour.is_not(None))))
 
 
 def claim_digest(s: Session, job_id: int, due: datetime) -> bool:
