@@ -1,0 +1,164 @@
+"""A batch of function calls in one request to the service against the same calls in process.
+
+    python bench/functions.py [--calls 1000] [--rounds 30] [--function CONVERSION]
+
+The product: the add-on's request, POST /api/v1/functions/<NAME> with ``--calls`` calls of
+cells as Apps Script sends them (numbers, some as text, a few blanks), to the real service: the
+Flask app from ``create_app`` under werkzeug on a loopback port (as ``sheets-sync serve``
+without waitress's threads), a SQLite file, a token made as ``sheets-sync tokens create`` makes
+one, checked on every request (hash, database, rate limit). The time is the client's: request
+out, every result back and decoded.
+
+The baseline: the same calls made in process through ``funnel_kpi.registry.call`` on the cells
+already clean (floats, None for a blank): the formulas alone, no reading of cells, no HTTP, no
+JSON. Turns are interleaved (product, baseline, product, ...) and paired; every turn runs under
+the same collector setting (bench/fair.py). Goal (issue 16): the ratio at most 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.serving import make_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.fair import GcSwitch, spread
+from funnel_kpi import parse_number, registry
+from sheets_sync.app import create_app
+from sheets_sync.app.store_ext import get_store
+from sheets_sync.store.tokens import create_token
+
+GOAL = 3.0
+
+
+def cells(name: str, n: int, text_share: float = 0.1, seed: int = 16) -> list[list[Any]]:
+    """Each call's arguments as a sheet holds them: mostly numbers, ``text_share`` of them
+    typed as text ("1 234"), one in fifty blank."""
+    rng = random.Random(seed)
+    width = sum(1 for a in registry.function(name).args if not a.optional)
+    out = []
+    for _ in range(n):
+        args: list[Any] = []
+        for _ in range(width):
+            roll = rng.random()
+            x = rng.randint(1, 5000)
+            args.append("" if roll < 0.02 else f"{x:,}".replace(",", " ")
+                        if roll < 0.02 + text_share else x)
+        out.append(args)
+    return out
+
+
+def clean(args: list[Any]) -> list[float | None]:
+    """The baseline's arguments: what the cells mean, read once before timing."""
+    out: list[float | None] = []
+    for x in args:
+        n = parse_number(x)
+        out.append(None if n is None or not isinstance(n, int | float) else float(n))
+    return out
+
+
+@contextmanager
+def served() -> Iterator[tuple[str, str]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/bench.db", "INSTANCE_PATH": tmp,
+                          "SECRET_KEY": "bench"})
+        with get_store(app).session() as s:
+            token, _ = create_token(s, "bench")
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.port}", token
+        finally:
+            server.shutdown()
+            thread.join(10)
+            get_store(app).dispose()
+
+
+def timed(fn: Callable[[], object], switch: GcSwitch) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of this process (client and server threads alike: both
+    are the cost of the request; on a loaded machine the wall time of a thread hand-off also
+    holds the time spent waiting for a core)."""
+    with switch.turn():
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        return time.perf_counter() - t0, time.process_time() - c0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--calls", type=int, default=1000)
+    p.add_argument("--rounds", type=int, default=30)
+    p.add_argument("--function", default="CONVERSION")
+    p.add_argument("--text-share", type=float, default=0.1,
+                   help="share of the number cells typed as text, read by the service")
+    args = p.parse_args(argv)
+    name = registry.function(args.function).name
+    raw = cells(name, args.calls, args.text_share)
+    clean_args = [clean(a) for a in raw]
+    body = {"calls": [{"args": a} for a in raw]}
+
+    def baseline() -> list[Any]:
+        return [registry.call(name, a) for a in clean_args]
+
+    with served() as (url, token):
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+        endpoint = f"{url}/api/v1/functions/{name}"
+
+        def product() -> list[Any]:
+            resp = session.post(endpoint, json=body, timeout=60)
+            resp.raise_for_status()
+            results: list[Any] = resp.json()["results"]
+            return results
+
+        got, want = product(), baseline()
+        assert len(got) == len(want) == args.calls
+        for g, w in zip(got, want, strict=True):  # the same answers, or the bench is void
+            assert g.get("value") == w.value and ("error" in g) == (w.value is None), (g, w)
+        switch = GcSwitch.probe(product)
+        for _ in range(3):  # warm both (connections, caches) outside the figures
+            product()
+            baseline()
+        def empty() -> None:  # one authenticated request with no calls: the fixed part
+            session.post(endpoint, json={"calls": []}, timeout=60).raise_for_status()
+
+        turns: list[tuple[tuple[float, float], tuple[float, float], tuple[float, float]]] = []
+        for _ in range(args.rounds):
+            turns.append((timed(product, switch), timed(baseline, switch),
+                          timed(empty, switch)))
+    print(f"{args.calls} calls of {name} in one request ({args.text_share:.0%} of the number "
+          f"cells as text) against the same calls in process; {switch.describe()}")
+    for k, what in ((0, "wall"), (1, "CPU")):
+        product_s = [t[0][k] for t in turns]
+        baseline_s = [t[1][k] for t in turns]
+        ratios = [a / b for a, b in zip(product_s, baseline_s, strict=True) if b > 0]
+        med = statistics.median(ratios)
+        print(f"{what} time:")
+        print(f"  service (HTTP, token, cells read, JSON): median "
+              f"{statistics.median(product_s) * 1000:.2f} ms")
+        print(f"  of which one request with no calls:      median "
+              f"{statistics.median(t[2][k] for t in turns) * 1000:.2f} ms")
+        print(f"  registry.call in process:                median "
+              f"{statistics.median(baseline_s) * 1000:.2f} ms")
+        print(f"  ratio {spread(ratios)}; goal <= {GOAL:g}: "
+              f"{'met' if med <= GOAL else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
