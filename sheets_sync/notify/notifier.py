@@ -211,6 +211,9 @@ class Notifier:
         if result.ok:
             log.info("job %s: %s notification sent by %s to %s", job_id, event, result.channel,
                      result.target)
+        elif result.attempts == 0:  # refused before any try: a setting is missing
+            log.warning("job %s: %s notification by %s to %s not sent: %s", job_id, event,
+                        result.channel, result.target, result.detail)
         else:
             log.warning("job %s: %s notification by %s to %s failed after %s tries: %s", job_id,
                         event, result.channel, result.target, result.attempts, result.detail)
