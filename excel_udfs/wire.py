@@ -27,9 +27,11 @@ from excel_udfs.errors import CellError
 def _com_error_factory() -> Any:
     if sys.platform != "win32" or os.environ.get("XLWINGS_ON_SERVER") == "true":
         return None
-    try:
-        import pythoncom  # type: ignore[import-untyped,import-not-found,unused-ignore]
-        from win32com.client import VARIANT  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    try:  # pywin32 is there only on Windows
+        import pythoncom  # type: ignore[import-untyped,import-not-found,unused-ignore]  # optional: pywin32
+        from win32com.client import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
+            VARIANT,  # optional: pywin32
+        )
     except ImportError:
         return None
     return lambda e: VARIANT(pythoncom.VT_ERROR, e.scode)
