@@ -59,12 +59,16 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, once: bool = False,
     book = demo_workbook()
     sigterm_as_interrupt()  # the emulator child and the temp folder go away on SIGTERM too
     workdir = Path(tempfile.mkdtemp(prefix="sheets-sync-demo-"))
+    workbooks = workdir / "workbooks"  # the add-job form's folder: it must exist to be used
+    workbooks.mkdir()
+    for name in ("demo_ru.xlsx", "demo_en.xlsx"):  # a file job to try, beside the Google one
+        shutil.copy(book.with_name(name), workbooks / name)
     try:
         with running_emulator(seeds=[f"{book}={DEMO_ID}@ru_RU"]) as emu:
             os.environ["SHEETS_EMULATOR_HOST"] = emu.host
             app = create_app({"INSTANCE_PATH": str(workdir / "instance"),
                               "DATABASE_URL": f"sqlite:///{workdir / 'demo.db'}",
-                              "XLSX_ROOT": str(workdir / "workbooks")})
+                              "XLSX_ROOT": str(workbooks)})
             sched = start_scheduler(app)
             try:
                 with get_store(app).session() as s:
@@ -89,6 +93,12 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, once: bool = False,
                 echo(f"Sign-in token:    {token}")
                 echo(f"API:              curl -H 'Authorization: Bearer {token}' "
                      f"{base}/api/v1/jobs")
+                echo(f"Workbook folder:  {workbooks}  (.xlsx/.csv jobs; removed when the demo "
+                     "stops)")
+                # This demo's database is its own: a token made elsewhere is unknown here.
+                echo(f"More tokens:      SHEETS_SYNC_INSTANCE_PATH={workdir / 'instance'} "
+                     f"SHEETS_SYNC_DATABASE_URL=sqlite:///{workdir / 'demo.db'} "
+                     ".venv/bin/sheets-sync tokens create NAME")
                 if server is None:
                     return
                 echo("Serving; Ctrl-C stops the demo.")

@@ -6,8 +6,10 @@ so a job made here is the same as one made through the API.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import (
     Blueprint,
@@ -25,7 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from funnel_kpi import FunnelError, report_view, text
+from funnel_kpi import FunnelError, report_view, text, textfmt
 from sheets_sync.app.auth import require_sign_in, sign_in
 from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.i18n import LANGS, current_lang, t
@@ -365,5 +367,38 @@ def delete(job_id: int) -> Any:
     return redirect(url_for("dashboard.jobs"))
 
 
+def local_time(when: datetime | None, zone: str | None, seconds: bool = False) -> str:
+    """A stored UTC time in the job's time zone, named as people there name it ("07:00 MSK")."""
+    if when is None:
+        return "—"
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):  # a zone the machine lost since it was saved
+        tz = ZoneInfo("UTC")
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    local = aware.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {local.tzname()}"
+
+
+def duration(seconds: float | None, lang: str) -> str:
+    """A run's time: "0.63 s" / "0,63 с"."""
+    if seconds is None:
+        return "—"
+    return f"{textfmt.number(seconds, lang, 2)}{textfmt.NBSP}{'с' if lang == 'ru' else 's'}"
+
+
+def month_name(period: str, lang: str) -> str:
+    """"2026-10" as the findings write it: "October 2026" / "Октябрь 2026"; "total" as itself."""
+    try:
+        start = date.fromisoformat(f"{period}-01")
+    except ValueError:
+        return t("total") if period == "total" else period
+    return textfmt.month(start, lang).capitalize()
+
+
 def template_globals() -> dict[str, Any]:
-    return {"t": t, "lang": current_lang(), "token": g.get("token")}
+    lang = current_lang()
+    return {"t": t, "lang": lang, "token": g.get("token"), "local_time": local_time,
+            "duration": lambda x: duration(x, lang),
+            "count": lambda x: textfmt.count(x, lang) if x is not None else "—",
+            "month_name": lambda p: month_name(p, lang)}
