@@ -191,6 +191,8 @@ def evaluate(spec: Function, args: list[Arg]) -> Result:
     except UsageError as e:  # its text is "<en> / <ru>" (excel_udfs.errors)
         en, _, ru = str(e).partition(" / ")
         return error_result(CellError.VALUE, "bad_call", en, ru or en)
+    except OverflowError:  # an integer cell past the float range (10**400): not a number
+        return input_error(CellError.VALUE)
     except Exception:  # a bug must cost one cell, not the batch; it is logged
         log.exception("%s failed on %r", spec.name, args)
         return error_result(CellError.VALUE, "internal_error", "the service failed on this "

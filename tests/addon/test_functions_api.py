@@ -89,6 +89,18 @@ def test_a_failed_call_never_fails_the_batch(client: FlaskClient, auth: dict[str
     assert funnel[1]["reason"] == "bad_call" and "'x'" in funnel[1]["message"]
 
 
+def test_numbers_past_the_float_range(client: FlaskClient, auth: dict[str, str]) -> None:
+    huge = b"9" * 400
+    resp = client.post(f"{URL}/CPL", headers=auth, content_type="application/json",
+                       data=b'{"calls": [{"args": [' + huge + b', 1]}, {"args": [1, 1]}]}')
+    assert resp.status_code == 200
+    assert [r.get("error", r.get("value")) for r in resp.get_json()["results"]] == ["#VALUE!", 1.0]
+    too_big = client.post(f"{URL}/CPL", headers=auth, content_type="application/json",
+                          data=b'{"calls": [{"args": [1e400, 1]}]}')
+    assert too_big.status_code == 422
+    assert too_big.get_json()["error"]["details"][0]["field"] == "$.calls[0].args[0]"
+
+
 def test_an_unknown_function_is_a_404_naming_close_ones(client: FlaskClient,
                                                         auth: dict[str, str]) -> None:
     resp = client.post(f"{URL}/CONVERSON", headers=auth, json=calls([1, 2]))
