@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
+import openpyxl
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from python_calamine import CalamineError, CalamineWorkbook
 
 from funnel_kpi import Tab
@@ -40,6 +42,7 @@ from sheets_sync.backends.xlsx_columns import (
     lines_up,
     rows_to_columns,
 )
+from sheets_sync.backends.xlsx_keep import first_changed_part, unreadable
 from sheets_sync.backends.xlsx_package import (
     SHARED_STRINGS,
     Package,
@@ -47,6 +50,8 @@ from sheets_sync.backends.xlsx_package import (
     is_1904,
     replace_sheet,
 )
+from sheets_sync.backends.xlsx_temp import remove_stale, temp_beside
+from sheets_sync.backends.xlsx_write import fill_sheet
 from sheets_sync.errors import InputError, NotFound, SourceError, WriteConflict
 from sheets_sync.grid import KpiGrid
 from sheets_sync.retry import CallStats
@@ -194,8 +199,6 @@ class XlsxBackend:
                               f"({e}).") from e
 
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
-        from sheets_sync.backends.xlsx_temp import remove_stale, temp_beside
-
         # A symbolic link stays one: the file it points to is what gets replaced.
         target = Path(os.path.realpath(self.path))
         remove_stale(target)
@@ -248,8 +251,6 @@ class XlsxBackend:
                     sheet_names: tuple[str, ...], kpi_tab: str) -> None:
         """Only the KPI sheet and the package files that name it may differ; if anything else
         did (a bug, never the user's doing), nothing is written."""
-        from sheets_sync.backends.xlsx_keep import first_changed_part, unreadable
-
         with zipfile.ZipFile(io.BytesIO(original)) as before, zipfile.ZipFile(written) as after:
             problem = first_changed_part(before, after, rewritten)
         problem = problem or unreadable(written, sheet_names, kpi_tab)
@@ -334,11 +335,6 @@ def input_hash(data: bytes, file_name: str, tabs: Sequence[str]) -> str:
 
 def render_sheet(grid: KpiGrid, locale: str, epoch_1904: bool) -> bytes:
     """The KPI tab alone in a workbook of its own, as openpyxl writes it."""
-    import openpyxl
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904
-
-    from sheets_sync.backends.xlsx_write import fill_sheet
-
     book = openpyxl.Workbook()
     if epoch_1904:
         book.epoch = CALENDAR_MAC_1904

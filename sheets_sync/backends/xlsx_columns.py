@@ -40,7 +40,10 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import fastexcel
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from funnel_kpi.inputs import CellColumn
@@ -171,11 +174,6 @@ def arrow_columns(data: bytes, sheet: str, h: int, scan: SheetScan, start_col: i
                   ) -> list[CellColumn] | None:
     """The cells below row ``h`` (0-based) of ``sheet``, one CellColumn per sheet column from
     A; None when a column cannot be read exactly this way (see the module's docstring)."""
-    # Optional dependency: the column reader (fastexcel, pyarrow) is imported only for a big tab.
-    import fastexcel
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if scan.null_words:
         return None
     try:
@@ -192,7 +190,7 @@ def arrow_columns(data: bytes, sheet: str, h: int, scan: SheetScan, start_col: i
     arrays = batch.columns
     del batch
     for k, array in enumerate(arrays):
-        col = _column(array, n, pa, pc)
+        col = _column(array, n)
         if col is None:
             return None
         columns.append(col)
@@ -202,7 +200,7 @@ def arrow_columns(data: bytes, sheet: str, h: int, scan: SheetScan, start_col: i
     return columns
 
 
-def _column(array: Any, n: int, pa: Any, pc: Any) -> CellColumn | None:
+def _column(array: Any, n: int) -> CellColumn | None:
     typ, types = array.type, pa.types
     blank = np.zeros(n, np.int32)
     if types.is_null(typ):
