@@ -2,19 +2,26 @@
 
 A zero denominator never raises and never becomes 0: the value is ``None`` with a reason code
 (see funnel_kpi.messages.UNDEFINED). Rates carry their sample size and a Wilson 95% interval.
+
+A value is an immutable msgspec Struct, not a frozen dataclass: a 24-month report makes some
+2,500 of them per request, a Struct is made in a tenth of the time, and as it holds only numbers
+and text the garbage collector never has to track it (``gc=False``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import msgspec
+
 Z95 = 1.959963984540054
+Z2 = Z95 * Z95
+_isfinite, _sqrt = math.isfinite, math.sqrt
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
+class Value(msgspec.Struct, frozen=True, gc=False):
     value: float | None
     reason: str | None = None  # why value is None: a key of messages.UNDEFINED
     n: int | None = None  # sample size behind a rate
@@ -41,7 +48,10 @@ def num(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
+@lru_cache(maxsize=256)
 def undefined(reason: str) -> Value:
+    """The undefined value with this reason: one shared object per reason (values are
+    immutable; the reasons are the few codes of messages.UNDEFINED)."""
     return Value(None, reason)
 
 
@@ -62,17 +72,22 @@ def wilson(successes: float, trials: float) -> tuple[float, float] | None:
     """
     if trials <= 0:
         return None
-    p = min(max(successes / trials, 0.0), 1.0)
-    z2 = Z95 * Z95
-    denom = 1 + z2 / trials
+    # min/max written out: a report computes some 600 intervals (NaN stays NaN either way)
+    p = successes / trials
+    if p < 0.0:
+        p = 0.0
+    elif p > 1.0:
+        p = 1.0
+    denom = 1 + Z2 / trials
     try:
-        centre = (p + z2 / (2 * trials)) / denom
-        half = Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denom
+        centre = (p + Z2 / (2 * trials)) / denom
+        half = Z95 * _sqrt(p * (1 - p) / trials + Z2 / (4 * trials * trials)) / denom
     except (ZeroDivisionError, OverflowError):  # trials so tiny that trials**2 underflows
         return None
-    if not (math.isfinite(centre) and math.isfinite(half)):
+    if not (_isfinite(centre) and _isfinite(half)):
         return None
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low, high = centre - half, centre + half
+    return (low if low > 0.0 else 0.0), (high if high < 1.0 else 1.0)
 
 
 def rate(successes: float | None, trials: float | None) -> Value:
@@ -81,10 +96,9 @@ def rate(successes: float | None, trials: float | None) -> Value:
         return undefined("missing_input")
     if trials == 0:
         return undefined("no_entries")
-    if not (math.isfinite(successes) and math.isfinite(trials)):
+    if not (_isfinite(successes) and _isfinite(trials)):
         return undefined("not_finite")  # round(inf) would raise
     ci = wilson(successes, trials)
-    n = round(trials)
     if ci is None:
-        return Value(successes / trials, n=n)
-    return Value(successes / trials, n=n, low=ci[0], high=ci[1])
+        return Value(successes / trials, None, round(trials))
+    return Value(successes / trials, None, round(trials), ci[0], ci[1])

@@ -27,7 +27,7 @@ from funnel_kpi.registry import REGISTRY, ids
 from funnel_kpi.report import buckets as B
 from funnel_kpi.report.comparisons import Changes, change
 from funnel_kpi.report.figures import Layout, bottleneck, finish_kpis, period_kpis, stage_rows
-from funnel_kpi.report.findings import FindingInputs, Month, findings
+from funnel_kpi.report.findings import FindingInputs, Month, findings_en_ru
 from funnel_kpi.report.forecast import Forecast, forecast, pipeline_notes
 from funnel_kpi.report.funnel_report import (
     Change,
@@ -271,6 +271,7 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
     inputs = _finding_inputs(stages, finals, by_month, current, fact_is_revenue)
     found = verdicts(segments, inputs.latest.report if inputs.latest else None, inputs.history)
     inputs = dataclasses.replace(inputs, verdicts=found)
+    findings_en, findings_ru = findings_en_ru(inputs)
     return FunnelReport(
         funnel=tuple(Stage(s.key, s.en, s.ru, s.owner) for s in stages),  # aliases: parsing's
         funnel_inferred=funnel.inferred,
@@ -281,7 +282,7 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
         deal_log=_deal_section(analysis), seasonal_index=(
             frozen_map({m: v.value for m, v in seasonal.items()})
             if all(v.value is not None for v in seasonal.values()) else None),
-        findings=findings(inputs, "en"), findings_ru=findings(inputs, "ru"),
+        findings=findings_en, findings_ru=findings_ru,
         problems=tuple(dict.fromkeys([*(summary.problems if summary else ()),
                                       *(deals.problems if deals else ()), *problems])),
         columns=(*(summary.readout if summary else ()), *(deals.readout if deals else ())),

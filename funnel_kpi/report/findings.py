@@ -141,21 +141,24 @@ def _growing_step(inp: FindingInputs, m: Month, lang: str) -> str | None:
     return None
 
 
-def _noise(inp: FindingInputs, key: str, unit: str, current: Value, change: Change) -> bool:
+Mover = tuple[str, str, Value, Change]  # (key, unit, current value, change): no words yet
+
+
+def _lookup(p: PeriodReport) -> dict[str, Value]:
+    """A month's KPIs and its stage counts (as "stage_count.<stage key>") by key."""
+    return {**p.kpis, **{f"stage_count.{s.key}": s.count for s in p.stages}}
+
+
+def _noise(history: list[dict[str, Value]], key: str, unit: str, current: Value,
+           change: Change) -> bool:
     """A move no larger than the KPI's usual month-to-month move, or a rate whose Wilson
-    interval overlaps last month's (funnel_kpi.report.noise), is no headline: the dashboard's arrows
-    use the same rule. ``key``: a KPI id, or "stage_count.<stage key>"."""
+    interval overlaps last month's (funnel_kpi.report.noise), is no headline: the dashboard's
+    arrows use the same rule. ``key``: a KPI id, or "stage_count.<stage key>"; ``history``:
+    the complete months before, by ``_lookup``."""
     relative = unit != "ratio"
-
-    def value(p: PeriodReport) -> Value | None:
-        if key.startswith("stage_count."):
-            row = next((s for s in p.stages if s.key == key.split(".", 1)[1]), None)
-            return row.count if row is not None else None
-        return p.kpis.get(key)
-
-    history = [value(p) for p in inp.history]
-    usual = usual_move([v.value if v is not None else None for v in history], relative)
-    before = history[-1] if history else None
+    series = [m.get(key) for m in history]
+    usual = usual_move([v.value if v is not None else None for v in series], relative)
+    before = series[-1] if series else None
     intervals = None
     if (before is not None and current.low is not None and current.high is not None
             and before.low is not None and before.high is not None):
@@ -164,25 +167,29 @@ def _noise(inp: FindingInputs, key: str, unit: str, current: Value, change: Chan
                     intervals=intervals)
 
 
-def _mover(inp: FindingInputs, r: PeriodReport, lang: str) -> str | None:
-    """The largest relative move beyond noise; a ratio's move is told in percentage points."""
-    # (key, name, unit, current, change)
-    candidates: list[tuple[str, str, str, Value, Change]] = []
-    for s in r.stages:
-        if s.count_mom is not None:
-            candidates.append((f"stage_count.{s.key}", _label(inp, s.key, lang), "count",
-                               s.count, s.count_mom))
+def _mover(inp: FindingInputs, r: PeriodReport) -> Mover | None:
+    """The largest relative move beyond noise, in either language (the words come after)."""
+    candidates: list[Mover] = [(f"stage_count.{s.key}", "count", s.count, s.count_mom)
+                               for s in r.stages if s.count_mom is not None]
     for kpi_id in MOVER_KPIS:
         if kpi_id in r.kpis and kpi_id in r.mom:
-            kpi = REGISTRY[kpi_id]
-            candidates.append((kpi_id, kpi.name(lang), kpi.unit, r.kpis[kpi_id], r.mom[kpi_id]))
-    defined = [c for c in candidates if c[3].value is not None and c[4].abs.value is not None
-               and c[4].rel.value is not None and not _noise(inp, c[0], c[2], c[3], c[4])
+            candidates.append((kpi_id, REGISTRY[kpi_id].unit, r.kpis[kpi_id], r.mom[kpi_id]))
+    history = [_lookup(p) for p in inp.history]
+    defined = [c for c in candidates if c[2].value is not None and c[3].abs.value is not None
+               and c[3].rel.value is not None
                # a rate over 100 % (or one that was) is no conversion: never a headline
-               and not (c[2] == "ratio" and max(c[3].value, c[3].value - c[4].abs.value) > 1)]
+               and not (c[1] == "ratio" and max(c[2].value, c[2].value - c[3].abs.value) > 1)
+               and not _noise(history, *c)]
     if not defined:
         return None
-    _, name, unit, cur, ch = max(defined, key=lambda c: abs(c[4].rel.value or 0.0))
+    return max(defined, key=lambda c: abs(c[3].rel.value or 0.0))
+
+
+def _mover_text(inp: FindingInputs, mover: Mover, lang: str) -> str:
+    """The mover's sentence; a ratio's move is told in percentage points."""
+    key, unit, cur, ch = mover
+    name = (_label(inp, key.split(".", 1)[1], lang) if key.startswith("stage_count.")
+            else REGISTRY[key].name(lang))
     now, diff, rel = cur.value or 0.0, ch.abs.value or 0.0, ch.rel.value or 0.0
     moved = fmt.points(diff, lang) if unit == "ratio" else fmt.percent(rel, lang, signed=True)
     return _t("mover", lang).format(
@@ -190,7 +197,17 @@ def _mover(inp: FindingInputs, r: PeriodReport, lang: str) -> str | None:
         cur=value_text(now, unit, lang, inp.currency))
 
 
+def findings_en_ru(inp: FindingInputs) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(findings(inp, "en"), findings(inp, "ru"))``, the biggest mover found once."""
+    mover = _mover(inp, inp.latest.report) if inp.latest is not None else None
+    return _findings(inp, "en", mover), _findings(inp, "ru", mover)
+
+
 def findings(inp: FindingInputs, lang: str = "en") -> tuple[str, ...]:
+    return _findings(inp, lang, _mover(inp, inp.latest.report) if inp.latest else None)
+
+
+def _findings(inp: FindingInputs, lang: str, mover: Mover | None) -> tuple[str, ...]:
     out: list[str] = []
     m = inp.latest
     if m is None:
@@ -223,9 +240,8 @@ def findings(inp: FindingInputs, lang: str = "en") -> tuple[str, ...]:
             out.append(_t("plan_revenue" if inp.fact_is_revenue else "plan_count", lang).format(
                 pct=fmt.percent(pf.value, lang), fact=value_text(m.fact, unit, lang, inp.currency),
                 plan=value_text(m.plan, unit, lang, inp.currency)))
-        mover = _mover(inp, r, lang)
-        if mover:
-            out.append(mover)
+        if mover is not None:
+            out.append(_mover_text(inp, mover, lang))
     out.extend(_verdicts(inp, lang))
     out.extend(_pace(inp, lang))
     return tuple(out)

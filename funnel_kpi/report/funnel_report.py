@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+import msgspec
+
 from funnel_kpi.deals.types import PipelineStage, StageTime
 from funnel_kpi.errors import FunnelError
 from funnel_kpi.inputs import Problem
@@ -70,8 +72,7 @@ def _value(x: float | None, details: Mapping[str, Any] | None) -> Value:
     return Value(x, det.get("reason"), det.get("n"), low, high)
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(msgspec.Struct, frozen=True, gc=False):  # see values.Value
     """Change against an earlier period: absolute and relative (None when the earlier is 0)."""
 
     abs: Value
@@ -94,8 +95,7 @@ class Change:
                       Value(r, None if r is not None else reason))
 
 
-@dataclass(frozen=True, slots=True)
-class StageRow:
+class StageRow(msgspec.Struct, frozen=True, gc=False):  # see values.Value
     key: str
     label: str
     label_ru: str
@@ -153,8 +153,7 @@ class StageRow:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class BottleneckStep:
+class BottleneckStep(msgspec.Struct, frozen=True, gc=False):  # see values.Value
     """One step (from -> to), its owner (of the stage it ends in) and its value: the step
     conversion or the absolute loss; the change is against the previous month's same step."""
 
@@ -179,8 +178,7 @@ class BottleneckStep:
                               Value(d["change_vs_previous"], d.get("change_reason")))
 
 
-@dataclass(frozen=True, slots=True)
-class Bottleneck:
+class Bottleneck(msgspec.Struct, frozen=True, gc=False):  # see values.Value
     lowest_conversion: BottleneckStep | None
     largest_loss: BottleneckStep | None
 
