@@ -7,22 +7,23 @@ client takes it.
 - ``encode_json(data)``: the bytes, by msgspec (a tenth of the time of ``json.dumps``);
 - ``compress``: an ``after_request`` of the API blueprint; an answer of ``GZIP_MIN_BYTES`` or
   more goes gzip-compressed when the request's Accept-Encoding allows gzip (a 24-month report:
-  281 KB of JSON, 75 KB compressed at level 1, which costs under 2 ms).
+  293 KB of JSON, 74 KB compressed by ISA-L's igzip at level 1 in under 1 ms, a quarter of
+  zlib's time at its level 1 for a slightly smaller answer).
 """
 
 from __future__ import annotations
 
-import gzip
 from typing import Any
 
 import msgspec
 from flask import Response, request
+from isal import igzip
 
 from funnel_kpi import REPORT_FIELDS, FunnelReport
 from sheets_sync.app.errors import ApiError
 
 GZIP_MIN_BYTES = 8 * 1024  # smaller answers fit a few packets: compressing them gains nothing
-GZIP_LEVEL = 1  # level 6 saves another 22 % of the bytes for three times the CPU
+GZIP_LEVEL = 1  # igzip's levels are 0-3; 2 saves another 2 % of the bytes for 10 % more CPU
 
 _encoder = msgspec.json.Encoder()
 
@@ -64,6 +65,6 @@ def compress(resp: Response) -> Response:
     data = resp.get_data()
     if len(data) < GZIP_MIN_BYTES or not accepts_gzip():
         return resp
-    resp.set_data(gzip.compress(data, GZIP_LEVEL, mtime=0))
+    resp.set_data(igzip.compress(data, GZIP_LEVEL, mtime=0))
     resp.headers["Content-Encoding"] = "gzip"
     return resp
