@@ -222,7 +222,7 @@ var FunnelCells = (function () {
       if (!isFinite(x)) return x > 0 ? 'inf' : '-inf';
       return Number.isInteger(x) ? BigInt(x).toString() : pyFloat(x);
     }
-    if (x instanceof Date) return isoDate(x);
+    if (Object.prototype.toString.call(x) === '[object Date]') return isoDate(x);
     return pyStrip(String(x)) || null;
   }
 

@@ -166,20 +166,23 @@ var FunnelRun = (function () {
   }
 
   // --- the service's functions -----------------------------------------------------------------
-  function wire(x) {
-    if (Array.isArray(x)) return x.map(wire);
-    if (x instanceof Date) return C.isoDate(x);
+  /** Cells as JSON: a date as its ISO day (``dateText``, else the runtime's local day). */
+  function wire(x, dateText) {
+    if (Array.isArray(x)) return x.map(function (v) { return wire(v, dateText); });
+    if (Object.prototype.toString.call(x) === '[object Date]') return (dateText || C.isoDate)(x);
     if (x === undefined) return null;
     return x;
   }
 
   /** The calls of one use of a function, for one request: {calls, shape}. */
-  function calls(spec, args) {
+  function calls(spec, args, dateText) {
     libs();
     var shape = shapeOf(spec, args);
-    if (!shape) return { calls: [{ args: wire(args) }], shape: null };
+    if (!shape) return { calls: [{ args: wire(args, dateText) }], shape: null };
     var out = [];
-    eachCell(shape, function (r, c) { out.push({ args: wire(argsAt(spec, args, r, c)) }); });
+    eachCell(shape, function (r, c) {
+      out.push({ args: wire(argsAt(spec, args, r, c), dateText) });
+    });
     return { calls: out, shape: shape };
   }
 

@@ -42,9 +42,28 @@ var FunnelSheets = (function () {
     throw new Error(name + ': ' + message);
   }
 
+  /**
+   * A date cell's day as the spreadsheet shows it: Sheets hands a custom function a Date at
+   * midnight in the spreadsheet's time zone, which the script's own zone may put on another day.
+   */
+  function dateText() {
+    var tz = null;
+    try {
+      tz = SpreadsheetApp.getActiveSpreadsheet().getSpreadsheetTimeZone();
+    } catch (e) {
+      tz = null;
+    }
+    if (!tz) return null;
+    if (typeof Utilities !== 'undefined' && Utilities.formatDate) {
+      return function (d) { return Utilities.formatDate(d, tz, 'yyyy-MM-dd'); };
+    }
+    var format = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+    return function (d) { return format.format(d); };
+  }
+
   /** A function computed by the service, as a cell (or cells). */
   function remote(spec, args) {
-    var batch = FunnelRun.calls(spec, args);
+    var batch = FunnelRun.calls(spec, args, dateText());
     var s = settings();
     var results = [];
     for (var i = 0; i < batch.calls.length; i += MAX_CALLS) {

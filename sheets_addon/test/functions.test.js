@@ -93,3 +93,63 @@ test('a custom function needs no network: the service functions ask for settings
   assert.throws(() => ctx.FUNNEL_FUNNEL([['Leads'], ['Paid']], [[10], [2]]),
     /Set the service URL and token: Funnel KPI > Settings/);
 });
+
+const SERVICE = process.env.FUNNEL_SERVICE_URL || '';
+const TOKEN = process.env.FUNNEL_TOKEN || '';
+
+/** Apps Script's globals a service function uses, its UrlFetchApp doing real HTTP (curl). */
+function withService(timeZone, token) {
+  const { execFileSync } = require('node:child_process');
+  const ctx = sheetsContext();
+  const sent = [];
+  ctx.PropertiesService = { getDocumentProperties: () => ({
+    getProperty: (k) => ({ FUNNEL_KPI_SERVICE_URL: SERVICE + '/', FUNNEL_KPI_TOKEN: token })[k] || null
+  }) };
+  ctx.SpreadsheetApp = { getActiveSpreadsheet: () => ({ getSpreadsheetTimeZone: () => timeZone }) };
+  ctx.UrlFetchApp = { fetch: (url, params) => {
+    sent.push({ url, body: JSON.parse(params.payload) });
+    const out = execFileSync('curl', ['-s', '-X', 'POST', '-H', `Content-Type: ${params.contentType}`,
+      '-H', `Authorization: ${params.headers.Authorization}`, '--data-binary', '@-', '-w', '\n%{http_code}', url],
+    { input: params.payload }).toString();
+    const at = out.lastIndexOf('\n');
+    return { getResponseCode: () => Number(out.slice(at + 1)), getContentText: () => out.slice(0, at) };
+  } };
+  return { ctx, sent };
+}
+
+const live = { skip: SERVICE ? false : 'FUNNEL_SERVICE_URL is not set (tests/addon/test_node.py sets it)' };
+
+test('a service function: one request per use, dates as the spreadsheet\'s days', live, () => {
+  // Sheets hands a date cell as a Date at midnight in the spreadsheet's zone: 2024-01-10 in
+  // New York is 05:00 UTC. Stage times of 10 and 4 days: mean 7.
+  const { ctx, sent } = withService('America/New_York', TOKEN);
+  const ny = (iso) => new Date(`${iso}T05:00:00Z`);
+  const days = ctx.FUNNEL_STAGETIME([[ny('2024-01-01')], [ny('2024-01-05')]],
+    [[ny('2024-01-11')], [ny('2024-01-09')]]);
+  assert.equal(days, 7);
+  assert.deepEqual(sent[0].body, { calls: [{ args: [[['2024-01-01'], ['2024-01-05']],
+    [['2024-01-11'], ['2024-01-09']]] }] });
+  assert.equal(sent[0].url, `${SERVICE}/api/v1/functions/STAGETIME`);
+  // a range where one value goes: one request, a call per cell, the answers in its shape
+  const months = [];
+  const values = [];
+  for (const y of [2022, 2023]) {
+    for (let m = 1; m <= 12; m++) {
+      months.push([ny(`${y}-${String(m).padStart(2, '0')}-01`)]);
+      values.push([m === 12 ? 30 : 10]);
+    }
+  }
+  const index = ctx.FUNNEL_SEASONALINDEX(months, values, [[1, 12]]);
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].body.calls.length, 2);
+  // December 30 against a mean month of (11 x 10 + 30) / 12: 30 / 11.666... = 2.5714...
+  const plainIndex = JSON.parse(JSON.stringify(index));
+  assert.ok(Math.abs(plainIndex[0][0] - 10 / (140 / 12)) < 1e-12, JSON.stringify(plainIndex));
+  assert.ok(Math.abs(plainIndex[0][1] - 30 / (140 / 12)) < 1e-12, JSON.stringify(plainIndex));
+});
+
+test('a service function with a refused token says what to do', live, () => {
+  const { ctx } = withService('UTC', 'wrong-token');
+  assert.throws(() => ctx.FUNNEL_FUNNEL([['Leads'], ['Paid']], [[10], [2]]),
+    /The service refused the token: set a new one in Funnel KPI > Settings/);
+});
