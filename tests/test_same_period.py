@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from python_calamine import CalamineWorkbook
 
-from funnel_kpi import FunnelReport, Tab, analyse, report_view
+from funnel_kpi import FunnelReport, Tab, analyse, report_view, textfmt
 from sheets_sync.app.jobs import create_job
 from sheets_sync.app.schemas import JobIn
 from sheets_sync.app.store_ext import get_store
@@ -78,6 +78,7 @@ def test_every_surface_shows_the_same_period(app: Flask, client: FlaskClient, to
     assert re.findall(r"^KPI +(\S+)$", text, re.M) == [month]
     assert text_report(report.to_dict(), "en") == text  # stored JSON: the same text
 
-    page = job_page(app, client, token, report)
-    assert re.findall(r"<h2>Funnel, (\S+?)(?: \(|</h2>)", page) == [month]
-    assert re.findall(r"<h2>KPIs, (\S+?)</h2>", page) == [month]
+    page = job_page(app, client, token, report)  # the page names the month: "May 2024"
+    name = textfmt.month(date.fromisoformat(f"{month}-01"), "en")
+    assert re.findall(r"<h2>Funnel, ([^<(]+?)(?: \(|</h2>)", page) == [name]
+    assert re.findall(r"<h2>KPIs, ([^<]+?)</h2>", page) == [name]

@@ -212,7 +212,7 @@ def test_job_page_shows_the_plan(client: FlaskClient, token: str, auth: dict[str
     page = client.get(loc).get_data(as_text=True)
     table = page[page.index('<table class="grid" id="plan">'):]
     table = table[:table.index("</table>")]
-    assert "<h2>План, 2026-10</h2>" in page
+    assert "<h2>План, Октябрь 2026</h2>" in page  # the month named as the findings name it
     assert "Вклад в отклонение" in table and "Трафик → Лиды" in table
     # October 2026: 6,184,000 - 5,180,000; no ₽: the currency is not known (textfmt.money)
     assert ">+1\u00a0004\u00a0000<" in table

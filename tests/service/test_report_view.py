@@ -4,11 +4,14 @@ forecast table with which forecast is shown."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from funnel_kpi import DEFAULT_FUNNEL, Value, report_view
+from funnel_kpi.catalogue import has
 from funnel_kpi.report.build import build_report
 from funnel_kpi.report.forecast import Forecast
 from funnel_kpi.report.funnel_report import Change
@@ -74,3 +77,12 @@ def test_the_forecast_table_says_which_forecast_is_shown() -> None:
     assert view.forecast[0].revenue == "—"
     assert view.forecast_how == ("Payments: seasonal-naive (MAPE 17.7% / 16.7%)",)
     assert with_forecast(None).forecast == () and with_forecast(None).forecast_how == ()
+
+
+def test_every_key_the_dashboard_looks_up_is_in_the_catalogue() -> None:
+    app = Path(__file__).resolve().parents[2] / "sheets_sync"
+    sources = [*app.glob("templates/*.html"), *app.glob("app/*.py")]
+    keys = {k for p in sources
+            for k in re.findall(r'\bt\("([a-z0-9_]+)"[,)]', p.read_text("utf-8"))}
+    assert len(keys) > 50
+    assert sorted(k for k in keys if not has(k)) == []
