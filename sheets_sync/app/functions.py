@@ -163,8 +163,9 @@ _SINGLE_NUMBERS = {f.name: tuple(not a.array and a.unit in NUMBER_UNITS for a in
 def scalar(spec: Function, args: list[Arg]) -> Value | tuple[Value, ...]:
     """``excel_udfs.adapters.run`` up to the result: each argument cleaned by its spec, the
     formula by ``registry.call``; the Value is kept, so its reason goes out too. A number cell
-    given as a JSON number is taken as it is: what ``coerce.number`` makes of it, for a third
-    of the time of a 1,000-call batch (tests/addon/test_cases.py holds the answers equal)."""
+    given as a JSON number is taken as it is, which is what ``coerce.number`` makes of it
+    without its checks, the larger part of a batch's own time (tests/addon/test_cases.py
+    holds the answers equal)."""
     given = args if len(args) >= len(spec.args) else [
         *args, *(a.default for a in spec.args[len(args):])]
     cleaned: list[Any] = []
