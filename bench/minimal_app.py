@@ -1,6 +1,7 @@
 """The baseline of bench/load.py: a minimal Flask app that answers POST /api/v1/compute with
 the bytes the product answered (read from a file), served like the product (waitress, the same
-number of threads). It reads the request body, as the product must, and does nothing else.
+number of threads, the objects loaded at start frozen out of the collector's scans with
+``gc.freeze()``). It reads the request body, as the product must, and does nothing else.
 
     python bench/minimal_app.py --port 8001 --threads 8 --answer FILE [--header NAME:VALUE ...]
 """
@@ -8,6 +9,7 @@ number of threads). It reads the request body, as the product must, and does not
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -38,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--header", action="append", default=[], help="NAME:VALUE, repeatable")
     args = p.parse_args(argv)
     headers = dict(h.split(":", 1) for h in args.header)
-    waitress.serve(make_app(args.answer.read_bytes(), headers), host="127.0.0.1",
-                   port=args.port, threads=args.threads, ident="minimal")
+    app = make_app(args.answer.read_bytes(), headers)
+    gc.collect()  # the collector's treatment of `sheets-sync serve`: what is loaded is frozen
+    gc.freeze()
+    waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, ident="minimal")
     return 0
 
 

@@ -320,7 +320,11 @@ IGNORE = "ignore"  # a pinned column the user wants left out
 def map_header_row(row: Sequence[object], row_index: int, funnel: Funnel,
                    shape: Shape, pins: Mapping[str, str] | None = None) -> HeaderMap:
     """``pins``: normalized header -> stage key, field name or "ignore" (funnel_kpi.parse.pins)."""
-    lookup = lookup_for(funnel)
+    return _map_row(row, row_index, funnel, lookup_for(funnel), shape, pins)
+
+
+def _map_row(row: Sequence[object], row_index: int, funnel: Funnel, lookup: HeaderLookup,
+             shape: Shape, pins: Mapping[str, str] | None) -> HeaderMap:
     fields: dict[str, int] = {}
     stages: dict[str, int] = {}
     unknown: list[int] = []
@@ -367,11 +371,12 @@ def find_header_row(rows: Sequence[Sequence[object]], funnel: Funnel,
     no row has a single recognised header.
     """
     best: HeaderMap | None = None
+    lookup = lookup_for(funnel)  # once: hashing the funnel for the cache costs more than a row
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         if not any(isinstance(c, str) for c in row):
             continue
         for sh in SHAPES if shape is None else (shape,):
-            hm = map_header_row(row, i, funnel, sh, pins)
+            hm = _map_row(row, i, funnel, lookup, sh, pins)
             if hm.score and (best is None or hm.score > best.score):
                 best = hm
     return None if best is None else (best.row, best)

@@ -80,31 +80,31 @@ def stage_rows(layout: Layout, bucket: Bucket,
     and of the year before, None where there is no such month), each count's MoM and YoY."""
     counts = [bucket.count(s.key) for s in layout.stages]
     spend = bucket.get("spend")
+    first = counts[0] if counts else None
+    before, year_before = earlier if earlier is not None else (None, None)
     rows = []
-    for i, s in enumerate(layout.stages):
-        prev = counts[i - 1] if i else None
-        t = times.get(s.key) if times is not None else None
-        count = known(counts[i])
+    prev: float | None = None
+    for i, s in enumerate(layout.stages):  # 250 rows in a 24-month report: plain and positional
+        n = counts[i]
+        count = Value(n) if n is not None else MISSING
         mom = yoy = None
         if earlier is not None:
-            before, year_before = earlier
             mom = change(count, before.get(s.key) if before is not None else None,
                          "no_previous_period")
             yoy = change(count, year_before.get(s.key) if year_before is not None else None,
                          "no_year_before")
-        step = F.conversion(prev, counts[i]) if i else NA
-        rows.append(StageRow(
-            key=s.key, label=s.en, label_ru=s.ru, owner=s.owner,
-            count=count,
-            step_conversion=step,
-            cumulative_conversion=F.conversion(counts[0], counts[i]),
-            drop_off=F.drop_off(prev, counts[i]) if i else NA,
-            drop_off_rate=F.lost_share(step) if i else NA,  # drop_off_rate, step computed once
-            cost_per_stage_unit=F.cost_per_unit(spend, counts[i]),
-            avg_days_in_stage=None if times is None else (t.mean_days if t else NA),
-            median_days_in_stage=None if times is None else (t.median_days if t else NA),
-            count_mom=mom, count_yoy=yoy,
-        ))
+        if i:
+            step = F.conversion(prev, n)
+            drop, drop_rate = F.drop_off(prev, n), F.lost_share(step)  # step computed once
+        else:
+            step = drop = drop_rate = NA
+        avg = median = None
+        if times is not None:
+            t = times.get(s.key)
+            avg, median = (t.mean_days, t.median_days) if t else (NA, NA)
+        rows.append(StageRow(s.key, s.en, s.ru, s.owner, count, step, F.conversion(first, n),
+                             drop, drop_rate, F.cost_per_unit(spend, n), avg, median, mom, yoy))
+        prev = n
     return tuple(rows)
 
 
