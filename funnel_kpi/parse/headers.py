@@ -156,6 +156,16 @@ def normalize(text: object) -> str:
     "Бюджет, ₽" -> "бюджет"; "Spend ($)" -> "spend"; "Встреча (дата)" -> "встреча дата";
     "Кол-во лидов" -> "кол во лидов"; "Ёмкость" -> "емкость".
     """
+    # the same header and label texts come back in every tab and request: remembered
+    return _normalize_text(text) if isinstance(text, str) else _normalize(text)
+
+
+@lru_cache(maxsize=4096)
+def _normalize_text(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: object) -> str:
     s = str(text).lower().translate(_SPACE_LIKE) if text is not None else ""
     s = _BRACKETS.sub(lambda m: " " if _is_units(m[1]) else f" {m[1]} ", s)
     head, comma, tail = s.rpartition(",")
