@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from funnel_kpi import FunnelError, report_view, text, textfmt
+from funnel_kpi import FunnelError, FunnelReport, report_view, text, textfmt
 from sheets_sync.app.auth import require_sign_in, sign_in
 from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.i18n import LANGS, current_lang, t
@@ -46,6 +46,7 @@ from sheets_sync.app.report_view import chart, stored_view
 from sheets_sync.app.schemas import JobIn, JobPatch
 from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
+from sheets_sync.app.trends import trends
 from sheets_sync.errors import SyncError
 from sheets_sync.notify.jobs import add_notify, notify_form
 from sheets_sync.plan_view import plan_head
@@ -295,12 +296,14 @@ def job(job_id: int) -> Any:
     rep = s.get(JobReport, job_id)
     lang = current_lang()
     view = stored_view(rep.report, lang) if rep else None
+    month = request.args.get("month")  # the month picker (a GET form): any month the report has
+    trend = trends(FunnelReport.from_dict(rep.report), month, lang) if rep else None
     return render_template(
         "job.html", job=job_out(row, runs[0] if runs else None),
         runs=[run_out(r) for r in runs], report=view, view=view,
         chart=chart(view) if view else None, problems_shown=PROBLEMS_SHOWN,
         mapping=mapping_text(row.funnel), verdicts_head=[text(k, lang) for k in VERDICT_HEAD],
-        plan_head=plan_head(lang))
+        plan_head=plan_head(lang), trends=trend)
 
 
 @bp.route("/jobs/<int:job_id>/inspect", methods=["GET", "POST"])
