@@ -86,7 +86,7 @@ def check_size(calls: Sequence[CallIn]) -> None:
                        f"{len(calls)} calls is more than this service takes in one request "
                        f"({limit}): send them in batches of {limit}.",
                        [{"field": "calls", "calls": len(calls), "limit": limit}])
-    cells = sum(_cells(a) for c in calls for a in c.args)
+    cells = sum(_cells(a) if type(a) is list else 1 for c in calls for a in c.args)
     cell_limit = int(current_app.config["COMPUTE_MAX_CELLS"])
     if cells > cell_limit:
         raise ApiError(413, "too_many_cells",
@@ -177,14 +177,16 @@ def scalar(spec: Function, args: list[Arg]) -> Value | tuple[Value, ...]:
             cleaned.append(float(x))  # type: ignore[arg-type]
         else:
             cleaned.append(A.clean(a, x))
-    return registry.call(spec.name, [*cleaned, *given[len(spec.args):]])  # type: ignore[list-item]
+    if len(given) > len(spec.args):  # one too many: registry.call says how to call it
+        cleaned.extend(given[len(spec.args):])
+    return registry.call(spec.name, cleaned)
 
 
 def evaluate(spec: Function, args: list[Arg]) -> Result:
     """One call's result; never raises (a failure is that call's error)."""
     try:
         table = TABLES.get(spec.name)
-        out = table(spec, args) if table is not None else scalar(spec, args)
+        out = scalar(spec, args) if table is None else table(spec, args)
     except InputErrorValue as e:
         return input_error(e.error)
     except CallError as e:
