@@ -26,9 +26,9 @@ MOVER_KPIS = ("revenue", "average_deal", "cpl", "cac", "new_customers", "overall
 SMALL_SAMPLE = 30  # below this many, the bottleneck sentence shows the 95% interval
 
 T = {
-    "bottleneck": ("{month}: the bottleneck is {a} -> {b}: {pct} ({n_b} of {n_a}); "
+    "bottleneck": ("{month}: the bottleneck is {a} → {b}: {pct} ({n_b} of {n_a}); "
                    "{who} loses {lost} here{ci}{change}.",
-                   "{month}: узкое место — {a} -> {b}: {pct} ({n_b} из {n_a}); "
+                   "{month}: узкое место — {a} → {b}: {pct} ({n_b} из {n_a}); "
                    "здесь {who} {lost}{ci}{change}."),
     "change": ("; {pp} against the previous month", "; {pp} к прошлому месяцу"),
     "ci": (" (few data: 95% interval {lo}–{hi})", " (мало данных: 95 % интервал {lo}–{hi})"),
@@ -36,8 +36,8 @@ T = {
               "cohorts or months, so this step is not a conversion.",
               "{month}: {b} ({n_b}) больше, чем {a} ({n_a}): числа из разных когорт или "
               "месяцев, этот шаг — не конверсия."),
-    "loss": ("The largest loss is at {a} -> {b}: {lost} did not go on ({owner}).",
-             "Больше всего теряется на шаге {a} -> {b}: {lost} не прошли дальше ({owner})."),
+    "loss": ("The largest loss is at {a} → {b}: {lost} did not go on ({owner}).",
+             "Больше всего теряется на шаге {a} → {b}: {lost} не прошли дальше ({owner})."),
     "shares": ("Marketing loses {m} of lost leads, sales {s}.",
                "Маркетинг теряет {m} потерянных лидов, продажи — {s}."),
     "plan_revenue": ("Revenue reached {pct} of plan ({fact} of {plan}).",
@@ -47,8 +47,8 @@ T = {
     "pace": ("{month} is in progress: at the current pace it ends at {proj}{of_plan}.",
              "{month} ещё идёт: при нынешнем темпе выйдет {proj}{of_plan}."),
     "of_plan": (" ({pct} of plan)", " ({pct} плана)"),
-    "mover": ("Biggest change against the previous month: {name} {rel} ({prev} -> {cur}).",
-              "Самое большое изменение к прошлому месяцу: {name} {rel} ({prev} -> {cur})."),
+    "mover": ("Biggest change against the previous month: {name} {rel} ({prev} → {cur}).",
+              "Самое большое изменение к прошлому месяцу: {name} {rel} ({prev} → {cur})."),
     "none": ("There is no complete month yet; the figures are partial.",
              "Полного месяца в данных ещё нет; показатели неполные."),
     "days": ("{x} days", "{x} дн."),
@@ -267,9 +267,9 @@ V = {
                 "{field} {name}: {rate} {pct} ({x} из {n}) {side}, чем у остальных, — {rest} "
                 "({xr} из {nr}); z-тест двух долей, p {p} с поправкой Холма."),
     "better": ("above", "выше"), "worse": ("below", "ниже"),
-    "step": ("{a} -> {b}: {pct} in {month} is {side} its usual range {lo}–{hi} "
+    "step": ("{a} → {b}: {pct} in {month} is {side} its usual range {lo}–{hi} "
              "(p-chart, {months} months).",
-             "{a} -> {b}: {pct} в {month} — {side} обычного диапазона {lo}–{hi} "
+             "{a} → {b}: {pct} в {month} — {side} обычного диапазона {lo}–{hi} "
              "(p-карта, {months} мес.)."),
     "below": ("below", "ниже"), "above": ("above", "выше"),
 }

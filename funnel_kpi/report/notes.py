@@ -45,9 +45,9 @@ T = {
                      "Шаги до стадии «{leads}» не входят в узкое место и в доли потерь "
                      "маркетинга и продаж: визит — ещё не лид."),
     "shares": ("A step's lost leads count against the owner of the stage it leads to; the "
-               "handoff step ({a} -> {b}) is sales', since sales declined them.",
+               "handoff step ({a} → {b}) is sales', since sales declined them.",
                "Потери шага относятся к владельцу стадии, в которую он ведёт; шаг передачи "
-               "({a} -> {b}) — зона продаж, ведь это продажи не приняли лидов."),
+               "({a} → {b}) — зона продаж, ведь это продажи не приняли лидов."),
     "plan_revenue": ("Plan/fact compares revenue with the plan.",
                      "План/факт сравнивает выручку с планом."),
     "plan_count": ("There is no revenue column: plan/fact compares the number of paid deals "

@@ -194,9 +194,9 @@ def test_two_years_findings(two_years: FunnelReport) -> None:
     # latest complete month: December 2024: 380, 128, 74, 16; SAL -> paid 16/74 = 21.6%,
     # November 16/72 = 22.2% -> -0.6 pp
     en = two_years.findings
-    assert en[0] == ("December 2024: the bottleneck is Accepted by sales (SAL) -> Paid: 21.6% "
+    assert en[0] == ("December 2024: the bottleneck is Accepted by sales (SAL) → Paid: 21.6% "
                      "(16 of 74); sales loses 58 here; -0.6 pp against the previous month.")
-    assert "The largest loss is at Leads -> Qualified (MQL): 252 did not go on (marketing)." in en
+    assert "The largest loss is at Leads → Qualified (MQL): 252 did not go on (marketing)." in en
     # lost 252 (marketing), 54 + 58 (sales) of 364 -> 69% / 31%
     assert "Marketing loses 69% of lost leads, sales 31%." in en
     # plan/fact 24000 / 22800 = 105.3%
@@ -205,7 +205,7 @@ def test_two_years_findings(two_years: FunnelReport) -> None:
     # (funnel_kpi.report.noise), so there is no "biggest change" sentence
     assert not any(s.startswith("Biggest change against the previous month:") for s in en)
     ru = two_years.findings_ru
-    assert ru[0].startswith("Декабрь 2024: узкое место — Принятые продажами (SAL) -> Оплаты: "
+    assert ru[0].startswith("Декабрь 2024: узкое место — Принятые продажами (SAL) → Оплаты: "
                             f"21,6{NBSP}% (16 из 74)")
     assert f"Выручка — 105,3{NBSP}% плана (24{NBSP}000 из 22{NBSP}800)." in ru
     assert "Plan/fact compares revenue with the plan." in two_years.notes

@@ -214,9 +214,9 @@ def test_a_step_outside_its_limits_is_a_finding_in_both_languages() -> None:
     latest = month("2025-01", 100, 34)
     v = Verdicts((), control_limits(latest, HISTORY))
     en, ru = findings(inputs(latest, v), "en"), findings(inputs(latest, v), "ru")
-    assert ("Meetings -> Proposals: 34.0% in January 2025 is below its usual range "
+    assert ("Meetings → Proposals: 34.0% in January 2025 is below its usual range "
             "35.0–65.0% (p-chart, 12 months).") in en
-    assert (f"Встречи -> КП: 34,0{NBSP}% в январе 2025 — ниже обычного диапазона "
+    assert (f"Встречи → КП: 34,0{NBSP}% в январе 2025 — ниже обычного диапазона "
             f"35,0–65,0{NBSP}% (p-карта, 12 мес.).") in ru
 
 
