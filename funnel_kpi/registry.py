@@ -440,14 +440,20 @@ class Arg:
         stage without its owner); CallError else."""
         blank = text is None or not text.strip()
         if blank and not self.array:
+            if self.default is None and not self.optional:  # LOSSSHARE's owner: whose share?
+                raise CallError(f"{self.name}: give one of {self._allowed()}",
+                                f"{self.name}: укажите одно из {self._allowed()}")
             return None if self.default is None else str(self.default)
         key = (text or "").strip().casefold()
         for spellings in self.choices:
             if key in (s.casefold() for s in spellings):
                 return spellings[0]
-        allowed = ", ".join(s for c in self.choices for s in c if s.isascii())
+        allowed = self._allowed()
         raise CallError(f"{self.name}: {text!r} is not one of {allowed}",
                         f"{self.name}: {text!r} — допустимо {allowed}")
+
+    def _allowed(self) -> str:
+        return ", ".join(s for c in self.choices for s in c if s.isascii())
 
 
 @dataclass(frozen=True, slots=True)

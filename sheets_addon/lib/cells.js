@@ -269,20 +269,29 @@ var FunnelCells = (function () {
    * The choice a text spells (registry.Arg.choose): a blank is the default, except inside a
    * range; an unknown spelling is a CallError naming the ones allowed.
    */
+  function allowedOf(arg) {
+    var allowed = [];
+    arg.choices.forEach(function (spellings) {
+      spellings.forEach(function (sp) { if (/^[\x00-\x7f]*$/.test(sp)) allowed.push(sp); });
+    });
+    return allowed.join(', ');
+  }
+
   function choose(arg, text) {
     var blank = text === null || text === undefined || !pyStrip(text);
-    if (blank && !arg.array) return arg.default === null || arg.default === undefined ? null : String(arg.default);
+    var noDefault = arg.default === null || arg.default === undefined;
+    if (blank && !arg.array && noDefault && !arg.optional) {  // LOSSSHARE's owner: whose share?
+      throw new CallError(arg.name + ': give one of ' + allowedOf(arg),
+        arg.name + ': укажите одно из ' + allowedOf(arg));
+    }
+    if (blank && !arg.array) return noDefault ? null : String(arg.default);
     var key = pyStrip(text || '').toLowerCase();
     for (var c = 0; c < arg.choices.length; c++) {
       for (var s = 0; s < arg.choices[c].length; s++) {
         if (arg.choices[c][s].toLowerCase() === key) return arg.choices[c][0];
       }
     }
-    var allowed = [];
-    arg.choices.forEach(function (spellings) {
-      spellings.forEach(function (sp) { if (/^[\x00-\x7f]*$/.test(sp)) allowed.push(sp); });
-    });
-    allowed = allowed.join(', ');
+    var allowed = allowedOf(arg);
     throw new CallError(arg.name + ': ' + pyRepr(text) + ' is not one of ' + allowed,
       arg.name + ': ' + pyRepr(text) + ' — допустимо ' + allowed);
   }

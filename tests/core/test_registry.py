@@ -209,6 +209,9 @@ def test_call_says_what_is_wrong() -> None:
         registry.call("GROWTHRATE", [1, 2, "speed"])
     with pytest.raises(registry.CallError, match="owners: None is not one of"):
         registry.call("LOSSSHARE", [[10, 5], [M, None], M])
+    for blank in (None, "", "  "):  # whose share is not a default: it was a KeyError
+        with pytest.raises(registry.CallError, match="owner: give one of marketing"):
+            registry.call("LOSSSHARE", [[10, 5], [M, S], blank])
     with pytest.raises(registry.CallError, match=r"as many cells \(2 and 1\)"):
         registry.call("STAGETIME", [[D(2024, 1, 1), None], [None]])
     with pytest.raises(registry.CallError, match="give a range"):
