@@ -15,10 +15,10 @@ the function endpoint only.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from flask import Response, current_app, jsonify, request
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from sheets_sync.app.api import MAX_LIMIT, api, body, int_arg
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.errors import ApiError, invalid
 from sheets_sync.app.jobs import create_job, dump, job_out, last_runs, run_out
-from sheets_sync.app.schemas import JobIn, Strict, TabName
+from sheets_sync.app.schemas import AddonJobIn, AddonRef, JobIn
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.backends.google import spreadsheet_id
 from sheets_sync.connect import is_xlsx
@@ -36,20 +36,6 @@ from sheets_sync.store.models import Job, JobReport, Run
 
 CORS_PATHS = ("/api/v1/addon/", "/api/v1/functions/")
 OUTPUT_TAB = {"ru": "Показатели", "en": "KPI"}
-
-
-class AddonRef(Strict):
-    spreadsheet: str = Field(min_length=1, max_length=1000,
-                             description="The Google spreadsheet's id (or its URL).")
-
-
-class AddonJobIn(AddonRef):
-    tabs: list[TabName] | None = Field(None, max_length=50)
-    output_tab: str | None = Field(None, min_length=1, max_length=100)
-    schedule: str | None = Field(None, max_length=200, description="A cron line, e.g. "
-                                                                   "'0 7 * * 1-5'.")
-    timezone: str | None = Field(None, min_length=1, max_length=64)
-    lang: Literal["ru", "en"] | None = None
 
 
 def google_id(ref: str) -> str:

@@ -11,6 +11,8 @@ from pydantic.json_schema import models_json_schema
 from funnel_kpi import registry
 from sheets_sync.app.jobs import MAX_ID
 from sheets_sync.app.schemas import (
+    AddonJobIn,
+    AddonRef,
     ComputeIn,
     ErrorOut,
     HealthOut,
@@ -32,6 +34,7 @@ MODELS: list[tuple[type[BaseModel], Any]] = [
     (JobOut, "serialization"), (JobList, "serialization"), (RunOut, "serialization"),
     (RunList, "serialization"), (ReportOut, "serialization"), (ErrorOut, "serialization"),
     (HealthOut, "serialization"), (NotifyOut, "serialization"),
+    (AddonRef, "validation"), (AddonJobIn, "validation"),
 ]
 
 _STR, _BOOL = {"type": "string"}, {"type": "boolean"}
@@ -58,6 +61,23 @@ KPI_SCHEMAS: dict[str, Any] = {
                         "name": _STR, "kpi": {"type": ["string", "null"]}, "usage": _STR,
                         "help": _STR, "args": {"type": "array",
                                                "items": {"$ref": "#/components/schemas/KpiArg"}}}},
+    # POST /api/v1/functions/<NAME>: msgspec shapes (app/functions.py), written here.
+    "Cell": {"type": ["string", "number", "boolean", "null"]},
+    "FunctionBatch": {"type": "object", "required": ["calls"], "additionalProperties": False,
+                      "properties": {"calls": {"type": "array", "items": {
+                          "type": "object", "required": ["args"], "additionalProperties": False,
+                          "properties": {"args": {"type": "array", "items": {"anyOf": [
+                              {"$ref": "#/components/schemas/Cell"},
+                              {"type": "array", "items": {"anyOf": [
+                                  {"$ref": "#/components/schemas/Cell"},
+                                  {"type": "array",
+                                   "items": {"$ref": "#/components/schemas/Cell"}}]}}]}}}}}}},
+    "FunctionResults": {"type": "object", "required": ["results"], "properties": {
+        "results": {"type": "array", "items": {"type": "object", "properties": {
+            "value": {}, "error": _STR, "reason": _STR, "message": _STR,
+            "message_ru": _STR}}}}},
+    "AddonJobOut": {"type": "object", "required": ["job"],
+                    "properties": {"job": {"$ref": "#/components/schemas/JobOut"}}},
     "KpiCatalogue": {"type": "object", "required": ["kpis", "functions"], "properties": {
         "kpis": {"type": "array", "items": {"$ref": "#/components/schemas/KpiOut"}},
         "functions": {"type": "array", "items": {"$ref": "#/components/schemas/FunctionOut"}}}},
@@ -97,6 +117,9 @@ def int_param(name: str, where: str = "query", required: bool = False,
 
 
 JOB_ID = int_param("job_id", "path")
+SPREADSHEET = {"name": "spreadsheet", "in": "query", "required": True,
+               "description": "The Google spreadsheet's id (or its URL).",
+               "schema": {"type": "string", "minLength": 1, "maxLength": 1000}}
 RUN_QUERY = [int_param("limit", high=500, description="At most this many (default 50)."),
              int_param("before", description="Only runs with a smaller id (paging)."),
              {"name": "status", "in": "query", "required": False,
@@ -146,6 +169,42 @@ def paths() -> dict[str, Any]:
         "/api/v1/kpis": {"get": {
             "summary": "Every KPI and spreadsheet function of the registry, with arguments",
             "responses": {"200": ok("KpiCatalogue"), **errors(401)}}},
+        "/api/v1/functions/{name}": {"post": {
+            "summary": "Run one spreadsheet function on a batch of calls (the add-ons' path)",
+            "parameters": [{"name": "name", "in": "path", "required": True,
+                            "schema": {"type": "string", "maxLength": 40},
+                            "description": "A function of GET /api/v1/kpis, e.g. CONVERSION."}],
+            "requestBody": {"required": True, **json_body("FunctionBatch")},
+            "responses": {"200": ok("FunctionResults", "One result per call, in order"),
+                          **errors(400, 401, 404, 413, 422)}}},
+        "/api/v1/addon/job": {
+            "get": {"summary": "The job that reads a Google spreadsheet",
+                    "parameters": [SPREADSHEET],
+                    "responses": {"200": ok("AddonJobOut"), **errors(401, 404, 422)}},
+            "post": {"summary": "Create the spreadsheet's job (or answer the existing one)",
+                     "requestBody": {"required": True, **json_body("AddonJobIn")},
+                     "responses": {"200": ok("AddonJobOut", "The existing job"),
+                                   "201": ok("AddonJobOut", "Created"),
+                                   **errors(400, 401, 422)}}},
+        "/api/v1/addon/sync": {"post": {
+            "summary": "Run the spreadsheet's job now and wait for it",
+            "requestBody": {"required": True, **json_body("AddonRef")},
+            "responses": {"201": {"description": "The finished run (its status may be failed)",
+                                  "content": {"application/json": {"schema": {
+                                      "type": "object"}}}},
+                          **errors(400, 401, 404, 409, 422)}}},
+        "/api/v1/addon/runs": {"get": {
+            "summary": "The spreadsheet's job's runs, newest first",
+            "parameters": [SPREADSHEET, int_param("limit", high=500,
+                                                  description="At most this many (default 10).")],
+            "responses": {"200": ok("RunList"), **errors(400, 401, 404, 422)}}},
+        "/api/v1/addon/inspect": {"post": {
+            "summary": "How every column of the spreadsheet's job input is read",
+            "requestBody": {"required": True, **json_body("AddonRef")},
+            "responses": {"200": {"description": "As POST /api/v1/inspect",
+                                  "content": {"application/json": {"schema": {
+                                      "type": "object"}}}},
+                          **errors(400, 401, 404, 409, 422, 503)}}},
         "/api/v1/runs": {"get": {
             "summary": "Runs of every job, newest first",
             "parameters": [int_param("job_id"), *RUN_QUERY],

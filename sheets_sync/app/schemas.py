@@ -275,3 +275,19 @@ class PlanIn(ComputeIn):
         if self.target is not None and self.target_paid is not None:
             raise ValueError("give 'target' (revenue) or 'target_paid' (payments), not both")
         return self
+
+
+# --- the add-on's endpoints (app/addon.py) ---
+
+class AddonRef(Strict):
+    spreadsheet: str = Field(min_length=1, max_length=1000,
+                             description="The Google spreadsheet's id (or its URL).")
+
+
+class AddonJobIn(AddonRef):
+    tabs: list[TabName] | None = Field(None, max_length=50)
+    output_tab: str | None = Field(None, min_length=1, max_length=100)
+    schedule: str | None = Field(None, max_length=200, description="A cron line, e.g. "
+                                                                   "'0 7 * * 1-5'.")
+    timezone: str | None = Field(None, min_length=1, max_length=64)
+    lang: Literal["ru", "en"] | None = None
