@@ -28,8 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from funnel_kpi import FunnelError, FunnelReport, report_view, text, textfmt
+from funnel_kpi.catalogue import has
 from sheets_sync.app.auth import require_sign_in, sign_in
-from sheets_sync.app.errors import ApiError, invalid
+from sheets_sync.app.errors import ApiError
+from sheets_sync.app.form_errors import form_errors
 from sheets_sync.app.i18n import LANGS, current_lang, t
 from sheets_sync.app.jobs import (
     MAX_ID,
@@ -49,6 +51,7 @@ from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.app.trends import trends
 from sheets_sync.errors import SyncError
 from sheets_sync.notify.jobs import add_notify, notify_form
+from sheets_sync.number_formats import lang_of
 from sheets_sync.plan_view import plan_head
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobNotify, JobReport, Run
@@ -196,16 +199,12 @@ def mapping_text(config: dict[str, Any] | None) -> str:
 def new_job() -> Any:
     if request.method == "GET":
         return render_template("job_form.html", form={"enabled": "on", "timezone": "UTC"},
-                               error=None)
+                               errors=())
     try:
-        try:
-            data = JobIn.model_validate(form_to_job(request.form))
-        except ValidationError as e:
-            raise invalid(e) from None
-        job = create_job(db(), data)
-    except ApiError as e:
+        job = create_job(db(), JobIn.model_validate(form_to_job(request.form)))
+    except (ValidationError, ApiError) as e:  # said per field, in the page's language
         return render_template("job_form.html", form=request.form,
-                               error=t("form_error", message=e.message)), 422
+                               errors=form_errors(e, request.form, current_lang())), 422
     jobs_changed()
     flash(t("job_added"), "ok")
     return redirect(url_for("dashboard.inspect", job_id=job.id))  # how its columns are read
@@ -262,21 +261,27 @@ def edit_job(job_id: int) -> Any:
     s = db()
     row = load_job(job_id)
     if request.method == "GET":
-        return render_template("job_form.html", editing=row, error=None,
+        return render_template("job_form.html", editing=row, errors=(),
                                form=job_form_values(row, s.get(JobNotify, job_id)))
     try:
-        try:
-            data = JobIn.model_validate(form_to_job(request.form))
-        except ValidationError as e:
-            raise invalid(e) from None
-        save_edit(s, row, data)
-    except ApiError as e:
+        save_edit(s, row, JobIn.model_validate(form_to_job(request.form)))
+    except (ValidationError, ApiError) as e:
         s.rollback()
         return render_template("job_form.html", editing=row, form=request.form,
-                               error=t("form_error", message=e.message)), 422
+                               errors=form_errors(e, request.form, current_lang())), 422
     jobs_changed()
     flash(t("job_saved"), "ok")
     return redirect(url_for("dashboard.job", job_id=job_id))
+
+
+def job_currency(job: Job) -> str | None:
+    """The currency of the job's money, as its KPI tab writes it: ₽ in a Russian spreadsheet, $
+    in any other (sheets_sync/number_formats.py); None before the first read."""
+    layout = (job.state or {}).get("layout") or {}
+    locale = layout.get("locale")
+    if not locale:
+        return None
+    return "RUB" if lang_of(str(locale)) == "ru" else "USD"
 
 
 def load_job(job_id: int) -> Job:
@@ -295,9 +300,10 @@ def job(job_id: int) -> Any:
                           .limit(RUNS_SHOWN)))
     rep = s.get(JobReport, job_id)
     lang = current_lang()
-    view = stored_view(rep.report, lang) if rep else None
+    currency = job_currency(row)
+    view = stored_view(rep.report, lang, currency) if rep else None
     month = request.args.get("month")  # the month picker (a GET form): any month the report has
-    trend = trends(FunnelReport.from_dict(rep.report), month, lang) if rep else None
+    trend = trends(FunnelReport.from_dict(rep.report), month, lang, currency) if rep else None
     return render_template(
         "job.html", job=job_out(row, runs[0] if runs else None),
         runs=[run_out(r) for r in runs], report=view, view=view,
@@ -329,7 +335,8 @@ def run(job_id: int) -> Any:
     try:
         result = runner().run(job_id, "manual", force=request.form.get("force") == "on")
         if result is not None and result.status == "failed":
-            flash(run_error_message(job_id, result.error or ""), "error")
+            flash(escape(f"{t('run_failed')}: ")
+                  + run_error(job_id, result.error_code, result.error), "error")
         elif result is not None:  # a stale run is a warning: the tab may show older input
             flash(t(f"run_{result.status}"), "error" if result.status == "stale" else "ok")
     except AlreadyRunning:
@@ -342,10 +349,15 @@ def run(job_id: int) -> Any:
 OUTPUT_TAB_HINT = "the job's output tab"  # the sync's errors that a new output tab fixes
 
 
-def run_error_message(job_id: int, error: str) -> Markup:
-    """A failed run's flash; an error a new output tab fixes links to where it is changed."""
-    message = escape(f"{t('run_failed')}: {error}")
-    if OUTPUT_TAB_HINT in error:
+def run_error(job_id: int, code: str | None, error: str | None) -> Markup:
+    """A failed run's error as the page shows it. In Russian its kind comes first, from the
+    catalogue ([run_error]), since the sync's own sentence is English; an error that a new
+    output tab fixes links to where it is changed."""
+    message = escape(error or "")
+    if current_lang() == "ru" and code and has(f"run_error.{code}"):
+        message = escape(t(f"run_error.{code}")) + Markup(' <span class="muted">{}</span>').format(
+            t("run_error.details", text=error or ""))
+    if OUTPUT_TAB_HINT in (error or ""):
         link = url_for("dashboard.edit_job", job_id=job_id, _anchor="output_tab")
         message += Markup(' <a href="{}">{}</a>').format(link, t("change_output_tab"))
     return message
@@ -404,4 +416,4 @@ def template_globals() -> dict[str, Any]:
     return {"t": t, "lang": lang, "token": g.get("token"), "local_time": local_time,
             "duration": lambda x: duration(x, lang),
             "count": lambda x: textfmt.count(x, lang) if x is not None else "—",
-            "month_name": lambda p: month_name(p, lang)}
+            "month_name": lambda p: month_name(p, lang), "run_error": run_error}

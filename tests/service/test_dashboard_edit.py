@@ -86,11 +86,11 @@ def test_edit_refuses_what_create_refuses(client: FlaskClient, token: str,
     job = make_job(client, auth)
     sign_in(client, token)
     _, form = edit_form(client, job["id"])
-    for bad, said in (({"cron": "not cron"}, "cron expression"),
-                      ({"output_tab": "a/b"}, "output_tab"),
-                      ({"input_tabs": "KPI", "output_tab": "KPI"}, "input tabs are never"),
+    for bad, said in (({"cron": "not cron"}, "is not a cron expression"),
+                      ({"output_tab": "a/b"}, "cannot be a tab name here"),
+                      ({"input_tabs": "KPI", "output_tab": "KPI"}, "not be one of the input tabs"),
                       ({"spreadsheet": "../outside.xlsx"}, "must be inside the folder"),
-                      ({"mapping": "just a header"}, "funnel")):
+                      ({"mapping": "just a header"}, "Column mapping: one line per column")):
         resp = client.post(f"/jobs/{job['id']}/edit",
                            data={**form, "spreadsheet": "demo_en.xlsx", **bad})
         html = resp.get_data(as_text=True)
@@ -131,4 +131,5 @@ def test_an_output_tab_error_links_to_the_edit_page(client: FlaskClient, token: 
     resp = client.post(f"/jobs/{job['id']}/run", data={"csrf_token": csrf(page)})
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "the job&#39;s output tab" in html or "the job's output tab" in html, html
-    assert html.count(f'href="/jobs/{job["id"]}/edit#output_tab"') == 2  # flash and history
+    # the flash, the failed-run notice and the run history each link to it
+    assert html.count(f'href="/jobs/{job["id"]}/edit#output_tab"') == 3
