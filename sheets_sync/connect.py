@@ -56,10 +56,11 @@ def open_backend(ref: str, *, xlsx_root: Path | None = None,
             path = (root / ref).resolve()
             if not path.is_relative_to(root):
                 raise InputError(f"Workbook files must be inside {root}; {ref!r} is not.")
-        backend: Backend = CsvBackend(path) if is_table(ref) else XlsxBackend(path)
-        if xlsx_root is not None:
-            backend = Isolated(backend)
-        return backend
+        if xlsx_root is None:
+            return CsvBackend(path) if is_table(ref) else XlsxBackend(path)
+        # The service reads in a child: every native parser (calamine, fastexcel) runs there,
+        # so a big tab is read by rows in the child rather than by columns in this process.
+        return Isolated(CsvBackend(path) if is_table(ref) else XlsxBackend(path, column_rows=None))
     if "." in Path(ref).name and not ref.lower().startswith(("http://", "https://")):
         raise InputError(f"{Path(ref).name} is neither an .xlsx workbook nor a .csv/.tsv table "
                          "(nor a Google spreadsheet id or URL): save it as one of those.")

@@ -20,6 +20,7 @@ import pytest
 from funnel_kpi.api import analyse
 from sheets_sync.backends.isolated import Isolated
 from sheets_sync.backends.xlsx import XlsxBackend
+from sheets_sync.connect import open_backend
 from sheets_sync.errors import InputError
 from sheets_sync.render import DEFAULT_OUTPUT_TABS
 from tests.sync.test_xlsx_columns import deal_book
@@ -60,3 +61,15 @@ def test_a_far_cell_in_a_big_tab_is_refused_before_anything_is_allocated(big: Pa
             zout.writestr(info, data)
     with pytest.raises(InputError, match="XFD1048576"):
         XlsxBackend(far).read(DEFAULT_OUTPUT_TABS)
+
+
+def test_the_service_reads_a_big_tab_by_rows_in_its_child(big: Path) -> None:
+    """The service's opener keeps every native parser in the reader child: no column reading,
+    whose lazy columns would be parsed by fastexcel in the service's own process."""
+
+
+    backend = open_backend(big.name, xlsx_root=big.parent)
+    assert isinstance(backend, Isolated) and backend.backend.column_rows is None
+    snapshot = backend.read(DEFAULT_OUTPUT_TABS)
+    assert all(t.columns is None for t in snapshot.tabs)
+    assert report(backend) == report(XlsxBackend(big))
