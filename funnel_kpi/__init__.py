@@ -38,12 +38,22 @@ from funnel_kpi.report.plan import (
     plan_gap,
     signed,
 )
-from funnel_kpi.report.view import Move, ReportView, report_view
+from funnel_kpi.report.view import (
+    FORMAT_KINDS,
+    PROBLEMS_SHOWN,
+    Move,
+    PlanView,
+    ReportView,
+    plan_section,
+    report_view,
+)
 from funnel_kpi.values import Value
 
 __all__ = [
     "DEFAULT_FUNNEL",
+    "FORMAT_KINDS",
     "NO_PINS",
+    "PROBLEMS_SHOWN",
     "REPORT_FIELDS",
     "Analysis",
     "CellColumn",
@@ -62,6 +72,7 @@ __all__ = [
     "Pins",
     "PlanError",
     "PlanOf",
+    "PlanView",
     "Problem",
     "ReportFormatError",
     "ReportView",
@@ -95,6 +106,7 @@ __all__ = [
     "parse_number",
     "parse_text",
     "plan_gap",
+    "plan_section",
     "read_tabs",
     "report_view",
     "signed",

@@ -17,9 +17,9 @@ from funnel_kpi import (
     need_value,
     next_month,
     plan_gap,
+    plan_section,
     text,
 )
-from funnel_kpi.report.view import plan_section
 from sheets_sync.text_report import fmt_number, status_lines, table
 
 

@@ -15,9 +15,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from funnel_kpi import FunnelReport, GapSplit, ReportView, report_view, text
-from funnel_kpi.catalogue import pair
-from funnel_kpi.report.view import FORMAT_KINDS, PROBLEMS_SHOWN, PlanView
+from funnel_kpi import (
+    FORMAT_KINDS,
+    PROBLEMS_SHOWN,
+    FunnelReport,
+    GapSplit,
+    PlanView,
+    ReportView,
+    report_view,
+    text,
+)
 from sheets_sync.grid import Block, CellValue, ChartSpec, FormatKind, KpiGrid, Style
 from sheets_sync.number_formats import display, money_kind
 
@@ -36,7 +43,8 @@ def written_by_sync(first_cell: object) -> bool:
     """Whether a tab's first cell is the title this renderer writes (either language)."""
     if not isinstance(first_cell, str):
         return False
-    return any(first_cell == t or first_cell.startswith(t + ": ") for t in pair("title"))
+    return any(first_cell == t or first_cell.startswith(t + ": ")
+               for t in (text("title", "en"), text("title", "ru")))
 
 
 def output_tab_for(locale: str) -> str:
