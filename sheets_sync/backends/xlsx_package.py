@@ -29,19 +29,25 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 from urllib.parse import unquote
 
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeTree
 from lxml import etree
 
+from sheets_sync.backends.xlsx_sheet import Styles, adapt_sheet
+from sheets_sync.backends.xlsx_xml import (
+    DOC_REL,
+    MAIN,
+    PARSER,
+    PKG_REL,
+    TYPES,
+    Element,
+    parse,
+    q,
+    serialize,
+)
 from sheets_sync.errors import PackageError as PackageError  # the one error tree (errors.py)
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 OFFICE_DOCUMENT = f"{DOC_REL}/officeDocument"
 WORKSHEET = f"{DOC_REL}/worksheet"
 STYLES = f"{DOC_REL}/styles"
@@ -51,28 +57,6 @@ SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksh
 CONTENT_TYPES = "[Content_Types].xml"
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a cell formula, not <font> or <formula>
 NUMBERED = re.compile(r"^(.*?)(\d*)((?:\.[^./]+)?)$")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False)
-
-Element = Any  # lxml's _Element: its stubs make every attribute access Optional-typed noise
-
-
-def q(ns: str, tag: str) -> str:
-    return f"{{{ns}}}{tag}"
-
-
-def parse(data: bytes) -> Element:
-    try:
-        SafeTree.fromstring(data)  # refuses entity declarations and external references
-        return etree.fromstring(data, _PARSER)
-    except (DefusedXmlException, SafeTree.ParseError, etree.XMLSyntaxError) as e:
-        raise PackageError(f"a part is not well-formed XML ({e})") from e
-
-
-def serialize(root: Element) -> bytes:
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
-
-
 def rels_name(part: str) -> str:
     """The relationships part of ``part`` ("" is the package itself)."""
     folder, name = posixpath.split(part)
@@ -277,8 +261,6 @@ def _replace(src_zip: zipfile.ZipFile, new_zip: zipfile.ZipFile, title: str,
         if new.has(rels_name(part)):
             written[rels_name(target)] = _moved_rels(new.read(rels_name(part)), part, rename)
 
-    from sheets_sync.backends.xlsx_sheet import Styles, adapt_sheet
-
     shared: list[Element] = []
     ss = next((r.target for r in new_rels if r.type == SHARED_STRINGS and r.target), None)
     if ss is not None:
@@ -329,7 +311,7 @@ def _drop_rel(rels_root: Element, rid: str) -> None:
 
 
 def _moved_rels(data: bytes, part: str, rename: dict[str, str]) -> bytes:
-    root = etree.fromstring(data, _PARSER)
+    root = etree.fromstring(data, PARSER)
     for r in root.iter(q(PKG_REL, "Relationship")):
         if r.get("TargetMode") != "External":
             target = resolve(part, r.get("Target", ""))

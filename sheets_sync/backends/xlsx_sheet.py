@@ -13,7 +13,8 @@ from typing import Any
 
 from lxml import etree
 
-from sheets_sync.backends.xlsx_package import MAIN, PackageError, q, serialize
+from sheets_sync.backends.xlsx_xml import MAIN, q, serialize
+from sheets_sync.errors import PackageError
 
 Element = Any  # lxml's _Element: its stubs make every attribute access Optional-typed noise
 # The children of <styleSheet>, in the order the schema requires.
