@@ -39,13 +39,15 @@ class Analysis:
 
 def analyse(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
             tab_names: Sequence[str] | None = None, locale: str | None = None,
-            today: date | None = None, pins: Pins = NO_PINS) -> Analysis:
-    """Parse the tabs and compute the report. Raises LayoutError when no tab is a funnel."""
+            today: date | None = None, pins: Pins = NO_PINS,
+            currency: str | None = None) -> Analysis:
+    """Parse the tabs and compute the report. Raises LayoutError when no tab is a funnel.
+    ``currency`` (an ISO code) is the one the findings write money in, when it is known."""
     parsed = read_tabs(tabs, funnel, tab_names=tab_names, locale=locale, today=today,
                        pins=pins)
     report = build_report(funnel=parsed.funnel, summary=parsed.summary, deals=parsed.deals,
                           problems=parsed.problems, unknown_columns=parsed.unknown_columns,
-                          today=today, ltv=pins.ltv)
+                          today=today, ltv=pins.ltv, currency=currency)
     return Analysis(parsed, report)
 
 

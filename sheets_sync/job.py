@@ -33,6 +33,7 @@ from funnel_kpi import (
 from sheets_sync.backends.base import Backend, Layout, Snapshot, grid_hash
 from sheets_sync.backends.google import GoogleBackend
 from sheets_sync.errors import InputError
+from sheets_sync.number_formats import currency_of
 from sheets_sync.plan_view import latest_gap
 from sheets_sync.render import DEFAULT_OUTPUT_TABS, output_tab_for, render, written_by_sync
 from sheets_sync.tab_names import name_problem
@@ -121,7 +122,8 @@ def check_columns(previous: Columns, now: Columns) -> None:
 def _analyse(snapshot: Snapshot, options: SyncOptions, *, today: date) -> Analysis:
     try:
         return analyse(snapshot.tabs, options.funnel, tab_names=options.tab_names,
-                       locale=snapshot.layout.locale, today=today, pins=options.pins)
+                       locale=snapshot.layout.locale, today=today, pins=options.pins,
+                       currency=currency_of(snapshot.layout.locale))
     except FunnelError as e:
         raise InputError(f"{e} The KPI tab was left as it was.") from e
 

@@ -24,6 +24,12 @@ def lang_of(locale: str) -> str:
     return "ru" if locale.lower().startswith("ru") else "en"
 
 
+def currency_of(locale: str) -> str:
+    """The currency the KPI tab's money patterns show for a spreadsheet locale: ₽ in a Russian
+    one, $ in any other."""
+    return "RUB" if lang_of(locale) == "ru" else "USD"
+
+
 def money_kind(value: CellValue) -> FormatKind:
     """Large money without kopecks: they are noise next to thousands, and they widen columns."""
     small = isinstance(value, int | float) and abs(value) < MONEY_CENTS_BELOW

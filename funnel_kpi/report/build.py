@@ -54,7 +54,7 @@ PIPELINE_KPIS = ("forecast_revenue", "pipeline_velocity")
 def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog | None,
                  problems: Sequence[Problem] = (), unknown_columns: Sequence[str] = (),
                  today: date | None = None, ltv: LtvAssumptions = NO_ASSUMPTIONS,
-                 ) -> FunnelReport:
+                 currency: str | None = None) -> FunnelReport:
     """The report of a summary tab and/or a deal log.
 
     ``today`` decides which month is in progress (default: the real today) and which deal
@@ -65,7 +65,7 @@ def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog
         analysis = analyse_deals(deals, funnel, today)
     return report_from(funnel=funnel, summary=summary, deals=deals, analysis=analysis,
                        problems=problems, unknown_columns=unknown_columns,
-                       today=today or date.today(), ltv=ltv)
+                       today=today or date.today(), ltv=ltv, currency=currency)
 
 
 def purchases_per_month(log: DealLog | None, analysis: DealAnalysis | None) -> float | None:
@@ -224,7 +224,8 @@ def _buckets(summary: SummaryTable | None, analysis: DealAnalysis | None, layout
 def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog | None,
                 analysis: DealAnalysis | None, problems: Sequence[Problem] = (),
                 unknown_columns: Sequence[str] = (), today: date,
-                ltv: LtvAssumptions = NO_ASSUMPTIONS) -> FunnelReport:
+                ltv: LtvAssumptions = NO_ASSUMPTIONS, currency: str | None = None,
+                ) -> FunnelReport:
     """``build_report`` with the deal analysis given (tests build it by hand)."""
     present = (summary.stage_keys if summary is not None
                else deals.stage_keys if deals is not None else funnel.keys)
@@ -270,7 +271,7 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
                            *(series.notes(lang) if series else ())) for lang in ("en", "ru"))
     inputs = _finding_inputs(stages, finals, by_month, current, fact_is_revenue)
     found = verdicts(segments, inputs.latest.report if inputs.latest else None, inputs.history)
-    inputs = dataclasses.replace(inputs, verdicts=found)
+    inputs = dataclasses.replace(inputs, verdicts=found, currency=currency)
     findings_en, findings_ru = findings_en_ru(inputs)
     return FunnelReport(
         funnel=tuple(Stage(s.key, s.en, s.ru, s.owner) for s in stages),  # aliases: parsing's

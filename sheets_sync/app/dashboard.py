@@ -51,7 +51,7 @@ from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.app.trends import trends
 from sheets_sync.errors import SyncError
 from sheets_sync.notify.jobs import add_notify, notify_form
-from sheets_sync.number_formats import lang_of
+from sheets_sync.number_formats import currency_of
 from sheets_sync.plan_view import plan_head
 from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobNotify, JobReport, Run
@@ -281,7 +281,7 @@ def job_currency(job: Job) -> str | None:
     locale = layout.get("locale")
     if not locale:
         return None
-    return "RUB" if lang_of(str(locale)) == "ru" else "USD"
+    return currency_of(str(locale))
 
 
 def load_job(job_id: int) -> Job:

@@ -109,3 +109,14 @@ def test_english_money_has_its_currency(client: FlaskClient, token: str,
     assert re.search(r"CAC\s+\$[\d,.]+", kpis)
     trend = page.split("By month, up to")[1]
     assert re.search(r"Revenue\s+\$[\d,]+", trend)
+    findings = page.split("Findings")[1].split("Plan,")[0]
+    assert re.search(r"of plan \(\$[\d,]+ of \$[\d,]+\)", findings), findings[:800]
+
+
+def test_russian_findings_have_their_currency(client: FlaskClient, token: str,
+                                              auth: dict[str, str]) -> None:
+    ru = job(client, auth, spreadsheet="demo_ru.xlsx")
+    sign_in(client, token)
+    client.get("/lang/ru")
+    findings = visible(run(client, ru)).split("Выводы")[1].split("План,")[0]
+    assert re.search(r"плана \([\d\xa0]+\xa0₽ из [\d\xa0]+\xa0₽\)", findings), findings[:800]
