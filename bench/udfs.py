@@ -11,13 +11,22 @@ Then CONVERSIONS over the 100,000-cell column through xlwings' conversion layer 
 ``call_udf``: argument and result converters, with Windows' two cleaning functions standing in
 for the COM engine, as tests/excel/conftest.py has them) against the core formula alone, the one
 CONVERSIONS computes with (``funnel_kpi.formulas.step_conversion_array`` on the same numbers as
-a float64 array, built outside the time), in interleaved
-turns with the garbage collector as the product has it (bench/fair.py); goal: at most 2.0.
+a float64 array, built outside the time); goal: at most 2.0. Beside them, the floor of that
+interface: the same call into functions that read the range with the same converter and compute
+nothing, one returning CONVERSIONS' answer made before the clock started (what any function
+with this result costs: Excel's tuple of one-cell rows in, a new row per result cell out), one
+handing the numbers it read back; and xlwings' raw accessor echoing Excel's rows (its call
+machinery alone). All in interleaved turns, the order turned each time, with the garbage
+collector as the product has it (bench/fair.py), timed by the wall clock and by the process's
+CPU time (the machine is shared; CPU time leaves out the waits for a core). Each timed call
+includes freeing its result, as a call from Excel does once pywin32 has copied the rows.
+Printed: CONVERSIONS / core formula (the goal's ratio), CONVERSIONS / floor, floor / core.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 import statistics
 import sys
@@ -26,9 +35,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.fair import GcSwitch, spread
 from excel_udfs import udfs
+from excel_udfs.arrays import ArrayArg, Spill
+from excel_udfs.converters import NumberArray
+from funnel_kpi import formulas as F
+from tests.excel import conftest as excel_conftest
 
 SINGLE_GOAL_MS = 1.0
 COLUMN_GOAL_MS = 50.0
@@ -86,45 +102,106 @@ def main() -> int:
     return 0
 
 
+# --- through xlwings: CONVERSIONS, the floor of its interface, and the core formula -----------
+#
+# The floor functions are decorated in ``through_xlwings`` with xlwings' real decorators (which
+# need the stubs of tests/excel/conftest.py in place) and called by ``call_udf`` from this
+# module, as Excel calls CONVERSIONS from excel_udfs.udfs.
+
+_PRECOMPUTED: list[Spill] = []  # CONVERSIONS' answer for the bench's column, made untimed
+
+
+def FLOOR_PRECOMPUTED(stage_counts: Any) -> Any:
+    """Reads the range through NumberArray, as CONVERSIONS does, and returns CONVERSIONS'
+    own answer computed before the clock started, written by the same writer: what any
+    function with this result costs through the interface, whatever it computes."""
+    return _PRECOMPUTED[0]
+
+
+def FLOOR_IDENTITY(stage_counts: ArrayArg) -> Any:
+    """Reads the range through NumberArray and hands the same numbers back, as a column of
+    the input's length, through the same writer: in and out with nothing computed."""
+    assert stage_counts.numbers is not None
+    values = stage_counts.numbers.reshape(-1)
+    return Spill(values, np.zeros(values.shape, dtype=np.int8), ("",), "column")
+
+
+def RAW_ECHO(stage_counts: Any) -> Any:
+    """xlwings' raw accessor both ways: Excel's rows handed back as they came. What xlwings'
+    call machinery costs alone, without reading a number or making a row."""
+    return stage_counts
+
+
+def _decorate(xlwings_udfs: Any) -> None:
+    """The floor functions made xlwings UDFs with CONVERSIONS' options (raw ones for RAW_ECHO)."""
+    for fn, convert in ((FLOOR_PRECOMPUTED, NumberArray), (FLOOR_IDENTITY, NumberArray),
+                        (RAW_ECHO, "raw")):
+        xlwings_udfs.xlret(convert)(fn)
+        xlwings_udfs.xlarg("stage_counts", convert, ndim=2, err_to_str=True)(fn)
+        xlwings_udfs.xlfunc()(fn)
+
+
 def through_xlwings(column: tuple[tuple[float], ...], turns: int = 15) -> None:
-    """CONVERSIONS as Excel calls it (xlwings' call_udf) against the core formula it computes
-    with (``step_conversion_array``) alone, on the same input."""
-    import importlib
-
-    import numpy as np
-
-    from bench.fair import GcSwitch, spread
-    from funnel_kpi import formulas as F
-    from tests.excel import conftest as excel
-
-    stubbed = excel.xlwings_udfs.__wrapped__()  # the tests' xlwings set-up, as a generator
+    """CONVERSIONS as Excel calls it (xlwings' call_udf), the floor of that interface (the
+    same calls into functions that compute nothing) and the core formula CONVERSIONS computes
+    with (``step_conversion_array``) alone, on the same input, in interleaved turns, wall and
+    CPU time (the machine is shared: CPU time is what the process itself spent)."""
+    stubbed = excel_conftest.xlwings_udfs.__wrapped__()  # the tests' xlwings set-up
     xlwings_udfs = next(stubbed)
     try:
         sys.modules.pop("excel_udfs.udfs", None)
         importlib.import_module("excel_udfs.udfs")  # decorated by xlwings' real decorators
+        _decorate(xlwings_udfs)
+        here = __name__  # call_udf imports the module of the floor functions by name
 
-        def excel_call() -> Any:
-            return xlwings_udfs.call_udf("excel_udfs.udfs", "CONVERSIONS", (column,))
+        def excel(module: str, name: str) -> Callable[[], Any]:
+            return lambda: xlwings_udfs.call_udf(module, name, (column,))
 
         counts = np.array([c for (c,) in column], dtype=np.float64)
+        values, codes = F.step_conversion_array(counts)
+        _PRECOMPUTED[:] = [Spill(values, codes, F.STEP_REASONS, "column")]
+        conversions = excel("excel_udfs.udfs", "CONVERSIONS")
+        answer = conversions()
+        assert excel(here, "FLOOR_PRECOMPUTED")() == answer  # the same rows, to the last cell
+        assert len(excel(here, "FLOOR_IDENTITY")()) == len(column)
 
-        def core() -> Any:
-            return F.step_conversion_array(counts)
-
-        switch = GcSwitch.probe(excel_call)
-        ours, base = [], []
-        for _ in range(turns):  # interleaved
-            for fn, times in ((excel_call, ours), (core, base)):
+        runs: dict[str, Callable[[], Any]] = {
+            "CONVERSIONS": conversions,
+            "floor: its answer precomputed": excel(here, "FLOOR_PRECOMPUTED"),
+            "floor: the input handed back": excel(here, "FLOOR_IDENTITY"),
+            "xlwings alone: raw rows echoed": excel(here, "RAW_ECHO"),
+            "core: step_conversion_array": lambda: F.step_conversion_array(counts),
+        }
+        switch = GcSwitch.probe(conversions)
+        wall: dict[str, list[float]] = {k: [] for k in runs}
+        cpu: dict[str, list[float]] = {k: [] for k in runs}
+        order = list(runs)
+        for turn in range(turns):  # interleaved, the order turned each time
+            for label in order[turn % len(order):] + order[:turn % len(order)]:
+                fn = runs[label]
                 with switch.turn():
-                    t0 = time.perf_counter()
+                    c0, t0 = time.process_time(), time.perf_counter()
                     fn()
-                    times.append(time.perf_counter() - t0)
-        ratios = [o / b for o, b in zip(ours, base, strict=True)]
-        print(f"CONVERSIONS(100,000 cells) through xlwings' conversion layer: "
-              f"median {statistics.median(ours) * 1000:.1f} ms; core "
-              f"funnel_kpi.formulas.step_conversion_array alone: median "
-              f"{statistics.median(base) * 1000:.2f} ms; {switch.describe()}")
-        print(f"ratio through xlwings / core: {spread(ratios)}  (goal <= 2.0)")
+                    t1, c1 = time.perf_counter(), time.process_time()
+                wall[label].append(t1 - t0)
+                cpu[label].append(c1 - c0)
+        print(f"\nCONVERSIONS over {len(column):,} one-cell rows through xlwings' call_udf, "
+              f"{turns} interleaved turns; {switch.describe()}")
+        print(f"{'':<34} {'wall median':>12} {'CPU median':>11}")
+        for label in runs:
+            print(f"{label:<34} {statistics.median(wall[label]) * 1000:>9.2f} ms "
+                  f"{statistics.median(cpu[label]) * 1000:>8.2f} ms")
+        floor, core = "floor: its answer precomputed", "core: step_conversion_array"
+        pairs = (("CONVERSIONS / core formula (goal <= 2.0)", "CONVERSIONS", core),
+                 ("CONVERSIONS / floor", "CONVERSIONS", floor),
+                 ("floor / core formula", floor, core),
+                 ("identity floor / core formula", "floor: the input handed back", core))
+        print("paired ratios, turn by turn:")
+        for title, a, b in pairs:
+            for clock, times in (("wall", wall), ("CPU", cpu)):
+                ratios = [x / y for x, y in zip(times[a], times[b], strict=True)
+                          if y > 0]  # CPU time of 0.7 ms can read 0 on a coarse clock
+                print(f"  {title:<42} {clock:<4} {spread(ratios)}")
     finally:
         stubbed.close()
         sys.modules.pop("excel_udfs.udfs", None)

@@ -74,6 +74,12 @@ def cells(values: Sequence[Value]) -> list[float | CellError]:
 
 
 def _counts(arg: object, name: str) -> tuple[list[float | None], C.Orientation]:
+    """The numbers of a one-row or one-column range: from the array when the NumberArray
+    converter read one (every cell a number or a blank), else cell by cell."""
+    if isinstance(arg, ArrayArg):
+        if arg.numbers is not None:
+            return arg.counts(name)
+        arg = arg.raw
     raw, orientation = C.vector(arg, name)
     return C.numbers(raw), orientation
 
@@ -127,9 +133,9 @@ def clean(arg: Arg, raw: object) -> CleanArg:
     if arg.array:
         if raw is None and arg.optional:
             return None
-        cells_, _ = C.vector(raw, arg.name)
         if arg.unit in NUMBER_UNITS:
-            return C.numbers(cells_)
+            return _counts(raw, arg.name)[0]
+        cells_, _ = C.vector(raw.raw if isinstance(raw, ArrayArg) else raw, arg.name)
         return C.dates(cells_) if arg.unit == "date" else C.texts(cells_)
     if arg.unit in NUMBER_UNITS:
         return C.number(raw, arg.name)

@@ -11,6 +11,12 @@ path), and ``wire.to_excel`` turns an undefined result into a real Excel error v
 returned as rows and spill as dynamic arrays in Excel 365 (no ``expand``: xlwings' docs say
 native dynamic arrays need none).
 
+Every range of numbers (an argument of a numeric unit that takes a range: the counts of
+CONVERSIONS, OVERALL, FUNNEL, ...) is read by ``converters.NumberArray`` on xlwings' raw
+accessor, which skips xlwings' per-cell cleaning: a range of numbers and blanks becomes a float
+array in a few passes of C, any other range reaches the adapters as Excel handed it (error cells
+as COM's codes, which ``coerce.cell_error`` reads as it reads "#N/A").
+
 CONVERSIONS (numpy arrays both ways), FUNNEL, BOTTLENECK (tables) and KPI (any KPI by id) are
 written out below, their argument help taken from the same spec.
 
@@ -33,7 +39,7 @@ from excel_udfs import kpi_table
 from excel_udfs.converters import NumberArray
 from excel_udfs.wire import to_excel
 from funnel_kpi import registry
-from funnel_kpi.registry import Function
+from funnel_kpi.registry import NUMBER_UNITS, Function
 
 CATEGORY = "Funnel KPI"
 HELP_LIMIT = 255  # Excel's limit for a function's and an argument's description
@@ -42,18 +48,21 @@ HAND_WRITTEN = ("CONVERSIONS", "FUNNEL", "BOTTLENECK")
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 
-def _register(spec: Function, fn: Fn, convert: Any = None) -> Fn:
-    """xlwings' decorators over ``fn`` with the spec's help; ``convert``: the converter of the
-    result and of every range argument (CONVERSIONS reads and writes numpy arrays)."""
+def _register(spec: Function, fn: Fn, ret: Any = None) -> Fn:
+    """xlwings' decorators over ``fn`` with the spec's help. A range of numbers is read by
+    ``NumberArray`` (no per-cell cleaning by xlwings; the adapters take the array, or the cells
+    as Excel handed them when the range holds anything but numbers and blanks); ``ret``: the
+    converter of the result (CONVERSIONS writes its numpy result with NumberArray)."""
     fn.__doc__ = spec.help(HELP_LIMIT)  # before any decorator: the first one reads it
-    if convert is not None:
-        fn = xw.ret(convert)(fn)
+    if ret is not None:
+        fn = xw.ret(ret)(fn)
     for a in spec.args:
         options: dict[str, Any] = {"err_to_str": True}
+        convert = None
         if a.array:
             options["ndim"] = 2
-        fn = xw.arg(a.name, convert if a.array else None, doc=f"{a.en} / {a.ru}",
-                    **options)(fn)
+            convert = NumberArray if a.unit in NUMBER_UNITS else None
+        fn = xw.arg(a.name, convert, doc=f"{a.en} / {a.ru}", **options)(fn)
     registered: Fn = xw.func(category=CATEGORY)(fn)
     return registered
 
@@ -92,7 +101,7 @@ def BOTTLENECK(stage_names: Any, stage_counts: Any, kind: Any = None, owners: An
 
 
 # numpy arrays both ways, no per-cell cleaning (excel_udfs.arrays)
-CONVERSIONS = _register(registry.FUNCTIONS["CONVERSIONS"], CONVERSIONS, NumberArray)
+CONVERSIONS = _register(registry.FUNCTIONS["CONVERSIONS"], CONVERSIONS, ret=NumberArray)
 FUNNEL = _register(registry.FUNCTIONS["FUNNEL"], FUNNEL)
 BOTTLENECK = _register(registry.FUNCTIONS["BOTTLENECK"], BOTTLENECK)
 
