@@ -66,7 +66,7 @@ from datetime import date
 
 from funnel_kpi import formulas
 from funnel_kpi.deals.sets import SetData, fold
-from funnel_kpi.deals.stats import History, deal_stats, median_of, total_money, win_probabilities
+from funnel_kpi.deals.stats import History, deal_stats, total_money, win_probabilities
 from funnel_kpi.deals.tally import NO_SEGMENT, tally
 from funnel_kpi.deals.types import DealAnalysis, DealStats
 from funnel_kpi.inputs import DealLog
@@ -90,7 +90,7 @@ def analyse_deals(log: DealLog, funnel: Funnel, today: date | None = None) -> De
     whole = sets.overall
     average = formulas.average_deal(total_money(whole.money).value, len(whole.money)).value
     history = History(win_probabilities(whole.codes, stages), average)
-    median_cycle = median_of(whole.cycles)
+    median_cycle = formulas.median_of_counts(whole.cycles)
     as_of = today.toordinal() if today is not None else t.latest
 
     def stats(data: SetData, pending: bool = False) -> DealStats:

@@ -71,41 +71,6 @@ def win_probabilities(codes: Mapping[int, int], stages: Sequence[str]) -> dict[s
     return {key: out[key] for key in stages}
 
 
-def median_of(hist: Mapping[int, int]) -> float | None:
-    """Median of the values a histogram (value -> how many) describes; None when empty.
-
-    The same number ``statistics.median`` gives on the expanded list (the mean of the two middle
-    values when the count is even), read off the sorted distinct values.
-    """
-    n = sum(hist.values())
-    if n == 0:
-        return None
-    lower, upper = (n - 1) // 2, n // 2  # 0-based positions of the middle value(s)
-    seen = 0
-    low: int | None = None
-    for value in sorted(hist):
-        seen += hist[value]
-        if low is None and seen > lower:
-            low = value
-        if seen > upper:
-            return (low + value) / 2 if low is not None else float(value)
-    raise AssertionError("unreachable: the positions are below the count")
-
-
-def day_stats(hist: Mapping[int, int]) -> tuple[Value, Value]:
-    """(mean, median) of whole-day durations given as days -> deals, each with n.
-
-    Undefined ``no_durations`` when there are none. The same results as formulas.mean_days /
-    median_days on the expanded list (a test checks it); a histogram because a set of 500,000
-    deals holds a few dozen distinct durations, and the sets are folded from per-cell tallies.
-    """
-    n = sum(hist.values())
-    if n == 0:
-        return undefined("no_durations"), undefined("no_durations")
-    mean = math.fsum(days * k for days, k in hist.items()) / n
-    return Value(mean, n=n), Value(median_of(hist), n=n)
-
-
 def _prep_days(stage_times: Sequence[StageTime], stage: str) -> Value:
     """Mean days to reach ``stage`` from the tracked stage before it."""
     for t in stage_times:
@@ -119,7 +84,7 @@ def _velocity(open_deals: int, win: Value, average: Value, cycles: Mapping[int, 
     for v in (win, average):
         if v.value is None:
             return undefined(v.reason or "missing_input")
-    median = median_of(cycles)
+    median = formulas.median_of_counts(cycles)
     if median is None:
         return undefined("no_durations")
     return formulas.pipeline_velocity(open_deals, win.value, average.value, median)
@@ -154,11 +119,11 @@ def deal_stats(b: SetData, stages: Sequence[str], history: History, *, has_money
     table = status_by_reach(b.codes, len(stages))
     won, lost, open_deals = sum(table[WON]), sum(table[LOST]), sum(table[OPEN])
     times = tuple(
-        StageTime(stages[j - 1], stages[j], *day_stats(days))
+        StageTime(stages[j - 1], stages[j], *formulas.day_stats(days))
         for j, days in enumerate(b.steps, start=1)
     )
-    cycle_mean, _ = day_stats(b.cycles)
-    first_mean, _ = day_stats(b.first_responses)
+    cycle_mean, _ = formulas.day_stats(b.cycles)
+    first_mean, _ = formulas.day_stats(b.first_responses)
 
     if not has_money:
         revenue = average = ltv = undefined("missing_input")

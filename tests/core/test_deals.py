@@ -36,8 +36,9 @@ from hypothesis import strategies as st
 
 from funnel_kpi import formulas
 from funnel_kpi.deals.analysis import analyse_deals
-from funnel_kpi.deals.stats import day_stats, median_of
 from funnel_kpi.deals.types import DealAnalysis, DealStats
+from funnel_kpi.formulas import day_stats
+from funnel_kpi.formulas import median_of_counts as median_of
 from funnel_kpi.inputs import Deal, DealLog
 from funnel_kpi.messages import UNDEFINED
 from funnel_kpi.model import DEFAULT_FUNNEL, funnel_from_dict
