@@ -673,6 +673,14 @@ function addonInclude_(name) {
   return HtmlService.createHtmlOutputFromFile(name).getContent();
 }
 
+/** The pages' shared top (Head.html: doctype, head, styles, <body>), for
+ *  <?!= addonHead_(lang) ?> as a page's first line; a template, for its lang attribute. */
+function addonHead_(lang) {
+  const head = HtmlService.createTemplateFromFile('Head');
+  head.lang = lang;
+  return head.evaluate().getContent();
+}
+
 /** A service time ("2026-11-23T09:00:00Z") as "2026-11-23 09:00 UTC". */
 function addonTime_(iso) {
   if (!iso) return '';

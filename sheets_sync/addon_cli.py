@@ -2,15 +2,17 @@
 
     sheets_addon/functions.gs       Google Sheets custom functions (=FUNNEL_CONVERSION(...))
     office_addin/manifest.xml       the Office add-in (custom functions in Excel on the web,
-    office_addin/functions.json     Mac and Windows): manifest, metadata, script, the task pane
-    office_addin/functions.js       with the service's address and token, and its icons
-    office_addin/taskpane.html
-    office_addin/assets/icon-*.png
+    office_addin/functions.json     Mac and Windows): manifest, metadata, the functions, the
+    office_addin/functions.js       task pane with the service's address and token (the page
+    office_addin/taskpane.html      the shared runtime loads: it runs the library's scripts,
+    office_addin/assets/icon-*.png  then functions.js), and its icons
 
 Every function of ``funnel_kpi.registry.FUNCTIONS`` gets one, with the registry's names,
 arguments and help in English and Russian. Its spec goes in as ``FUNNEL_SPEC``; the code that
 runs it is hand-written, once, in sheets_addon/lib/ (cells.js, formulas.js, run.js, and the
 Apps Script transport sheets.js) and office_addin/src/office.js (the Office transport).
+office_addin/lib is a link to sheets_addon/lib, so the add-in's page loads the same files Apps
+Script does (a build elsewhere, ``--out``, gets copies, to be served as one folder).
 Functions of numbers run in JavaScript (``is_local``); the others (FUNNEL, BOTTLENECK, the
 forecast, date ranges) call POST /api/v1/functions/<NAME>. The generated files are committed;
 tests/addon/test_generated.py rebuilds them and compares.
@@ -151,19 +153,26 @@ def office_metadata() -> dict[str, Any]:
     return {"functions": functions}
 
 
-def library(name: str, folder: Path = LIB) -> str:
-    path = folder / name
-    if not path.is_file():
-        raise click.ClickException(f"{path} is missing: build from a checkout of the project")
-    return path.read_text("utf-8")
+# The add-in's page loads these, in this order, before functions.js: paths under office_addin/
+# and where each is kept (office_addin/lib links to sheets_addon/lib).
+OFFICE_SCRIPTS = {"lib/cells.js": LIB / "cells.js", "lib/formulas.js": LIB / "formulas.js",
+                  "lib/run.js": LIB / "run.js", "src/office.js": OFFICE_SRC / "office.js"}
+
+
+def office_sources() -> dict[str, bytes]:
+    """The hand-written scripts, for a build outside the repository (``--out``)."""
+    files = {}
+    for rel, path in OFFICE_SCRIPTS.items():
+        if not path.is_file():
+            raise click.ClickException(f"{path} is missing: build from a checkout of the project")
+        files[f"office_addin/{rel}"] = path.read_bytes()
+    return files
 
 
 def office_script() -> str:
     parts = [f"// {HEADER}",
-             "// sheets_addon/lib/cells.js, formulas.js and run.js, office_addin/src/office.js, "
-             "then the functions.",
-             library("cells.js"), library("formulas.js"), library("run.js"),
-             library("office.js", OFFICE_SRC),
+             "// The page (taskpane.html) has loaded " + ", ".join(OFFICE_SCRIPTS)
+             + " before this.",
              f"var FUNNEL_SPEC = {spec_json()};", ""]
     for fn in registry.FUNCTIONS.values():
         runner = "FunnelOffice.local" if is_local(fn) else "FunnelOffice.remote"
@@ -289,6 +298,12 @@ def manifest(base_url: str) -> str:
 """
 
 
+def page_scripts() -> str:
+    """The page's script tags: the library, the Office transport, then the functions."""
+    return "\n".join(f'  <script src="{rel}"></script>'
+                     for rel in [*OFFICE_SCRIPTS, "functions.js"])
+
+
 TASKPANE = """<!doctype html>
 <!-- {header} -->
 <html>
@@ -297,7 +312,7 @@ TASKPANE = """<!doctype html>
   <title>Funnel KPI</title>
   <!-- Office.js and the custom functions runtime come from Microsoft, as every add-in's do. -->
   <script src="https://appsforoffice.microsoft.com/lib/1/hosted/office.js"></script>
-  <script src="functions.js"></script>
+{scripts}
   <style>
     body {{ font: 14px system-ui, sans-serif; margin: 12px; }}
     label {{ display: block; margin: 8px 0 2px; }}
@@ -368,7 +383,7 @@ def build(base_url: str = DEFAULT_BASE_URL) -> dict[str, str | bytes]:
         "office_addin/functions.json": json.dumps(office_metadata(), ensure_ascii=False,
                                                   indent=2) + "\n",
         "office_addin/functions.js": office_script(),
-        "office_addin/taskpane.html": TASKPANE.format(header=HEADER),
+        "office_addin/taskpane.html": TASKPANE.format(header=HEADER, scripts=page_scripts()),
     }
     for size in (16, 32, 64, 80):
         files[f"office_addin/assets/icon-{size}.png"] = png(size)
@@ -401,5 +416,8 @@ def addon() -> None:
                    "URLs; add it to ADDON_ALLOWED_ORIGINS).")
 def build_command(out: Path, base_url: str) -> None:
     """Write the add-ons' function code from the registry."""
-    for path in write(build(base_url), out):
+    files = build(base_url)
+    if out.resolve() != REPO:
+        files.update(office_sources())
+    for path in write(files, out):
         click.echo(f"wrote {path}")

@@ -1,6 +1,6 @@
 'use strict';
-// The generated Office add-in (functions.js, functions.json) as Excel's custom-functions runtime
-// would load it: CustomFunctions.associate collects the functions, which are called with every
+// The generated Office add-in (taskpane.html's scripts, functions.json) as Excel's custom-functions
+// runtime would load it: CustomFunctions.associate collects the functions, which are called with every
 // argument a matrix, as functions.json declares. The cases are the Python's answers
 // (tests/addon/cases.json): the JavaScript functions must give them to 1e-9, error texts as
 // Excel's own errors (CustomFunctions.Error). With FUNNEL_SERVICE_URL and FUNNEL_TOKEN set
@@ -17,6 +17,10 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const OFFICE = path.join(ROOT, 'office_addin');
 const CASES = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'addon', 'cases.json'), 'utf8'));
 const METADATA = JSON.parse(fs.readFileSync(path.join(OFFICE, 'functions.json'), 'utf8'));
+// The scripts the task pane (the shared runtime's page) loads, in its order: the library
+// (lib/ links to sheets_addon/lib), the Office transport, then functions.js.
+const PAGE_SCRIPTS = [...fs.readFileSync(path.join(OFFICE, 'taskpane.html'), 'utf8')
+  .matchAll(/<script src="([^":]+)"><\/script>/g)].map((m) => m[1]);
 const SERVICE = process.env.FUNNEL_SERVICE_URL || '';
 const TOKEN = process.env.FUNNEL_TOKEN || '';
 
@@ -46,8 +50,9 @@ function runtime(settings) {
     },
     fetch: globalThis.fetch
   });
-  vm.runInContext(fs.readFileSync(path.join(OFFICE, 'functions.js'), 'utf8'), context,
-    { filename: 'functions.js' });
+  for (const file of PAGE_SCRIPTS) {
+    vm.runInContext(fs.readFileSync(path.join(OFFICE, file), 'utf8'), context, { filename: file });
+  }
   return { associated, context };
 }
 

@@ -35,6 +35,12 @@ def test_the_command_writes_them(tmp_path: Path) -> None:
     manifest = (tmp_path / "office_addin" / "manifest.xml").read_text("utf-8")
     assert "https://kpi.example.com/addin/functions.js" in manifest
     assert "https://localhost:3000" not in manifest
+    # a folder to serve as it is: the page's scripts copied where the repository has a link
+    page = (tmp_path / "office_addin" / "taskpane.html").read_text("utf-8")
+    for rel in ("lib/cells.js", "lib/run.js", "src/office.js"):
+        assert f'<script src="{rel}">' in page
+        copy = (tmp_path / "office_addin" / rel).read_bytes()
+        assert copy == (REPO / "office_addin" / rel).read_bytes()
     assert "wrote" in result.output
 
 
