@@ -1,9 +1,4 @@
-"""Jobs, runs, latest reports and API tokens.
-
-Revision ID: 0001
-Revises:
-Create Date: 2025-01-01
-"""
+"""Jobs, runs, latest reports and API tokens (2025-01-01)."""
 
 from __future__ import annotations
 
@@ -12,10 +7,7 @@ from alembic import op
 
 from sheets_sync.store.models import JsonType, UTCDateTime
 
-revision = "0001"
-down_revision = None
-branch_labels = None
-depends_on = None
+revision, down_revision = "0001", None  # Alembic's chain (no branch labels, no dependencies)
 
 
 def upgrade() -> None:

@@ -1,9 +1,4 @@
-"""Scale-out: a job's service account; a run's lease, Celery task and worker.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2025-02-01
-"""
+"""Scale-out: a job's service account; a run's lease, Celery task and worker (2025-02-01)."""
 
 from __future__ import annotations
 
@@ -12,10 +7,7 @@ from alembic import op
 
 from sheets_sync.store.models import UTCDateTime
 
-revision = "0002"
-down_revision = "0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0002", "0001"  # Alembic's chain (no branch labels, no dependencies)
 
 
 def upgrade() -> None:

@@ -1,9 +1,5 @@
-"""A job's last claimed scheduler tick, so two scheduler processes run each tick once.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-23
-"""
+"""A job's last claimed scheduler tick, so two scheduler processes run each tick once
+(2026-11-23)."""
 
 from __future__ import annotations
 
@@ -12,10 +8,7 @@ from alembic import op
 
 from sheets_sync.store.models import UTCDateTime
 
-revision = "0003"
-down_revision = "0002"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0003", "0002"  # Alembic's chain (no branch labels, no dependencies)
 
 
 def upgrade() -> None:

@@ -1,10 +1,5 @@
 """Notifications: each job's channels, events and weekly digest, and every message sent or
-failed (sheets_sync/notify).
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-07
-"""
+failed (sheets_sync/notify) (2026-12-07)."""
 
 from __future__ import annotations
 
@@ -13,10 +8,7 @@ from alembic import op
 
 from sheets_sync.store.models import JsonType, UTCDateTime
 
-revision = "0005"
-down_revision = "0004"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0005", "0004"  # Alembic's chain (no branch labels, no dependencies)
 
 
 def upgrade() -> None:
