@@ -2,17 +2,18 @@
 
     sheets_addon/functions.gs       Google Sheets custom functions (=FUNNEL_CONVERSION(...))
     office_addin/manifest.xml       the Office add-in (custom functions in Excel on the web,
-    office_addin/functions.json     Mac and Windows): manifest, metadata, the functions, the
-    office_addin/functions.js       task pane with the service's address and token (the page
-    office_addin/taskpane.html      the shared runtime loads: it runs the library's scripts,
-    office_addin/assets/icon-*.png  then functions.js), and its icons
+    office_addin/functions.json     Mac and Windows): manifest, metadata, the functions and
+    office_addin/functions.js       its icons
+    office_addin/assets/icon-*.png
 
 Every function of ``funnel_kpi.registry.FUNCTIONS`` gets one, with the registry's names,
 arguments and help in English and Russian. Its spec goes in as ``FUNNEL_SPEC``; the code that
 runs it is hand-written, once, in sheets_addon/lib/ (cells.js, formulas.js, run.js, and the
-Apps Script transport sheets.js) and office_addin/src/office.js (the Office transport).
-office_addin/lib is a link to sheets_addon/lib, so the add-in's page loads the same files Apps
-Script does (a build elsewhere, ``--out``, gets copies, to be served as one folder).
+Apps Script transport sheets.js) and office_addin/src/office.js (the Office transport); the
+add-in's page, office_addin/taskpane.html (the task pane with the service's address and token,
+which the shared runtime loads), runs them, then functions.js. office_addin/lib is a link to
+sheets_addon/lib, so the page loads the files Apps Script runs; a build elsewhere (``--out``)
+gets copies of the page and the scripts, to be served as one folder.
 Functions of numbers run in JavaScript (``is_local``); the others (FUNNEL, BOTTLENECK, the
 forecast, date ranges) call POST /api/v1/functions/<NAME>. The generated files are committed;
 tests/addon/test_generated.py rebuilds them and compares.
@@ -153,16 +154,18 @@ def office_metadata() -> dict[str, Any]:
     return {"functions": functions}
 
 
-# The add-in's page loads these, in this order, before functions.js: paths under office_addin/
-# and where each is kept (office_addin/lib links to sheets_addon/lib).
+# The add-in's hand-written files, by their path under office_addin/ and where each is kept:
+# the page (the task pane, which the shared runtime loads) and the scripts it loads before
+# functions.js, in its order (office_addin/lib links to sheets_addon/lib).
+OFFICE_PAGE = REPO / "office_addin" / "taskpane.html"
 OFFICE_SCRIPTS = {"lib/cells.js": LIB / "cells.js", "lib/formulas.js": LIB / "formulas.js",
                   "lib/run.js": LIB / "run.js", "src/office.js": OFFICE_SRC / "office.js"}
 
 
 def office_sources() -> dict[str, bytes]:
-    """The hand-written scripts, for a build outside the repository (``--out``)."""
+    """The hand-written page and scripts, for a build outside the repository (``--out``)."""
     files = {}
-    for rel, path in OFFICE_SCRIPTS.items():
+    for rel, path in {"taskpane.html": OFFICE_PAGE, **OFFICE_SCRIPTS}.items():
         if not path.is_file():
             raise click.ClickException(f"{path} is missing: build from a checkout of the project")
         files[f"office_addin/{rel}"] = path.read_bytes()
@@ -298,60 +301,6 @@ def manifest(base_url: str) -> str:
 """
 
 
-def page_scripts() -> str:
-    """The page's script tags: the library, the Office transport, then the functions."""
-    return "\n".join(f'  <script src="{rel}"></script>'
-                     for rel in [*OFFICE_SCRIPTS, "functions.js"])
-
-
-TASKPANE = """<!doctype html>
-<!-- {header} -->
-<html>
-<head>
-  <meta charset="utf-8">
-  <title>Funnel KPI</title>
-  <!-- Office.js and the custom functions runtime come from Microsoft, as every add-in's do. -->
-  <script src="https://appsforoffice.microsoft.com/lib/1/hosted/office.js"></script>
-{scripts}
-  <style>
-    body {{ font: 14px system-ui, sans-serif; margin: 12px; }}
-    label {{ display: block; margin: 8px 0 2px; }}
-    input {{ width: 100%; box-sizing: border-box; }}
-  </style>
-</head>
-<body>
-  <h3>Funnel KPI</h3>
-  <p>Simple ratios (=FUNNEL.CPL, =FUNNEL.CONVERSION...) run in the workbook. FUNNEL, BOTTLENECK,
-  the forecast and the date functions ask the service: its address and an API token
-  (<code>sheets-sync tokens create NAME</code>). / Простые показатели считаются в книге;
-  FUNNEL, BOTTLENECK, прогноз и функции дат спрашивают сервис.</p>
-  <form id="settings">
-    <label for="url">Service URL / Адрес сервиса</label>
-    <input id="url" type="url" placeholder="https://kpi.example.com">
-    <label for="token">Token / Токен</label>
-    <input id="token" type="password" autocomplete="off">
-    <p><button type="submit">Save / Сохранить</button> <span id="saved"></span></p>
-  </form>
-  <script>
-    Office.onReady(function () {{
-      var form = document.getElementById('settings');
-      FunnelOffice.settings().then(function (s) {{
-        document.getElementById('url').value = s.url;
-      }});
-      form.addEventListener('submit', function (event) {{
-        event.preventDefault();
-        FunnelOffice.saveSettings(document.getElementById('url').value,
-                                  document.getElementById('token').value).then(function () {{
-          document.getElementById('saved').textContent = 'saved / сохранено';
-        }});
-      }});
-    }});
-  </script>
-</body>
-</html>
-"""
-
-
 def png(size: int) -> bytes:
     """A plain icon (a blue square with a white funnel bar) as PNG, made without an image
     library: the manifest needs icons at 16, 32, 64 and 80 pixels."""
@@ -383,7 +332,6 @@ def build(base_url: str = DEFAULT_BASE_URL) -> dict[str, str | bytes]:
         "office_addin/functions.json": json.dumps(office_metadata(), ensure_ascii=False,
                                                   indent=2) + "\n",
         "office_addin/functions.js": office_script(),
-        "office_addin/taskpane.html": TASKPANE.format(header=HEADER, scripts=page_scripts()),
     }
     for size in (16, 32, 64, 80):
         files[f"office_addin/assets/icon-{size}.png"] = png(size)

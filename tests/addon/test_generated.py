@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -42,6 +43,14 @@ def test_the_command_writes_them(tmp_path: Path) -> None:
         copy = (tmp_path / "office_addin" / rel).read_bytes()
         assert copy == (REPO / "office_addin" / rel).read_bytes()
     assert "wrote" in result.output
+
+
+def test_the_office_page_loads_the_library_then_the_functions() -> None:
+    page = addon_cli.OFFICE_PAGE.read_text("utf-8")
+    scripts = re.findall(r'<script src="([^":]+)"></script>', page)
+    assert scripts == [*addon_cli.OFFICE_SCRIPTS, "functions.js"]
+    for rel, kept in addon_cli.OFFICE_SCRIPTS.items():
+        assert (REPO / "office_addin" / rel).read_bytes() == kept.read_bytes()
 
 
 def test_every_function_is_in_both_add_ons() -> None:
