@@ -32,6 +32,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from funnel_kpi import formulas as F
@@ -107,9 +108,9 @@ class GapSplit:
                         d["method"], tuple(d["baseline_months"]), drivers,
                         float(d["unexplained"] or 0.0))
 
-    def findings(self, lang: str = "en") -> tuple[str, ...]:
+    def findings(self, lang: str = "en", currency: str | None = None) -> tuple[str, ...]:
         ru = lang == "ru"
-        amount = _amount(self.plan_of, lang)
+        amount = _amount(self.plan_of, lang, currency)
 
         def sig(x: float) -> str:
             return signed(amount(x), x)
@@ -120,11 +121,11 @@ class GapSplit:
                else "цепные подстановки: в месяце есть нулевой фактор") if ru else (
             "log (LMDI) decomposition" if self.method == "lmdi"
             else "chain substitution: a factor of the month is zero")
-        base = f"{self.baseline[0]}–{self.baseline[-1]}" if len(self.baseline) > 1 \
-            else self.baseline[0]
-        head = (f"{self.month}: {what} {amount(self.fact)} при плане {amount(self.plan)}, "
+        base = _months(self.baseline, lang)
+        month = _month(self.month, lang).capitalize()
+        head = (f"{month}: {what} {amount(self.fact)} при плане {amount(self.plan)}, "
                 f"{sig(self.gap)}; {how}, ожидания — по воронке {base}.") if ru else (
-            f"{self.month}: {what} {amount(self.fact)} against a plan of {amount(self.plan)}, "
+            f"{month}: {what} {amount(self.fact)} against a plan of {amount(self.plan)}, "
             f"{sig(self.gap)}; {how}, expectations from the funnel of {base}.")
         lines = [head]
         worst = min(self.drivers, key=lambda d: d.part)
@@ -195,15 +196,16 @@ class Backwards:
     def findings(self, lang: str = "en") -> tuple[str, ...]:
         ru = lang == "ru"
         amount = _amount(self.target_of, lang)
-        base = f"{self.months[0]}–{self.months[-1]}" if len(self.months) > 1 else self.months[0]
+        base = _months(self.months, lang)
         parts = [f"{s.label(lang)} {_need_text(s, lang)}" for s in self.stages
                  if s.value is not None]
         if self.budget is not None and self.budget.value is not None:
             parts.append(("маркетинговый бюджет " if ru else "marketing budget ")
                          + _need_text(self.budget, lang))
-        head = (f"Для {amount(self.target)} в {self.month} при воронке {base} нужно: "
-                if ru else
-                f"For {amount(self.target)} in {self.month} at the funnel of {base}: ")
+        head = (f"Для {amount(self.target)} за {_month(self.month, lang)} при воронке {base} "
+                "нужно: " if ru else
+                f"For {amount(self.target)} in {_month(self.month, lang)} at the funnel of "
+                f"{base}: ")
         return (head + "; ".join(parts) + ".",)
 
 
@@ -437,10 +439,23 @@ def _budget(report: FunnelReport, usable: Sequence[PeriodReport], target: float,
 
 # --- text ----------------------------------------------------------------------------------------
 
-def _amount(of: PlanOf, lang: str) -> Any:
+def _amount(of: PlanOf, lang: str, currency: str | None = None) -> Any:
     if of == "revenue":
-        return lambda x: T.money(x, lang)
+        return lambda x: T.money(x, lang, currency)
     return lambda x: T.count(x, lang)
+
+
+def _month(period: str, lang: str) -> str:
+    """"2026-10" as the findings name a month: "October 2026" / "октябрь 2026"."""
+    year, month = period.split("-")[:2]
+    return T.month(date(int(year), int(month), 1), lang)
+
+
+def _months(periods: Sequence[str], lang: str) -> str:
+    """A run of months: "July 2026–September 2026"."""
+    if len(periods) > 1:
+        return f"{_month(periods[0], lang)}–{_month(periods[-1], lang)}"
+    return _month(periods[0], lang)
 
 
 def signed(text: str, x: float | None) -> str:

@@ -474,4 +474,4 @@ def plan_section(gap: GapSplit, lang: str, currency: str | None = None) -> PlanV
     total = _plan_line(text("gap", lang), unit, (gap.fact, gap.plan, gap.gap), unit, lang,
                        currency)
     return PlanView(gap.month, text("plan", lang, period=gap.month), unit, lines, unexplained,
-                    total, gap.findings(lang))
+                    total, gap.findings(lang, currency))

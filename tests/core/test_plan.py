@@ -218,7 +218,8 @@ def test_backwards_by_hand() -> None:
     assert (b.budget.value, b.budget.low, b.budget.high) == \
         pytest.approx((65_000, 55_000, 73_333.333333))
     text = b.findings("en")[0]
-    assert text.startswith("For 11,000 in 2026-03 at the funnel of 2026-01–2026-02: ")
+    assert text.startswith("For 11,000 in March 2026 at the funnel of January 2026–February "
+                           "2026: ")
     assert "Leads 150 (110–184)" in text and "marketing budget 65,000" in text
     assert "Лиды 150 (110–184)" in b.findings("ru")[0]
 

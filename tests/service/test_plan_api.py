@@ -47,8 +47,9 @@ def test_gap_and_backwards_by_hand(client: FlaskClient, auth: dict[str, str]) ->
     assert parts["step:leads:paid"] == pytest.approx(-parts["count:leads"])
     assert parts["average_deal"] == pytest.approx(1000)
     assert math.fsum(parts.values()) == pytest.approx(1000, abs=1e-9)
-    assert gap["findings"][0].startswith("2026-02: revenue 11,000 against a plan of 10,000")
-    assert gap["findings_ru"][0].startswith("2026-02: выручка 11")
+    assert gap["findings"][0].startswith(
+        "February 2026: revenue 11,000 against a plan of 10,000")
+    assert gap["findings_ru"][0].startswith("Февраль 2026: выручка 11")
     back = d["backwards"]
     # 22,000 x sums over Jan and Feb / revenue 21,000: leads 225 -> 235.71, paid 20 -> 20.95,
     # budget 110,000 -> 115,238.10; Jan alone needs 22,000 x 100 / 10,000 = 220 leads, Feb
@@ -172,7 +173,7 @@ def test_kpi_tab_has_the_plan_section(tmp_path: Path) -> None:
     assert rows[total][1:] == (6184000, 5180000, 1004000)  # October 2026: fact, plan, gap
     assert math.fsum(parts) == pytest.approx(1004000, abs=1e-6)
     assert ws.cell(top + 4, 2).number_format.endswith("%")  # a step conversion's fact
-    assert str(rows[total + 1][0]).startswith("2026-10: выручка")
+    assert str(rows[total + 1][0]).startswith("Октябрь 2026: выручка")
 
 
 def test_kpi_tab_without_a_plan_has_no_plan_section() -> None:
@@ -214,8 +215,9 @@ def test_job_page_shows_the_plan(client: FlaskClient, token: str, auth: dict[str
     table = table[:table.index("</table>")]
     assert "<h2>План, Октябрь 2026</h2>" in page  # the month named as the findings name it
     assert "Вклад в отклонение" in table and "Трафик → Лиды" in table
-    # October 2026: 6,184,000 - 5,180,000; no ₽: the currency is not known (textfmt.money)
-    assert ">+1\u00a0004\u00a0000<" in table
+    # October 2026: 6,184,000 - 5,180,000, in the Russian spreadsheet's roubles
+    assert ">+1\u00a0004\u00a0000\u00a0₽<" in table
+    assert "Октябрь 2026: выручка 6\u00a0184\u00a0000\u00a0₽ при плане" in page
     assert "логарифмическое разложение (LMDI)" in page
     job_id = int(loc.rsplit("/", 1)[1])
     stored = client.get(f"/api/v1/jobs/{job_id}/report", headers=auth).get_json()["report"]
