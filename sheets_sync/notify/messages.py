@@ -18,41 +18,16 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from funnel_kpi import text
 from sheets_sync.text_report import fmt_number
 
 WROTE = ("written", "stale")  # run statuses whose input changed (or a forced run)
 TELEGRAM_LIMIT = 4096  # characters in one Telegram message
 
-TITLES: dict[str, tuple[str, str]] = {  # event: (en, ru), formatted with the job's name
-    "failed": ("Sync failed: {name}", "Синхронизация не удалась: {name}"),
-    "paused": ("Job paused: {name}", "Задание приостановлено: {name}"),
-    "check": ("Check the data: {name}", "Проверьте данные: {name}"),
-    "out_of_control": ("A funnel step left its control limits: {name}",
-                       "Шаг воронки вышел за контрольные границы: {name}"),
-}
-WORDS: dict[str, tuple[str, str]] = {
-    "spreadsheet": ("Spreadsheet", "Таблица"),
-    "error": ("Error", "Ошибка"),
-    "run": ("Run {id} at {when} UTC", "Запуск {id}, {when} UTC"),
-    "paused": ("Paused after {n} failed runs in a row: the schedule will not run it until it is "
-               "resumed.",
-               "Приостановлено после неудачных запусков подряд ({n}): по расписанию не "
-               "запускается, пока его не возобновят."),
-    "last_error": ("Last error", "Последняя ошибка"),
-    "below": ("below", "ниже"),
-    "above": ("above", "выше"),
-    "limits": ("{step}, {period}: {value}, {side} its control limits {low}–{high} (centre "
-               "{centre}, {months} months before)",
-               "{step}, {period}: {value}, {side} контрольных границ {low}–{high} (центр "
-               "{centre}, по {months} предыдущим месяцам)"),
-    "open": ("Open the job", "Открыть задание"),
-}
-
 
 def word(key: str, lang: str, **kw: Any) -> str:
-    en, ru = WORDS[key]
-    text = ru if lang == "ru" else en
-    return text.format(**kw) if kw else text
+    """A message's word or sentence: ``notify_msg_<key>`` of funnel_kpi's catalogue."""
+    return text(f"notify_msg_{key}", lang, **kw)
 
 
 @dataclass(frozen=True)
@@ -166,7 +141,7 @@ class RunFacts:
 def event_message(event: str, facts: RunFacts, report: Mapping[str, Any] | None, lang: str,
                   link: str | None) -> Message:
     ru = lang == "ru"
-    title = TITLES[event][ru].format(name=facts.job_name)
+    title = text(f"notify_title_{event}", lang, name=facts.job_name)
     lines: list[str] = [f"{word('spreadsheet', lang)}: {facts.spreadsheet}"]
     if event == "failed":
         lines.append(f"{word('error', lang)}: {facts.error or '—'}")
@@ -184,5 +159,5 @@ def event_message(event: str, facts: RunFacts, report: Mapping[str, Any] | None,
     return Message(event, title, tuple(lines), link, word("open", lang))
 
 
-__all__ = ["TITLES", "WROTE", "Message", "RunFacts", "event_message", "limit_lines",
+__all__ = ["WROTE", "Message", "RunFacts", "event_message", "limit_lines",
            "outside_limits", "run_events", "word"]
