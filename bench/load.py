@@ -16,7 +16,8 @@ addresses only. The started service's per-token rate limit is set above what the
 With --ratio it measures POST /api/v1/compute alone against its baseline: bench/minimal_app.py,
 a minimal Flask app answering the same request with the very bytes and headers the service
 answered (compressed or not, as the client asked), served the same way (waitress, --threads
-threads, its own process, default garbage collector like the service's). --rounds turns of
+threads, its own process, the garbage collector treated like the service's: both freeze what
+they loaded at start with ``gc.freeze()`` and collect the rest as usual). --rounds turns of
 --seconds each alternate service, baseline, service, baseline ...; it prints requests per second
 of every turn and the ratio service/baseline of each pair, min/median/max (goal >= 1/3).
 """

@@ -3,13 +3,13 @@
 and one inside it (a month in progress, cohorts pending), and a ``?fields=`` request.
 
 The files in tests/service/compute_json/ are the answers (the uncompressed JSON, xz-compressed
-to keep the repository small) of the service at commit 2250855, written by running this module
-in a checkout of that commit:
+to keep the repository small), written by running this module in a checkout:
 
     PYTHONPATH=. .venv/bin/python tests/service/test_compute_json_stable.py [OUT_DIR]
 
-A change that means to change the answer rewrites them the same way from its own tree, and says
-so in its commit.
+first at commit 2250855, before the work on speed; the speed work kept every byte. A change
+that means to change the answer rewrites them the same way from its own tree and says so in
+its commit (066ebd3 did, for the arrow in findings and notes: "A → B").
 """
 
 from __future__ import annotations
