@@ -121,9 +121,9 @@ class Changes(Mapping[str, Change]):
             out = {}
             for k, v in self._current.items():
                 p = get(k)
-                c, b = v.value, (p.value if p is not None else None)
-                if c is not None and b is not None and b != 0:
-                    diff = c - b
+                now, b = v.value, (p.value if p is not None else None)
+                if now is not None and b is not None and b != 0:
+                    diff = now - b
                     rel = diff / abs(b)
                     if _isfinite(diff) and _isfinite(rel):
                         out[k] = {"abs": diff, "rel": rel}
