@@ -36,7 +36,7 @@ from funnel_kpi import registry
 HERE = Path(__file__).resolve().parent
 # The demo's headers are the templates' headers: one list, in demo.py.
 sys.path.insert(0, str(HERE))
-from demo import DEAL_HEADERS, SUMMARY_HEADERS  # noqa: E402
+from demo import DEAL_HEADERS, SUMMARY_HEADERS, write_tab  # noqa: E402
 
 STAGE_KEYS = ("traffic", "leads", "qualified", "sal", "meetings", "proposals", "contracts", "paid")
 OWNERS = ("marketing", "marketing", "marketing", "sales", "sales", "sales", "sales", "sales")
@@ -184,24 +184,6 @@ def deal_rows(lang: str, rng: random.Random) -> list[list[object]]:
     return rows
 
 
-def write_input(wb: Workbook, title: str, headers: Sequence[str], rows: list[list[object]],
-                formats: Mapping[int, str]) -> None:
-    ws = wb.create_sheet(title)
-    ws.append(list(headers))
-    for c in ws[1]:
-        c.font = Font(bold=True)
-        c.fill = PatternFill("solid", fgColor="DDEBF7")
-    for row in rows:
-        ws.append(row)
-    for index, fmt in formats.items():
-        for (c,) in ws.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=index,
-                                 max_col=index):
-            c.number_format = fmt
-    for i, h in enumerate(headers, start=1):
-        ws.column_dimensions[col(i)].width = max(11, len(h) + 2)
-    ws.freeze_panes = "B2"
-
-
 def kpi_sheet(wb: Workbook, lang: str, title: str, builtin: bool) -> Sheet:
     ws = wb.create_sheet(KPI_TAB[lang])
     ws["A1"] = title
@@ -312,8 +294,9 @@ def build_summary(lang: str, builtin: bool) -> tuple[Workbook, list[Check]]:
     tab = INPUT_TAB[lang][0]
     money = '#,##0 "₽"' if lang == "ru" else '"$"#,##0'
     data = summary_rows(random.Random(20230101))
-    write_input(wb, tab, SUMMARY_HEADERS[lang], data,
-                {1: MONTH_FMT[lang], 10: money, 11: money, 12: money, 13: money, 14: "0%"})
+    write_tab(wb, tab, SUMMARY_HEADERS[lang], data,
+              {1: MONTH_FMT[lang], 10: money, 11: money, 12: money, 13: money, 14: "0%"},
+              min_width=11)
     s = kpi_sheet(wb, lang, t("title_summary", lang), builtin)
     q = f"'{tab}'!"
     last_in = MONTH_ROWS + 1
@@ -485,8 +468,9 @@ def build_deals(lang: str, builtin: bool) -> tuple[Workbook, list[Check]]:
     day = "DD.MM.YYYY" if lang == "ru" else "YYYY-MM-DD"
     money = '#,##0 "₽"' if lang == "ru" else '"$"#,##0'
     data = deal_rows(lang, random.Random(20240101))
-    write_input(wb, tab, DEAL_HEADERS[lang], data,
-                {2: day, 5: day, 6: day, 7: day, 8: day, 11: money, 12: money, 13: day, 15: day})
+    write_tab(wb, tab, DEAL_HEADERS[lang], data,
+              {2: day, 5: day, 6: day, 7: day, 8: day, 11: money, 12: money, 13: day, 15: day},
+              min_width=11)
     s = kpi_sheet(wb, lang, t("title_deals", lang), builtin)
     s.ws.column_dimensions["A"].width = 34
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -117,10 +118,12 @@ def deal_rows(lang: str, rng: random.Random) -> list[list[object]]:
     return rows
 
 
-def write_tab(wb: Workbook, title: str, headers: list[str], rows: list[list[object]],
-              formats: dict[int, str]) -> None:
+def write_tab(wb: Workbook, title: str, headers: Sequence[str], rows: list[list[object]],
+              formats: Mapping[int, str], min_width: int = 12) -> None:
+    """A data tab (here and in build.py's templates): bold blue headers, the columns' formats,
+    widths from the headers, the header row and first column frozen."""
     ws = wb.create_sheet(title)
-    ws.append(headers)
+    ws.append(list(headers))
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -130,7 +133,7 @@ def write_tab(wb: Workbook, title: str, headers: list[str], rows: list[list[obje
         for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
             cell.number_format = fmt
     for idx, header in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(idx)].width = max(12, len(header) + 2)
+        ws.column_dimensions[get_column_letter(idx)].width = max(min_width, len(header) + 2)
     ws.freeze_panes = "B2"
 
 
