@@ -32,6 +32,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fair import GcSwitch, spread
+from excel_udfs import adapters as A
 from excel_udfs import udfs
-from excel_udfs.arrays import ArrayArg, Spill
+from excel_udfs.arrays import ArrayArg, Spill, read_numbers, write_spill
 from excel_udfs.converters import NumberArray
 from funnel_kpi import formulas as F
 from tests.excel import conftest as excel_conftest
@@ -108,6 +110,8 @@ def main() -> int:
 # need the stubs of tests/excel/conftest.py in place) and called by ``call_udf`` from this
 # module, as Excel calls CONVERSIONS from excel_udfs.udfs.
 
+Step = tuple[Callable[[], Any], Callable[[Any], Any]]  # (untimed set-up, timed step on it)
+FLOOR, CORE = "floor: its answer precomputed", "core: step_conversion_array"
 _PRECOMPUTED: list[Spill] = []  # CONVERSIONS' answer for the bench's column, made untimed
 
 
@@ -132,6 +136,10 @@ def RAW_ECHO(stage_counts: Any) -> Any:
     return stage_counts
 
 
+def _nothing() -> None:
+    return None
+
+
 def _decorate(xlwings_udfs: Any) -> None:
     """The floor functions made xlwings UDFs with CONVERSIONS' options (raw ones for RAW_ECHO)."""
     for fn, convert in ((FLOOR_PRECOMPUTED, NumberArray), (FLOOR_IDENTITY, NumberArray),
@@ -154,35 +162,62 @@ def through_xlwings(column: tuple[tuple[float], ...], turns: int = 15) -> None:
         _decorate(xlwings_udfs)
         here = __name__  # call_udf imports the module of the floor functions by name
 
-        def excel(module: str, name: str) -> Callable[[], Any]:
-            return lambda: xlwings_udfs.call_udf(module, name, (column,))
+        def excel(module: str, name: str) -> Callable[[Any], Any]:
+            return lambda rows: xlwings_udfs.call_udf(module, name, (rows,))
 
-        counts = np.array([c for (c,) in column], dtype=np.float64)
+        numbers = [c for (c,) in column]
+        counts = np.array(numbers, dtype=np.float64)
         values, codes = F.step_conversion_array(counts)
         _PRECOMPUTED[:] = [Spill(values, codes, F.STEP_REASONS, "column")]
         conversions = excel("excel_udfs.udfs", "CONVERSIONS")
-        answer = conversions()
-        assert excel(here, "FLOOR_PRECOMPUTED")() == answer  # the same rows, to the last cell
-        assert len(excel(here, "FLOOR_IDENTITY")()) == len(column)
+        answer = conversions(column)
+        assert excel(here, "FLOOR_PRECOMPUTED")(column) == answer  # the same rows, every cell
+        assert len(excel(here, "FLOOR_IDENTITY")(column)) == len(column)
 
-        runs: dict[str, Callable[[], Any]] = {
-            "CONVERSIONS": conversions,
-            "floor: its answer precomputed": excel(here, "FLOOR_PRECOMPUTED"),
-            "floor: the input handed back": excel(here, "FLOOR_IDENTITY"),
-            "xlwings alone: raw rows echoed": excel(here, "RAW_ECHO"),
-            "core: step_conversion_array": lambda: F.step_conversion_array(counts),
+        def fresh_rows() -> tuple[tuple[float], ...]:
+            """The column as pywin32 hands it to a call: rows and floats made just before."""
+            return tuple((x + 0.0,) for x in numbers)
+
+        def fresh_counts() -> Any:
+            return np.array(numbers, dtype=np.float64)
+
+        def whole(call: Callable[[Any], Any], made: Callable[[], Any] = fresh_rows) -> Step:
+            """A call from Excel: its result freed inside the time, as after pywin32's copy."""
+            def run(rows: Any) -> None:
+                call(rows)
+            return made, run
+
+        spill = A.conversions(read_numbers(column))
+        first = itemgetter(0)
+        runs: dict[str, Step] = {
+            "CONVERSIONS": whole(conversions),
+            FLOOR: whole(excel(here, "FLOOR_PRECOMPUTED")),
+            "floor: the input handed back": whole(excel(here, "FLOOR_IDENTITY")),
+            "xlwings alone: raw rows echoed": whole(excel(here, "RAW_ECHO")),
+            CORE: whole(F.step_conversion_array, fresh_counts),
+            # where CONVERSIONS' time goes, piece by piece (each result kept past the clock)
+            "  read: read_numbers": (fresh_rows, read_numbers),
+            "  read, no checks (the least)": (fresh_rows, lambda rows: np.fromiter(
+                map(first, rows), np.float64, count=len(rows))),
+            "  compute: adapters.conversions": (lambda: read_numbers(fresh_rows()),
+                                                A.conversions),
+            "  write: write_spill": (lambda: spill, write_spill),
+            "  free the 99,999 result rows": (lambda: write_spill(spill),
+                                              lambda rows: rows.clear()),
         }
-        switch = GcSwitch.probe(conversions)
+        switch = GcSwitch.probe(lambda: conversions(column))
         wall: dict[str, list[float]] = {k: [] for k in runs}
         cpu: dict[str, list[float]] = {k: [] for k in runs}
         order = list(runs)
         for turn in range(turns):  # interleaved, the order turned each time
             for label in order[turn % len(order):] + order[:turn % len(order)]:
-                fn = runs[label]
+                make, step = runs[label]
                 with switch.turn():
+                    state = make()  # after the turn's collection, outside the clock
                     c0, t0 = time.process_time(), time.perf_counter()
-                    fn()
+                    out = step(state)
                     t1, c1 = time.perf_counter(), time.process_time()
+                    del out, state
                 wall[label].append(t1 - t0)
                 cpu[label].append(c1 - c0)
         print(f"\nCONVERSIONS over {len(column):,} one-cell rows through xlwings' call_udf, "
@@ -191,11 +226,10 @@ def through_xlwings(column: tuple[tuple[float], ...], turns: int = 15) -> None:
         for label in runs:
             print(f"{label:<34} {statistics.median(wall[label]) * 1000:>9.2f} ms "
                   f"{statistics.median(cpu[label]) * 1000:>8.2f} ms")
-        floor, core = "floor: its answer precomputed", "core: step_conversion_array"
-        pairs = (("CONVERSIONS / core formula (goal <= 2.0)", "CONVERSIONS", core),
-                 ("CONVERSIONS / floor", "CONVERSIONS", floor),
-                 ("floor / core formula", floor, core),
-                 ("identity floor / core formula", "floor: the input handed back", core))
+        pairs = (("CONVERSIONS / core formula (goal <= 2.0)", "CONVERSIONS", CORE),
+                 ("CONVERSIONS / floor", "CONVERSIONS", FLOOR),
+                 ("floor / core formula", FLOOR, CORE),
+                 ("identity floor / core formula", "floor: the input handed back", CORE))
         print("paired ratios, turn by turn:")
         for title, a, b in pairs:
             for clock, times in (("wall", wall), ("CPU", cpu)):

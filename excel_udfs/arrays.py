@@ -96,7 +96,9 @@ def read_numbers(value: Any) -> ArrayArg:
     An error cell (an int from COM, a text elsewhere), text, a bool, a date, a row not as wide as
     the first, or a row that is not a row sends the range to the per-cell reading, which gives
     the same answer as before for it."""
-    rows = C.grid(value)
+    # Excel's rows as they came (C.grid's copy of 100,000 rows is a pass of its own)
+    rows = value if isinstance(value, tuple) and value and type(value[0]) is tuple else (
+        C.grid(value))
     if not rows or not isinstance(rows[0], list | tuple):
         return ArrayArg(None, value)
     width = len(rows[0])
