@@ -30,11 +30,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout that is not pip
 
 import numpy as np  # noqa: E402
 
-from funnel_kpi import (  # noqa: E402
-    SeriesForecast,
-    analyse,
-    forecast_series,
-)
+from funnel_kpi import SeriesForecast, analyse, forecast_series  # noqa: E402
 from funnel_kpi.report import build  # noqa: E402
 from sheets_sync.connect import open_backend  # noqa: E402
 from sheets_sync.render import DEFAULT_OUTPUT_TABS  # noqa: E402

@@ -50,18 +50,21 @@ def parse(q: str) -> Pred:
 
 
 def _or(t: list[tuple[str, str]], i: int) -> tuple[Pred, int]:
-    left, i = _and(t, i)
-    while i < len(t) and t[i] == ("word", "or"):
-        right, i = _and(t, i + 1)
-        left = (lambda a, b: lambda f: a(f) or b(f))(left, right)
-    return left, i
+    return _chain(t, i, "or", _and, lambda a, b: lambda f: a(f) or b(f))
 
 
 def _and(t: list[tuple[str, str]], i: int) -> tuple[Pred, int]:
-    left, i = _not(t, i)
-    while i < len(t) and t[i] == ("word", "and"):
-        right, i = _not(t, i + 1)
-        left = (lambda a, b: lambda f: a(f) and b(f))(left, right)
+    return _chain(t, i, "and", _not, lambda a, b: lambda f: a(f) and b(f))
+
+
+def _chain(t: list[tuple[str, str]], i: int, word: str,
+           operand: Callable[[list[tuple[str, str]], int], tuple[Pred, int]],
+           join: Callable[[Pred, Pred], Pred]) -> tuple[Pred, int]:
+    """Operands joined by ``word`` (or, and), left to right."""
+    left, i = operand(t, i)
+    while i < len(t) and t[i] == ("word", word):
+        right, i = operand(t, i + 1)
+        left = join(left, right)
     return left, i
 
 

@@ -25,7 +25,7 @@ from sheets_sync.app.store_ext import (
     start_scheduler,
 )
 from sheets_sync.cli_errors import fail_cleanly
-from sheets_sync.demo import run_demo
+from sheets_sync.demo import main as demo_command
 from sheets_sync.process import log_to_stderr, sigterm_as_interrupt, wait_for_signal
 from sheets_sync.quota.access import from_settings
 from sheets_sync.scheduler.service import SyncScheduler
@@ -165,12 +165,5 @@ def register(group: click.Group) -> None:
             sys.exit(2)
         click.echo(f"token {info.id} ({info.name}) revoked")
 
-    @group.command()
-    @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-                  help="0: any free port.")
-    @click.option("--once", is_flag=True, help="Set up, sync once, print, and exit.")
-    @fail_cleanly
-    def demo(host: str, port: int, once: bool) -> None:
-        """Run the demo: emulator, service, scheduler and a scheduled job (no Google account)."""
-        run_demo(host=host, port=port, once=once)
+    # `sheets-sync demo` is `python -m sheets_sync.demo`: the one command, its options and help
+    group.add_command(demo_command, "demo")

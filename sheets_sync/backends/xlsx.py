@@ -187,9 +187,7 @@ class XlsxBackend:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 parts = sheet_parts(zf)
                 package = Package(zf)
-                sst = next((r.target for r in package.rels(package.main_part())
-                            if r.type == SHARED_STRINGS and r.target and package.has(r.target)),
-                           None)
+                sst = shared_strings_part(package)
                 null_words = sst is not None and NULL_WORDS.search(package.read(sst)) is not None
             cut = {parts[n]: scan.head for n, scan in big.items() if scan.head is not None}
             small = head_book(data, cut, {parts[n] for n in read if n in parts}, sst)
@@ -283,6 +281,12 @@ class _Columns:
         return rows_to_columns(rows, h + 1, max(map(len, rows), default=0))
 
 
+def shared_strings_part(package: Package) -> str | None:
+    """The workbook's shared strings part, when it has one that is in the package."""
+    return next((r.target for r in package.rels(package.main_part())
+                 if r.type == SHARED_STRINGS and r.target and package.has(r.target)), None)
+
+
 def sheet_rows(book: CalamineWorkbook, name: str, file_name: str) -> list[list[object]]:
     try:
         rows: list[list[object]] = list(book.get_sheet_by_name(name).to_python(
@@ -315,9 +319,7 @@ def input_hash(data: bytes, file_name: str, tabs: Sequence[str]) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             parts = sheet_parts(zf)
             package = Package(zf)
-            sst = next((r.target for r in package.rels(package.main_part())
-                        if r.type == SHARED_STRINGS and r.target and package.has(r.target)),
-                       None)
+            sst = shared_strings_part(package)
             for name in tabs:
                 h.update(f"{name}\x00".encode())
                 part = parts.get(name)
