@@ -8,17 +8,31 @@ schemathesis' pytest fixture loader does not run under this pytest version.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from sheets_emulator.testing import running_emulator
+
 EXAMPLES = 10
 
 
+@pytest.fixture
+def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Google is the local emulator (a real HTTP server), reachable as Google is in production:
+    a generated spreadsheet id is then Google's 404, not a service-account key missing here."""
+    with running_emulator() as emulator:
+        monkeypatch.setenv("SHEETS_EMULATOR_HOST", emulator.host)
+        yield
+
+
+@pytest.mark.usefixtures("google")
 def test_api_never_fails_with_5xx(app: Flask, client: FlaskClient,
                                   auth: dict[str, str]) -> None:
     # One real job, so generated ids sometimes find something: id 1 on a fresh database.
