@@ -23,7 +23,12 @@ from funnel_kpi.parse.summary import guess_owners
 from funnel_kpi.parse.tabs import ParsedInput, read_tabs
 from funnel_kpi.report import textfmt
 from funnel_kpi.report.forecast import SeriesForecast, forecast_series
-from funnel_kpi.report.funnel_report import REPORT_FIELDS, FunnelReport, ReportFormatError
+from funnel_kpi.report.funnel_report import (
+    REPORT_FIELDS,
+    FunnelReport,
+    PeriodReport,
+    ReportFormatError,
+)
 from funnel_kpi.report.noise import is_noise, usual_move
 from funnel_kpi.report.plan import (
     GapSplit,
@@ -44,8 +49,12 @@ from funnel_kpi.report.view import (
     Move,
     PlanView,
     ReportView,
+    StageLine,
+    counts_period,
     plan_section,
     report_view,
+    stage_lines,
+    view_dict,
 )
 from funnel_kpi.values import Value
 
@@ -69,6 +78,7 @@ __all__ = [
     "LayoutError",
     "Move",
     "ParsedInput",
+    "PeriodReport",
     "Pins",
     "PlanError",
     "PlanOf",
@@ -78,6 +88,7 @@ __all__ = [
     "ReportView",
     "SeriesForecast",
     "Stage",
+    "StageLine",
     "SummaryRow",
     "SummaryTable",
     "Tab",
@@ -91,6 +102,7 @@ __all__ = [
     "compute_report",
     "config_from_dict",
     "config_from_toml",
+    "counts_period",
     "forecast_series",
     "funnel_from_dict",
     "funnel_from_toml",
@@ -110,7 +122,9 @@ __all__ = [
     "read_tabs",
     "report_view",
     "signed",
+    "stage_lines",
     "text",
     "textfmt",
     "usual_move",
+    "view_dict",
 ]

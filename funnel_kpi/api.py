@@ -47,7 +47,8 @@ def analyse(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
                        pins=pins)
     report = build_report(funnel=parsed.funnel, summary=parsed.summary, deals=parsed.deals,
                           problems=parsed.problems, unknown_columns=parsed.unknown_columns,
-                          today=today, ltv=pins.ltv, currency=currency)
+                          today=today, ltv=pins.ltv, currency=currency,
+                          input_currency=parsed.currency)
     return Analysis(parsed, report)
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 from funnel_kpi.errors import LayoutError
 from funnel_kpi.inputs import DealLog, Problem, SummaryTable, Tab
 from funnel_kpi.model import DEFAULT_FUNNEL, Funnel
+from funnel_kpi.parse.currency import input_currency
 from funnel_kpi.parse.deals import deal_columns_found, deal_header, read_deal_log
 from funnel_kpi.parse.headers import normalize
 from funnel_kpi.parse.pins import NO_PINS, Pins
@@ -48,6 +49,7 @@ class ParsedInput:
     unknown_columns: tuple[str, ...]  # "Tab: Header"
     skipped_tabs: tuple[str, ...]  # tabs not read: not recognised, or a second tab of a kind
     readout: tuple[ColumnReading, ...] = ()  # how every column of the tabs read was read
+    currency: str | None = None  # ISO code of the money, when the input says it (one only)
 
 
 def classify_tab(tab: Tab, funnel: Funnel, pins: Pins = NO_PINS) -> TabKind | None:
@@ -138,6 +140,10 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
             problems += part.problems
             unknown += [f"{part.tab}: {h}" for h in part.unknown_columns]
     used = {id(summary_tab), id(deals_tab)}
+    readout = tuple(r for part in (summary, deals) if part is not None for r in part.readout)
+    money = input_currency([t for t in (summary_tab, deals_tab) if t is not None], readout)
+    if not any(p.code == "mixed_currency" for p in problems):  # the deal reader's, else ours
+        problems += money.problems
     return ParsedInput(
         summary=summary,
         deals=deals,
@@ -145,7 +151,8 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
         problems=tuple(problems),
         unknown_columns=tuple(unknown),
         skipped_tabs=tuple(t.name for t in all_tabs if id(t) not in used),
-        readout=tuple(r for part in (summary, deals) if part is not None for r in part.readout),
+        readout=readout,
+        currency=money.code,
     )
 
 

@@ -54,7 +54,8 @@ PIPELINE_KPIS = ("forecast_revenue", "pipeline_velocity")
 def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog | None,
                  problems: Sequence[Problem] = (), unknown_columns: Sequence[str] = (),
                  today: date | None = None, ltv: LtvAssumptions = NO_ASSUMPTIONS,
-                 currency: str | None = None) -> FunnelReport:
+                 currency: str | None = None, input_currency: str | None = None,
+                 ) -> FunnelReport:
     """The report of a summary tab and/or a deal log.
 
     ``today`` decides which month is in progress (default: the real today) and which deal
@@ -65,7 +66,8 @@ def build_report(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog
         analysis = analyse_deals(deals, funnel, today)
     return report_from(funnel=funnel, summary=summary, deals=deals, analysis=analysis,
                        problems=problems, unknown_columns=unknown_columns,
-                       today=today or date.today(), ltv=ltv, currency=currency)
+                       today=today or date.today(), ltv=ltv, currency=currency,
+                       input_currency=input_currency)
 
 
 def purchases_per_month(log: DealLog | None, analysis: DealAnalysis | None) -> float | None:
@@ -225,7 +227,7 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
                 analysis: DealAnalysis | None, problems: Sequence[Problem] = (),
                 unknown_columns: Sequence[str] = (), today: date,
                 ltv: LtvAssumptions = NO_ASSUMPTIONS, currency: str | None = None,
-                ) -> FunnelReport:
+                input_currency: str | None = None) -> FunnelReport:
     """``build_report`` with the deal analysis given (tests build it by hand)."""
     present = (summary.stage_keys if summary is not None
                else deals.stage_keys if deals is not None else funnel.keys)
@@ -271,7 +273,8 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
                            *(series.notes(lang) if series else ())) for lang in ("en", "ru"))
     inputs = _finding_inputs(stages, finals, by_month, current, fact_is_revenue)
     found = verdicts(segments, inputs.latest.report if inputs.latest else None, inputs.history)
-    inputs = dataclasses.replace(inputs, verdicts=found, currency=currency)
+    # the input's own currency (FunnelReport.currency) wins over the caller's guess
+    inputs = dataclasses.replace(inputs, verdicts=found, currency=input_currency or currency)
     findings_en, findings_ru = findings_en_ru(inputs)
     return FunnelReport(
         funnel=tuple(Stage(s.key, s.en, s.ru, s.owner) for s in stages),  # aliases: parsing's
@@ -293,6 +296,7 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
               for h in part.unknown_columns),
             *unknown_columns])),
         notes=notes_en, notes_ru=notes_ru, forecast=series, verdicts=found,
+        currency=input_currency,
     )
 
 

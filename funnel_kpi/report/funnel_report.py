@@ -36,12 +36,20 @@ REPORT_FIELDS = ("version", "status", "status_reasons", "status_reasons_ru", "fu
                  "funnel_inferred", "sources", "periods", "total", "segments", "deal_log",
                  "seasonal_index", "findings", "findings_ru", "problems", "unknown_columns",
                  "notes", "notes_ru", "columns",
-                 "forecast", "verdicts")  # the top-level keys of to_dict(), in its order
+                 "forecast", "verdicts", "currency")  # the top-level keys of to_dict(), in order
 NA = Value(None)  # not applicable (e.g. the step conversion of the first stage): no reason
 
 
 class ReportFormatError(FunnelError):
     pass
+
+
+def _currency(code: Any) -> str | None:
+    if code is None:
+        return None
+    if not isinstance(code, str) or not (code.isascii() and code.isalpha() and len(code) == 3):
+        raise ReportFormatError(f"currency {code!r} is not an ISO code such as RUB or USD")
+    return code.upper()
 
 
 def frozen_map(d: Mapping[Any, Any]) -> Mapping[Any, Any]:
@@ -352,6 +360,7 @@ class FunnelReport:
     columns: tuple[ColumnReading, ...] = ()  # how each input column was read
     forecast: Forecast | None = None  # the next months from the series (funnel_kpi.report.forecast)
     verdicts: Verdicts = NO_VERDICTS  # segments against the rest, steps against their limits
+    currency: str | None = None  # ISO code the input's money is in; None: unknown or mixed
 
     # --- what a renderer needs -------------------------------------------------------------
     def shown_period(self) -> PeriodReport:
@@ -433,8 +442,11 @@ class FunnelReport:
             "columns": lambda: [c.to_dict() for c in self.columns],
             "forecast": lambda: self.forecast.to_dict() if self.forecast else None,
             "verdicts": lambda: self.verdicts.to_dict(),
+            "currency": lambda: self.currency,
         }
-        return {k: part() for k, part in parts.items() if fields is None or k in fields}
+        # "currency" only when known: a report of an input that names none answers as before
+        return {k: part() for k, part in parts.items() if (fields is None or k in fields)
+                and (k != "currency" or self.currency is not None)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> FunnelReport:
@@ -473,4 +485,5 @@ class FunnelReport:
             columns=tuple(ColumnReading.from_dict(c) for c in d.get("columns", ())),
             forecast=Forecast.from_dict(d.get("forecast")),
             verdicts=Verdicts.from_dict(d.get("verdicts")),
+            currency=_currency(d.get("currency")),
         )

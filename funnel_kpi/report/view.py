@@ -13,13 +13,16 @@ spreadsheet can format them itself. Money has a symbol only when the currency is
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import Any, Literal
 
 from funnel_kpi.catalogue import text
+from funnel_kpi.model import Owner, Stage
 from funnel_kpi.registry import REGISTRY, Unit
 from funnel_kpi.report import textfmt
+from funnel_kpi.report.buckets import Bucket
+from funnel_kpi.report.figures import Layout, bottleneck, stage_rows
 from funnel_kpi.report.forecast import Forecast
 from funnel_kpi.report.funnel_report import Change, FunnelReport, PeriodReport, Status
 from funnel_kpi.report.noise import is_noise, usual_move
@@ -259,12 +262,16 @@ class ReportView:
     forecast_revenue: str | None  # the pipeline's total, as text
     verdicts: tuple[VerdictLine, ...]
     plan: PlanView | None
+    currency: str | None = None  # ISO code every money text is written in; None: unknown
 
 
 def report_view(report: FunnelReport, lang: str = "en", *, plan: GapSplit | None = None,
                 currency: str | None = None) -> ReportView:
     """The view of ``report`` in ``lang``; ``plan`` is the last planned month's gap split (it
-    comes from the plan column, not the report); ``currency`` an ISO code when it is known."""
+    comes from the plan column, not the report); ``currency`` an ISO code the caller guesses
+    (e.g. from the spreadsheet's locale): the report's own currency, when the input said it,
+    wins."""
+    currency = report.currency or currency
     shown = report.shown_period()
     ru = lang == "ru"
     problems = report.problems
@@ -287,12 +294,57 @@ def report_view(report: FunnelReport, lang: str = "en", *, plan: GapSplit | None
                                          lang, currency)
                           if report.deal_log is not None and report.deal_log.pipeline else None),
         verdicts=_verdicts(report, lang, ru),
-        plan=plan_section(plan, lang, currency) if plan is not None else None)
+        plan=plan_section(plan, lang, currency) if plan is not None else None,
+        currency=currency)
+
+
+def view_dict(view: ReportView) -> dict[str, Any]:
+    """The view as JSON values (the API's ``?view=1``): every field by its name, a change with
+    its ``tone`` and ``arrow`` too, a number that is not finite as null."""
+    out = _json(view)
+    assert isinstance(out, dict)
+    return out
+
+
+def _json(x: object) -> Any:
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, tuple | list):
+        return [_json(i) for i in x]
+    if is_dataclass(x) and not isinstance(x, type):
+        d = {f.name: _json(getattr(x, f.name)) for f in fields(x)}
+        if isinstance(x, Move):
+            d["tone"], d["arrow"] = x.tone, x.arrow
+        return d
+    return x
 
 
 def _neck(p: PeriodReport) -> str | None:
     lc = p.bottleneck.lowest_conversion if p.bottleneck is not None else None
     return lc.to_key if lc is not None else None
+
+
+def counts_period(names: Sequence[str], counts: Sequence[float | None],
+                  owners: Sequence[Owner]) -> PeriodReport:
+    """A one-period report of a funnel given as names, counts and owners (Excel's FUNNEL() and
+    BOTTLENECK()): its stage rows and bottleneck made as report/build.py makes a month's."""
+    stages = tuple(Stage(f"stage_{i}", name, name, owner)
+                   for i, (name, owner) in enumerate(zip(names, owners, strict=True)))
+    layout = Layout.of(stages)
+    rows = stage_rows(layout, Bucket(counts={s.key: n for s, n in zip(stages, counts,
+                                                                      strict=True)},
+                                     money={}, margin=None, margin_given=False, plan=None,
+                                     plan_fact=None))
+    empty: Mapping[str, Any] = {}
+    return PeriodReport("total", False, False, rows, empty, empty, empty,
+                        bottleneck(layout, rows, None))
+
+
+def stage_lines(period: PeriodReport, lang: str = "en") -> tuple[StageLine, ...]:
+    """A period's stage rows as shown: label, owner label, count, step, cumulative, drop-off
+    (numbers and their text), the moves of the count and the bottleneck mark. Excel's FUNNEL()
+    shows these for a one-period report of its counts."""
+    return _stages(period, lang)
 
 
 def _stages(p: PeriodReport, lang: str) -> tuple[StageLine, ...]:
