@@ -135,13 +135,6 @@ def _status_section(g: _Grid, v: ReportView) -> None:
         g.add(None, reason, style="warning")
 
 
-def shown_period(d: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The JSON of the period a stored report's surfaces show (FunnelReport.shown_period), for
-    readers still on report JSON (notify/digest.py)."""
-    report = _report(d)
-    return report.shown_period().to_dict()
-
-
 def _funnel_section(g: _Grid, v: ReportView) -> ChartSpec | None:
     """The shown month's funnel; the chart of its step conversions goes to the right of the
     table, on rows that stay blank beyond the table until the chart's last row."""

@@ -20,10 +20,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from funnel_kpi.registry import REGISTRY
+from funnel_kpi import FunnelReport, ReportFormatError, ReportView, report_view
 from sheets_sync.notify.messages import limit_lines
-from sheets_sync.render import shown_period
-from sheets_sync.text_report import fmt_number
 
 KPIS_SHOWN = 8
 BAR_PX = 260  # the longest bar
@@ -48,6 +46,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_report": ("No report yet: the job has not run successfully.",
                   "Отчёта пока нет: задание ещё не выполнилось успешно."),
     "open": ("Open the job", "Открыть задание"),
+    "unreadable": ("The stored report cannot be read: run the job again.",
+                   "Сохранённый отчёт не читается: запустите задание ещё раз."),
 }
 
 
@@ -104,30 +104,28 @@ class Bar:
     bottleneck: bool
 
 
-def bars(period: Mapping[str, Any], lang: str) -> list[Bar]:
-    """The funnel of a period as bars: a log scale keeps visits and payments both visible."""
-    stages = period.get("stages") or []
-    top = max([s.get("count") or 0 for s in stages] + [0])
-    neck = ((period.get("bottleneck") or {}).get("lowest_conversion") or {}).get("to")
+def bars(view: ReportView) -> list[Bar]:
+    """The funnel of the view's period as bars: a log scale keeps visits and payments both
+    visible."""
+    top = max([s.count or 0 for s in view.stages] + [0])
     out = []
-    for i, st in enumerate(stages):
-        count = st.get("count") or 0
+    for i, st in enumerate(view.stages):
+        count = st.count or 0
         width = (max(4, round(BAR_PX * math.log10(count + 1) / math.log10(top + 1)))
                  if count > 0 and top > 0 else 2)
-        out.append(Bar((st.get("label_ru") if lang == "ru" else st.get("label")) or st["key"],
-                       width, fmt_number(st.get("count"), "count", lang),
-                       fmt_number(st.get("step_conversion"), "ratio", lang) if i else "",
-                       st.get("owner", "sales"), i > 0 and st["key"] == neck))
+        out.append(Bar(st.label, width, st.count_text, st.step_text if i else "", st.owner,
+                       i > 0 and st.bottleneck))
     return out
 
 
-def _bars(period: Mapping[str, Any], lang: str) -> tuple[str | None, str, str]:
+def _bars(view: ReportView) -> tuple[str | None, str, str]:
     """The funnel chart's heading, its text lines and its HTML table."""
-    found = bars(period, lang)
+    lang = view.lang
+    found = bars(view)
     if not found:
         return None, "", ""
-    head = w("funnel", lang, period=period.get("period", "")) + (
-        f" ({w('in_progress', lang)})" if period.get("in_progress") else "")
+    head = w("funnel", lang, period=view.period) + (
+        f" ({w('in_progress', lang)})" if view.in_progress else "")
     text_rows, html_rows = [], []
     label_width = max(len(b.label) for b in found)
     for b in found:
@@ -149,27 +147,12 @@ def _bars(period: Mapping[str, Any], lang: str) -> tuple[str | None, str, str]:
         f'style="border-collapse:collapse;font:14px sans-serif">{"".join(html_rows)}</table>')
 
 
-def kpi_lines(period: Mapping[str, Any], lang: str) -> list[tuple[str, str, str]]:
-    """(name, value, change on the month before) of the period's KPIs, the registry's order:
-    a rate's change in percentage points, a count's or money's in %."""
-    kpis = period.get("kpis") or {}
-    mom = ((period.get("changes") or {}).get("mom")) or {}
-    out = []
-    for kpi in REGISTRY.values():
-        value = kpis.get(kpi.id)
-        if value is None:
-            continue
-        change = mom.get(kpi.id) or {}
-        moved = change.get("abs" if kpi.unit == "ratio" else "rel")
-        if moved is None:
-            shown = ""
-        elif kpi.unit == "ratio":
-            pp = fmt_number(moved, "ratio", lang).replace("%", "").replace("\u00a0", "")
-            shown = ("+" if moved > 0 else "") + pp + (" п.\u00a0п." if lang == "ru" else " pp")
-        else:
-            shown = ("+" if moved > 0 else "") + fmt_number(moved, "ratio", lang)
-        out.append((kpi.name(lang), fmt_number(value, kpi.unit, lang), shown))
-    return out[:KPIS_SHOWN]
+def kpi_lines(view: ReportView) -> list[tuple[str, str, str]]:
+    """(name, value, change on the month before) of the period's first KPIs, in the registry's
+    order, as the view writes them: a rate's change in percentage points, a count's or money's
+    in %."""
+    return [(k.name, k.text, k.mom.text if k.mom.value is not None else "")
+            for k in view.kpis[:KPIS_SHOWN]]
 
 
 def _list_html(items: Sequence[str]) -> str:
@@ -206,16 +189,27 @@ def render(facts: DigestFacts, report: Mapping[str, Any] | None, lang: str,
     return Digest(subject, "\n".join(text) + "\n", page)
 
 
+def _view(report: Mapping[str, Any], lang: str) -> ReportView | None:
+    try:
+        return report_view(FunnelReport.from_dict(report), lang)
+    except ReportFormatError:  # a stored report that no longer reads: the digest says so
+        return None
+
+
 def _report_parts(report: Mapping[str, Any], lang: str, text: list[str],
                   body: list[str]) -> None:
-    period = shown_period(report) or {}
-    head, chart_text, chart_html = _bars(period, lang)
+    view = _view(report, lang)
+    if view is None:
+        text.append(w("unreadable", lang))
+        body.append(f"<p>{html.escape(w('unreadable', lang))}</p>")
+        return
+    head, chart_text, chart_html = _bars(view)
     if head:
         text += ["", head, chart_text]
         body += [f"<h3>{html.escape(head)}</h3>", chart_html]
-    kpis = kpi_lines(period, lang)
+    kpis = kpi_lines(view)
     if kpis:
-        title = w("kpis", lang, period=period.get("period", ""))
+        title = w("kpis", lang, period=view.period)
         text += ["", title]
         text += [f"- {name}: {value}" + (f" ({w('vs_prev', lang)}: {change})" if change else "")
                  for name, value, change in kpis]
@@ -233,13 +227,13 @@ def _report_parts(report: Mapping[str, Any], lang: str, text: list[str],
     if limits:
         text += ["", w("limits", lang), *(f"- {x}" for x in limits)]
         body += [f"<h3>{html.escape(w('limits', lang))}</h3>", _list_html(limits)]
-    findings = list(report.get("findings_ru" if lang == "ru" else "findings") or ())
+    findings = list(view.findings)
     if findings:
         text += ["", w("findings", lang), *(f"- {x}" for x in findings[:FINDINGS_SHOWN])]
         body += [f"<h3>{html.escape(w('findings', lang))}</h3>",
                  _list_html(findings[:FINDINGS_SHOWN])]
-    reasons = list(report.get("status_reasons_ru" if lang == "ru" else "status_reasons") or ())
-    if report.get("status") == "check":
+    reasons = list(view.status_reasons)
+    if view.status == "check":
         text += ["", w("check", lang), *(f"- {x}" for x in reasons)]
         body += [f"<h3>{html.escape(w('check', lang))}</h3>", _list_html(reasons)]
     else:
