@@ -8,7 +8,14 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select, text
 
-from funnel_kpi import registry
+from funnel_kpi import (
+    FunnelReport,
+    GapSplit,
+    ReportFormatError,
+    registry,
+    report_view,
+    view_dict,
+)
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import compress
 from sheets_sync.app.errors import ApiError, invalid
@@ -35,6 +42,7 @@ from sheets_sync.app.schemas import (
 )
 from sheets_sync.app.store_ext import db, get_store, jobs_changed, local_scheduler, runner
 from sheets_sync.errors import JobNotFound
+from sheets_sync.number_formats import currency_of
 from sheets_sync.store.models import RUN_STATUSES, Job, JobReport, Run
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -199,15 +207,39 @@ def get_run_(run_id: int) -> Any:
 @require_token
 def job_report(job_id: int) -> Any:
     s = db()
-    get_job(s, job_id)
+    job = get_job(s, job_id)
     rep = s.get(JobReport, job_id)
     if rep is None:
         raise ApiError(404, "no_report",
                        f"Job {job_id} has no report yet: run it with POST "
                        f"/api/v1/jobs/{job_id}/run.")
+    try:  # a stored report that no longer reads is said so, not a 500
+        report = FunnelReport.from_dict(rep.report)
+    except ReportFormatError as e:
+        raise ApiError(409, "bad_stored_report",
+                       f"Job {job_id}'s stored report cannot be read ({e}): run the job again "
+                       f"(POST /api/v1/jobs/{job_id}/run) to replace it.") from None
+    lang = view_lang()
+    if lang is not None:  # ?view=1: the report as the dashboard shows it (the stored plan too)
+        plan = rep.report.get("plan")
+        # as the job page: the spreadsheet locale's currency when the report names none
+        locale = ((job.state or {}).get("layout") or {}).get("locale")
+        return jsonify(view_dict(report_view(
+            report, lang, plan=GapSplit.from_dict(plan) if plan else None,
+            currency=currency_of(str(locale)) if locale else None)))
     out = ReportOut(job_id=job_id, run_id=rep.run_id, computed_at=rep.computed_at,
                     report=rep.report)
     return jsonify(dump(out))
+
+
+def view_lang() -> str | None:
+    """With ``?view=1``, the view's language (``lang=ru|en``, English by default); else None."""
+    if not int_arg("view", 0, 0, 1):
+        return None
+    lang = request.args.get("lang") or "en"
+    if lang not in ("ru", "en"):
+        raise ApiError(400, "bad_parameter", "Query parameter 'lang' must be ru or en.")
+    return lang
 
 
 @api.get("/kpis")

@@ -14,8 +14,8 @@ from typing import Any
 from flask import current_app, request
 from pydantic import ValidationError
 
-from funnel_kpi import Analysis, Tab, analyse, config_from_dict
-from sheets_sync.app.api import api, body
+from funnel_kpi import Analysis, Tab, analyse, config_from_dict, report_view, view_dict
+from sheets_sync.app.api import api, body, view_lang
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import report_data
 from sheets_sync.app.errors import ApiError, invalid
@@ -54,7 +54,11 @@ def csv_request() -> ComputeIn:
 @api.post("/compute")
 @require_token
 def compute() -> Any:
-    return report_response(report_data(_analysis().report))  # ?fields= (app.encode)
+    lang = view_lang()  # checked before the work
+    report = _analysis().report
+    if lang is not None:  # ?view=1: the report as every surface shows it
+        return view_dict(report_view(report, lang))
+    return report_response(report_data(report))  # ?fields= (app.encode)
 
 
 @api.post("/inspect")

@@ -300,7 +300,7 @@ def job(job_id: int) -> Any:
                           .limit(RUNS_SHOWN)))
     rep = s.get(JobReport, job_id)
     lang = current_lang()
-    currency = job_currency(row)
+    currency = (rep.report.get("currency") if rep else None) or job_currency(row)  # input's first
     view = stored_view(rep.report, lang, currency) if rep else None
     month = request.args.get("month")  # the month picker (a GET form): any month the report has
     trend = trends(FunnelReport.from_dict(rep.report), month, lang, currency) if rep else None

@@ -78,6 +78,41 @@ KPI_SCHEMAS: dict[str, Any] = {
             "message_ru": _STR}}}}},
     "AddonJobOut": {"type": "object", "required": ["job"],
                     "properties": {"job": {"$ref": "#/components/schemas/JobOut"}}},
+    # ?view=1 of GET /jobs/<id>/report and POST /compute: funnel_kpi.view_dict(report_view(...))
+    "ReportViewOut": {
+        "type": "object", "description": (
+            "The report as every surface shows it, in one language: the period shown (the "
+            "latest month neither in progress nor pending), its stage rows and KPI rows with "
+            "numbers (value, count, step...) beside their text, each change (mom, yoy) with "
+            "value, text, direction, up_is_good, noise, tone and arrow; the KPIs by month, "
+            "findings, notes, problems, the column read-out, forecast, pipeline, verdicts and "
+            "the plan's gap split. Money texts carry the currency when it is known."),
+        "required": ["lang", "status", "status_reasons", "period", "in_progress", "pending",
+                     "stages", "bottleneck", "kpis", "findings", "notes", "problems",
+                     "problem_count", "currency"],
+        "properties": {
+            "lang": {"enum": ["en", "ru"]}, "status": {"enum": ["ok", "check"]},
+            "status_reasons": {"type": "array", "items": _STR},
+            "sources": {"type": "array", "items": _STR}, "has_months": _BOOL,
+            "period": {"type": "string", "description": "YYYY-MM, or total"},
+            "in_progress": _BOOL, "pending": _BOOL,
+            "stages": {"type": "array", "items": {"type": "object", "required": [
+                "key", "label", "owner", "owner_label", "count", "step", "cumulative",
+                "drop_off", "count_text", "step_text", "cumulative_text", "drop_off_text",
+                "mom", "yoy", "bottleneck"]}},
+            "bottleneck": {"type": ["string", "null"]},
+            "kpis": {"type": "array", "items": {"type": "object", "required": [
+                "id", "name", "unit", "kind", "value", "text", "mom", "yoy"]}},
+            "months": {"type": ["object", "null"]},
+            "findings": {"type": "array", "items": _STR},
+            "notes": {"type": "array", "items": _STR},
+            "problems": {"type": "array", "items": {"type": "object"}},
+            "problem_count": {"type": "integer"},
+            "readout": {"type": "array"}, "forecast": {"type": "array"},
+            "forecast_how": {"type": "array", "items": _STR}, "pipeline": {"type": "array"},
+            "forecast_revenue": {"type": ["string", "null"]}, "verdicts": {"type": "array"},
+            "plan": {"type": ["object", "null"]},
+            "currency": {"type": ["string", "null"], "description": "ISO code, e.g. RUB, USD"}}},
     "KpiCatalogue": {"type": "object", "required": ["kpis", "functions"], "properties": {
         "kpis": {"type": "array", "items": {"$ref": "#/components/schemas/KpiOut"}},
         "functions": {"type": "array", "items": {"$ref": "#/components/schemas/FunctionOut"}}}},
@@ -125,6 +160,13 @@ RUN_QUERY = [int_param("limit", high=500, description="At most this many (defaul
              {"name": "status", "in": "query", "required": False,
               "schema": {"type": "string", "enum": list(RUN_STATUSES)}}]
 
+VIEW_QUERY = [{"name": "view", "in": "query", "required": False,
+               "description": "1: the report's view (ReportViewOut) instead of its JSON.",
+               "schema": {"type": "integer", "enum": [0, 1]}},
+              {"name": "lang", "in": "query", "required": False,
+               "description": "The view's language (with view=1; default en).",
+               "schema": {"type": "string", "enum": ["en", "ru"]}}]
+
 
 def paths() -> dict[str, Any]:
     open_: dict[str, Any] = {"security": []}
@@ -159,9 +201,13 @@ def paths() -> dict[str, Any]:
             "summary": "Runs of a job, newest first", "parameters": [JOB_ID, *RUN_QUERY],
             "responses": {"200": ok("RunList"), **errors(400, 401, 404)}}},
         "/api/v1/jobs/{job_id}/report": {"get": {
-            "summary": "The report of the job's latest successful run",
-            "parameters": [JOB_ID],
-            "responses": {"200": ok("ReportOut"), **errors(401, 404)}}},
+            "summary": "The report of the job's latest successful run (or, with view=1, "
+                       "its view)",
+            "parameters": [JOB_ID, *VIEW_QUERY],
+            "responses": {"200": {"description": "ReportOut; ReportViewOut with view=1",
+                                  "content": {"application/json": {"schema": {"oneOf": [
+                                      ref("ReportOut"), ref("ReportViewOut")]}}}},
+                          **errors(400, 401, 404, 409)}}},
         "/api/v1/jobs/{job_id}/notifications": {"get": {
             "summary": "The job's notification settings (secrets masked) and latest messages",
             "parameters": [JOB_ID],
@@ -223,11 +269,12 @@ def paths() -> dict[str, Any]:
                  "schema": {"type": "string", "pattern": "^[a-z]{2}(_[A-Z]{2})?$"}},
                 {"name": "today", "in": "query", "required": False,
                  "description": "CSV only: compute as of this date.",
-                 "schema": {"type": "string", "format": "date"}}],
+                 "schema": {"type": "string", "format": "date"}}, *VIEW_QUERY],
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": ref("ComputeIn")},
                 "text/csv": {"schema": {"type": "string"}}}},
-            "responses": {"200": {"description": "The FunnelReport JSON", "content": {
+            "responses": {"200": {"description": "The FunnelReport JSON; ReportViewOut with "
+                                                 "view=1", "content": {
                 "application/json": {"schema": {"type": "object"}}}},
                 **errors(400, 401, 413, 422)}}},
         "/api/v1/inspect": {"post": {
