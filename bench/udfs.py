@@ -188,6 +188,7 @@ def through_xlwings(column: tuple[tuple[float], ...], turns: int = 15) -> None:
             return made, run
 
         spill = A.conversions(read_numbers(column))
+        assert isinstance(spill, Spill)
         first = itemgetter(0)
         runs: dict[str, Step] = {
             "CONVERSIONS": whole(conversions),
