@@ -21,16 +21,25 @@ import logging
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from excel_udfs import coerce as C
 from excel_udfs.arrays import ArrayArg, Spill, collector_paused, read_numbers
 from excel_udfs.errors import CellError, InputErrorValue, UsageError, error_for
+from funnel_kpi import (
+    PeriodReport,
+    StageLine,
+    counts_period,
+    guess_owners,
+    match_header,
+    registry,
+    stage_lines,
+)
 from funnel_kpi import formulas as F
-from funnel_kpi import guess_owners, match_header, registry
-from funnel_kpi.model import DEFAULT_FUNNEL
+from funnel_kpi.model import DEFAULT_FUNNEL, Owner
 from funnel_kpi.registry import NUMBER_UNITS, Arg, CallError, CleanArg
 from funnel_kpi.values import Value
 
@@ -40,8 +49,6 @@ Cell = float | str | None | CellError
 Rows = list[list[Any]]
 
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
-OWNER_LABELS = {"en": {"marketing": "marketing", "sales": "sales"},
-                "ru": {"marketing": "маркетинг", "sales": "продажи"}}
 
 
 def excel_function(fn: Fn) -> Fn:
@@ -188,17 +195,15 @@ def _at_least_two(n: int) -> None:
 @excel_function
 def funnel(stage_names: object, stage_counts: object, owners: object = None) -> Rows | Cell:
     """Rows of: stage, count, step conversion, cumulative conversion, drop-off, owner."""
-    names, counts, own, lang = _stages(stage_names, stage_counts, owners)
-    steps = cells(F.step_conversions(counts))
-    cumulative = cells(F.cumulative_conversions(counts))
-    drops = cells(F.drop_offs(counts))
-    labels = OWNER_LABELS[lang]
+    period, lines = _funnel_view(stage_names, stage_counts, owners)
     rows: Rows = []
-    for i, name in enumerate(names):
-        count = counts[i] if counts[i] is not None else CellError.NA
-        # The first stage has no step into it: its step and drop-off cells stay empty.
-        rows.append([name, count, steps[i - 1] if i else None, cumulative[i],
-                     drops[i - 1] if i else None, labels[own[i]]])
+    for i, (line, row) in enumerate(zip(lines, period.stages, strict=True)):
+        # The line gives the label and owner; the numbers are its row's Values, whose reason
+        # gives an undefined one's Excel error. The first stage has no step into it: its step
+        # and drop-off cells stay empty.
+        rows.append([line.label, cell(row.count) if line.count is not None else CellError.NA,
+                     cell(row.step_conversion) if i else None, cell(row.cumulative_conversion),
+                     cell(row.drop_off) if i else None, _owner(line.owner_label)])
     return rows
 
 
@@ -207,19 +212,39 @@ def bottleneck(stage_names: object, stage_counts: object, kind: object = None,
                owners: object = None) -> Rows | Cell:
     """Row 1: the step of lowest conversion; row 2: the step of largest loss. Each row: from
     stage, to stage, value, owner of the step (the owner of the stage it ends in)."""
-    names, counts, own, lang = _stages(stage_names, stage_counts, owners)
+    period, lines = _funnel_view(stage_names, stage_counts, owners)
     which = _choice(registry.function("BOTTLENECK").arg("kind"), kind)
-    steps = F.step_conversions(counts)
-    losses = F.drop_offs(counts)
-    picked = F.bottleneck(steps, losses)
-    labels = OWNER_LABELS[lang]
+    by_key = {line.key: line for line in lines}
+    picked = period.bottleneck
     rows: Rows = []
-    for i, values in ((picked.lowest_conversion, steps), (picked.largest_loss, losses)):
-        if i is None:
+    for step in (picked.lowest_conversion if picked else None,
+                 picked.largest_loss if picked else None):
+        if step is None:
             rows.append([CellError.NA] * 4)
         else:
-            rows.append([names[i], names[i + 1], cell(values[i]), labels[own[i + 1]]])
+            to = by_key[step.to_key]
+            rows.append([by_key[step.from_key].label, to.label, cell(step.value),
+                         _owner(to.owner_label)])
     return rows if which is None else [rows[0 if which == "conversion" else 1]]
+
+
+def _funnel_view(stage_names: object, stage_counts: object, owners: object,
+                 ) -> tuple[PeriodReport, tuple[StageLine, ...]]:
+    """The funnel of the ranges as a one-period report (as the service builds a month's) and
+    its stage lines as every surface shows them, in the language of the stage names."""
+    names, counts, own, lang = _stages(stage_names, stage_counts, owners)
+    # stage_owners gives registry choices ("marketing"/"sales") or the core's guesses: Owners
+    period = counts_period(names, counts, cast("list[Owner]", own))
+    # a blank stage name stays blank (the view names a nameless stage by its key)
+    lines = tuple(line if name else replace(line, label="")
+                  for line, name in zip(stage_lines(period, lang), names, strict=True))
+    return period, lines
+
+
+def _owner(label: str) -> str:
+    # The catalogue's owner label ("Marketing", "Продажи") in lower case, as these functions
+    # have always written it: a sheet may count or match on "marketing".
+    return label.lower()
 
 
 def _choice(arg: Arg, raw: object) -> str | None:
