@@ -8,7 +8,7 @@ from functools import cmp_to_key
 from typing import Any
 
 from . import a1, cells, colorstyle, dims, fieldmask, refs
-from .batch_common import Handler, mask, sheet_of
+from .batch_common import Handler, by_request, mask, sheet_of
 from .errors import ApiError, grid_limits
 from .ranges import Target, from_grid_range
 from .store import CellError, Sheet, Spreadsheet
@@ -277,13 +277,7 @@ def update_borders(book: Spreadsheet, p: dict[str, Any]) -> None:
     return None
 
 
-HANDLERS: dict[str, Handler] = {
-    "updateCells": update_cells,
-    "repeatCell": repeat_cell,
-    "appendCells": append_cells,
-    "copyPaste": copy_paste,
-    "cutPaste": cut_paste,
-    "sortRange": sort_range,
-    "setDataValidation": set_data_validation,
-    "updateBorders": update_borders,
-}
+HANDLERS: dict[str, Handler] = by_request(
+    update_cells, repeat_cell, append_cells, copy_paste, cut_paste, sort_range,
+    set_data_validation, update_borders,
+)

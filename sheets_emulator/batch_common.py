@@ -12,6 +12,15 @@ from .store import Sheet, Spreadsheet
 Handler = Callable[[Spreadsheet, dict[str, Any]], dict[str, Any] | None]
 
 
+def by_request(*fns: Handler) -> dict[str, Handler]:
+    """Handlers by the request each answers, named after it: update_cells is "updateCells"."""
+    out = {}
+    for fn in fns:
+        first, *rest = fn.__name__.split("_")
+        out[first + "".join(word.capitalize() for word in rest)] = fn
+    return out
+
+
 def sheet_of(book: Spreadsheet, sheet_id: Any) -> Sheet:
     sid = int(sheet_id or 0)
     sheet = book.sheet_by_id(sid)

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import colorstyle, defaults, dims, fieldmask, formulas
 from .batch_cells import HANDLERS as CELL_HANDLERS
-from .batch_common import Handler, mask, sheet_of
+from .batch_common import Handler, by_request, mask, sheet_of
 from .batch_ranges import HANDLERS as RANGE_HANDLERS
 from .errors import CELL_LIMIT, ApiError, cell_limit, unknown_field
 from .sheets_api import resource
@@ -223,10 +223,7 @@ def update_spreadsheet_properties(book: Spreadsheet, p: dict[str, Any]) -> None:
     return None
 
 
-HANDLERS: dict[str, Handler] = {
-    "addSheet": add_sheet,
-    "deleteSheet": delete_sheet,
-    "duplicateSheet": duplicate_sheet,
-    "updateSheetProperties": update_sheet_properties,
-    "updateSpreadsheetProperties": update_spreadsheet_properties,
-}
+HANDLERS: dict[str, Handler] = by_request(
+    add_sheet, delete_sheet, duplicate_sheet, update_sheet_properties,
+    update_spreadsheet_properties,
+)

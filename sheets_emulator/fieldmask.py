@@ -55,14 +55,7 @@ def _insert(tree: Tree, path: list[str], sub: Tree) -> None:
         if name in node and node[name] == {}:
             return  # already whole
         node = node.setdefault(name, {})
-    last = path[-1]
-    if last in node:
-        if node[last] == {} or sub == {}:
-            node[last] = {}
-        else:
-            _merge(node[last], sub)
-    else:
-        node[last] = sub
+    _merge(node, {path[-1]: sub})
 
 
 def _merge(a: Tree, b: Tree) -> None:

@@ -106,39 +106,26 @@ class _Parser:
         return node
 
     def compare(self) -> Any:
-        node = self.concat()
-        while self.peek() in (("op", "="), ("op", "<>"), ("op", "<"), ("op", ">"),
-                              ("op", "<="), ("op", ">=")):
-            op = self.take()[1]
-            node = ("bin", op, node, self.concat())
-        return node
+        return self.left_to_right(("=", "<>", "<", ">", "<=", ">="), self.concat)
 
     def concat(self) -> Any:
-        node = self.additive()
-        while self.peek() == ("op", "&"):
-            self.take()
-            node = ("bin", "&", node, self.additive())
-        return node
+        return self.left_to_right(("&",), self.additive)
 
     def additive(self) -> Any:
-        node = self.term()
-        while self.peek() in (("op", "+"), ("op", "-")):
-            op = self.take()[1]
-            node = ("bin", op, node, self.term())
-        return node
+        return self.left_to_right(("+", "-"), self.term)
 
     def term(self) -> Any:
-        node = self.power()
-        while self.peek() in (("op", "*"), ("op", "/")):
-            op = self.take()[1]
-            node = ("bin", op, node, self.power())
-        return node
+        return self.left_to_right(("*", "/"), self.power)
 
     def power(self) -> Any:
-        node = self.unary()
-        while self.peek() == ("op", "^"):
-            self.take()
-            node = ("bin", "^", node, self.unary())
+        return self.left_to_right(("^",), self.unary)
+
+    def left_to_right(self, ops: tuple[str, ...], operand: Callable[[], Any]) -> Any:
+        """Operands joined by any of ``ops``, one precedence level, grouped from the left."""
+        node = operand()
+        while self.peek()[0] == "op" and self.peek()[1] in ops:
+            op = self.take()[1]
+            node = ("bin", op, node, operand())
         return node
 
     def unary(self) -> Any:
