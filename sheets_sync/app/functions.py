@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
-from flask import Response, current_app, request
+from flask import Response, request
 
 from excel_udfs import adapters as A
 from excel_udfs.arrays import Spill
@@ -34,6 +34,7 @@ from sheets_sync.app.api import api
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import encode_json
 from sheets_sync.app.errors import ApiError
+from sheets_sync.app.limits import over
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +81,13 @@ def _cells(arg: Arg) -> int:
 
 
 def check_size(calls: Sequence[CallIn]) -> None:
-    limit = int(current_app.config["FUNCTIONS_MAX_CALLS"])
-    if len(calls) > limit:
+    if (limit := over("FUNCTIONS_MAX_CALLS", len(calls))) is not None:
         raise ApiError(413, "too_many_calls",
                        f"{len(calls)} calls is more than this service takes in one request "
                        f"({limit}): send them in batches of {limit}.",
                        [{"field": "calls", "calls": len(calls), "limit": limit}])
     cells = sum(_cells(a) if type(a) is list else 1 for c in calls for a in c.args)
-    cell_limit = int(current_app.config["COMPUTE_MAX_CELLS"])
-    if cells > cell_limit:
+    if (cell_limit := over("COMPUTE_MAX_CELLS", cells)) is not None:
         raise ApiError(413, "too_many_cells",
                        f"{cells} cells is more than this service computes at once "
                        f"({cell_limit}): send fewer or smaller ranges per request.",

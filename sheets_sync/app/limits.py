@@ -61,6 +61,12 @@ def check_text(tabs: Sequence[Tab]) -> None:
                              "cell": a1(r + 1, c)}])
 
 
+def over(setting: str, amount: int) -> int | None:
+    """The service's limit ``setting`` (its config) when ``amount`` is over it, else None."""
+    limit = int(current_app.config[setting])
+    return limit if amount > limit else None
+
+
 def _width(row: Sequence[Any]) -> int:
     n = len(row)
     while n and (row[n - 1] is None or row[n - 1] == ""):
@@ -92,8 +98,7 @@ def check_input(tabs: Sequence[Tab]) -> None:
 def report_response(report: dict[str, Any]) -> Response:
     """The report as JSON, or a 422 when it is larger than the service answers."""
     raw = encode_json(report)  # msgspec: a tenth of json.dumps's time (app/encode.py)
-    limit = int(current_app.config["COMPUTE_MAX_RESPONSE_BYTES"])
-    if len(raw) > limit:
+    if (limit := over("COMPUTE_MAX_RESPONSE_BYTES", len(raw))) is not None:
         raise ApiError(422, "report_too_large",
                        f"The report is {len(raw):,} bytes, more than this service answers at "
                        f"once ({limit:,}): send fewer columns, periods or deals.",
