@@ -18,7 +18,7 @@ arithmetic. An error value anywhere in an argument is the result, as in Excel's 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import Literal
@@ -116,13 +116,19 @@ def numbers(cells: Sequence[object]) -> list[float | None]:
     return out
 
 
-def dates(cells: Sequence[object]) -> list[date | None]:
-    """Dates of a range's cells (datetimes, serial numbers, text); blank or unreadable is None."""
-    out: list[date | None] = []
+def _checked(cells: Sequence[object]) -> Iterator[object]:
+    """The cells in order; an error cell (#N/A, #DIV/0!...) raised as its error value."""
     for x in cells:
         err = cell_error(x)
         if err is not None:
             raise InputErrorValue(err)
+        yield x
+
+
+def dates(cells: Sequence[object]) -> list[date | None]:
+    """Dates of a range's cells (datetimes, serial numbers, text); blank or unreadable is None."""
+    out: list[date | None] = []
+    for x in _checked(cells):
         d = parse_date(x)
         out.append(None if d is None or isinstance(d, CellIssue) else d)
     return out
@@ -130,13 +136,7 @@ def dates(cells: Sequence[object]) -> list[date | None]:
 
 def texts(cells: Sequence[object]) -> list[str | None]:
     """Texts of a range's cells (stage names, statuses); an error cell raised."""
-    out: list[str | None] = []
-    for x in cells:
-        err = cell_error(x)
-        if err is not None:
-            raise InputErrorValue(err)
-        out.append(parse_text(x))
-    return out
+    return [parse_text(x) for x in _checked(cells)]
 
 
 def text(arg: object, name: str) -> str | None:
