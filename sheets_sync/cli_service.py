@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 import waitress
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from sheets_sync.app import create_app
 from sheets_sync.app.store_ext import (
@@ -35,6 +38,13 @@ from sheets_sync.store.tokens import create_token, list_tokens, revoke_token
 
 def load_app() -> Flask:
     return create_app()
+
+
+@contextmanager
+def store_session() -> Iterator[Session]:
+    """A session of the configured store, for the token commands."""
+    with get_store(load_app()).session() as s:
+        yield s
 
 
 def prepare_syncs(app: Flask) -> ScaleSettings:
@@ -130,8 +140,7 @@ def register(group: click.Group) -> None:
     @fail_cleanly
     def tokens_create(name: str) -> None:
         """Make a token named NAME and print it (it is shown only this once)."""
-        app = load_app()
-        with get_store(app).session() as s:
+        with store_session() as s:
             secret, info = create_token(s, name)
         click.echo(secret)
         click.echo(f"token {info.id} ({info.name}) made; keep it: it is not stored, only its "
@@ -141,8 +150,7 @@ def register(group: click.Group) -> None:
     @fail_cleanly
     def tokens_list() -> None:
         """List tokens (id, prefix, name, created, last used, revoked)."""
-        app = load_app()
-        with get_store(app).session() as s:
+        with store_session() as s:
             rows = list_tokens(s)
         if not rows:
             click.echo("no tokens; make one with `sheets-sync tokens create NAME`")
@@ -157,8 +165,7 @@ def register(group: click.Group) -> None:
     @fail_cleanly
     def tokens_revoke(ref: str) -> None:
         """Revoke a token by its id or its prefix (as `tokens list` shows them)."""
-        app = load_app()
-        with get_store(app).session() as s:
+        with store_session() as s:
             info = revoke_token(s, ref)
         if info is None:
             click.echo(f"error: no token {ref!r}: see `sheets-sync tokens list`", err=True)
