@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter as col
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from funnel_kpi import registry
+from funnel_kpi import registry, text
 
 HERE = Path(__file__).resolve().parent
 # The demo's headers are the templates' headers: one list, in demo.py.
@@ -49,40 +49,24 @@ KPI_TAB = {"ru": "Показатели", "en": "KPI"}
 FIRST_MONTH, MONTHS, MONTH_ROWS = date(2023, 1, 1), 24, 36  # example months; rows with formulas
 DEAL_ROWS = 400  # deal-log rows the KPI formulas cover
 
-T = {  # labels of the KPI sheets
-    "title_summary": ("Показатели воронки по месяцам", "Funnel KPIs by month"),
-    "title_deals": ("Показатели журнала сделок", "Deal log KPIs"),
-    "note_udf": ("Ячейки считают функции Funnel KPI (excel_udfs, xlwings): см. templates/"
-                 "README.md. Неопределённое значение — #ДЕЛ/0! или #Н/Д.",
-                 "Cells use the Funnel KPI functions (excel_udfs, xlwings): see templates/"
-                 "README.md. An undefined value shows #DIV/0! or #N/A."),
-    "note_builtin": ("Только встроенные формулы Excel, Python не нужен. Пустая ячейка исходных "
-                     "данных считается нулём.",
-                     "Built-in Excel formulas only, no Python needed. A blank input cell "
-                     "counts as 0."),
-    "month": ("Месяц", "Month"), "total": ("Итого", "Total"), "sum": ("Сумма", "Sum"),
-    "owner": ("Владелец", "Owner"), "all_months": ("Все месяцы", "All months"),
-    "stages": ("Стадии за все месяцы", "Stages, all months"),
-    "bottleneck": ("Узкое место (от лидов)", "Bottleneck (from leads on)"),
-    "steps": ("Конверсии шагов по месяцам", "Step conversions by month"),
+COLS = {  # column headers of the KPI sheets' tables: (ru, en)
     "stage_cols": (("Стадия", "Количество", "Конверсия шага", "Накопленная", "Отвал",
                     "Владелец"),
                    ("Stage", "Count", "Step conversion", "Cumulative", "Drop-off", "Owner")),
     "bn_cols": (("Из стадии", "В стадию", "Значение", "Владелец"),
                 ("From", "To", "Value", "Owner")),
-    "kpi": ("Показатель", "KPI"), "value": ("Значение", "Value"),
-    "times": ("Дни между стадиями", "Days between stages"),
     "times_cols": (("Из", "В", "Среднее, дней", "Медиана, дней"),
                    ("From", "To", "Mean days", "Median days")),
-    "cohorts": ("Когорты по месяцу создания", "Cohorts by created month"),
     "cohort_cols": (("Месяц", "Выиграно", "Проиграно", "Доля выигранных"),
                     ("Month", "Won", "Lost", "Win rate")),
 }
+LABEL_WORDS = ("month", "total", "kpi", "value")  # the report's own words ([label])
 
 
 def t(key: str, lang: str) -> str:
-    ru, en = T[key]
-    return ru if lang == "ru" else en  # type: ignore[return-value]
+    """A KPI sheet's label from funnel_kpi's catalogue ([template], or [label] for the report's
+    own words)."""
+    return text(key if key in LABEL_WORDS else f"template.{key}", lang)
 
 
 @dataclass(frozen=True)
@@ -380,7 +364,7 @@ def _stage_blocks(s: Sheet, lang: str, builtin: bool, tab: str) -> None:
     own_text = OWNER_TEXT[lang]
     s.put(f"A{FUNNEL_ROW - 2}", t("stages", lang))
     s.ws[f"A{FUNNEL_ROW - 2}"].font = Font(bold=True)
-    header_row(s, FUNNEL_ROW - 1, T["stage_cols"][lang == "en"])
+    header_row(s, FUNNEL_ROW - 1, COLS["stage_cols"][lang == "en"])
     last = FUNNEL_ROW + len(STAGE_KEYS) - 1
     if not builtin:
         s.array(f"A{FUNNEL_ROW}:F{last}",
@@ -406,7 +390,7 @@ def _stage_blocks(s: Sheet, lang: str, builtin: bool, tab: str) -> None:
 
     s.put(f"A{BN_ROW - 2}", t("bottleneck", lang))
     s.ws[f"A{BN_ROW - 2}"].font = Font(bold=True)
-    header_row(s, BN_ROW - 1, T["bn_cols"][lang == "en"])
+    header_row(s, BN_ROW - 1, COLS["bn_cols"][lang == "en"])
     if builtin:
         steps, drops = f"$C${FUNNEL_ROW + 2}:$C${last}", f"$E${FUNNEL_ROW + 2}:$E${last}"
         for r, pick in ((BN_ROW, f"MIN({steps})"), (BN_ROW + 1, f"MAX({drops})")):
@@ -522,7 +506,7 @@ def build_deals(lang: str, builtin: bool) -> tuple[Workbook, list[Check]]:
     top = 16
     s.put(f"A{top - 1}", t("times", lang))
     s.ws[f"A{top - 1}"].font = Font(bold=True)
-    header_row(s, top, T["times_cols"][lang == "en"])
+    header_row(s, top, COLS["times_cols"][lang == "en"])
     headers = dict(zip("ABCDEFGHIJKLMNO", DEAL_HEADERS[lang], strict=True))
     for n, (key, start, end) in enumerate(DEAL_STEPS):
         r = top + 1 + n
@@ -541,7 +525,7 @@ def build_deals(lang: str, builtin: bool) -> tuple[Workbook, list[Check]]:
     top = 25
     s.put(f"A{top - 1}", t("cohorts", lang))
     s.ws[f"A{top - 1}"].font = Font(bold=True)
-    header_row(s, top, T["cohort_cols"][lang == "en"])
+    header_row(s, top, COLS["cohort_cols"][lang == "en"])
     created = rng("B")
     months = sorted({d.replace(day=1) for d in (row[1] for row in data)})  # type: ignore[union-attr]
     for m in range(12):

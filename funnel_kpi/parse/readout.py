@@ -18,56 +18,16 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from funnel_kpi.catalogue import has, text
 from funnel_kpi.parse.cells import col_letter, raw_text
 
 SAMPLES = 3
 
-ROLE_TEXT: dict[str, tuple[str, str]] = {
-    "period": ("period", "период"),
-    "stage": ("stage count", "количество на стадии"),
-    "stage_date": ("date the deal reached a stage", "дата перехода на стадию"),
-    "pipeline_stage": ("current pipeline stage", "текущий этап воронки"),
-    "status": ("deal status", "статус сделки"),
-    "created": ("creation date (the lead stage)", "дата создания (стадия лида)"),
-    "paid_date": ("payment (won) date", "дата оплаты (выигрыша)"),
-    "closed": ("close date: won date of won deals, lost date of lost ones",
-               "дата закрытия: дата выигрыша у выигранных, проигрыша у проигранных"),
-    "lost_date": ("lost date", "дата проигрыша"),
-    "amount": ("deal amount", "сумма сделки"),
-    "paid_amount": ("amount paid", "сумма оплаты"),
-    "channel": ("channel", "канал"),
-    "manager": ("manager", "менеджер"),
-    "lost_reason": ("lost reason", "причина отказа"),
-    "customer_id": ("customer", "клиент"),
-    "first_response": ("first response date", "дата первого ответа"),
-    "id": ("deal id", "номер сделки"),
-    "name": ("deal name (not used in figures)", "название сделки (в расчётах не участвует)"),
-    "pipeline": ("pipeline (not used in figures)", "воронка (в расчётах не участвует)"),
-    "expected_close": ("expected close date (not used)",
-                       "плановая дата закрытия (не используется)"),
-    "probability": ("probability (not used)", "вероятность (не используется)"),
-    "currency": ("currency", "валюта"),
-    "won_flag": ("won flag", "признак выигрыша"),
-    "closed_flag": ("closed flag", "признак закрытия"),
-    "spend": ("marketing spend", "маркетинговый бюджет"),
-    "sales_cost": ("sales cost", "затраты на продажи"),
-    "revenue": ("revenue", "выручка"),
-    "plan": ("plan", "план"),
-    "margin": ("margin", "маржа"),
-    "customers": ("customers at start", "клиенты на начало"),
-    "churned": ("churned customers", "ушедшие клиенты"),
-    "ignored": ("ignored", "не учтён"),
-    "duplicate": ("ignored: repeats another column", "не учтён: повторяет другой столбец"),
-}
 
-EVIDENCE_TEXT: dict[str, tuple[str, str]] = {
-    "alias": ("known name", "известное название"),
-    "stem": ("known word", "известное слово"),
-    "content": ("by its content", "по содержимому"),
-    "position": ("by position: check", "по положению: проверьте"),
-    "pinned": ("pinned", "задано"),
-    "none": ("not recognised", "не распознан"),
-}
+def _said(table: str, code: str, lang: str) -> str:
+    """A role's or an evidence's words from the catalogue; an unknown code as itself."""
+    key = f"{table}.{code}"
+    return text(key, lang) if has(key) else code
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +35,20 @@ class ColumnReading:
     tab: str
     column: str  # letter: "C"
     header: str
-    role: str  # a key of ROLE_TEXT
+    role: str  # a key of the catalogue's [role]
     key: str | None  # stage key; "revenue"/"paid" for a plan; None otherwise
-    evidence: str  # a key of EVIDENCE_TEXT
+    evidence: str  # a key of the catalogue's [evidence]
     samples: tuple[str, ...] = ()
     note: str = ""  # why, in English, when the role alone does not say it
     note_ru: str = ""
 
     def role_text(self, lang: str = "en") -> str:
-        en, ru = ROLE_TEXT.get(self.role, (self.role, self.role))
-        text = ru if lang == "ru" else en
-        return f"{text}: {self.key}" if self.key and self.role in ("stage", "stage_date",
-                                                                    "plan") else text
+        said = _said("role", self.role, lang)
+        return f"{said}: {self.key}" if self.key and self.role in ("stage", "stage_date",
+                                                                    "plan") else said
 
     def evidence_text(self, lang: str = "en") -> str:
-        en, ru = EVIDENCE_TEXT.get(self.evidence, (self.evidence, self.evidence))
-        return ru if lang == "ru" else en
+        return _said("evidence", self.evidence, lang)
 
     def note_in(self, lang: str = "en") -> str:
         return self.note_ru if lang == "ru" and self.note_ru else self.note
