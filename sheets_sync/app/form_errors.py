@@ -96,18 +96,19 @@ def _whole_form(form: Mapping[str, Any], lang: str) -> str:
 def one_error(err: Mapping[str, Any], form: Mapping[str, Any], lang: str) -> str:
     loc = tuple(err.get("loc", ()))
     field = str(loc[0]) if loc else ""
-    if not field:
-        return _whole_form(form, lang)
-    if field == "schedule":
-        return _schedule(form, lang)
-    if field == "notify":
-        return _notify(loc, err, lang)
-    if field == "output_tab":
-        return _output_tab(form, lang)
-    if field == "funnel":
-        return text("form.mapping", lang)
-    if field in ("spreadsheet", "name", "input_tabs"):
-        return text(f"form.{field}", lang)
+    match field:
+        case "":
+            return _whole_form(form, lang)
+        case "schedule":
+            return _schedule(form, lang)
+        case "notify":
+            return _notify(loc, err, lang)
+        case "output_tab":
+            return _output_tab(form, lang)
+        case "funnel":
+            return text("form.mapping", lang)
+        case "spreadsheet" | "name" | "input_tabs":
+            return text(f"form.{field}", lang)
     return text("form.other", lang, field=text(FIELD_LABELS.get(field, "value"), lang))
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,7 +19,6 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
-    field_validator,
     model_validator,
 )
 
@@ -95,12 +95,16 @@ def _check_funnel(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
+# A funnel config in a request (a job's, a compute's), checked as funnel.toml would be.
+FunnelConfig = Annotated[dict[str, Any] | None, AfterValidator(_check_funnel)]
+
+
 class JobFields(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     input_tabs: list[TabName] | None = Field(
         None, max_length=50, description="Input tabs to read; default: every tab whose headers "
                                          "are recognised.")
-    funnel: dict[str, Any] | None = Field(
+    funnel: FunnelConfig = Field(
         None, description='A custom funnel and the pinned reading of the columns, as in '
                           'funnel.toml: {"stage": [{"key", "en", "ru", "owner"}, ...], '
                           '"columns": {"Визиты на сайт": "traffic"}, "pipeline": {"order": '
@@ -110,11 +114,6 @@ class JobFields(Strict):
                                    description='Default "KPI", or "Показатели" in ru_RU.')
     schedule: ScheduleIn | None = Field(None, description="null: runs only when asked.")
     enabled: bool | None = None
-
-    @field_validator("funnel")
-    @classmethod
-    def _valid_funnel(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
-        return _check_funnel(v)
 
     @model_validator(mode="after")
     def _output_is_not_input(self) -> JobFields:
@@ -165,14 +164,9 @@ class ComputeIn(Strict):
 
     values: list[Row] | None = Field(None, max_length=100_000)
     tabs: list[TabIn] | None = Field(None, min_length=1, max_length=20)
-    funnel: dict[str, Any] | None = None
+    funnel: FunnelConfig = None
     locale: str | None = Field(None, pattern=r"^[a-z]{2}(_[A-Z]{2})?$", examples=["ru_RU"])
     today: date | None = Field(None, description="Compute as of this date (default: today).")
-
-    @field_validator("funnel")
-    @classmethod
-    def _valid_funnel(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
-        return _check_funnel(v)
 
     @model_validator(mode="after")
     def _one_input(self) -> ComputeIn:
