@@ -2,7 +2,9 @@
 functions that compute them from cells.
 
 The JSON report, the KPI tab, the Excel functions and their help, KPI(), ``sheets-sync kpis``,
-docs/kpis.md and GET /api/v1/kpis all read these tables, so a KPI is described in one place.
+docs/kpis.md and GET /api/v1/kpis all read these tables, so a KPI is described in one place:
+the KPIs themselves (names, formulas and descriptions in English and Russian, unit, direction,
+scope) are the tables of kpis.toml beside this module, read once into ``Kpi``s in its order.
 Ids are stable: they are keys in JSON and APIs. ``FUNCTIONS`` (``Function``, ``Arg``) is the
 executable part: each spreadsheet function's Excel-safe name, arguments (unit, range or not,
 optional and default, choices, en/ru help) and its formula from funnel_kpi.formulas; ``call``
@@ -26,11 +28,13 @@ from __future__ import annotations
 
 import difflib
 import math
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from importlib.resources import files
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from funnel_kpi import formulas as F
 from funnel_kpi.values import Value
@@ -73,323 +77,27 @@ class Kpi:
         return self.formula_ru if lang == "ru" else self.formula
 
 
-_ALL: tuple[Kpi, ...] = (
-    # --- per stage ---
-    Kpi("stage_count", "Count at stage", "Количество на стадии", "n_i", "n_i", "count", True,
-        "stage", "How many reached the stage in the period.",
-        "Сколько дошло до стадии за период."),
-    Kpi("step_conversion", "Step conversion", "Конверсия шага", "n_i / n_(i-1)", "n_i / n_(i-1)",
-        "ratio", True, "stage", "Share of the previous stage that reached this one.",
-        "Доля предыдущей стадии, дошедшая до этой."),
-    Kpi("cumulative_conversion", "Cumulative conversion", "Накопленная конверсия", "n_i / n_1",
-        "n_i / n_1", "ratio", True, "stage", "Share of the first stage that reached this one.",
-        "Доля первой стадии, дошедшая до этой."),
-    Kpi("drop_off", "Drop-off", "Отвал", "n_(i-1) - n_i", "n_(i-1) - n_i", "count", False,
-        "stage", "How many of the previous stage did not reach this one.",
-        "Сколько с предыдущей стадии не дошло до этой."),
-    Kpi("drop_off_rate", "Drop-off rate", "Доля отвала", "1 - n_i / n_(i-1)",
-        "1 - n_i / n_(i-1)", "ratio", False, "stage",
-        "Share of the previous stage lost at this step.",
-        "Доля предыдущей стадии, потерянная на этом шаге."),
-    Kpi("cost_per_stage_unit", "Cost per stage unit", "Стоимость единицы стадии",
-        "marketing spend / n_i", "маркетинговый бюджет / n_i", "money", False, "stage",
-        "Marketing spend per visit, lead, brief and so on.",
-        "Маркетинговый бюджет на один визит, лид, бриф и т. д."),
-    # --- per period: conversions and who loses the leads ---
-    Kpi("overall_conversion", "Overall conversion", "Сквозная конверсия", "n_last / n_1",
-        "n_последняя / n_1", "ratio", True, "period",
-        "Share of the first stage that reached the last stage.",
-        "Доля первой стадии, дошедшая до последней."),
-    Kpi("lead_to_payment_conversion", "Lead-to-payment conversion", "Конверсия из лида в оплату",
-        "paid / leads", "оплаты / лиды", "ratio", True, "period",
-        "Share of leads that paid.", "Доля лидов, которые оплатили."),
-    Kpi("marketing_conversion", "Marketing conversion", "Конверсия маркетинга",
-        "n_(last marketing stage) / n_1", "n_(последняя стадия маркетинга) / n_1", "ratio", True,
-        "period", "Conversion through the marketing stages, from the first stage to the handoff.",
-        "Конверсия через стадии маркетинга, от первой стадии до передачи в продажи."),
-    Kpi("handoff_acceptance", "Handoff acceptance", "Принятие продажами",
-        "n_(first sales stage) / n_(last marketing stage)",
-        "n_(первая стадия продаж) / n_(последняя стадия маркетинга)", "ratio", True, "period",
-        "Share of what marketing handed over that sales accepted.",
-        "Доля переданного маркетингом, которую приняли продажи."),
-    Kpi("sales_conversion", "Sales conversion", "Конверсия продаж",
-        "n_last / n_(first sales stage)", "n_последняя / n_(первая стадия продаж)", "ratio", True,
-        "period", "Conversion through the sales stages, from acceptance to the last stage.",
-        "Конверсия через стадии продаж, от принятия до последней стадии."),
-    Kpi("marketing_loss_share", "Marketing share of lost leads", "Доля потерь маркетинга",
-        "lost at steps ending in a marketing stage / lost at all steps from leads on",
-        "потери на шагах, ведущих в стадию маркетинга / потери на всех шагах от лидов",
-        "ratio", None, "period",
-        "Share of lost leads lost inside marketing; a step's loss is max(0, n_(i-1) - n_i).",
-        "Доля потерянных лидов, потерянных в маркетинге; потеря шага — max(0, n_(i-1) - n_i)."),
-    Kpi("sales_loss_share", "Sales share of lost leads", "Доля потерь продаж",
-        "lost at steps ending in a sales stage / lost at all steps from leads on",
-        "потери на шагах, ведущих в стадию продаж / потери на всех шагах от лидов",
-        "ratio", None, "period",
-        "Share of lost leads lost in sales, the handoff step included.",
-        "Доля потерянных лидов, потерянных в продажах, включая шаг передачи."),
-    Kpi("lost_leads_cost", "Cost of lost leads", "Стоимость потерянных лидов",
-        "CPL x (leads - paid)", "CPL x (лиды - оплаты)", "money", False, "period",
-        "Marketing money spent on leads that did not pay.",
-        "Маркетинговые деньги, потраченные на лидов, которые не оплатили."),
-    # --- money ---
-    Kpi("cpl", "CPL", "CPL", "marketing spend / leads", "маркетинговый бюджет / лиды", "money",
-        False, "period", "Cost per lead.", "Стоимость лида."),
-    Kpi("cac", "CAC", "CAC", "(marketing spend + sales cost) / new customers",
-        "(маркетинговый бюджет + затраты на продажи) / новые клиенты", "money", False, "period",
-        "Cost of acquiring one customer.", "Стоимость привлечения клиента."),
-    Kpi("new_customers", "New customers", "Новые клиенты", "n_paid", "n_оплаты", "count", True,
-        "period", "Deals paid in the period.", "Оплаченные сделки за период."),
-    Kpi("revenue", "Revenue", "Выручка", "sum of revenue", "сумма выручки", "money", True,
-        "period", "Money received in the period.", "Деньги, полученные за период."),
-    Kpi("average_deal", "Average deal", "Средний чек", "revenue / paid", "выручка / оплаты",
-        "money", True, "period", "Revenue per paid deal.", "Выручка на одну оплату."),
-    Kpi("revenue_growth", "Revenue growth", "Рост выручки",
-        "(revenue - previous month's) / previous month's",
-        "(выручка - выручка прошлого месяца) / выручка прошлого месяца", "ratio", True, "period",
-        "Relative change of revenue against the previous month.",
-        "Относительное изменение выручки к прошлому месяцу."),
-    Kpi("average_deal_growth", "Average deal growth", "Рост среднего чека",
-        "(average deal - previous month's) / previous month's",
-        "(средний чек - средний чек прошлого месяца) / средний чек прошлого месяца", "ratio",
-        True, "period", "Relative change of the average deal against the previous month.",
-        "Относительное изменение среднего чека к прошлому месяцу."),
-    Kpi("plan_fact", "Plan/fact", "План/факт", "fact / plan (fact: revenue, else paid count)",
-        "факт / план (факт: выручка, иначе число оплат)", "ratio", True, "period",
-        "How much of the plan was reached.", "Какая часть плана выполнена."),
-    Kpi("run_rate_projection", "Run-rate projection", "Прогноз по темпу",
-        "fact so far / days elapsed x days in month",
-        "факт на сегодня / прошло дней x дней в месяце", "money", True, "period",
-        "Where the month in progress ends at the current pace (revenue, else paid count).",
-        "Чем закончится текущий месяц при нынешнем темпе (выручка, иначе число оплат)."),
-    Kpi("ltv", "LTV", "LTV",
-        "LTV (historical) where there is a deal log, else LTV (contractual), else LTV (simple)",
-        "LTV (исторический) при журнале сделок, иначе LTV (контрактный), иначе LTV (простой)",
-        "money", True, "period",
-        "The one lifetime value every surface shows, its method named in the notes; LTV:CAC "
-        "uses it.",
-        "Единая пожизненная ценность клиента на всех поверхностях, метод назван в примечаниях; "
-        "LTV:CAC считается по ней."),
-    Kpi("ltv_simple", "LTV (simple)", "LTV (простой)",
-        "average deal x purchases per customer per month x lifetime x margin",
-        "средний чек x покупок на клиента в месяц x срок жизни x маржа", "money", True,
-        "period", "Only with a known purchase frequency (customer ids in a deal log, or "
-                  "funnel.toml [ltv] purchases_per_month); lifetime is [ltv] lifetime_months, "
-                  "else 1 / monthly churn.",
-        "Только при известной частоте покупок (идентификаторы клиентов в журнале сделок или "
-        "funnel.toml [ltv] purchases_per_month); срок жизни — [ltv] lifetime_months, иначе "
-        "1 / месячный отток."),
-    Kpi("ltv_contractual", "LTV (contractual)", "LTV (контрактный)",
-        "ARPU x margin / churn (ARPU = revenue / customers)",
-        "ARPU x маржа / отток (ARPU = выручка / клиенты)", "money", True, "period",
-        "Lifetime value from revenue per customer and churn; undefined when churn is 0.",
-        "Пожизненная ценность из выручки на клиента и оттока; не определена при нулевом оттоке."),
-    Kpi("ltv_cac", "LTV:CAC", "LTV:CAC",
-        "LTV / CAC (the LTV headline)", "LTV / CAC (основной LTV)", "times", True,
-        "period", "How many times a customer pays back their acquisition cost.",
-        "Во сколько раз клиент окупает стоимость привлечения."),
-    Kpi("payback_months", "Payback", "Окупаемость", "CAC / (ARPU x margin)",
-        "CAC / (ARPU x маржа)", "months", False, "period",
-        "Months of gross profit from a customer needed to repay CAC.",
-        "Сколько месяцев валовой прибыли клиента окупают CAC."),
-    Kpi("churn_rate", "Churn rate", "Отток", "churned / customers at start",
-        "ушедшие / клиенты на начало", "ratio", False, "period",
-        "Share of the customers at the start of the month lost during it.",
-        "Доля клиентов на начало месяца, ушедших за месяц."),
-    Kpi("seasonal_index", "Seasonal index", "Индекс сезонности",
-        "mean of the calendar month / mean of the 12 month means (two years or more)",
-        "среднее календарного месяца / среднее 12 месячных средних (от двух лет)", "times", None,
-        "period", "How the month compares with a typical month (of paid, or revenue).",
-        "Насколько месяц выше или ниже типичного (по оплатам или выручке)."),
-    # --- from a deal log ---
-    Kpi("win_rate", "Win rate", "Доля выигранных", "won / (won + lost)",
-        "выигранные / (выигранные + проигранные)", "ratio", True, "deal_log",
-        "Share of closed deals that were won.", "Доля закрытых сделок, которые выиграны."),
-    Kpi("lost_deals", "Lost deals", "Проигранные сделки", "count of lost deals",
-        "число проигранных сделок", "count", False, "deal_log",
-        "Deals closed as lost.", "Сделки, закрытые как проигранные."),
-    Kpi("avg_days_in_stage", "Mean days in stage", "Среднее дней на стадии",
-        "mean(date of next stage - date of stage)", "среднее(дата след. стадии - дата стадии)",
-        "days", False, "deal_log", "Mean time from reaching a stage to reaching the next.",
-        "Среднее время от стадии до следующей."),
-    Kpi("median_days_in_stage", "Median days in stage", "Медиана дней на стадии",
-        "median(date of next stage - date of stage)", "медиана(дата след. стадии - дата стадии)",
-        "days", False, "deal_log", "Median time from reaching a stage to reaching the next.",
-        "Медианное время от стадии до следующей."),
-    Kpi("sales_cycle_days", "Sales cycle", "Цикл сделки", "mean(paid date - created date), won",
-        "среднее(дата оплаты - дата создания), выигранные", "days", False, "deal_log",
-        "Days from a deal's creation to its payment, over won deals.",
-        "Дней от создания сделки до оплаты, по выигранным сделкам."),
-    Kpi("first_response_days", "First response time", "Время первого ответа",
-        "mean(first response date - created date)", "среднее(дата первого ответа - дата создания)",
-        "days", False, "deal_log", "Days until the first response to a lead.",
-        "Дней до первого ответа на заявку."),
-    Kpi("proposal_prep_days", "Proposal preparation", "Подготовка КП",
-        "mean(proposal date - meeting date)", "среднее(дата КП - дата встречи)", "days", False,
-        "deal_log", "Days from the meeting to the proposal.", "Дней от встречи до КП."),
-    Kpi("contract_prep_days", "Contract preparation", "Подготовка договора",
-        "mean(contract date - proposal date)", "среднее(дата договора - дата КП)", "days", False,
-        "deal_log", "Days from the proposal to the contract.", "Дней от КП до договора."),
-    Kpi("ltv_historical", "LTV (historical)", "LTV (исторический)",
-        "paid amounts / distinct customers", "сумма оплат / число клиентов", "money", True,
-        "deal_log", "What a customer has paid on average, from the log's payments.",
-        "Сколько в среднем заплатил клиент, по оплатам в журнале."),
-    Kpi("forecast_revenue", "Revenue forecast", "Прогноз выручки",
-        "sum of open amount x win probability from its stage",
-        "сумма открытых сделок x вероятность выигрыша с их стадии", "money", True, "deal_log",
-        "Expected money from the open pipeline, by historical win rates per stage.",
-        "Ожидаемые деньги от открытых сделок по историческим вероятностям стадий."),
-    Kpi("pipeline_velocity", "Pipeline velocity", "Скорость воронки",
-        "open deals x win rate x average deal / sales cycle days",
-        "открытые сделки x доля выигранных x средний чек / дней цикла", "money", True,
-        "deal_log", "Money the pipeline turns into per day.",
-        "Сколько денег воронка приносит в день."),
-)
+def _load_kpis() -> tuple[Kpi, ...]:
+    """The KPIs of kpis.toml beside this module (one table each), in its order."""
+    raw = tomllib.loads(files("funnel_kpi").joinpath("kpis.toml").read_text("utf-8"))
+    out = []
+    for kpi_id, f in raw.items():
+        if f["unit"] not in get_args(Unit) or f["scope"] not in get_args(Scope):
+            raise ValueError(f"kpis.toml: [{kpi_id}] has an unknown unit or scope")
+        out.append(Kpi(kpi_id, f["en"], f["ru"], f["formula"], f["formula_ru"], f["unit"],
+                       f.get("higher_is_better"), f["scope"], f["description"],
+                       f["description_ru"]))
+    return tuple(out)
 
-_FORECAST = (
-    # --- forecast: the pipeline forecast's parts, the next months and their backtest ---
-    Kpi("win_probability", "Win probability from a stage", "Вероятность выигрыша со стадии",
-        "won deals / closed (won + lost) deals that reached the stage",
-        "выигранные сделки / закрытые (выигранные + проигранные), дошедшие до стадии", "ratio",
-        True, "forecast", "From the whole deal log; a won deal reached every stage.",
-        "По всему журналу сделок; выигранная сделка прошла все стадии."),
-    Kpi("pipeline_expected", "Expected from a stage's open deals",
-        "Ожидаемое от открытых сделок стадии",
-        "(open amount + open deals without amount x average deal) x win probability",
-        "(сумма открытых + открытые без суммы x средний чек) x вероятность выигрыша", "money",
-        True, "forecast",
-        "One part of the revenue forecast: open deals whose furthest stage is this one; a deal "
-        "without an amount counts at the log's average won deal.",
-        "Часть прогноза выручки: открытые сделки, дошедшие до этой стадии; сделка без суммы "
-        "считается по среднему чеку журнала."),
-    Kpi("payments_next_months", "Payments, next 3 months", "Оплаты, следующие 3 месяца",
-        "ETS: l + (phi + ... + phi^h) b + s_(t+h-12); 80 % interval: +- 1.2816 sigma_h, "
-        "sigma_h^2 = sigma^2 (1 + sum_(j<h) (alpha + beta (phi + ... + phi^j))^2)",
-        "ETS: l + (phi + ... + phi^h) b + s_(t+h-12); 80 % интервал: +- 1,2816 sigma_h, "
-        "sigma_h^2 = sigma^2 (1 + sum_(j<h) (alpha + beta (phi + ... + phi^j))^2)", "count",
-        True, "forecast",
-        "Paid count of the last stage: ETS(A,Ad,A) with 36+ complete months (every backtest "
-        "origin has two years behind it), ETS(A,Ad,N) with 8 to 35, least squares; "
-        "seasonal-naive instead when the model does not beat it on 6+ backtest points.",
-        "Число оплат последней стадии: ETS(A,Ad,A) от 36 полных месяцев (у каждой точки "
-        "бэктеста два года истории), ETS(A,Ad,N) от 8 до 35, метод наименьших квадратов; "
-        "сезонно-наивный, если модель не точнее его хотя бы на 6 точках бэктеста."),
-    Kpi("revenue_next_months", "Revenue, next 3 months", "Выручка, следующие 3 месяца",
-        "as payments_next_months, on monthly revenue", "как payments_next_months, по выручке",
-        "money", True, "forecast",
-        "Monthly revenue forecast the same way, with its 80 % interval.",
-        "Прогноз помесячной выручки тем же способом, с 80 % интервалом."),
-    Kpi("seasonal_naive", "Seasonal-naive forecast", "Сезонно-наивный прогноз",
-        "y_(t+h-12): the same month a year before (the last value with under 13 months)",
-        "y_(t+h-12): тот же месяц год назад (последнее значение, если месяцев меньше 13)",
-        "count", None, "forecast",
-        "The benchmark; its 80 % interval is +- 1.2816 sigma with sigma from the seasonal "
-        "differences (the monthly ones for the last value, x sqrt(h)).",
-        "Эталон для сравнения; его 80 % интервал — +- 1,2816 sigma, sigma по разностям с годом "
-        "назад (по помесячным разностям для последнего значения, x sqrt(h))."),
-    Kpi("forecast_mape", "Forecast MAPE", "MAPE прогноза",
-        "mean |actual - forecast| / |actual| over origins in the last 12 months, h = 1..3",
-        "среднее |факт - прогноз| / |факт| по точкам прогноза в последних 12 месяцах, h = 1..3",
-        "ratio", False, "forecast",
-        "Rolling-origin backtest: each origin fits on the months before it; months with 0 are "
-        "left out.",
-        "Проверка со скользящей точкой: модель строится по месяцам до точки; месяцы с 0 не "
-        "учитываются."),
-    Kpi("seasonal_naive_mape", "Seasonal-naive MAPE", "MAPE сезонно-наивного",
-        "forecast_mape of the seasonal-naive forecast on the same points",
-        "forecast_mape сезонно-наивного прогноза на тех же точках", "ratio", False, "forecast",
-        "The model is the headline only when its MAPE is lower than this.",
-        "Модель — главный прогноз, только если её MAPE ниже этого."),
-    Kpi("forecast_coverage_80", "80 % interval coverage", "Покрытие 80 % интервала",
-        "backtest actuals inside the 80 % interval / backtest points",
-        "факты проверки внутри 80 % интервала / точки проверки", "ratio", None, "forecast",
-        "Near 80 % when the interval is honest; lower means it is too narrow.",
-        "Около 80 %, если интервал честный; ниже — интервал слишком узкий."),
-)
-_ALL = (*_ALL, *_FORECAST)
-# --- verdicts beyond noise (funnel_kpi.report.verdicts) ---
-_VERDICTS = (
-    Kpi("segment_vs_rest", "Segment against the rest", "Сегмент против остальных",
-        "z = (x_s / n_s - x_r / n_r) / sqrt(p (1 - p) (1 / n_s + 1 / n_r)), "
-        "p = (x_s + x_r) / (n_s + n_r); p-value = erfc(|z| / sqrt 2), Holm-adjusted",
-        "z = (x_s / n_s - x_r / n_r) / sqrt(p (1 - p) (1 / n_s + 1 / n_r)), "
-        "p = (x_s + x_r) / (n_s + n_r); p-значение = erfc(|z| / sqrt 2), с поправкой Холма",
-        "ratio", None, "verdict",
-        "A manager or channel (s) against all the others pooled (r), on win rate and "
-        "lead-to-payment conversion: the two-proportion z-test, its p-values adjusted by Holm "
-        "across the field's segments (when three or more); better or worse when the adjusted "
-        "p-value is below 0.05, else no difference found; not enough data when a side has "
-        "fewer than 30 trials or fewer than 5 expected successes or failures (n p, n (1 - p)).",
-        "Менеджер или канал (s) против всех остальных вместе (r) по доле выигранных и конверсии "
-        "из лида в оплату: z-тест двух долей, p-значения с поправкой Холма по сегментам поля "
-        "(если их три и больше); "
-        "лучше или хуже, если поправленное p-значение ниже 0,05, иначе разницы не найдено; "
-        "мало данных, если у стороны меньше 30 испытаний или меньше 5 ожидаемых успехов или "
-        "неудач (n p, n (1 - p))."),
-    Kpi("control_limits", "Control limits (p-chart)", "Контрольные границы (p-карта)",
-        "p ± 3 sqrt(p (1 - p) / n); p = sum n_i / sum n_(i-1) over the 12 complete months "
-        "before, n = this month's n_(i-1)",
-        "p ± 3 sqrt(p (1 - p) / n); p = сумма n_i / сумма n_(i-1) за 12 полных месяцев до, "
-        "n = n_(i-1) этого месяца",
-        "ratio", None, "verdict",
-        "A step's usual range of conversion, from the leads stage on; the latest complete "
-        "month outside it is a finding. Needs 6 months of history.",
-        "Обычный диапазон конверсии шага, от стадии лидов; последний полный месяц вне его — "
-        "находка. Нужно 6 месяцев истории."),
-)
-_ALL = (*_ALL, *_VERDICTS)
 
-_PLAN = (
-    # --- plan: the month's gap to its plan, and backwards from a target (report.plan) ---
-    Kpi("plan_gap", "Gap to plan", "Отклонение от плана",
-        "fact - plan (revenue; the paid count for a plan of payments)",
-        "факт - план (выручка; число оплат для плана оплат)", "money", True, "plan",
-        "How far the month missed (below 0) or beat its plan.",
-        "Насколько месяц не добрал (меньше 0) или перевыполнил план."),
-    Kpi("plan_expected_volume", "Volume the plan needed", "Объём, нужный плану",
-        "plan x sum n_1 / sum revenue over the 3 complete months before",
-        "план x сумма n_1 / сумма выручки за 3 полных месяца до",
-        "count", None, "plan",
-        "The first stage's count the plan needed at the trailing funnel: the plan's expected "
-        "conversions and average deal are the trailing pooled ones (sum n_i / sum n_(i-1), "
-        "sum revenue / sum paid).",
-        "Сколько нужно было на первой стадии для плана при воронке прошлых месяцев: ожидаемые "
-        "конверсии и средний чек плана — суммарные за прошлые месяцы (сумма n_i / сумма "
-        "n_(i-1), сумма выручки / сумма оплат)."),
-    Kpi("plan_gap_part", "Part of the gap", "Вклад в отклонение",
-        "L(fact, plan) x ln(x_fact / x_expected), L(a, b) = (a - b) / (ln a - ln b); x: the "
-        "first stage's count, each step conversion, the average deal",
-        "L(факт, план) x ln(x_факт / x_ожид), L(a, b) = (a - b) / (ln a - ln b); x: число на "
-        "первой стадии, конверсия каждого шага, средний чек", "money", None, "plan",
-        "Log (LMDI) decomposition: the parts add up to the gap exactly whatever the factors' "
-        "order; where a factor is 0, chain substitution in funnel order.",
-        "Логарифмическое разложение (LMDI): вклады в сумме точно равны отклонению при любом "
-        "порядке факторов; при нулевом факторе — цепные подстановки в порядке воронки."),
-    Kpi("needed_stage_count", "Needed at stage", "Нужно на стадии",
-        "target x sum n_k / sum revenue over the last 6 complete months (= target / average "
-        "deal / the step conversions after k)",
-        "цель x сумма n_k / сумма выручки за 6 последних полных месяцев (= цель / средний чек "
-        "/ конверсии шагов после k)", "count", None, "plan",
-        "Backwards funnel: what a target needs at each stage; the range is the least and the "
-        "most any of those months' own funnel would need.",
-        "Обратная воронка: сколько нужно на каждой стадии для цели; диапазон — наименьшее и "
-        "наибольшее по собственной воронке каждого из этих месяцев."),
-    Kpi("needed_budget", "Needed marketing budget", "Нужный маркетинговый бюджет",
-        "target x sum marketing spend / sum revenue over the same months (= needed leads x CPL)",
-        "цель x сумма маркетингового бюджета / сумма выручки за те же месяцы (= нужные лиды x "
-        "CPL)", "money", None, "plan",
-        "The marketing budget a target needs at the trailing CPL and funnel, with the months' "
-        "least and most.",
-        "Маркетинговый бюджет, нужный для цели при CPL и воронке прошлых месяцев, с наименьшим "
-        "и наибольшим по месяцам."),
-)
-_ALL = (*_ALL, *_PLAN)
+_ALL = _load_kpis()
 
 # --- spreadsheet functions: what a user computes from cells ---------------------------------------
 # The Excel functions (excel_udfs), KPI(), the docs, ``sheets-sync kpis``, GET /api/v1/kpis and the
 # Sheets and Office add-on are generated from FUNCTIONS and CELL_KPIS; ``call`` runs one by name.
-# Adding a KPI a user computes from cells: its Kpi above, its formula in funnel_kpi.formulas, a
-# Function here (or a line in CELL_KPIS when an existing function computes it), and its test.
+# Adding a KPI a user computes from cells: its table in kpis.toml, its formula in
+# funnel_kpi.formulas, a Function here (or a line in CELL_KPIS when an existing function computes
+# it), and its test.
 
 # Units of an argument: a KPI unit, "number" (any number), "date", "text" or "month" (1..12).
 ArgUnit = Literal["count", "ratio", "times", "money", "days", "months", "number", "date", "text",
