@@ -55,7 +55,7 @@ class KpiGrid:
     note: str = ""  # put on A1: says the sync owns the tab
     protection: str = ""  # description of the warning-only protected range
     column_widths: tuple[int, ...] = field(default=())  # pixels, per column from A
-    currency: str = "RUB"
+    currency: str | None = None  # the report's (ISO code) for money formats; None: the locale's
     # Rows from this index on hold what the sync keeps for itself (the input hash): written,
     # read back, but hidden from people.
     hidden_from: int | None = None

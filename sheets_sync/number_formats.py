@@ -13,9 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from sheets_sync.grid import CellValue, FormatKind
 
 CURRENCY_PATTERNS = {  # whole units; money_cents adds two decimals
-    "ru": '#,##0 [$₽-419]',
-    "en": '[$$-409]#,##0',
+    "RUB": '#,##0 [$₽-419]',
+    "USD": '[$$-409]#,##0',
 }
+SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "GBP": "£"}
 UNITS = {"days": {"en": "d", "ru": "дн."}, "months": {"en": "mo", "ru": "мес."}}
 MONEY_CENTS_BELOW = 1000  # money under this shows kopecks/cents; at or above it, whole units
 
@@ -36,9 +37,18 @@ def money_kind(value: CellValue) -> FormatKind:
     return "money_cents" if small else "money"
 
 
-def pattern(kind: FormatKind, locale: str) -> str:
+def money_pattern(currency: str) -> str:
+    """Whole units of ``currency`` (an ISO code): Excel's own currency patterns for roubles and
+    dollars, the symbol or code as text after the number for any other."""
+    if currency in CURRENCY_PATTERNS:
+        return CURRENCY_PATTERNS[currency]
+    return f'#,##0 "{SYMBOLS.get(currency, currency)}"'
+
+
+def pattern(kind: FormatKind, locale: str, currency: str | None = None) -> str:
+    """``currency``: the report's (an ISO code); None takes the locale's (currency_of)."""
     lang = lang_of(locale)
-    money = CURRENCY_PATTERNS[lang]
+    money = money_pattern(currency or currency_of(locale))
     return {
         "percent": "0.0%",
         "money": money,
@@ -70,7 +80,8 @@ def _fixed(x: float, decimals: int, lang: str, *, group: bool = True) -> str:
     return ("-" if q < 0 else "") + text
 
 
-def display(value: CellValue, kind: FormatKind | None, locale: str) -> str:
+def display(value: CellValue, kind: FormatKind | None, locale: str,
+            currency: str | None = None) -> str:
     """The text a spreadsheet shows for ``value`` in format ``kind`` (None: General)."""
     if value is None:
         return ""
@@ -85,7 +96,10 @@ def display(value: CellValue, kind: FormatKind | None, locale: str) -> str:
     if kind in ("money", "money_cents"):
         text = _fixed(abs(x), 2 if kind == "money_cents" else 0, lang)
         sign = "-" if x < 0 else ""
-        return f"{sign}{text}\u00a0₽" if lang == "ru" else f"{sign}${text}"
+        code = currency or currency_of(locale)
+        if code == "USD":
+            return f"{sign}${text}"
+        return f"{sign}{text}\u00a0{SYMBOLS.get(code, code)}"
     if kind == "integer":
         return _fixed(x, 0, lang)
     if kind == "times":

@@ -116,13 +116,13 @@ def render(report: FunnelReport | Mapping[str, Any], *, lang: str, title: str,
         g.blank()
         hidden_from = len(g.rows)
         g.add("input", input_hash[:16], style="muted")
-    widths = column_widths(g.rows, g.blocks, lang)
+    widths = column_widths(g.rows, g.blocks, lang, v.currency)
     if chart is not None:
         chart = _chart_span(chart, widths)
         widths += [MIN_PX] * (chart.end_col - len(widths))
     return KpiGrid(title, tuple(g.rows), tuple(g.blocks), chart, label("note", lang),
-                   label("protection", lang), tuple(widths), hidden_from=hidden_from,
-                   row_lines=header_lines(g.rows, g.blocks, widths))
+                   label("protection", lang), tuple(widths), currency=v.currency,
+                   hidden_from=hidden_from, row_lines=header_lines(g.rows, g.blocks, widths))
 
 
 def _status_section(g: _Grid, v: ReportView) -> None:
@@ -228,7 +228,7 @@ def text_px(text: str, *, bold: bool = False) -> int:
 
 
 def column_widths(rows: Sequence[Sequence[CellValue]], blocks: Sequence[Block], lang: str,
-                  ) -> list[int]:
+                  currency: str | None = None) -> list[int]:
     """Pixels per column from its widest shown value: numbers as their format shows them; a
     text only when it cannot spill into an empty cell to its right, so a long sentence in
     column A does not widen it; a table header by its longest word (headers wrap)."""
@@ -253,7 +253,7 @@ def column_widths(rows: Sequence[Sequence[CellValue]], blocks: Sequence[Block], 
                 if spills and style != "header":
                     continue
                 cap = TEXT_MAX_PX
-            text = display(v, kinds.get((r, c)), lang)
+            text = display(v, kinds.get((r, c)), lang, currency)
             if style == "header":  # headers wrap: their longest word sets the width
                 text = max(text.split(), key=len, default="")
             px = text_px(text, bold=style in BOLD_STYLES) + PAD_PX

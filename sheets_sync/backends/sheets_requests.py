@@ -57,7 +57,7 @@ def cell_formats(grid: KpiGrid, locale: str) -> dict[tuple[int, int], dict[str, 
         extra: dict[str, Any] = {}
         if block.kind:
             extra["numberFormat"] = {"type": SHEETS_TYPES[block.kind],
-                                     "pattern": pattern(block.kind, locale)}
+                                     "pattern": pattern(block.kind, locale, grid.currency)}
         if block.style:
             extra.update(STYLE_FORMATS[block.style])
         for r in range(block.row, block.row + block.rows):

@@ -47,7 +47,7 @@ def fill_sheet(ws: Worksheet, grid: KpiGrid, locale: str) -> None:
             for c in range(block.col + 1, block.col + block.cols + 1):
                 cell = ws.cell(r, c)
                 if block.kind:
-                    cell.number_format = pattern(block.kind, locale)
+                    cell.number_format = pattern(block.kind, locale, grid.currency)
                 if block.style:
                     cell.font = FONTS[block.style]
                     if block.style in FILLS:
@@ -64,14 +64,15 @@ def fill_sheet(ws: Worksheet, grid: KpiGrid, locale: str) -> None:
     if grid.note:
         ws["A1"].comment = Comment(grid.note, "sheets-sync")
     if grid.chart:
-        ws.add_chart(funnel_chart(ws, grid.chart, locale))
+        ws.add_chart(funnel_chart(ws, grid.chart, locale, grid.currency))
     ws.freeze_panes = None
     # No password: like the warning-only protection in Sheets, it stops an edit by mistake
     # (and the unhiding of the sync's rows), not a person who means it.
     ws.protection.sheet = True
 
 
-def funnel_chart(ws: Worksheet, spec: ChartSpec, locale: str) -> BarChart:
+def funnel_chart(ws: Worksheet, spec: ChartSpec, locale: str,
+                 currency: str | None = None) -> BarChart:
     chart = BarChart()
     chart.type = "bar"
     chart.style = 10
@@ -89,7 +90,7 @@ def funnel_chart(ws: Worksheet, spec: ChartSpec, locale: str) -> BarChart:
     chart.dataLabels.showVal = True
     chart.dataLabels.showCatName = chart.dataLabels.showSerName = False
     chart.dataLabels.showLegendKey = chart.dataLabels.showPercent = False
-    chart.dataLabels.numFmt = pattern(spec.kind, locale)
+    chart.dataLabels.numFmt = pattern(spec.kind, locale, currency)
     chart.legend = None
     # Two cells, not one cell and a size: the chart stretches over exactly the blank cells the
     # renderer kept for it, whatever row heights the application uses.
