@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from funnel_kpi import FunnelError, FunnelReport, report_view, text, textfmt
+from funnel_kpi import FunnelReport, report_view, text, textfmt
 from funnel_kpi.catalogue import has
 from sheets_sync.app.auth import require_sign_in, sign_in
 from sheets_sync.app.errors import ApiError
@@ -49,11 +49,9 @@ from sheets_sync.app.schemas import JobIn, JobPatch
 from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.app.trends import trends
-from sheets_sync.errors import SyncError
 from sheets_sync.notify.jobs import add_notify, notify_form
 from sheets_sync.number_formats import currency_of
 from sheets_sync.plan_view import plan_head
-from sheets_sync.scheduler.runner import AlreadyRunning, JobNotFound
 from sheets_sync.store.models import Job, JobNotify, JobReport, Run
 from sheets_sync.store.tokens import verify_token
 from sheets_sync.text_report import VERDICT_HEAD
@@ -316,15 +314,10 @@ def job(job_id: int) -> Any:
 @require_sign_in
 def inspect(job_id: int) -> Any:
     """Read the job's spreadsheet now and show how every column is read; nothing is written
-    (read-only, so a GET too: a new job lands here)."""
+    (read-only, so a GET too: a new job lands here). A spreadsheet that cannot be read is
+    flashed on the job's page (app/errors.py)."""
     row = load_job(job_id)
-    try:
-        readout = report_view(runner().inspect(job_id).report, current_lang())
-    except JobNotFound:
-        abort(404)
-    except (SyncError, FunnelError) as e:
-        flash(f"{t('run_failed')}: {e}", "error")
-        return redirect(url_for("dashboard.job", job_id=job_id))
+    readout = report_view(runner().inspect(job_id).report, current_lang())
     return render_template("inspect.html", job=job_out(row, None), readout=readout)
 
 
@@ -332,17 +325,13 @@ def inspect(job_id: int) -> Any:
 @require_sign_in
 def run(job_id: int) -> Any:
     load_job(job_id)
-    try:
-        result = runner().run(job_id, "manual", force=request.form.get("force") == "on")
-        if result is not None and result.status == "failed":
-            flash(escape(f"{t('run_failed')}: ")
-                  + run_error(job_id, result.error_code, result.error), "error")
-        elif result is not None:  # a stale run is a warning: the tab may show older input
-            flash(t(f"run_{result.status}"), "error" if result.status == "stale" else "ok")
-    except AlreadyRunning:
-        flash(t("already_running"), "error")
-    except JobNotFound:
-        abort(404)
+    # AlreadyRunning is flashed on the job's page, JobNotFound is a 404 (app/errors.py)
+    result = runner().run(job_id, "manual", force=request.form.get("force") == "on")
+    if result is not None and result.status == "failed":
+        flash(escape(f"{t('run_failed')}: ") + run_error(job_id, result.error_code, result.error),
+              "error")
+    elif result is not None:  # a stale run is a warning: the tab may show older input
+        flash(t(f"run_{result.status}"), "error" if result.status == "stale" else "ok")
     return redirect(url_for("dashboard.job", job_id=job_id))
 
 
