@@ -9,6 +9,7 @@ Ids are stable: they are keys in JSON and APIs. ``FUNCTIONS`` (``Function``, ``A
 executable part: each spreadsheet function's Excel-safe name, arguments (unit, range or not,
 optional and default, choices, en/ru help) and its formula from funnel_kpi.formulas; ``call``
 runs one by name on cleaned arguments; ``CELL_KPIS`` says which function computes which KPI.
+The arguments the functions share are the tables of args.toml beside this module (``ARGS``).
 
 Scopes: ``stage`` values exist once per funnel stage (or per step), ``period`` values once per
 month (and for the total and each segment), ``deal_log`` values need a deal log; ``forecast``
@@ -204,77 +205,25 @@ def _a(name: str, unit: ArgUnit, en: str, ru: str, **options: Any) -> Arg:
     return Arg(name, unit, en, ru, **options)
 
 
-OWNER = (("marketing", "маркетинг", "m"), ("sales", "продажи", "s"))
 _OPTIONAL = ("Optional: ", "Необязательно: ")
-ARGS: Mapping[str, Arg] = MappingProxyType({a.name: a for a in (
-    _a("from_count", "count", "Count at the earlier stage", "Количество на более ранней стадии"),
-    _a("to_count", "count", "Count at the later stage", "Количество на более поздней стадии"),
-    _a("stage_counts", "count", "Counts of the stages in funnel order: one row or one column",
-       "Количество по стадиям по порядку воронки: одна строка или один столбец", array=True),
-    _a("stage_names", "text", "Names of the stages, as many as counts",
-       "Названия стадий, столько же, сколько чисел", array=True, same_length_as="stage_counts"),
-    _a("owners", "text", "Optional: owner of each stage, marketing or sales (default: from the "
-       "names)", "Необязательно: чей этап, маркетинг или продажи (по умолчанию — по названиям)",
-       array=True, optional=True, choices=OWNER),
-    _a("spend", "money", "Marketing spend", "Маркетинговый бюджет"),
-    _a("leads", "count", "Leads", "Лиды"),
-    _a("paid", "count", "Paid deals", "Оплаченные сделки"),
-    _a("count", "count", "Count at the stage (visits, leads, ...)",
-       "Количество на стадии (визиты, лиды, ...)"),
-    _a("new_customers", "count", "New (paying) customers", "Новые (оплатившие) клиенты"),
-    _a("sales_cost", "money", "Optional: cost of sales (blank counts as 0)",
-       "Необязательно: затраты на продажи (пусто — 0)", optional=True),
-    _a("revenue", "money", "Revenue of the period", "Выручка за период"),
-    _a("deals", "count", "Paid deals", "Оплаченные сделки"),
-    _a("customers", "count", "Active customers", "Активные клиенты"),
-    _a("won", "count", "Won deals", "Выигранные сделки"),
-    _a("lost", "count", "Lost deals", "Проигранные сделки"),
-    _a("average_check", "money", "Average check (average deal)", "Средний чек"),
-    _a("purchases_per_period", "number", "Purchases per customer per period",
-       "Покупок на клиента за период"),
-    _a("lifetime_periods", "months", "Customer lifetime in periods (1 / churn)",
-       "Срок жизни клиента в периодах (1 / отток)"),
-    _a("margin", "ratio", "Optional gross margin as a ratio, 0.3 for 30% (default 1)",
-       "Необязательно: маржа долей, 0,3 для 30% (по умолчанию 1)", optional=True, default=1.0),
-    _a("revenue_per_customer", "money", "ARPU: revenue per customer per period",
-       "ARPU: выручка на клиента за период"),
-    _a("churn_rate", "ratio", "Churn per period, as a ratio", "Отток за период, долей"),
-    _a("lifetime_value", "money", "LTV of a customer", "LTV клиента"),
-    _a("acquisition_cost", "money", "CAC: cost of acquiring a customer",
-       "CAC: стоимость привлечения"),
-    _a("churned", "count", "Customers lost in the period", "Ушедшие за период клиенты"),
-    _a("customers_at_start", "count", "Customers at the start of the period",
-       "Клиенты на начало периода"),
-    _a("fact", "number", "Fact: revenue (or paid count)", "Факт: выручка (или число оплат)"),
-    _a("plan", "number", "Plan of the same measure", "План того же показателя"),
-    _a("current", "number", "Value of this period", "Значение этого периода"),
-    _a("previous", "number", "Value of the earlier period", "Значение прошлого периода"),
-    _a("start_dates", "date", "Dates the stage was reached (one row or column)",
-       "Даты начала стадии (строка или столбец)", array=True),
-    _a("end_dates", "date", "Dates the next stage was reached, same length",
-       "Даты следующей стадии, столько же", array=True, same_length_as="start_dates"),
-    _a("open_stages", "text", "Stage of each open deal", "Стадия каждой открытой сделки",
-       array=True),
-    _a("open_amounts", "money", "Amount of each open deal", "Сумма каждой открытой сделки",
-       array=True, same_length_as="open_stages"),
-    _a("win_probabilities", "ratio", "Win probability from each of those stages",
-       "Вероятность выигрыша с каждой из этих стадий", array=True, same_length_as="stage_names"),
-    _a("fact_so_far", "number", "Fact of the month so far (revenue, or paid count)",
-       "Факт месяца на сегодня (выручка или число оплат)"),
-    _a("days_elapsed", "days", "Days of the month elapsed", "Прошло дней месяца"),
-    _a("days_in_period", "days", "Days in the month", "Дней в месяце"),
-    _a("opportunities", "count", "Open deals", "Открытые сделки"),
-    _a("win_rate", "ratio", "Win rate, as a ratio", "Доля выигранных, долей"),
-    _a("average_deal", "money", "Average deal", "Средний чек"),
-    _a("cycle_days", "days", "Sales cycle in days", "Цикл сделки в днях"),
-    _a("periods", "date", "Dates of the months (one row or column)",
-       "Даты месяцев (строка или столбец)", array=True),
-    _a("values", "number", "Value of each month (paid, or revenue), same length",
-       "Значение каждого месяца (оплаты или выручка), столько же", array=True,
-       same_length_as="periods"),
-    _a("month", "month", "Optional: the month, a date or 1-12 (default: a column of all 12)",
-       "Необязательно: месяц, дата или 1-12 (по умолчанию — столбец всех 12)", optional=True),
-)})
+
+
+def _load_args() -> dict[str, Arg]:
+    """The arguments of args.toml beside this module (one table each), by name, in its order."""
+    raw = tomllib.loads(files("funnel_kpi").joinpath("args.toml").read_text("utf-8"))
+    out = {}
+    for name, f in raw.items():
+        if f["unit"] not in get_args(ArgUnit):
+            raise ValueError(f"args.toml: [{name}] has an unknown unit")
+        out[name] = Arg(name, f["unit"], f["en"], f["ru"], array=f.get("array", False),
+                        optional=f.get("optional", False), default=f.get("default"),
+                        choices=tuple(tuple(c) for c in f.get("choices", ())),
+                        same_length_as=f.get("same_length_as"))
+    return out
+
+
+ARGS: Mapping[str, Arg] = MappingProxyType(_load_args())
+OWNER = ARGS["owners"].choices  # marketing or sales, and their other spellings
 
 
 def _args(*items: str | Arg) -> tuple[Arg, ...]:
