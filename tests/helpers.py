@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from sheets_sync.app.store_ext import get_store
 from sheets_sync.backends.xlsx import XlsxBackend
@@ -46,3 +48,16 @@ class SlowXlsx(XlsxBackend):
         self.entered.set()
         assert self.release.wait(10)
         return super().read(*args, **kwargs)
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app under werkzeug on a loopback port, as `sheets-sync serve` runs it; its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join(10)

@@ -4,7 +4,6 @@ sheets_emulator over HTTP."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from gspread.utils import ValueRenderOption
-from werkzeug.serving import make_server
 
 from sheets_emulator.testing import EmulatorProcess, running_emulator
 from sheets_sync.google_client import make_client
 from tests.conftest import DEMO_EN, DEMO_RU
+from tests.helpers import serving
 
 ADDIN_ORIGIN = "https://addin.example.com"
 
@@ -31,12 +30,8 @@ def config(tmp_path: Path, books: Path) -> dict[str, Any]:
 @pytest.fixture
 def live(app: Flask) -> Iterator[str]:
     """The service under werkzeug on a loopback port, as `sheets-sync serve` runs it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

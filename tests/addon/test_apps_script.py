@@ -31,11 +31,11 @@ import pytest
 import requests
 from flask import Flask
 from gspread.utils import ValueRenderOption
-from werkzeug.serving import make_server
 
 from sheets_emulator.testing import EmulatorProcess, running_emulator
 from sheets_sync.google_client import make_client
 from tests.conftest import DEMO_EN, DEMO_RU, REPO
+from tests.helpers import serving
 
 NODE = shutil.which("node")
 ADDON = REPO / "sheets_addon"
@@ -64,12 +64,8 @@ def service(app: Flask, emulator: EmulatorProcess,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The service on a loopback port; its Google client talks to the emulator."""
     monkeypatch.setenv("SHEETS_EMULATOR_HOST", emulator.host)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 def copy_of(emu: EmulatorProcess, seed: str, locale: str) -> tuple[str, dict[str, Any]]:
