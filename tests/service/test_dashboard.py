@@ -79,13 +79,19 @@ def test_add_a_job_with_the_form(client: FlaskClient, token: str) -> None:
     assert "Form job" in jobs and "never" in jobs
 
 
-def test_the_job_page_shows_the_report(client: FlaskClient, token: str) -> None:
+def new_job_page(client: FlaskClient, token: str, spreadsheet: str = "demo_ru.xlsx"
+                 ) -> tuple[str, str]:
+    """Signed in, a job made through the add-job form: its page's path and HTML."""
     sign_in(client, token)
     form = client.get("/jobs/new").get_data(as_text=True)
-    loc = client.post("/jobs/new", data={"csrf_token": csrf(form), "spreadsheet": "demo_ru.xlsx",
+    loc = client.post("/jobs/new", data={"csrf_token": csrf(form), "spreadsheet": spreadsheet,
                                          "enabled": "on"}).headers["Location"]
     loc = loc.removesuffix("/inspect")
-    page = client.get(loc).get_data(as_text=True)
+    return loc, client.get(loc).get_data(as_text=True)
+
+
+def test_the_job_page_shows_the_report(client: FlaskClient, token: str) -> None:
+    loc, page = new_job_page(client, token)
     resp = client.post(f"{loc}/run", data={"csrf_token": csrf(page)})
     assert resp.status_code == 302
     client.get("/lang/ru")

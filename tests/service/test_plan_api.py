@@ -199,14 +199,9 @@ def test_kpi_tab_without_a_plan_has_no_plan_section() -> None:
 # --- the dashboard --------------------------------------------------------------------------------
 
 def test_job_page_shows_the_plan(client: FlaskClient, token: str, auth: dict[str, str]) -> None:
-    from tests.service.test_dashboard import csrf, sign_in
+    from tests.service.test_dashboard import csrf, new_job_page
 
-    sign_in(client, token)
-    form = client.get("/jobs/new").get_data(as_text=True)
-    loc = client.post("/jobs/new", data={"csrf_token": csrf(form), "spreadsheet": "demo_ru.xlsx",
-                                         "enabled": "on"}).headers["Location"]
-    loc = loc.removesuffix("/inspect")
-    page = client.get(loc).get_data(as_text=True)
+    loc, page = new_job_page(client, token)
     assert 'id="plan"' not in page  # no run yet
     assert client.post(f"{loc}/run", data={"csrf_token": csrf(page)}).status_code == 302
     client.get("/lang/ru")

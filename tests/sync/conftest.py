@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
+
+from sheets_emulator.testing import EmulatorProcess, running_emulator
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -29,3 +32,12 @@ def tab_hashes(path: Path, tabs: list[str]) -> dict[str, str]:
     book = CalamineWorkbook.from_path(str(path))
     return {t: hashlib.sha256(repr(book.get_sheet_by_name(t).to_python(skip_empty_area=False))
                               .encode()).hexdigest() for t in tabs}
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatorProcess]:
+    """The local Google Sheets API over HTTP, seeded with the demo workbooks (a module's own:
+    its spreadsheets are not another module's)."""
+    with running_emulator(seeds=(str(TEMPLATES / "demo_ru.xlsx"),
+                                 str(TEMPLATES / "demo_en.xlsx"))) as emu:
+        yield emu

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from funnel_kpi.api import compute_report
-from sheets_emulator.testing import EmulatorProcess, running_emulator
+from sheets_emulator.testing import EmulatorProcess
 from sheets_sync.backends.google import GoogleBackend, spreadsheet_id
 from sheets_sync.errors import InputError, NotShared, Unavailable
 from sheets_sync.google_client import make_client
@@ -22,13 +21,6 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TODAY = date(2026, 11, 23)
 FIXED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 FAST = RetryPolicy(attempts=4, base=0.01, cap=0.05, max_retry_after=2.0)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorProcess]:
-    with running_emulator(seeds=(str(TEMPLATES / "demo_ru.xlsx"),
-                                 str(TEMPLATES / "demo_en.xlsx"))) as emu:
-        yield emu
 
 
 def find_id(emu: EmulatorProcess, title_part: str) -> str:

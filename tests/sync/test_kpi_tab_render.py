@@ -13,7 +13,6 @@ import csv
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from funnel_kpi.catalogue import text as label
-from sheets_emulator.testing import EmulatorProcess, running_emulator
+from sheets_emulator.testing import EmulatorProcess
 from sheets_sync.backends.google import GoogleBackend
 from sheets_sync.backends.xlsx import XlsxBackend
 from sheets_sync.google_client import make_client
@@ -298,13 +297,6 @@ def test_ok_status_is_one_line(tmp_path: Path) -> None:
 # --- Google, through the emulator --------------------------------------------------------------
 
 FAST = RetryPolicy(attempts=4, base=0.01, cap=0.05, max_retry_after=2.0)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorProcess]:
-    with running_emulator(seeds=(str(TEMPLATES / "demo_ru.xlsx"),
-                                 str(TEMPLATES / "demo_en.xlsx"))) as emu:
-        yield emu
 
 
 def copy_of(emu: EmulatorProcess, seed: str, locale: str) -> str:
