@@ -26,7 +26,7 @@ import struct
 import zlib
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr  # nosec B406: writes XML text, parses none
 
 import click
 

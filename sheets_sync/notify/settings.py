@@ -26,13 +26,13 @@ NOTIFY_DEFAULTS: dict[str, Any] = {
     "SMTP_HOST": None,
     "SMTP_PORT": 587,
     "SMTP_USER": None,
-    "SMTP_PASSWORD": None,
+    "SMTP_PASSWORD": None,  # nosec B105: no secret by default; the config sets it
     "SMTP_FROM": None,  # default: SMTP_USER, else funnel-kpi@<SMTP_HOST>
     "SMTP_STARTTLS": True,
     "SMTP_SSL": False,  # TLS from the first byte (port 465) instead of STARTTLS
-    "WEBHOOK_SECRET": None,
+    "WEBHOOK_SECRET": None,  # nosec B105: no secret by default; the config sets it
     "WEBHOOK_ALLOWED_HOSTS": ["hooks.slack.com"],
-    "TELEGRAM_BOT_TOKEN": None,
+    "TELEGRAM_BOT_TOKEN": None,  # nosec B105: no secret by default; the config sets it
     "TELEGRAM_API_URL": "https://api.telegram.org",
     "BASE_URL": None,  # e.g. https://kpi.example.com: messages link to the job's page
     "NOTIFY_TIMEOUT_SECONDS": 10.0,
