@@ -19,8 +19,9 @@ from funnel_kpi import (
     plan_gap,
     plan_section,
     text,
+    textfmt,
 )
-from sheets_sync.text_report import fmt_number, status_lines, table
+from sheets_sync.text_report import status_lines, table
 
 
 def plan_dict(analysis: Analysis, *, target: float | None = None, month: str | None = None,
@@ -82,7 +83,7 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
     if back is not None:
         unit = "money" if back["target_of"] == "revenue" else "count"
         parts.append(text("backwards_head", lang,
-                          what=f"{back['month']}, {fmt_number(back['target'], unit, lang)}"))
+                          what=f"{back['month']}, {textfmt.figure(back['target'], unit, lang)}"))
         rows = [[text(k, lang) for k in ("needed", "need_value", "need_low", "need_high",
                                          "step")]]
         needs = [*back["stages"], *(back[k] for k in ("average_deal", "cpl", "budget")
@@ -91,8 +92,8 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
             conv = n.get("conversion")
             low, high = n.get("conversion_low"), n.get("conversion_high")
             conv_text = "" if conv is None else (
-                f"{fmt_number(conv, 'ratio', lang)} ({fmt_number(low, 'ratio', lang)}"
-                f"–{fmt_number(high, 'ratio', lang)})")
+                f"{textfmt.figure(conv, 'ratio', lang)} ({textfmt.figure(low, 'ratio', lang)}"
+                f"–{textfmt.figure(high, 'ratio', lang)})")
             rows.append([n["ru" if ru else "en"], _need(n, "value", lang), _need(n, "low", lang),
                          _need(n, "high", lang), conv_text])
         parts.append(table(rows))
@@ -104,7 +105,7 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
 
 def _need(n: dict[str, Any], key: str, lang: str) -> str:
     x = n.get(key)
-    return fmt_number(None if x is None else need_value(x, n["unit"]), n["unit"], lang)
+    return textfmt.figure(None if x is None else need_value(x, n["unit"]), n["unit"], lang)
 
 
 def latest_gap(analysis: Analysis) -> dict[str, Any] | None:

@@ -8,16 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from funnel_kpi import FunnelReport, ReportView, report_view, text, textfmt
+from funnel_kpi import FunnelReport, ReportView, report_view, text
 
 PROBLEM_LINES = 50
 VERDICT_HEAD = ("verdict_segment", "verdict_rate", "verdict_value_n", "verdict_rest", "verdict_p",
                 "verdict_verdict")  # catalogue keys of the verdict table's columns
-
-
-def fmt_number(v: float | None, unit: str, lang: str) -> str:
-    """A figure by its registry unit, as the reports show it (textfmt.figure; no currency)."""
-    return textfmt.figure(v, unit, lang)
 
 
 def table(rows: Sequence[Sequence[str]]) -> str:

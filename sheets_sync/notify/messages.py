@@ -18,8 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from funnel_kpi import text
-from sheets_sync.text_report import fmt_number
+from funnel_kpi import text, textfmt
 
 WROTE = ("written", "stale")  # run statuses whose input changed (or a forced run)
 TELEGRAM_LIMIT = 4096  # characters in one Telegram message
@@ -112,7 +111,7 @@ def limit_lines(report: Mapping[str, Any] | None, lang: str) -> list[str]:
     labels = _stage_labels(report, lang)
 
     def pct(x: Any) -> str:
-        return fmt_number(x, "ratio", lang)
+        return textfmt.figure(x, "ratio", lang)
 
     out = []
     for c in outside_limits(report):
