@@ -26,7 +26,7 @@ from funnel_kpi import (
     text,
 )
 from sheets_sync.grid import Block, CellValue, ChartSpec, FormatKind, KpiGrid, Style
-from sheets_sync.number_formats import display, money_kind
+from sheets_sync.number_formats import currency_of, display, money_kind
 
 DEFAULT_OUTPUT_TABS = ("KPI", "Показатели")
 PROBLEM_ROWS_MAX = PROBLEMS_SHOWN  # a sheet full of problems helps nobody
@@ -79,7 +79,10 @@ def render(report: FunnelReport | Mapping[str, Any], *, lang: str, title: str,
            synced_at: datetime, source: str = "", input_hash: str = "",
            plan: Mapping[str, Any] | None = None) -> KpiGrid:
     """``plan`` is the last planned month's gap split as JSON (plan_view.latest_gap)."""
-    v = report_view(_report(report), lang, plan=GapSplit.from_dict(plan) if plan else None)
+    # money cells always carry a symbol (the spreadsheet's by its language when the input
+    # names none), so the view's notes say when it was guessed
+    v = report_view(_report(report), lang, plan=GapSplit.from_dict(plan) if plan else None,
+                    currency=currency_of(lang))
     g = _Grid()
     g.add(label("title", lang) + (f": {source}" if source else ""), style="title")
     _status_section(g, v)

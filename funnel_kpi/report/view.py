@@ -283,7 +283,7 @@ def report_view(report: FunnelReport, lang: str = "en", *, plan: GapSplit | None
         has_months=bool(report.periods), period=shown.period, in_progress=shown.in_progress,
         pending=shown.pending, stages=_stages(shown, lang), bottleneck=_neck(shown),
         kpis=_kpis(report, shown, lang, currency), months=_months(report, lang),
-        findings=report.findings_in(lang), notes=report.notes_in(lang),
+        findings=report.findings_in(lang), notes=_notes(report, lang, currency),
         problems=tuple(ProblemLine(p.tab, p.cell, p.value, p.reason(lang))
                        for p in problems[:PROBLEMS_SHOWN]),
         problem_count=len(problems), readout=_readout(report, lang),
@@ -374,6 +374,16 @@ def _intervals(now: PeriodReport, before: PeriodReport | None, kpi_id: str,
             or b.high is None):
         return None
     return (a.low, a.high), (b.low, b.high)
+
+
+def _notes(report: FunnelReport, lang: str, currency: str | None) -> tuple[str, ...]:
+    """The report's notes; a currency the caller guessed (the input named none) is said, so a
+    symbol on a money figure is never taken for what the data said."""
+    notes = report.notes_in(lang)
+    if currency is None or report.currency is not None:
+        return notes
+    symbol = textfmt.CURRENCY_SYMBOLS.get(currency, currency)
+    return (*notes, text("currency_guessed", lang, symbol=symbol))
 
 
 def _kpis(report: FunnelReport, shown: PeriodReport, lang: str, currency: str | None,

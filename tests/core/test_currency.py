@@ -84,3 +84,17 @@ def test_cell_currency(cell: object, code: str | None) -> None:
 def test_header_currency() -> None:
     assert [header_currency(h) for h in ("Бюджет, ₽", "Spend ($)", "Выручка, руб.", "Revenue",
                                          "Сумма (р)")] == ["RUB", "USD", "RUB", None, "RUB"]
+
+
+def test_a_currency_the_caller_guessed_is_said_in_the_notes() -> None:
+    rows: list[list[object]] = [["Month", "Leads", "Paid", "Revenue"],
+                                ["2024-01", 100, 10, 120000], ["2024-02", 120, 12, 130000]]
+    report = analyse([Tab("Funnel", rows)], today=date(2024, 3, 15)).report
+    assert report.currency is None
+    guessed = report_view(report, "en", currency="RUB")
+    assert guessed.notes[-1] == ("Money is shown in ₽ by the spreadsheet's language: the data "
+                                 "names no currency.")
+    assert report_view(report, "ru", currency="USD").notes[-1].startswith("Деньги показаны в $")
+    assert report_view(report, "en").notes == report.notes_in("en")  # no symbol, nothing to say
+    usd = analyse([Tab("Deals", DEALS)], today=date(2024, 10, 31)).report
+    assert report_view(usd, "en", currency="RUB").notes == usd.notes_in("en")  # the input's own

@@ -28,12 +28,14 @@ def test_a_usd_log_in_a_russian_spreadsheet_shows_dollars() -> None:
     assert display(16250.5, "money_cents", "ru_RU", "USD") == "$16\u00a0250,50"
 
 
-def test_without_a_currency_the_locale_decides_as_before() -> None:
+def test_without_a_currency_the_locale_decides_and_the_tab_says_so() -> None:
     rows: list[list[object]] = [["Месяц", "Лиды", "Оплаты", "Выручка"],
                                 ["2024-01", 100, 10, 120000], ["2024-02", 120, 12, 130000]]
     report = analyse([Tab("Воронка", rows)], locale="ru_RU", today=date(2024, 3, 15)).report
     grid = render(report, lang="ru", title="Показатели", synced_at=WHEN)
-    assert grid.currency is None and report.currency is None
+    # the spreadsheet's currency by its language, and the tab says it was guessed
+    assert grid.currency == "RUB" and report.currency is None
+    assert any("в данных валюта не указана" in str(c) for row in grid.rows for c in row)
     assert money_patterns(grid, "ru_RU") <= {"#,##0 [$₽-419]", "#,##0.00 [$₽-419]"}
     assert money_patterns(grid, "ru_RU")
 
