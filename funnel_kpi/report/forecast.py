@@ -64,6 +64,7 @@ WHY: dict[str, tuple[str, str]] = {
     "too_short": (f"fewer than {MIN_MONTHS} complete months in a row",
                   f"меньше {MIN_MONTHS} полных месяцев подряд"),
     "missing_input": ("no monthly values", "нет помесячных значений"),
+    "too_large": ("the values are too large to forecast", "значения слишком велики для прогноза"),
     "no_backtest": (f"too few months to backtest the model (fewer than {MIN_BACKTEST_POINTS} "
                     "forecasts to check), so the simple forecast is shown",
                     f"месяцев мало для проверки модели (меньше {MIN_BACKTEST_POINTS} проверяемых "
@@ -279,6 +280,16 @@ class SeriesForecast:
 
 
 def forecast_series(y: Sequence[float | None]) -> SeriesForecast:
+    """The headline forecast of a series, or why there is none. A forecast with a value or a
+    bound that overflowed (money near the float limit) is none at all: half a forecast, a value
+    with no upper bound, would be shown as if it were one."""
+    out = _forecast_series(y)
+    if all(math.isfinite(x) for p in out.points for x in (p.value, p.low, p.high)):
+        return out
+    return SeriesForecast(None, (), out.backtest, "too_large", out.model)
+
+
+def _forecast_series(y: Sequence[float | None]) -> SeriesForecast:
     if not y or any(v is None for v in y):
         return SeriesForecast(None, (), None, "missing_input")
     ys = [float(v) for v in y if v is not None]

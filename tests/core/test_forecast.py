@@ -375,3 +375,17 @@ def test_month_after_is_months_before_backwards() -> None:
 
     assert [month_after("2025-11", k) for k in (1, 2, 3, 14)] == [
         "2025-12", "2026-01", "2026-02", "2027-01"]
+
+
+def test_money_near_the_float_limit_gives_no_forecast_rather_than_half_of_one() -> None:
+    """A month of 1e308 next to zeros overflows the model's states and its interval's upper
+    bound: the series is not forecast, and says why, instead of a 0 with no upper bound."""
+    y = [0.0, 1e308, *[0.0] * 7]
+    out = forecast_series(y)
+    assert (out.shown, out.points, out.why) == (None, (), "too_large")
+    report = build_report(funnel=DEFAULT_FUNNEL, deals=None, today=date(2022, 10, 1),
+                          summary=SummaryTable("T", ("traffic", "leads"), tuple(
+                              SummaryRow(date(2022, m, 1), {}, {"revenue": v}, m + 1, None)
+                              for m, v in enumerate(y, start=1))))
+    d = report.to_dict()
+    assert FunnelReport.from_dict(json.loads(json.dumps(d, allow_nan=False))).to_dict() == d
