@@ -49,7 +49,7 @@ from sheets_sync.app.schemas import JobIn, JobPatch
 from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.app.trends import trends
-from sheets_sync.notify.jobs import add_notify, notify_form
+from sheets_sync.notify.jobs import notify_form, slack_lines, unhint_slack
 from sheets_sync.number_formats import currency_of
 from sheets_sync.plan_view import plan_head
 from sheets_sync.store.models import Job, JobNotify, JobReport, Run
@@ -220,7 +220,7 @@ def job_form_values(job: Job, prefs: JobNotify | None) -> dict[str, Any]:
         hooks = prefs.webhooks or []
         values |= {
             "notify_emails": ", ".join(prefs.emails or ()), "notify_lang": prefs.lang,
-            "notify_slack": "\n".join(h["url"] for h in hooks if h.get("kind") == "slack"),
+            "notify_slack": slack_lines(prefs),  # masked: the URL's path is its key
             "notify_telegram": ", ".join(h["chat_id"] for h in hooks
                                          if h.get("kind") == "telegram"),
             "notify_events": list(prefs.events or ()),
@@ -236,18 +236,8 @@ def save_edit(s: Session, job: Job, data: JobIn) -> None:
     patch = JobPatch.model_validate({
         "spreadsheet": ref, "input_tabs": data.input_tabs, "funnel": data.funnel,
         "output_tab": data.output_tab, "enabled": data.enabled,
-        "schedule": data.schedule.model_dump() if data.schedule else None})
-    prefs = s.get(JobNotify, job.id)
-    last_digest = prefs.last_digest_at if prefs is not None else None
-    if prefs is not None:
-        s.delete(prefs)
-        s.flush()  # the new row takes the same key
-    if data.notify is not None:
-        add_notify(s, job, data.notify)
-        s.flush()
-        renewed = s.get(JobNotify, job.id)
-        if renewed is not None:  # the digest already sent this week is not sent again
-            renewed.last_digest_at = last_digest
+        "schedule": data.schedule.model_dump() if data.schedule else None,
+        "notify": data.notify})
     job.name = (data.name or "").strip() or default_name(ref)
     update_job(s, job, patch)
 
@@ -261,8 +251,10 @@ def edit_job(job_id: int) -> Any:
     if request.method == "GET":
         return render_template("job_form.html", editing=row, errors=(),
                                form=job_form_values(row, s.get(JobNotify, job_id)))
+    form = request.form.copy()
+    form["notify_slack"] = unhint_slack(form.get("notify_slack", ""), s.get(JobNotify, job_id))
     try:
-        save_edit(s, row, JobIn.model_validate(form_to_job(request.form)))
+        save_edit(s, row, JobIn.model_validate(form_to_job(form)))
     except (ValidationError, ApiError) as e:
         s.rollback()
         return render_template("job_form.html", editing=row, form=request.form,

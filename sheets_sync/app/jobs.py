@@ -18,7 +18,7 @@ from sheets_sync.app.schemas import JobIn, JobOut, JobPatch, RunOut, ScheduleOut
 from sheets_sync.backends.google import spreadsheet_id
 from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import InputError, JobNotFound
-from sheets_sync.notify.jobs import add_notify
+from sheets_sync.notify.jobs import add_notify, replace_notify
 from sheets_sync.scheduler.service import job_schedule
 from sheets_sync.store.models import Job, Run, utcnow
 
@@ -110,6 +110,8 @@ def update_job(s: Session, job: Job, data: JobPatch) -> Job:
     # A remembered layout belongs to the old source: keep it only while the source is the same.
     if data.reset_state or any(getattr(job, f) != v for f, v in before.items()):
         job.state = None
+    if "notify" in data.model_fields_set:
+        replace_notify(s, job, data.notify)
     job.updated_at = utcnow()
     s.commit()
     return job

@@ -150,6 +150,8 @@ def output_tab_problem(output_tab: str | None, spreadsheet: str) -> str | None:
 
 class JobPatch(JobFields):
     spreadsheet: str | None = Field(None, min_length=1, max_length=1000)
+    notify: NotifyIn | None = Field(None, description="The job's notification settings, "
+                                    "replaced whole when given; null removes them.")
     reset_state: bool = Field(False, description="Forget the remembered layout and columns, to "
                                                  "accept a changed input layout.")
 

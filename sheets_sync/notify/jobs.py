@@ -1,8 +1,11 @@
 """A job's notification settings: stored on create (API and form), shown with secrets masked.
 
     add_notify(s, job, data)   the new job's settings row (the schema checked them)
+    replace_notify(s, job, data)  the edit form's and the API PATCH's: new settings, or none
     settings_view(row)         the settings as the API and the job page show them
     notify_form(form)          the create form's fields as the API's ``notify`` body
+    slack_lines(prefs) / unhint_slack(text, prefs)
+                               the edit form's webhook URLs shown masked, and put back on save
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sheets_sync.notify.mask import form_hint
 from sheets_sync.notify.notifier import channel_targets, shown_target
 from sheets_sync.notify.schema import NotificationOut, NotifyIn, NotifyOut
 from sheets_sync.store.models import Job, JobNotify, utcnow
@@ -28,6 +32,23 @@ def add_notify(s: Session, job: Job, data: NotifyIn | None) -> None:
                     digest_weekday=data.digest.weekday if data.digest else None,
                     digest_hour=data.digest.hour if data.digest else None,
                     updated_at=utcnow()))
+
+
+def replace_notify(s: Session, job: Job, data: NotifyIn | None) -> None:
+    """Make the job's settings ``data`` (None removes them). The last digest's time is kept, so
+    a digest already sent this week is not sent again because the settings changed."""
+    prefs = s.get(JobNotify, job.id)
+    last_digest = prefs.last_digest_at if prefs is not None else None
+    if prefs is not None:
+        s.delete(prefs)
+        s.flush()  # the new row takes the same key
+    if data is None:
+        return
+    add_notify(s, job, data)
+    s.flush()
+    renewed = s.get(JobNotify, job.id)
+    if renewed is not None:
+        renewed.last_digest_at = last_digest
 
 
 def settings_view(prefs: JobNotify | None) -> dict[str, Any] | None:
@@ -62,6 +83,21 @@ def _int(text: str) -> int:
         return -1  # validation says what a good value is
 
 
+def slack_lines(prefs: JobNotify | None) -> str:
+    """The edit form's webhook field: each stored URL as its hint (mask.form_hint), never whole."""
+    hooks = (prefs.webhooks or []) if prefs is not None else []
+    return "\n".join(form_hint(h["url"]) for h in hooks if h.get("kind") == "slack")
+
+
+def unhint_slack(text: str, prefs: JobNotify | None) -> str:
+    """The edit form's webhook field as saved: a line still showing a stored URL's hint stands
+    for that URL; a line the user typed is taken as it is (and checked by the schema)."""
+    hooks = (prefs.webhooks or []) if prefs is not None else []
+    stored = {form_hint(h["url"]): h["url"] for h in hooks if h.get("kind") == "slack"}
+    return "\n".join(stored.get(line.strip(), line.strip()) for line in text.splitlines()
+                     if line.strip())
+
+
 def notify_form(form: Any) -> dict[str, Any] | None:
     """The create form's notification fields as the API's ``notify`` body; None when the
     form names no channel."""
@@ -81,4 +117,5 @@ def notify_form(form: Any) -> dict[str, Any] | None:
     return out
 
 
-__all__ = ["SHOWN", "add_notify", "job_notifications", "notify_form", "settings_view"]
+__all__ = ["SHOWN", "add_notify", "job_notifications", "notify_form", "replace_notify",
+           "settings_view", "slack_lines", "unhint_slack"]

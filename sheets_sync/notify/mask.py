@@ -17,6 +17,12 @@ def mask_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}/{MASK}"
 
 
+def form_hint(url: str) -> str:
+    """A stored webhook URL as the edit form shows it: its host and the last four characters,
+    enough to tell two URLs apart without handing the key to whoever opens the page."""
+    return f"{mask_url(url)}{url[-4:]}"
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret replaced by ***."""
     for secret in secrets:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
+from sheets_sync.app.store_ext import get_store
+from sheets_sync.store.models import JobNotify
 from tests.service.test_dashboard import csrf, sign_in
 
 
@@ -133,3 +136,24 @@ def test_an_output_tab_error_links_to_the_edit_page(client: FlaskClient, token: 
     assert "the job&#39;s output tab" in html or "the job's output tab" in html, html
     # the flash, the failed-run notice and the run history each link to it
     assert html.count(f'href="/jobs/{job["id"]}/edit#output_tab"') == 3
+
+
+def test_the_edit_form_never_shows_a_webhooks_key_and_keeps_it_on_save(
+        app: Flask, client: FlaskClient, token: str, auth: dict[str, str]) -> None:
+    kept = "https://hooks.slack.com/services/T0001/B0002/secretKEY9x7Q"
+    job = make_job(client, auth, notify={"webhooks": [{"kind": "slack", "url": kept}]})
+    sign_in(client, token)
+    html, form = edit_form(client, job["id"])
+    assert "secretKEY" not in html and "T0001" not in html
+    assert "https://hooks.slack.com/***9x7Q" in html  # the host and the last four, to tell apart
+
+    added = "https://hooks.slack.com/services/T0009/B0009/otherKEY1234"
+    resp = client.post(f"/jobs/{job['id']}/edit", data={
+        **form, "spreadsheet": "demo_en.xlsx", "name": "Weekly", "timezone": "UTC",
+        "notify_events": ["failed"],
+        "notify_slack": f"https://hooks.slack.com/***9x7Q\n{added}"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    with get_store(app).session() as s:
+        prefs = s.get(JobNotify, job["id"])
+        assert prefs is not None
+        assert [h["url"] for h in prefs.webhooks] == [kept, added]

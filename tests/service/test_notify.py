@@ -530,3 +530,39 @@ def test_the_signature_is_an_hmac_of_the_timestamp_and_the_body() -> None:
     # a replay ten minutes later is refused
     assert not verify("k", "1765080000", sent[SIGNATURE_HEADER], body, now=1765080600)
 
+
+
+def test_the_api_patch_replaces_or_removes_the_notification_settings(
+        app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+    job = new_job(client, auth, "demo_en.xlsx", {"emails": ["a@example.com"],
+                                                  "digest": {"weekday": 0, "hour": 9}})
+    sent_at = utcnow().replace(microsecond=0)
+    with get_store(app).session() as s:  # a digest went out this week
+        s.execute(text("UPDATE notify_settings SET last_digest_at = :t WHERE job_id = :j"),
+                  {"t": sent_at, "j": job["id"]})
+        s.commit()
+
+    resp = client.patch(f"/api/v1/jobs/{job['id']}", headers=auth, json={"notify": {
+        "emails": ["b@example.com"], "webhooks": [{"kind": "telegram", "chat_id": "-100777"}],
+        "events": ["failed", "paused"], "lang": "ru", "digest": {"weekday": 4, "hour": 8}}})
+    assert resp.status_code == 200, resp.get_json()
+    settings = notifications(client, auth, job["id"])["settings"]
+    assert settings["targets"] == [{"channel": "email", "target": "b@example.com"},
+                                   {"channel": "telegram", "target": "chat -100777"}]
+    assert (settings["events"], settings["lang"]) == (["failed", "paused"], "ru")
+    assert settings["digest"] == {"weekday": 4, "hour": 8}
+    assert settings["last_digest_at"] == sent_at.isoformat()  # not sent twice this week
+
+    # a PATCH that does not name notify leaves them; a bad one is a 422 that changes nothing
+    assert client.patch(f"/api/v1/jobs/{job['id']}", headers=auth,
+                        json={"name": "Renamed"}).status_code == 200
+    bad = client.patch(f"/api/v1/jobs/{job['id']}", headers=auth,
+                       json={"notify": {"emails": ["nobody"]}})
+    assert bad.status_code == 422
+    assert any(d["field"].startswith("notify.emails") for d in bad.get_json()["error"]["details"])
+    assert notifications(client, auth, job["id"])["settings"]["targets"][0]["target"] == \
+        "b@example.com"
+
+    assert client.patch(f"/api/v1/jobs/{job['id']}", headers=auth,
+                        json={"notify": None}).status_code == 200
+    assert notifications(client, auth, job["id"])["settings"] is None
