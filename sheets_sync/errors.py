@@ -26,12 +26,20 @@ A new root rather than ``SyncError`` as the root: a database, a setting or a bus
 its meaning. The core's errors (``funnel_kpi.errors.FunnelError``, with a ``code``) are a tree
 of their own: the core does not know about HTTP. Nothing here imports anything of the package,
 so every module may import it.
+
+Both trees say their sentences the same way (``funnel_kpi.errors.Said``): a key of the
+catalogue's ``[error]`` table and its parameters, ``raise InputError.say("error.no_tab",
+name=name)``; ``str(e)`` is English, ``e.text("ru")`` Russian.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 
-class SheetsSyncError(Exception):
+from funnel_kpi.errors import Param, Said
+
+
+class SheetsSyncError(Said):
     """``str(e)`` is one sentence for the user that says what to do."""
 
     code = "sheets_sync_error"
@@ -113,9 +121,8 @@ class JobNotFound(SheetsSyncError):
     code = "job_not_found"
     http_status = 404
 
-    def __init__(self, job_id: int, message: str | None = None) -> None:
-        super().__init__(message or f"There is no job {job_id}: list the jobs with "
-                                    "GET /api/v1/jobs.")
+    def __init__(self, job_id: int, key: str = "error.job_not_found") -> None:
+        super().__init__(key=key, params={"job_id": job_id})
         self.job_id = job_id
 
 
@@ -127,8 +134,9 @@ class AlreadyRunning(SheetsSyncError):
     code = "already_running"
     http_status = 409
 
-    def __init__(self, message: str, *, task_id: str | None = None,
-                 stale_in: float = 0.0) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None, /, *, task_id: str | None = None,
+                 stale_in: float = 0.0, key: str | None = None,
+                 params: Mapping[str, Param] | None = None) -> None:
+        super().__init__(message, key=key, params=params)
         self.task_id = task_id
         self.stale_in = stale_in

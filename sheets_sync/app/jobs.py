@@ -37,16 +37,14 @@ def check_spreadsheet(ref: str) -> str:
         root = xlsx_root().resolve()
         path = (root / ref).resolve()
         if not path.is_relative_to(root):
-            raise ApiError(422, "invalid_request",
-                           f"A workbook file (.xlsx, .csv, .tsv) must be inside the folder {root} "
-                           f"(SHEETS_SYNC_XLSX_ROOT); {ref!r} is not.",
+            raise ApiError(422, "invalid_request", "error.api_outside_root",
+                           {"root": str(root), "ref": ref},
                            [{"field": "spreadsheet", "message": "outside XLSX_ROOT"}])
         return ref
     try:
         spreadsheet_id(ref)
     except InputError as e:
-        raise ApiError(422, "invalid_request",
-                       f"{e} For a workbook file give a path ending in .xlsx, .csv or .tsv.",
+        raise ApiError(422, "invalid_request", "error.api_bad_ref", {"why": e},
                        [{"field": "spreadsheet", "message": str(e)}]) from None
     return ref
 
@@ -67,8 +65,7 @@ def get_job(s: Session, job_id: int) -> Job:
 def get_run(s: Session, run_id: int) -> Run:
     run = s.get(Run, run_id) if 0 < run_id <= MAX_ID else None
     if run is None:
-        raise ApiError(404, "run_not_found",
-                       f"There is no run {run_id}: list runs with GET /api/v1/runs.")
+        raise ApiError(404, "run_not_found", "error.api_no_run", {"run_id": run_id})
     return run
 
 

@@ -113,8 +113,7 @@ class Runner:
             task_id = holder.task_id
             until = holder.lease_until or holder.started_at + self.settings.lock_ttl
             stale_in = max(0.0, (until - now).total_seconds())
-        return AlreadyRunning(f"Job {job_id} is running now; wait for that run to finish (see GET "
-                              f"/api/v1/jobs/{job_id}/runs) and try again.",
+        return AlreadyRunning(key="error.already_running", params={"job_id": job_id},
                               task_id=task_id, stale_in=stale_in)
 
     def _backend(self, spec: dict[str, Any]) -> Backend:
