@@ -28,6 +28,7 @@ import string
 from collections.abc import Mapping
 from typing import Any, Self
 
+from funnel_kpi.catalogue import has as catalogue_has
 from funnel_kpi.catalogue import text as catalogue_text
 from funnel_kpi.report.textfmt import in_lang
 
@@ -119,6 +120,18 @@ def _unpickle(cls: type[Said], args: tuple[Any, ...]) -> Said:
     err = cls.__new__(cls)
     err.args = args
     return err
+
+
+def said_again(key: str | None, params: Mapping[str, Any] | None, lang: str) -> str | None:
+    """A stored error (a failed run's key and parameters) in ``lang``; None when there is no
+    key, or the catalogue no longer has it with those parameters (then the stored English
+    sentence is what there is)."""
+    if not key or not catalogue_has(key):
+        return None
+    try:
+        return sentence(key, lang, params or {})
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
 
 
 def error_text(e: BaseException, lang: str = "en") -> str:

@@ -35,8 +35,10 @@ name=name)``; ``str(e)`` is English, ``e.text("ru")`` Russian.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from funnel_kpi.errors import Param, Said
+from funnel_kpi.catalogue import has, text
+from funnel_kpi.errors import Param, Said, said_again
 
 
 class SheetsSyncError(Said):
@@ -140,3 +142,23 @@ class AlreadyRunning(SheetsSyncError):
         super().__init__(message, key=key, params=params)
         self.task_id = task_id
         self.stale_in = stale_in
+
+
+def run_error_text(code: str | None, error: str | None, key: str | None,
+                   params: Mapping[str, Any] | None, lang: str) -> str | None:
+    """A failed run's error (as the runs table keeps it) in ``lang``: said again from its key;
+    a run recorded before runs kept their key is said in Russian by its kind ([run_error]) with
+    the English sentence as details."""
+    again = said_again(key, params, lang)
+    if again is not None:
+        return again
+    if lang == "ru" and code and has(f"run_error.{code}"):
+        details = text("run_error.details", lang, text=error or "")
+        return f"{text(f'run_error.{code}', lang)} {details}"
+    return error
+
+
+def paused_text(job: Any, lang: str) -> str | None:
+    """A paused job's reason (``sync_jobs.paused_reason``, ``paused_params``) in ``lang``."""
+    again = said_again("error.paused", job.paused_params, lang) if job.paused_params else None
+    return again or job.paused_reason

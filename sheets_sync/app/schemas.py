@@ -204,6 +204,9 @@ class RunOut(BaseModel):
                           "report's status_reasons say what); None when the run made no report.")
     error_code: str | None
     error: str | None
+    error_ru: str | None = Field(
+        None, description="The error in Russian (error is the English); None for a run "
+                          "recorded before the service said its errors in Russian.")
 
 
 class JobOut(BaseModel):
@@ -216,6 +219,9 @@ class JobOut(BaseModel):
     schedule: ScheduleOut | None
     enabled: bool
     paused_reason: str | None
+    paused_reason_ru: str | None = Field(
+        None, description="The reason in Russian (paused_reason is the English); None for a "
+                          "job paused before the service said it in Russian.")
     consecutive_failures: int
     next_run_at: datetime | None
     last_run: RunOut | None
@@ -240,7 +246,10 @@ class ReportOut(BaseModel):
 
 class ErrorDetail(BaseModel):
     code: str
-    message: str
+    message: str = Field(description="What went wrong and what to do, in English.")
+    message_ru: str = Field(
+        description="The same in Russian. Both languages come in every error (no "
+                    "Accept-Language or lang= switch): show the one your user reads.")
     details: Any = None
 
 
