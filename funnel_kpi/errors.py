@@ -45,11 +45,12 @@ def phrase(key: str, /, **params: Param) -> dict[str, Any]:
 
 
 def _stored(value: Param) -> Any:
+    """The parameter as JSON keeps it: anything else than JSON's own values is its text."""
     if isinstance(value, Said) and value.key is not None:
         return phrase(value.key, **value.params)
-    if isinstance(value, BaseException):
-        return str(value)
-    return value
+    if isinstance(value, str | int | float | Mapping) or value is None:
+        return value
+    return str(value)
 
 
 class _Sentence(string.Formatter):

@@ -212,8 +212,8 @@ class Runner:
             run.finished_at = now
             if result["status"] == "failed":
                 if not counted:
-                    key, params = result.get("error_key"), result.get("error_params")
-                    error = phrase(key, **params) if key else result.get("error") or ""
+                    said, params = result.get("error_key"), result.get("error_params") or {}
+                    error = phrase(said, **params) if said else result.get("error") or ""
                     paused = count_failure(s, job_id, now, self.settings.max_failures, error)
             else:
                 job.consecutive_failures = 0
