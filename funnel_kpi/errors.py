@@ -17,9 +17,10 @@ The core knows nothing of HTTP: the service maps a ``FunnelError`` to its status
 Bad cell values are not exceptions: they become ``Problem`` records and the rest is computed.
 
 Every error a user sees is said by a key of the catalogue's ``[error]`` table and its
-parameters (``Said``, shared with sheets_sync's tree): ``raise LayoutError.say("error.no_tab",
-name=name, names=names)``. ``str(e)`` is the English sentence (logs, the API's ``message``);
-``e.text("ru")`` the Russian one, for the surfaces that speak the user's language.
+parameters (``Said``, shared with sheets_sync's tree): ``raise
+LayoutError.say("error.no_funnel_tab", names=names)``. ``str(e)`` is the English sentence
+(logs, the API's ``message``); ``e.text("ru")`` the Russian one, for the surfaces that speak
+the user's language.
 """
 
 from __future__ import annotations

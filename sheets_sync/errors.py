@@ -28,8 +28,9 @@ of their own: the core does not know about HTTP. Nothing here imports anything o
 so every module may import it.
 
 Both trees say their sentences the same way (``funnel_kpi.errors.Said``): a key of the
-catalogue's ``[error]`` table and its parameters, ``raise InputError.say("error.no_tab",
-name=name)``; ``str(e)`` is English, ``e.text("ru")`` Russian.
+catalogue's ``[error]`` table and its parameters, ``raise InputError.say("error.no_file",
+path=path)``; ``str(e)`` is English, ``e.text("ru")`` Russian. ``run_error_text`` and
+``paused_text`` say a stored run's error and a paused job's reason again in a language.
 """
 
 from __future__ import annotations
