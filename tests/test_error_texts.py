@@ -137,7 +137,7 @@ def test_numbers_in_the_users_language() -> None:
                  {"cells": 1234567, "limit": 500000})
     assert e.message == ("1234567 cells is more than this service computes at once (500000): "
                          "send fewer rows.")
-    assert e.text("ru").startswith(f"1{NBSP}234{NBSP}567 ячеек")
+    assert e.text("ru").startswith(f"Ячеек: 1{NBSP}234{NBSP}567 — больше")
     reader = sync_errors.SourceError.say("error.reader_out_of_memory", name="a.xlsx",
                                          how="SIGKILL", gb=1.5)
     assert "1.5 GB" in str(reader) and "1,5 ГБ" in reader.text("ru")

@@ -64,6 +64,11 @@ def test_a_missing_tab_is_said_in_each_language(client: FlaskClient, token: str,
     assert "на английском" not in seen["ru"] and "has no tab" not in seen["ru"]
     assert f"demo_ru.xlsx has no tab '{NO_TAB}'; its tabs:" in seen["en"]
     assert "нет вкладки" not in seen["en"]
+    # "Inspect columns" on that job: the error flashed on the job's page, in Russian
+    client.get("/lang/ru")
+    flashed = client.get(f"/jobs/{job_id}/inspect", follow_redirects=True)
+    assert f"ошибка: В файле demo_ru.xlsx нет вкладки «{NO_TAB}»" in visible(
+        flashed.get_data(as_text=True))
 
     runs = client.get(f"/api/v1/jobs/{job_id}/runs", headers=auth).get_json()["runs"]
     assert runs[0]["error_code"] == "bad_input"
