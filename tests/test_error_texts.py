@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # The classes whose constructions are checked: the two roots' trees and the API's own.
 ROOTS = {"FunnelError", "ConfigError", "LayoutError", "PlanError", "ReportFormatError",
-         "ApiError", "TableError",
+         "ApiError", "TableError", "FieldError",
          *(name for name, cls in vars(sync_errors).items()
            if isinstance(cls, type) and issubclass(cls, sync_errors.SheetsSyncError))}
 # Where the key is a positional argument: class -> its index.

@@ -82,9 +82,13 @@ def invalid(e: ValidationError) -> ApiError:
     details = validation_details(e)
     first = details[0] if details else {"field": "body", "message": "invalid"}
     more = phrase("error.api_and_more", n=len(details) - 1) if len(details) > 1 else ""
+    errors = e.errors(include_url=False, include_input=False)
+    cause = (errors[0].get("ctx") or {}).get("error") if errors else None
+    message: Param = first["message"]  # pydantic's own words, English
+    if isinstance(cause, Said) and cause.key is not None:  # a validator's, said by key
+        message = phrase("error.api_value_error", what=cause)
     return ApiError(422, "invalid_request", "error.api_field",
-                    {"field": first["field"], "message": first["message"], "more": more},
-                    details)
+                    {"field": first["field"], "message": message, "more": more}, details)
 
 
 def wants_json() -> bool:

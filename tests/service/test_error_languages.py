@@ -127,6 +127,11 @@ def test_the_api_says_its_own_refusals_in_both_languages(client: FlaskClient,
     said = csv.get_json()["error"]
     assert said["message"].startswith("No funnel tab found among the tabs")
     assert said["message_ru"].startswith("Вкладка воронки не найдена")
+    bad = client.post("/api/v1/jobs", headers=auth, json={
+        "spreadsheet": "demo_ru.xlsx", "schedule": {"cron": "61 * * * *"}}).get_json()["error"]
+    assert bad["message"].startswith("Field 'schedule': Value error, '61 * * * *' is not a cron")
+    assert bad["message_ru"].startswith("Поле 'schedule': «61 * * * *» — не cron-выражение (")
+    assert bad["details"][0]["message"].startswith("Value error, '61 * * * *'")  # as before
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     assert "message_ru" in schema["ErrorDetail"]["properties"]
     assert "error_ru" in schema["RunOut"]["properties"]
