@@ -102,6 +102,42 @@ def test_every_error_raised_has_a_catalogue_key() -> None:
     assert not bad, "errors without an [error] key:\n" + "\n".join(bad)
 
 
+def given_params(name: str, call: ast.Call) -> set[str] | None:
+    """The parameter names a construction gives, when the source shows them all (keywords of
+    ``say``, a dict literal for ``params``); None when it cannot tell (a dict built elsewhere)."""
+    if name.endswith(".say"):
+        if any(kw.arg is None for kw in call.keywords):  # **spread
+            return None
+        return {kw.arg for kw in call.keywords if kw.arg is not None}
+    params: ast.expr | None = next((kw.value for kw in call.keywords if kw.arg == "params"),
+                                   None)
+    index = POSITIONAL_KEY.get(name)
+    if params is None and index is not None and len(call.args) > index + 1:
+        params = call.args[index + 1]
+    if params is None:
+        return set() if key_of(name, call) is not None and name not in DEFAULT_KEY else None
+    if isinstance(params, ast.Dict) and all(isinstance(k, ast.Constant) for k in params.keys):
+        return {str(k.value) for k in params.keys if isinstance(k, ast.Constant)}
+    return None
+
+
+def test_every_raise_gives_its_sentences_parameters() -> None:
+    """A parameter a sentence names and its raise does not give would make the error a
+    KeyError (a 500) instead of its sentence."""
+    keys = error_keys()
+    bad = []
+    for path, line, name, call in calls():
+        key = key_of(name, call)
+        given = given_params(name, call)
+        if not (isinstance(key, ast.Constant) and key.value in keys) or given is None:
+            continue
+        wanted = {n for text in keys[key.value]
+                  for _, n, _, _ in string.Formatter().parse(text) if n}
+        if not wanted <= given:
+            bad.append(f"{path}:{line}: {key.value} needs {sorted(wanted - given)}")
+    assert not bad, "\n".join(bad)
+
+
 def placeholders(template: str) -> set[str]:
     """The fields of a template; a "_en"/"_ru" suffix names the same field in its language."""
     names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
