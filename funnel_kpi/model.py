@@ -41,10 +41,10 @@ class Funnel:
 
     def __post_init__(self) -> None:
         if len(self.stages) < 2:
-            raise ConfigError("a funnel needs at least two stages")
+            raise ConfigError.say("error.two_stages")
         dupes = sorted(k for k, n in Counter(s.key for s in self.stages).items() if n > 1)
         if dupes:
-            raise ConfigError(f"stage keys must be unique; repeated: {', '.join(dupes)}")
+            raise ConfigError.say("error.stage_keys_repeated", keys=", ".join(dupes))
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -97,22 +97,22 @@ def funnel_from_dict(data: Mapping[str, Any]) -> Funnel:
     """Build a funnel from ``{"stage": [{"key", "en", "ru", "owner", "aliases"?}, ...]}``."""
     raw = data.get("stage", data.get("stages"))
     if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
-        raise ConfigError("funnel config needs a non-empty list 'stage' of stage tables")
+        raise ConfigError.say("error.no_stage_list")
     stages = []
     for i, item in enumerate(raw, start=1):
         if not isinstance(item, Mapping):
-            raise ConfigError(f"stage {i}: expected a table with key, en, ru, owner")
+            raise ConfigError.say("error.stage_not_table", i=i)
         key = item.get("key")
         if not isinstance(key, str) or not key.strip():
-            raise ConfigError(f"stage {i}: 'key' must be a non-empty string")
+            raise ConfigError.say("error.stage_no_key", i=i)
         owner = item.get("owner", "sales")
         if owner not in OWNERS:
-            raise ConfigError(f"stage {key!r}: owner must be 'marketing' or 'sales', not {owner!r}")
+            raise ConfigError.say("error.stage_owner", key=key, owner=repr(owner))
         en = str(item.get("en") or key)
         ru = str(item.get("ru") or en)
         aliases = item.get("aliases", [])
         if isinstance(aliases, str) or not isinstance(aliases, Sequence):
-            raise ConfigError(f"stage {key!r}: 'aliases' must be a list of strings")
+            raise ConfigError.say("error.stage_aliases", key=key)
         stages.append(Stage(key.strip(), en, ru, owner, tuple(str(a) for a in aliases)))
     return Funnel(tuple(stages))
 
@@ -127,6 +127,6 @@ def read_config(path: str | Path) -> dict[str, Any]:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except OSError as e:
-        raise ConfigError(f"cannot read funnel config {path}: {e.strerror}") from e
+        raise ConfigError.say("error.config_unreadable", path=str(path), why=e.strerror) from e
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"funnel config {path} is not valid TOML: {e}") from e
+        raise ConfigError.say("error.config_not_toml", path=str(path), why=str(e)) from e

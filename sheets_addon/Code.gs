@@ -541,7 +541,8 @@ function addonCall_(method, path, body) {
   }
   if (status >= 200 && status < 300) return { ok: true, status: status, data: data };
   const error = data.error && typeof data.error === 'object' ? data.error : {};
-  const message = String(error.message || '');
+  // the service says its errors in English and Russian (message, message_ru)
+  const message = String((addonLang_() === 'ru' && error.message_ru) || error.message || '');
   if (status === 429) return addonFail_('rate_limited', t.rateLimited, status);
   if (status >= 500) {
     return addonFail_(error.code || 'service_error',

@@ -4,11 +4,16 @@
 Any of sheets_sync's errors (one root, sheets_sync/errors.py) or the core's (FunnelError) is its
 own sentence on stderr; anything else is still one line, with the error's kind to report; both
 exit 2, never with a traceback.
+
+The sentence is in the user's language (``error_lang``): the command's ``--lang`` where it has
+one and it was given, else the environment's locale (LC_ALL, LC_MESSAGES, LANG: "ru..." is
+Russian), else English.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -16,10 +21,22 @@ from typing import Any, TypeVar
 
 import click
 
-from funnel_kpi import FunnelError
+from funnel_kpi import FunnelError, text
 from sheets_sync.errors import SheetsSyncError
 
 F = TypeVar("F", bound=Callable[..., Any])
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # the order POSIX gives them
+
+
+def error_lang(chosen: Any = None) -> str:
+    """The language of an error's sentence: ``chosen`` (a command's --lang), else the locale."""
+    if chosen in ("ru", "en"):
+        return str(chosen)
+    for name in LOCALE_VARIABLES:
+        value = os.environ.get(name)
+        if value:  # the first one set decides, as for any program
+            return "ru" if value.lower().startswith("ru") else "en"
+    return "en"
 
 
 def fail_cleanly(fn: F) -> F:
@@ -31,7 +48,8 @@ def fail_cleanly(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except (SheetsSyncError, FunnelError) as e:
-            click.echo(f"error: {e}", err=True)
+            lang = error_lang(kwargs.get("lang"))
+            click.echo(f"{text('error.cli_prefix', lang)}: {e.text(lang)}", err=True)
             sys.exit(2)
         except (click.exceptions.Exit, click.Abort, click.ClickException, KeyboardInterrupt):
             raise
@@ -39,8 +57,9 @@ def fail_cleanly(fn: F) -> F:
             # A failure nothing mapped (a library's EOFError on a file another program is
             # rewriting): still one sentence and exit 2, with the error's kind to report.
             logging.getLogger("sheets_sync").debug("unmapped error", exc_info=True)
-            click.echo(f"error: unexpected {type(e).__name__}: {e}. Nothing was written; run "
-                       "it again, and report this message if it persists.", err=True)
+            lang = error_lang(kwargs.get("lang"))
+            said = text("error.cli_unexpected", lang).format(kind=type(e).__name__, why=e)
+            click.echo(f"{text('error.cli_prefix', lang)}: {said}", err=True)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]

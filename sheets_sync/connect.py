@@ -55,15 +55,14 @@ def open_backend(ref: str, *, xlsx_root: Path | None = None,
             root = xlsx_root.resolve()
             path = (root / ref).resolve()
             if not path.is_relative_to(root):
-                raise InputError(f"Workbook files must be inside {root}; {ref!r} is not.")
+                raise InputError.say("error.outside_root", root=str(root), ref=ref)
         if xlsx_root is None:
             return CsvBackend(path) if is_table(ref) else XlsxBackend(path)
         # The service reads in a child: every native parser (calamine, fastexcel) runs there,
         # so a big tab is read by rows in the child rather than by columns in this process.
         return Isolated(CsvBackend(path) if is_table(ref) else XlsxBackend(path, column_rows=None))
     if "." in Path(ref).name and not ref.lower().startswith(("http://", "https://")):
-        raise InputError(f"{Path(ref).name} is neither an .xlsx workbook nor a .csv/.tsv table "
-                         "(nor a Google spreadsheet id or URL): save it as one of those.")
+        raise InputError.say("error.not_a_table_file", file=Path(ref).name)
     spreadsheet_id(ref)  # refuse anything but an id or a docs.google.com URL before any I/O
     conn = google() if google is not None else GoogleConnection(make_client())
     return GoogleBackend(conn.client, ref, throttle=conn.throttle,

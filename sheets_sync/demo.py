@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 def demo_workbook() -> Path:
     path = REPO / "templates" / "demo_ru.xlsx"
     if not path.exists():
-        raise InputError(f"{path} is missing: build it with `python templates/demo.py`.")
+        raise InputError.say("error.demo_missing", path=str(path))
     return path
 
 
@@ -48,7 +48,7 @@ def register_demo_job(app: Any, token: str) -> tuple[dict[str, Any], dict[str, A
         "name": "Демо-воронка", "spreadsheet": f"https://docs.google.com/spreadsheets/d/{DEMO_ID}/edit",
         "schedule": DEMO_SCHEDULE})
     if resp.status_code != 201:
-        raise InputError(f"The demo job could not be made: {resp.get_json()}")
+        raise InputError.say("error.demo_job", answer=str(resp.get_json()))
     job: dict[str, Any] = resp.get_json()
     run: dict[str, Any] = client.post(f"/api/v1/jobs/{job['id']}/run", headers=headers).get_json()
     return job, run
@@ -78,8 +78,8 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, once: bool = False,
                     server = None if once else waitress.create_server(
                         app, host=host, port=port, threads=4, ident="sheets-sync")
                 except OSError as e:
-                    raise InputError(f"Cannot listen on {host}:{port} ({e.strerror}): pass "
-                                     "--port N, or --port 0 for any free port.") from e
+                    raise InputError.say("error.demo_listen", host=host, port=port,
+                                         why=e.strerror) from e
                 real_port = port if server is None else int(server.effective_port)
                 base = f"http://{host}:{real_port}"
                 echo(f"Sheets emulator:  http://{emu.host}  (spreadsheet {DEMO_ID})")

@@ -26,12 +26,23 @@ A new root rather than ``SyncError`` as the root: a database, a setting or a bus
 its meaning. The core's errors (``funnel_kpi.errors.FunnelError``, with a ``code``) are a tree
 of their own: the core does not know about HTTP. Nothing here imports anything of the package,
 so every module may import it.
+
+Both trees say their sentences the same way (``funnel_kpi.errors.Said``): a key of the
+catalogue's ``[error]`` table and its parameters, ``raise InputError.say("error.no_file",
+path=path)``; ``str(e)`` is English, ``e.text("ru")`` Russian. ``run_error_text`` and
+``paused_text`` say a stored run's error and a paused job's reason again in a language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 
-class SheetsSyncError(Exception):
+from funnel_kpi.catalogue import has, text
+from funnel_kpi.errors import Param, Said, said_again
+
+
+class SheetsSyncError(Said):
     """``str(e)`` is one sentence for the user that says what to do."""
 
     code = "sheets_sync_error"
@@ -113,9 +124,8 @@ class JobNotFound(SheetsSyncError):
     code = "job_not_found"
     http_status = 404
 
-    def __init__(self, job_id: int, message: str | None = None) -> None:
-        super().__init__(message or f"There is no job {job_id}: list the jobs with "
-                                    "GET /api/v1/jobs.")
+    def __init__(self, job_id: int, key: str = "error.job_not_found") -> None:
+        super().__init__(key=key, params={"job_id": job_id})
         self.job_id = job_id
 
 
@@ -127,8 +137,29 @@ class AlreadyRunning(SheetsSyncError):
     code = "already_running"
     http_status = 409
 
-    def __init__(self, message: str, *, task_id: str | None = None,
-                 stale_in: float = 0.0) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None, /, *, task_id: str | None = None,
+                 stale_in: float = 0.0, key: str | None = None,
+                 params: Mapping[str, Param] | None = None) -> None:
+        super().__init__(message, key=key, params=params)
         self.task_id = task_id
         self.stale_in = stale_in
+
+
+def run_error_text(code: str | None, error: str | None, key: str | None,
+                   params: Mapping[str, Any] | None, lang: str) -> str | None:
+    """A failed run's error (as the runs table keeps it) in ``lang``: said again from its key;
+    a run recorded before runs kept their key is said in Russian by its kind ([run_error]) with
+    the English sentence as details."""
+    again = said_again(key, params, lang)
+    if again is not None:
+        return again
+    if lang == "ru" and code and has(f"run_error.{code}"):
+        details = text("run_error.details", lang, text=error or "")
+        return f"{text(f'run_error.{code}', lang)} {details}"
+    return error
+
+
+def paused_text(job: Any, lang: str) -> str | None:
+    """A paused job's reason (``sync_jobs.paused_reason``, ``paused_params``) in ``lang``."""
+    again = said_again("error.paused", job.paused_params, lang) if job.paused_params else None
+    return again or job.paused_reason

@@ -20,6 +20,7 @@ import requests
 from google.auth.exceptions import GoogleAuthError
 from gspread.http_client import HTTPClient
 
+from funnel_kpi.errors import phrase
 from sheets_sync.errors import SourceError
 
 # gspread 6 builds URLs on these two origins (gspread/urls.py); the emulator serves their paths.
@@ -92,12 +93,9 @@ def make_client(
             client = (gspread.service_account(filename=path) if path
                       else gspread.service_account())
         except (ValueError, KeyError, TypeError, OSError, GoogleAuthError) as e:
-            where = path or "gspread's default path"
-            whose = f" of {account}" if account else ""
-            raise SourceError(
-                f"The Google service-account key{whose} ({where}) cannot be used "
-                f"({type(e).__name__}): download a new JSON key for the service account and "
-                "point GOOGLE_APPLICATION_CREDENTIALS (or SHEETS_SYNC_SERVICE_ACCOUNTS) at it."
-            ) from None
+            where = path or phrase("error.default_key_path")
+            raise SourceError.say("error.bad_key_of" if account else "error.bad_key",
+                                  account=account, where=where,
+                                  kind=type(e).__name__) from None
     client.set_timeout(timeout)
     return client

@@ -113,10 +113,7 @@ def check_columns(previous: Columns, now: Columns) -> None:
             continue  # the tab itself is gone or unrecognised: compute reports that
         lost = [c for c in cols if c not in now[tab]]
         if lost:
-            raise InputError(
-                f"Tab {tab!r} no longer has the column(s) {', '.join(lost)} it had at the last "
-                "sync: restore or rename them back, or delete the job's state to accept the "
-                "new layout. The KPI tab was left as it was.")
+            raise InputError.say("error.columns_gone", tab=tab, columns=", ".join(lost))
 
 
 def _analyse(snapshot: Snapshot, options: SyncOptions, *, today: date) -> Analysis:
@@ -125,7 +122,7 @@ def _analyse(snapshot: Snapshot, options: SyncOptions, *, today: date) -> Analys
                        locale=snapshot.layout.locale, today=today, pins=options.pins,
                        currency=currency_of(snapshot.layout.locale))
     except FunnelError as e:
-        raise InputError(f"{e} The KPI tab was left as it was.") from e
+        raise InputError.say("error.kpi_tab_left", why=e) from e
 
 
 def job_config(config: dict[str, Any] | None) -> tuple[Funnel, Pins]:
@@ -135,15 +132,14 @@ def job_config(config: dict[str, Any] | None) -> tuple[Funnel, Pins]:
     try:
         return config_from_dict(config or {})
     except FunnelError as e:
-        raise InputError(str(e)) from e
+        raise InputError.like(e) from e
 
 
 def check_output_tab(backend: Backend, output_tab: str) -> None:
     """A name the backend cannot take fails here, with the rule, not inside the writer."""
     problem = name_problem(output_tab, excel=not isinstance(backend, GoogleBackend))
     if problem:
-        raise InputError(f"The output tab {output_tab!r} cannot be written: {problem}. Choose "
-                         "another output tab (--output-tab, or the job's output tab).")
+        raise InputError.say("error.output_tab_name", tab=output_tab, problem=problem)
 
 
 def run_sync(backend: Backend, options: SyncOptions, state: SyncState | None = None,
@@ -178,10 +174,7 @@ def _run_sync(backend: Backend, options: SyncOptions, state: SyncState | None,
     output_tab = options.output_tab or output_tab_for(snapshot.layout.locale)
     check_output_tab(backend, output_tab)
     if snapshot.output_a1 is not None and not written_by_sync(snapshot.output_a1):
-        raise InputError(
-            f"The spreadsheet already has a tab {output_tab!r} that sheets-sync did not write; "
-            "it was left as it was. Rename that tab, or choose another output tab "
-            "(--output-tab, or the job's output tab).")
+        raise InputError.say("error.output_tab_foreign", tab=output_tab)
     report, columns = analysis.report, analysis.columns()
     check_columns(state.columns, columns)
     unchanged = (not options.force and state.input_hash == snapshot.input_hash

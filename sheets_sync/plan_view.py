@@ -21,6 +21,7 @@ from funnel_kpi import (
     text,
     textfmt,
 )
+from funnel_kpi.errors import Param, param_text, phrase
 from sheets_sync.text_report import status_lines, table
 
 
@@ -37,34 +38,42 @@ def plan_dict(analysis: Analysis, *, target: float | None = None, month: str | N
     else:
         last = report.shown_period()
         if not last.complete:
-            raise PlanError("the report has no complete month to plan from")
+            raise PlanError.say("error.plan_nothing_complete")
         planned = next_month(last.period)
     out: dict[str, Any] = {"status": report.status,
                            "status_reasons": list(report.status_reasons("en")),
                            "status_reasons_ru": list(report.status_reasons("ru")),
-                           "month": planned, "gap": None, "gap_note": None,
-                           "backwards": None, "backwards_note": None}
+                           "month": planned, "gap": None, "gap_note": None, "gap_note_ru": None,
+                           "backwards": None, "backwards_note": None,
+                           "backwards_note_ru": None}
+    gap_why: Param = None  # why a part cannot be made, said as its note
+    back_why: Param = None
     gap_month = latest_planned(report, plans, before=planned)
     if gap_month is None or plan_of is None:
-        out["gap_note"] = (f"no complete month up to {planned} has a plan in the sheet"
-                           if plans else "the sheet has no plan column")
+        gap_why = (phrase("error.note_no_planned_month", month=planned) if plans
+                   else phrase("error.note_no_plan_column"))
     else:
         try:
             out["gap"] = plan_gap(report, gap_month, plans[gap_month], plan_of).to_dict()
         except PlanError as e:
-            out["gap_note"] = str(e)
+            gap_why = e
     if target is None and plan_of is not None and planned in plans:
         target, target_of = plans[planned], plan_of  # the sheet's plan of that month
     if target is None:
-        out["backwards_note"] = (f"give a target (--target) for {planned}: the sheet has no "
-                                 "plan for it")
+        back_why = phrase("error.note_give_target", month=planned)
     else:
         try:
             out["backwards"] = backwards(report, target, planned, target_of).to_dict()
         except PlanError as e:
-            out["backwards_note"] = str(e)
+            back_why = e
+    # each note in English and in Russian, as the status reasons are
+    if gap_why is not None:
+        out["gap_note"], out["gap_note_ru"] = param_text(gap_why), param_text(gap_why, "ru")
+    if back_why is not None:
+        out["backwards_note"] = param_text(back_why)
+        out["backwards_note_ru"] = param_text(back_why, "ru")
     if out["gap"] is None and out["backwards"] is None:
-        raise PlanError(f"{out['gap_note']}; and {out['backwards_note']}")
+        raise PlanError.say("error.plan_neither", gap=gap_why, backwards=back_why)
     return out
 
 
@@ -78,7 +87,8 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
         parts.append(table([list(plan_head(lang)), *section.rows()]))
         parts.append("\n".join(section.findings))
     elif d.get("gap_note"):
-        parts.append(text("plan_gap_note", lang, note=d["gap_note"]))
+        parts.append(text("plan_gap_note", lang, note=d.get("gap_note_ru" if ru else "gap_note")
+                          or d["gap_note"]))
     back = d.get("backwards")
     if back is not None:
         unit = "money" if back["target_of"] == "revenue" else "count"
@@ -99,7 +109,8 @@ def plan_text(d: dict[str, Any], lang: str = "en") -> str:
         parts.append(table(rows))
         parts.append("\n".join(back["findings_ru" if ru else "findings"]))
     elif d.get("backwards_note"):
-        parts.append(text("backwards_head", lang, what=d["backwards_note"]))
+        parts.append(text("backwards_head", lang, what=d.get(
+            "backwards_note_ru" if ru else "backwards_note") or d["backwards_note"]))
     return "\n\n".join(parts) + "\n"
 
 

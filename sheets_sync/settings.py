@@ -144,8 +144,7 @@ class ScaleSettings:
         get = _getter(config)
         executor = str(get("EXECUTOR")).strip().lower()
         if executor not in EXECUTORS:
-            raise SettingsError(f"SHEETS_SYNC_EXECUTOR={executor!r} is not an executor: use "
-                                "'inprocess' (the default) or 'celery'.")
+            raise SettingsError.say("error.setting_executor", value=repr(executor))
         broker = _text(get("CELERY_BROKER_URL"), "CELERY_BROKER_URL")
         if executor == "celery":
             _redis_url(broker, "CELERY_BROKER_URL")
@@ -177,14 +176,13 @@ class ScaleSettings:
 
 def _text(value: Any, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise SettingsError(f"SHEETS_SYNC_{key} must be a non-empty text, not {value!r}.")
+        raise SettingsError.say("error.setting_text", key=key, value=repr(value))
     return value.strip()
 
 
 def _redis_url(value: Any, key: str) -> None:
     if not isinstance(value, str) or not value.startswith(REDIS_SCHEMES):
-        raise SettingsError(f"SHEETS_SYNC_{key} must be a Redis URL (redis://host:6379/0), not "
-                            f"{value!r}: the queue's markers and the quota buckets live in Redis.")
+        raise SettingsError.say("error.setting_redis", key=key, value=repr(value))
 
 
 def _number(value: Any, key: str, *, zero: bool = False) -> float:
@@ -193,20 +191,20 @@ def _number(value: Any, key: str, *, zero: bool = False) -> float:
     except (TypeError, ValueError):
         number = float("nan")
     if not (number >= 0 if zero else number > 0):
-        raise SettingsError(f"SHEETS_SYNC_{key} must be a number of seconds above "
-                            f"{'or at ' if zero else ''}0, not {value!r}.")
+        raise SettingsError.say("error.setting_seconds_zero" if zero else "error.setting_seconds",
+                                key=key, value=repr(value))
     return number
 
 
 def _count(value: Any, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise SettingsError(f"SHEETS_SYNC_{key} must be a whole number above 0, not {value!r}.")
+        raise SettingsError.say("error.setting_count", key=key, value=repr(value))
     try:
         number = int(value)
     except ValueError:
         number = 0
     if number < 1:
-        raise SettingsError(f"SHEETS_SYNC_{key} must be a whole number above 0, not {value!r}.")
+        raise SettingsError.say("error.setting_count", key=key, value=repr(value))
     return number
 
 
@@ -218,7 +216,7 @@ def _flag(value: Any, key: str) -> bool:
         return True
     if text in ("0", "false", "no", "off", ""):
         return False
-    raise SettingsError(f"SHEETS_SYNC_{key} must be true or false, not {value!r}.")
+    raise SettingsError.say("error.setting_flag", key=key, value=repr(value))
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -227,8 +225,7 @@ def _names(value: Any) -> tuple[str, ...]:
         return ()
     items: Sequence[Any] = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, Sequence):
-        raise SettingsError("SHEETS_SYNC_SERVICE_ACCOUNTS must be a list of key files, e.g. "
-                            '\'["/keys/a.json", "/keys/b.json"]\'.')
+        raise SettingsError.say("error.setting_accounts")
     return tuple(str(i).strip() for i in items if str(i).strip())
 
 
@@ -259,6 +256,5 @@ def _whole(value: Any, key: str) -> int:
     except (TypeError, ValueError):
         number = -1
     if isinstance(value, bool) or number < 0:
-        raise SettingsError(f"SHEETS_SYNC_{key} must be a whole number, 0 or more, not "
-                            f"{value!r}.")
+        raise SettingsError.say("error.setting_whole", key=key, value=repr(value))
     return number

@@ -25,6 +25,15 @@ DEMO_RU = REPO / "templates" / "demo_ru.xlsx"
 DEMO_EN = REPO / "templates" / "demo_en.xlsx"
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI says its errors in the locale's language (cli_errors.error_lang): the tests that
+    read its English run under an English locale on a Russian machine too."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name, "").lower().startswith("ru"):
+            monkeypatch.setenv(name, "C.UTF-8")
+
+
 @pytest.fixture
 def books(tmp_path: Path) -> Path:
     """XLSX_ROOT with copies of the demo workbooks (syncs write into them)."""

@@ -76,10 +76,9 @@ class Pins:
         valid = {*funnel.keys, *FIELDS, *PLAN_KINDS, IGNORE}
         for header, target in self.columns.items():
             if target not in valid:
-                raise ConfigError(
-                    f"column {header!r} is pinned to {target!r}, which is neither a stage of "
-                    f"the funnel ({', '.join(funnel.keys)}), a field "
-                    f"({', '.join(sorted(FIELDS))}), plan:revenue, plan:paid nor ignore")
+                raise ConfigError.say("error.pin_target", header=header, target=target,
+                                      stages=", ".join(funnel.keys),
+                                      fields=", ".join(sorted(FIELDS)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": dict(self.columns), "pipeline": {
@@ -95,14 +94,13 @@ def pins_from_dict(data: Mapping[str, Any]) -> Pins:
     columns = data.get("columns", {})
     if not isinstance(columns, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
-        raise ConfigError("[columns] must map column headers to a stage key, a field or "
-                          "'ignore', e.g. \"Визиты на сайт\" = \"traffic\"")
+        raise ConfigError.say("error.pins_columns")
     pipeline = data.get("pipeline", {})
     if not isinstance(pipeline, Mapping):
-        raise ConfigError("[pipeline] must be a table with order, won and lost lists")
+        raise ConfigError.say("error.pins_pipeline")
     ltv = data.get("ltv", {})
     if not isinstance(ltv, Mapping):
-        raise ConfigError("[ltv] must be a table: purchases_per_month, lifetime_months")
+        raise ConfigError.say("error.pins_ltv")
     return Pins({k.strip(): v.strip() for k, v in columns.items()},
                 _texts(pipeline, "order"), _texts(pipeline, "won"), _texts(pipeline, "lost"),
                 LtvAssumptions(_positive(ltv, "purchases_per_month"),
@@ -114,7 +112,7 @@ def _positive(table: Mapping[str, Any], name: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ConfigError(f"[ltv] {name} must be a positive number, not {value!r}")
+        raise ConfigError.say("error.ltv_positive", name=name, value=repr(value))
     return float(value)
 
 
@@ -122,7 +120,7 @@ def _texts(table: Mapping[str, Any], name: str) -> tuple[str, ...]:
     value = table.get(name, [])
     if isinstance(value, str) or not isinstance(value, Sequence) or not all(
             isinstance(v, str) for v in value):
-        raise ConfigError(f"[pipeline] {name} must be a list of texts")
+        raise ConfigError.say("error.pipeline_texts", name=name)
     return tuple(v.strip() for v in value if v.strip())
 
 
@@ -136,7 +134,7 @@ def config_from_dict(data: Mapping[str, Any]) -> tuple[Funnel, Pins]:
     """The funnel (``stage`` list, optional) and the pins (``columns``, ``pipeline``) of one
     config: funnel.toml's tables, or a job's ``funnel`` JSON of the same shape."""
     if not isinstance(data, Mapping):
-        raise ConfigError("a funnel config must be a table (JSON object)")
+        raise ConfigError.say("error.config_not_table")
     funnel = funnel_from_dict(data) if ("stage" in data or "stages" in data) else DEFAULT_FUNNEL
     pins = pins_from_dict(data)
     pins.check(funnel)

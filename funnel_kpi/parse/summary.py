@@ -131,9 +131,7 @@ def infer_funnel(tab: Tab, hm: HeaderMap, funnel: Funnel, unknown_counts: Sequen
     known = {col: key for key, col in hm.stages.items()}
     cols = sorted([*known, *unknown_counts])
     if len(cols) < 2:
-        raise LayoutError(
-            f"Tab '{tab.name}' has a period column but fewer than two stage columns: add columns "
-            "such as 'Leads'/'Лиды' and 'Meetings'/'Встречи' (numbers per month).", tab=tab.name)
+        raise LayoutError(key="error.few_stage_columns", params={"tab": tab.name}, tab=tab.name)
     names = [hm.headers[c] for c in cols]
     guessed = guess_owners(names)
     used = set(known.values())
@@ -170,9 +168,7 @@ def read_summary(tab: Tab, funnel: Funnel, *, locale: str | None = None,
     """Read a summary tab; raises LayoutError when it has no period column or < 2 stages."""
     hm = summary_header(tab, funnel, pins)
     if hm is None or "period" not in hm.fields:
-        raise LayoutError(
-            f"Tab '{tab.name}' has no period column: the summary needs a column such as "
-            "'Month'/'Месяц' or 'Period'/'Период' with one month per row.", tab=tab.name)
+        raise LayoutError(key="error.no_period_column", params={"tab": tab.name}, tab=tab.name)
     unknown_counts, not_counts = count_columns(tab, hm, hm.unknown)
     problems = [Problem(tab.name, a1(hm.row + 1, c), hm.headers[c], "duplicate_column")
                 for c in hm.duplicates]

@@ -32,12 +32,6 @@ __all__ = ["ParsedInput", "TabKind", "classify_tab", "read_deal_log", "read_summ
 
 TabKind = Literal["summary", "deals"]
 
-_EXPECTED = (
-    "a summary tab needs a period column ('Month'/'Месяц') and stage columns "
-    "('Leads'/'Лиды', 'Meetings'/'Встречи', 'Paid'/'Оплаты'); a deal log needs a creation date "
-    "column ('Created'/'Дата создания') and a status, amount or stage date column "
-    "('Status'/'Статус', 'Amount'/'Сумма', 'Meeting date'/'Дата встречи')"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +63,17 @@ def classify_tab(tab: Tab, funnel: Funnel, pins: Pins = NO_PINS) -> TabKind | No
     return None
 
 
-def why_not_funnel_tab(tab: Tab, funnel: Funnel) -> str:
-    """One sentence on what a tab lacks to be read as a summary or a deal log."""
+def why_not_funnel_tab(tab: Tab, funnel: Funnel) -> LayoutError:
+    """What a tab lacks to be read as a summary or a deal log."""
     if not any(any(c is not None and c != "" for c in row) for row in tab.rows):
-        return f"Tab '{tab.name}' is empty."
+        return LayoutError(key="error.tab_empty", params={"tab": tab.name}, tab=tab.name)
     found: list[str] = []
     for hm in (summary_header(tab, funnel), deal_header(tab, funnel)):
         if hm is not None:
             found += [hm.headers[c] for c in (*hm.fields.values(), *hm.stages.values())]
-    seen = ", ".join(f"'{h}'" for h in dict.fromkeys(found)) or "none"
-    return (f"Tab '{tab.name}' is not a funnel tab (recognised columns: {seen}): "
-            f"{_EXPECTED}.")
+    seen = ", ".join(f"'{h}'" for h in dict.fromkeys(found)) or None
+    return LayoutError(key="error.not_funnel_tab", params={"tab": tab.name, "seen": seen},
+                       tab=tab.name)
 
 
 def _find(tabs: Sequence[Tab], name: str) -> Tab:
@@ -87,8 +81,8 @@ def _find(tabs: Sequence[Tab], name: str) -> Tab:
     loose = [t for t in tabs if t.name.strip().casefold() == name.strip().casefold()]
     if exact or loose:
         return (exact or loose)[0]
-    names = ", ".join(f"'{t.name}'" for t in tabs) or "none"
-    raise LayoutError(f"There is no tab named '{name}'; the tabs are: {names}.", tab=name)
+    names = ", ".join(f"'{t.name}'" for t in tabs) or None
+    raise LayoutError(key="error.no_such_tab", params={"tab": name, "names": names}, tab=name)
 
 
 def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
@@ -106,7 +100,7 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
             tab = _find(all_tabs, name)
             kind = classify_tab(tab, funnel, pins)
             if kind is None:
-                raise LayoutError(why_not_funnel_tab(tab, funnel), tab=tab.name)
+                raise why_not_funnel_tab(tab, funnel)
             chosen.append((tab, kind))
     else:
         for tab in all_tabs:
@@ -116,8 +110,8 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
     summary_tab = next((t for t, k in chosen if k == "summary"), None)
     deals_tab = next((t for t, k in chosen if k == "deals"), None)
     if summary_tab is None and deals_tab is None:
-        names = ", ".join(f"'{t.name}'" for t in all_tabs) or "none"
-        raise LayoutError(f"No funnel tab found among the tabs {names}: {_EXPECTED}.")
+        names = ", ".join(f"'{t.name}'" for t in all_tabs) or None
+        raise LayoutError.say("error.no_funnel_tab", names=names)
     summary: SummaryTable | None = None
     used_funnel = funnel
     pins.check(funnel)
@@ -165,7 +159,5 @@ def _check_pinned_present(pins: Pins, tabs: Sequence[Tab]) -> None:
             if isinstance(c, str)}
     missing = [h for h in pins.columns if normalize(h) not in seen]
     if missing:
-        names = ", ".join(f"'{t.name}'" for t in tabs) or "none"
-        raise LayoutError(
-            f"The pinned column '{missing[0]}' is not in the tabs read ({names}): it was renamed "
-            "or deleted. Put it back, or change the pinned mapping.", tab=None)
+        names = ", ".join(f"'{t.name}'" for t in tabs) or None
+        raise LayoutError.say("error.pinned_column_gone", column=missing[0], names=names)

@@ -48,7 +48,7 @@ def _currency(code: Any) -> str | None:
     if code is None:
         return None
     if not isinstance(code, str) or not (code.isascii() and code.isalpha() and len(code) == 3):
-        raise ReportFormatError(f"currency {code!r} is not an ISO code such as RUB or USD")
+        raise ReportFormatError.say("error.report_currency", code=repr(code))
     return code.upper()
 
 
@@ -452,14 +452,15 @@ class FunnelReport:
     def from_dict(cls, d: Mapping[str, Any]) -> FunnelReport:
         """Rebuild a report from ``to_dict()`` output (e.g. after a JSON round trip)."""
         if not isinstance(d, Mapping):
-            raise ReportFormatError("a funnel report must be a JSON object")
+            raise ReportFormatError.say("error.report_not_object")
         if d.get("version") != VERSION:
-            raise ReportFormatError(
-                f"report version {d.get('version')!r} is not supported (expected {VERSION})")
+            raise ReportFormatError.say("error.report_version", version=repr(d.get("version")),
+                                        expected=VERSION)
         try:
             return cls._from_dict(d)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-            raise ReportFormatError(f"not a valid funnel report: {type(e).__name__} {e}") from e
+            raise ReportFormatError.say("error.report_invalid", kind=type(e).__name__,
+                                        why=str(e)) from e
 
     @classmethod
     def _from_dict(cls, d: Mapping[str, Any]) -> FunnelReport:

@@ -220,7 +220,7 @@ def check_month(text: str) -> str:
     parts = text.split("-")
     if (len(parts) != 2 or len(parts[0]) != 4 or len(parts[1]) != 2
             or not all(p.isdigit() for p in parts) or not 1 <= int(parts[1]) <= 12):
-        raise PlanError(f"month {text!r} is not a month: write it as YYYY-MM, e.g. 2026-01")
+        raise PlanError.say("error.plan_bad_month", month=text)
     return text
 
 
@@ -271,19 +271,19 @@ def plan_gap(report: FunnelReport, month: str, plan: float, plan_of: PlanOf = "r
     try:
         period = report.period(check_month(month))
     except KeyError:
-        raise PlanError(f"the report has no month {month}") from None
+        raise PlanError.say("error.plan_no_month", month=month) from None
     if not math.isfinite(plan) or plan < 0:
-        raise PlanError(f"the plan of {month} must be a number 0 or more, not {plan!r}")
+        raise PlanError.say("error.plan_negative", month=month, plan=plan)
     if not period.complete:
-        raise PlanError(f"{month} is not complete yet: its gap is not known")
+        raise PlanError.say("error.plan_incomplete", month=month)
     baseline = _complete_before(report, month, GAP_BASELINE_MONTHS)
     if not baseline:
-        raise PlanError(f"no complete month before {month} to learn the funnel from")
+        raise PlanError.say("error.plan_no_baseline", month=month)
     stages = _chain(report.funnel, [period, *baseline])
     paid_key = stages[-1].key
     fact = _fact(period, plan_of, paid_key)
     if fact is None:
-        raise PlanError(f"{month} has no {plan_of} to compare with its plan")
+        raise PlanError.say(f"error.plan_no_fact_{plan_of}", month=month)
     expected = _expected(stages, baseline, plan, plan_of)
     counts = [_count(period, s.key) or 0.0 for s in stages]
     month_values: list[float | None] = [counts[0]]
@@ -316,12 +316,12 @@ def _chain(funnel: Sequence[Stage], months: Sequence[PeriodReport]) -> list[Stag
     last = funnel[-1]
     for p in months:
         if _count(p, last.key) is None:
-            raise PlanError(f"{p.period} has no count of {last.en} ({last.key}), the funnel's "
-                            "last stage: the plan cannot be compared with it")
+            raise PlanError.say("error.plan_no_last_stage", month=p.period, stage_en=last.en,
+                                stage_ru=last.ru, key=last.key)
     stages = [s for s in funnel if all(_count(p, s.key) is not None for p in months)]
     if not stages:
-        raise PlanError("no funnel stage is counted in every month used: "
-                        + ", ".join(p.period for p in months))
+        raise PlanError.say("error.plan_no_common_stage",
+                            months=", ".join(p.period for p in months))
     return stages
 
 
@@ -334,14 +334,14 @@ def _expected(stages: Sequence[Stage], baseline: Sequence[PeriodReport], plan: f
     sums = _sums(stages, baseline)
     months = ", ".join(p.period for p in baseline)
     if any(x <= 0 for x in sums):
-        raise PlanError(f"a stage counted nothing in {months}: the funnel cannot be learnt")
+        raise PlanError.say("error.plan_zero_stage", months=months)
     steps = [b / a for a, b in itertools.pairwise(sums)]
     deal: list[float] = []
     total = sums[-1]
     if plan_of == "revenue":
         revenue = [p.kpis["revenue"].value if "revenue" in p.kpis else None for p in baseline]
         if any(r is None for r in revenue) or not math.fsum(r or 0.0 for r in revenue):
-            raise PlanError(f"no revenue in {months}: the average deal cannot be learnt")
+            raise PlanError.say("error.plan_no_revenue", months=months)
         total = math.fsum(r or 0.0 for r in revenue)
         deal = [total / sums[-1]]
     volume = plan * sums[0] / total  # the volume that reaches the plan at these drivers
@@ -368,11 +368,11 @@ def backwards(report: FunnelReport, target: float, month: str | None = None,
     ``target`` (revenue, or payments), from the trailing complete months. ``month`` defaults to
     the month after the last complete one. See the module's docstring."""
     if not math.isfinite(target) or target <= 0:
-        raise PlanError(f"the target must be a number above 0, not {target!r}")
+        raise PlanError.say("error.plan_target", target=target)
     if month is None:
         last = report.shown_period()
         if not last.complete:
-            raise PlanError("the report has no complete month to learn the funnel from")
+            raise PlanError.say("error.plan_no_complete")
         month = next_month(last.period)
     trailing = _complete_before(report, check_month(month), BACKWARDS_MONTHS)
     key = "revenue" if target_of == "revenue" else None
@@ -380,8 +380,8 @@ def backwards(report: FunnelReport, target: float, month: str | None = None,
     paid_key = stages[-1].key if stages else ""
     usable = [p for p in trailing if (_fact(p, target_of, paid_key) or 0.0) > 0]
     if not usable:
-        raise PlanError(f"no complete month before {month} with "
-                        f"{'revenue' if key else 'payments'} to learn the funnel from")
+        raise PlanError.say(f"error.plan_no_trailing_{'revenue' if key else 'paid'}",
+                            month=month)
     facts = [_fact(p, target_of, paid_key) or 0.0 for p in usable]
     total = math.fsum(facts)
     rows = []

@@ -27,9 +27,12 @@ def number(x: float, lang: str = "en", decimals: int = 0) -> str:
     text = f"{x:,.{decimals}f}"
     if text.startswith("-") and float(text.replace(",", "")) == 0:
         text = text[1:]  # no "-0.0"
-    if lang == "ru":
-        text = text.replace(",", NBSP).replace(".", ",")
-    return text
+    return in_lang(text, lang)
+
+
+def in_lang(text: str, lang: str = "en") -> str:
+    """A number Python wrote ("1,234.5") as ``lang`` writes it ("1 234,5" in Russian)."""
+    return text.replace(",", NBSP).replace(".", ",") if lang == "ru" else text
 
 
 def count(x: float, lang: str = "en") -> str:

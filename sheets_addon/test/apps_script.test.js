@@ -431,6 +431,12 @@ test('Schedule…: sets the job\'s schedule in the spreadsheet\'s time zone', li
   const bad = s.run('addonSaveSchedule', { preset: 'custom', cron: '61 * * * *' });
   assert.equal(bad.ok, false);
   assert.match(bad.message, /HTTP 422/);
+  // a Russian user reads the service's own sentence in Russian (its message_ru)
+  const ru = configured(world({ userLocale: 'ru', spreadsheet: { id: SHEET, timeZone: 'Europe/Moscow' } }));
+  const badRu = ru.run('addonSaveSchedule', { preset: 'custom', cron: '61 * * * *' });
+  assert.equal(badRu.ok, false);
+  assert.match(badRu.message, /^Сервис отклонил запрос \(HTTP 422\): .*Исправьте поле/);
+  assert.doesNotMatch(badRu.message, /Fix the field/);
   const off = s.run('addonSaveSchedule', { preset: 'off' });
   assert.equal(off.ok, true, off.message);
   assert.equal(api(s, 'get', `/addon/job?spreadsheet=${SHEET}`).body.job.schedule, null);

@@ -44,10 +44,10 @@ def google_id(ref: str) -> str:
     ref = ref.strip()
     try:
         if is_xlsx(ref):
-            raise InputError(f"{ref!r} is a workbook file, not a Google spreadsheet.")
+            raise InputError.say("error.addon_workbook", ref=ref)
         return spreadsheet_id(ref)
     except InputError as e:
-        raise ApiError(422, "invalid_request", f"{e} Send the Google spreadsheet's id.",
+        raise ApiError(422, "invalid_request", "error.api_addon_ref", {"why": e},
                        [{"field": "spreadsheet", "message": str(e)}]) from None
 
 
@@ -70,16 +70,14 @@ def job_of(s: Session, ref: str) -> Job:
     sid = google_id(ref)
     job = find_job(s, sid)
     if job is None:
-        raise ApiError(404, "not_found",
-                       f"No job reads spreadsheet {sid}: create one with POST /api/v1/addon/job.")
+        raise ApiError(404, "not_found", "error.api_addon_no_job", {"id": sid})
     return job
 
 
 def _query_ref() -> str:
     ref = request.args.get("spreadsheet", "")
     if not ref.strip():
-        raise ApiError(400, "bad_parameter",
-                       "Query parameter 'spreadsheet' is required: the spreadsheet's id.")
+        raise ApiError(400, "bad_parameter", "error.api_addon_no_spreadsheet")
     return ref
 
 
@@ -139,7 +137,7 @@ def addon_sync() -> Any:
     job_id = job_of(s, body(AddonRef).spreadsheet).id
     run = runner().run(job_id, "api")  # AlreadyRunning: a 409 (app/errors.py)
     if run is None:  # deleted while it ran
-        raise JobNotFound(job_id, f"Job {job_id} was deleted while it ran.")
+        raise JobNotFound(job_id, "error.job_deleted")
     s.expire_all()  # the runner wrote the report in its own session
     return jsonify(run_json(s, run)), 201
 

@@ -55,11 +55,10 @@ def body(model: type[BaseModel]) -> Any:
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # [[[[...]]]] nested past Python's recursion limit
-        raise ApiError(400, "bad_request", "The JSON is nested too deeply: send a flat "
-                                           "object as documented.") from None
+        raise ApiError(400, "bad_request", "error.api_too_deep") from None
     if data is None:
         raise ApiError(400, "bad_request" if request.data else "missing_body",
-                       "Send a JSON object as the body, with Content-Type: application/json.")
+                       "error.api_json_body")
     try:
         return model.model_validate(data)
     except ValidationError as e:
@@ -75,8 +74,8 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise ApiError(400, "bad_parameter",
-                       f"Query parameter '{name}' must be a whole number from {low} to {high}.")
+        raise ApiError(400, "bad_parameter", "error.api_whole",
+                       {"name": name, "low": low, "high": high})
     return value
 
 
@@ -133,8 +132,8 @@ def patch_job(job_id: int) -> Any:
         data.output_tab if "output_tab" in given else job.output_tab,
         data.spreadsheet if "spreadsheet" in given and data.spreadsheet else job.spreadsheet)
     if problem:
-        raise ApiError(422, "invalid_request", f"{problem}. Fix the field and send the request "
-                       "again.", [{"field": "output_tab", "message": problem}])
+        raise ApiError(422, "invalid_request", "error.api_fix_field", {"problem": problem},
+                       [{"field": "output_tab", "message": problem}])
     update_job(s, job, data)
     jobs_changed()
     return jsonify(dump(job_out(job, last_runs(s, [job.id]).get(job.id))))
@@ -158,7 +157,7 @@ def run_job(job_id: int) -> Any:
     force = request.args.get("force", "").lower() in ("1", "true", "yes")
     run = runner().run(job_id, "api", force=force)  # AlreadyRunning: a 409 (app/errors.py)
     if run is None:  # deleted while it ran
-        raise JobNotFound(job_id, f"Job {job_id} was deleted while it ran.")
+        raise JobNotFound(job_id, "error.job_deleted")
     resp: Response = jsonify(dump(run_out(run)))
     resp.status_code = 201
     resp.headers["Location"] = url_for("api.get_run_", run_id=run.id)
@@ -170,8 +169,8 @@ def _runs(job_id: int | None) -> Any:
     before = int_arg("before", None, 1, MAX_ID)
     status = request.args.get("status")
     if status is not None and status not in RUN_STATUSES:
-        raise ApiError(400, "bad_parameter",
-                       f"Query parameter 'status' must be one of {', '.join(RUN_STATUSES)}.")
+        raise ApiError(400, "bad_parameter", "error.api_status",
+                       {"statuses": ", ".join(RUN_STATUSES)})
     q = select(Run).order_by(Run.id.desc()).limit(limit)
     if job_id is not None:
         q = q.where(Run.job_id == job_id)
@@ -210,15 +209,12 @@ def job_report(job_id: int) -> Any:
     job = get_job(s, job_id)
     rep = s.get(JobReport, job_id)
     if rep is None:
-        raise ApiError(404, "no_report",
-                       f"Job {job_id} has no report yet: run it with POST "
-                       f"/api/v1/jobs/{job_id}/run.")
+        raise ApiError(404, "no_report", "error.api_no_report", {"job_id": job_id})
     try:  # a stored report that no longer reads is said so, not a 500
         report = FunnelReport.from_dict(rep.report)
     except ReportFormatError as e:
-        raise ApiError(409, "bad_stored_report",
-                       f"Job {job_id}'s stored report cannot be read ({e}): run the job again "
-                       f"(POST /api/v1/jobs/{job_id}/run) to replace it.") from None
+        raise ApiError(409, "bad_stored_report", "error.api_bad_stored_report",
+                       {"job_id": job_id, "why": e}) from None
     lang = view_lang()
     if lang is not None:  # ?view=1: the report as the dashboard shows it (the stored plan too)
         plan = rep.report.get("plan")
@@ -238,7 +234,7 @@ def view_lang() -> str | None:
         return None
     lang = request.args.get("lang") or "en"
     if lang not in ("ru", "en"):
-        raise ApiError(400, "bad_parameter", "Query parameter 'lang' must be ru or en.")
+        raise ApiError(400, "bad_parameter", "error.api_lang")
     return lang
 
 

@@ -36,9 +36,7 @@ def require_token(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         secret = bearer_token()
         if secret is None:
-            raise ApiError(401, "unauthorized",
-                           "Send a token: 'Authorization: Bearer <token>' (make one with "
-                           "`sheets-sync tokens create NAME`).",
+            raise ApiError(401, "unauthorized", "error.http_401",
                            headers={"WWW-Authenticate": "Bearer"})
         wait = failed_auth_blocked()
         if wait is not None:  # this address has guessed too often: no more tries for now
@@ -46,9 +44,7 @@ def require_token(fn: F) -> F:
         token = verify_token(db(), secret)
         if token is None:
             check_failed_auth()
-            raise ApiError(401, "invalid_token",
-                           "This token is unknown or revoked: make a new one with "
-                           "`sheets-sync tokens create NAME`.",
+            raise ApiError(401, "invalid_token", "error.api_bad_token",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         check_token(token.id)
         g.token = token

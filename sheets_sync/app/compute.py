@@ -15,6 +15,7 @@ from flask import current_app, request
 from pydantic import ValidationError
 
 from funnel_kpi import Analysis, Tab, analyse, config_from_dict, report_view, view_dict
+from funnel_kpi.errors import phrase
 from sheets_sync.app.api import api, body, view_lang
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import report_data
@@ -31,16 +32,16 @@ def table_rows(raw: bytes) -> list[list[Any]]:
     """The body as rows, by the project's one CSV reader (backends/csv_file.py); a body that
     is no table is a 400 with the reader's own code (bad_csv, ...), not a sync's bad_input."""
     try:
-        rows: list[list[Any]] = read_table(raw, "The CSV")
+        rows: list[list[Any]] = read_table(raw, phrase("error.the_csv"))
     except TableError as e:
-        raise ApiError(400, e.table_code, str(e)) from None
+        raise ApiError(400, e.table_code, "error.api_said", {"what": e}) from None
     return rows
 
 
 def csv_request() -> ComputeIn:
     raw = request.get_data(cache=False)
     if not raw.strip():
-        raise ApiError(400, "missing_body", "Send the CSV as the body (Content-Type: text/csv).")
+        raise ApiError(400, "missing_body", "error.api_csv_body")
     rows = table_rows(raw)
     args = request.args
     try:
@@ -82,8 +83,8 @@ def analyse_request(data: ComputeIn) -> Analysis:
     cells = sum(len(r) for t in tabs for r in t.rows)
     limit = int(current_app.config["COMPUTE_MAX_CELLS"])
     if cells > limit:
-        raise ApiError(413, "too_many_cells", f"{cells} cells is more than this service computes "
-                                              f"at once ({limit}): send fewer rows.")
+        raise ApiError(413, "too_many_cells", "error.api_cells_rows",
+                                {"cells": cells, "limit": limit})
     check_input(tabs)
     funnel, pins = config_from_dict(data.funnel or {})
     return analyse(tabs, funnel, locale=data.locale, today=data.today or date.today(),

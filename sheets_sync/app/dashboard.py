@@ -45,7 +45,7 @@ from sheets_sync.app.jobs import (
 )
 from sheets_sync.app.ratelimit import check_failed_auth, failed_auth_blocked, too_many
 from sheets_sync.app.report_view import chart, stored_view
-from sheets_sync.app.schemas import JobIn, JobPatch
+from sheets_sync.app.schemas import JobIn, JobOut, JobPatch, RunOut
 from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.app.trends import trends
@@ -320,8 +320,7 @@ def run(job_id: int) -> Any:
     # AlreadyRunning is flashed on the job's page, JobNotFound is a 404 (app/errors.py)
     result = runner().run(job_id, "manual", force=request.form.get("force") == "on")
     if result is not None and result.status == "failed":
-        flash(escape(f"{t('run_failed')}: ") + run_error(job_id, result.error_code, result.error),
-              "error")
+        flash(escape(f"{t('run_failed')}: ") + run_error(job_id, run_out(result)), "error")
     elif result is not None:  # a stale run is a warning: the tab may show older input
         flash(t(f"run_{result.status}"), "error" if result.status == "stale" else "ok")
     return redirect(url_for("dashboard.job", job_id=job_id))
@@ -330,12 +329,16 @@ def run(job_id: int) -> Any:
 OUTPUT_TAB_HINT = "the job's output tab"  # the sync's errors that a new output tab fixes
 
 
-def run_error(job_id: int, code: str | None, error: str | None) -> Markup:
-    """A failed run's error as the page shows it. In Russian its kind comes first, from the
-    catalogue ([run_error]), since the sync's own sentence is English; an error that a new
-    output tab fixes links to where it is changed."""
+def run_error(job_id: int, run: RunOut) -> Markup:
+    """A failed run's error as the page shows it, in the page's language (``error_ru``: said
+    again from its catalogue key). A Russian page on a run recorded before runs kept their key
+    shows its kind from the catalogue ([run_error]) and the English sentence as details. An
+    error that a new output tab fixes links to where it is changed."""
+    code, error = run.error_code, run.error
     message = escape(error or "")
-    if current_lang() == "ru" and code and has(f"run_error.{code}"):
+    if current_lang() == "ru" and run.error_ru:
+        message = escape(run.error_ru)
+    elif current_lang() == "ru" and code and has(f"run_error.{code}"):
         message = escape(t(f"run_error.{code}")) + Markup(' <span class="muted">{}</span>').format(
             t("run_error.details", text=error or ""))
     if OUTPUT_TAB_HINT in (error or ""):
@@ -397,4 +400,11 @@ def template_globals() -> dict[str, Any]:
     return {"t": t, "lang": lang, "token": g.get("token"), "local_time": local_time,
             "duration": lambda x: duration(x, lang),
             "count": lambda x: textfmt.count(x, lang) if x is not None else "—",
-            "month_name": lambda p: month_name(p, lang), "run_error": run_error}
+            "month_name": lambda p: month_name(p, lang), "run_error": run_error,
+            "paused_text": lambda job: paused_text(job, lang)}
+
+
+def paused_text(job: JobOut, lang: str) -> str:
+    """Why a job is paused, in the page's language where it was said by key."""
+    return (job.paused_reason_ru if lang == "ru" and job.paused_reason_ru
+            else job.paused_reason or "")

@@ -40,9 +40,9 @@ def requested_fields() -> tuple[str, ...] | None:
     fields = tuple(dict.fromkeys(f.strip() for f in raw.split(",") if f.strip()))
     unknown = [f for f in fields if f not in REPORT_FIELDS]
     if unknown:
-        raise ApiError(400, "bad_parameter",
-                       f"Query parameter 'fields' names {', '.join(map(repr, unknown))}, which "
-                       f"a report does not have; use any of: {', '.join(REPORT_FIELDS)}.",
+        raise ApiError(400, "bad_parameter", "error.api_fields",
+                       {"unknown": ", ".join(map(repr, unknown)),
+                        "allowed": ", ".join(REPORT_FIELDS)},
                        {"unknown": unknown, "allowed": list(REPORT_FIELDS)})
     return fields
 

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from funnel_kpi.errors import said_again
 from sheets_sync.app.errors import ApiError
 from sheets_sync.app.schemas import JobIn, JobOut, JobPatch, RunOut, ScheduleOut
 from sheets_sync.backends.google import spreadsheet_id
@@ -37,16 +38,14 @@ def check_spreadsheet(ref: str) -> str:
         root = xlsx_root().resolve()
         path = (root / ref).resolve()
         if not path.is_relative_to(root):
-            raise ApiError(422, "invalid_request",
-                           f"A workbook file (.xlsx, .csv, .tsv) must be inside the folder {root} "
-                           f"(SHEETS_SYNC_XLSX_ROOT); {ref!r} is not.",
+            raise ApiError(422, "invalid_request", "error.api_outside_root",
+                           {"root": str(root), "ref": ref},
                            [{"field": "spreadsheet", "message": "outside XLSX_ROOT"}])
         return ref
     try:
         spreadsheet_id(ref)
     except InputError as e:
-        raise ApiError(422, "invalid_request",
-                       f"{e} For a workbook file give a path ending in .xlsx, .csv or .tsv.",
+        raise ApiError(422, "invalid_request", "error.api_bad_ref", {"why": e},
                        [{"field": "spreadsheet", "message": str(e)}]) from None
     return ref
 
@@ -67,8 +66,7 @@ def get_job(s: Session, job_id: int) -> Job:
 def get_run(s: Session, run_id: int) -> Run:
     run = s.get(Run, run_id) if 0 < run_id <= MAX_ID else None
     if run is None:
-        raise ApiError(404, "run_not_found",
-                       f"There is no run {run_id}: list runs with GET /api/v1/runs.")
+        raise ApiError(404, "run_not_found", "error.api_no_run", {"run_id": run_id})
     return run
 
 
@@ -88,7 +86,7 @@ def _apply(job: Job, data: JobIn | JobPatch) -> None:
         job.timezone = sched.timezone.strip() if sched else "UTC"
     if "enabled" in given and data.enabled is not None:
         if data.enabled and not job.enabled:  # resuming clears the pause
-            job.paused_reason = None
+            job.paused_reason = job.paused_params = None
             job.consecutive_failures = 0
         job.enabled = data.enabled
 
@@ -135,7 +133,8 @@ def run_out(run: Run) -> RunOut:
                   retries=run.retries, cells_read=run.cells_read,
                   cells_written=run.cells_written, input_hash=run.input_hash,
                   problems=run.problems, data_status=run.data_status,  # type: ignore[arg-type]
-                  error_code=run.error_code, error=run.error)
+                  error_code=run.error_code, error=run.error,
+                  error_ru=said_again(run.error_key, run.error_params, "ru"))
 
 
 def job_out(job: Job, last: Run | None) -> JobOut:
@@ -147,6 +146,8 @@ def job_out(job: Job, last: Run | None) -> JobOut:
         schedule=ScheduleOut(cron=job.schedule_cron, interval_seconds=job.schedule_interval,
                              timezone=job.timezone) if has_schedule else None,
         enabled=job.enabled, paused_reason=job.paused_reason,
+        paused_reason_ru=said_again("error.paused", job.paused_params, "ru")
+        if job.paused_params else None,
         consecutive_failures=job.consecutive_failures,
         next_run_at=sched.next_run(utcnow()) if sched else None,
         last_run=run_out(last) if last else None,

@@ -53,10 +53,8 @@ def check_text(tabs: Sequence[Tab]) -> None:
         if bad is not None:
             r, c, v = bad
             shown = repr(v[:40]) + ("..." if len(v) > 40 else "")
-            raise ApiError(422, "bad_text",
-                           f"Tab {tab.name!r}, cell {a1(r + 1, c)} holds {shown}: a lone surrogate "
-                           "(half of a UTF-16 pair) is not text. Fix that cell (retype it, or "
-                           "save the file as UTF-8 again) and send it again.",
+            raise ApiError(422, "bad_text", "error.api_surrogate",
+                           {"tab": tab.name, "cell": a1(r + 1, c), "shown": shown},
                            [{"field": "cell", "tab": tab.name,
                              "cell": a1(r + 1, c)}])
 
@@ -82,10 +80,8 @@ def check_width(tabs: Sequence[Tab]) -> None:
         width = max((_width(r) for r in tab.rows), default=0)
         if width > limit:
             raise ApiError(
-                422, "too_many_columns",
-                f"Tab {tab.name!r} has {width} columns (up to column "
-                f"{col_letter(width - 1)}); this service computes at most {limit} per tab. "
-                "Send only the funnel's columns (period, stages, money, deal fields).",
+                422, "too_many_columns", "error.api_too_wide",
+                {"tab": tab.name, "width": width, "last": col_letter(width - 1), "limit": limit},
                 [{"field": "tab", "tab": tab.name, "columns": width, "limit": limit}])
 
 
@@ -99,8 +95,7 @@ def report_response(report: dict[str, Any]) -> Response:
     """The report as JSON, or a 422 when it is larger than the service answers."""
     raw = encode_json(report)  # msgspec: a tenth of json.dumps's time (app/encode.py)
     if (limit := over("COMPUTE_MAX_RESPONSE_BYTES", len(raw))) is not None:
-        raise ApiError(422, "report_too_large",
-                       f"The report is {len(raw):,} bytes, more than this service answers at "
-                       f"once ({limit:,}): send fewer columns, periods or deals.",
+        raise ApiError(422, "report_too_large", "error.api_report_too_large",
+                       {"size": len(raw), "limit": limit},
                        [{"field": "body", "bytes": len(raw), "limit": limit}])
     return Response(raw, mimetype="application/json")

@@ -62,9 +62,8 @@ def _hit(items: tuple[RateLimitItem, ...], *key: str) -> float | None:
 
 
 def too_many(wait: float) -> ApiError:
-    return ApiError(429, "rate_limited",
-                    f"Too many requests: wait {wait:.0f} s and try again (the service's "
-                    "RATE_LIMIT setting).", headers={"Retry-After": f"{wait:.0f}"})
+    return ApiError(429, "rate_limited", "error.api_wait", {"wait": round(wait)},
+                    headers={"Retry-After": f"{wait:.0f}"})
 
 
 def check_token(token_id: int) -> None:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from funnel_kpi import FunnelError, config_from_dict
+from funnel_kpi.errors import Said
 from sheets_sync.errors import ScheduleError
 from sheets_sync.notify.schema import NotifyIn
 from sheets_sync.scheduler.triggers import MAX_INTERVAL, make_schedule
@@ -33,11 +34,16 @@ Row = list[Cell]
 TabName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
+class FieldError(Said, ValueError):
+    """A validator's refusal said by a catalogue key: pydantic shows its English (the
+    ValidationError's details), the API's message_ru its Russian (app/errors.invalid)."""
+
+
 def _no_nul(value: Any) -> Any:
     """Databases refuse NUL characters in text; refuse them first, with a message."""
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValueError("text must not contain NUL (\\u0000) characters")
+            raise FieldError.say("error.field_nul")
     elif isinstance(value, dict):
         for k, v in value.items():
             _no_nul(k)
@@ -69,7 +75,7 @@ class ScheduleIn(Strict):
         try:
             make_schedule(self.cron, self.interval_seconds, self.timezone)
         except ScheduleError as e:
-            raise ValueError(str(e)) from None
+            raise FieldError.like(e) from None
         return self
 
 
@@ -86,12 +92,11 @@ def _lone_surrogate(value: Any) -> bool:
 def _check_funnel(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is not None:
         if _lone_surrogate(value):
-            raise ValueError("not a funnel: its text holds a lone surrogate (half of a UTF-16 "
-                             "pair, such as \\ud800); retype that label")
+            raise FieldError.say("error.field_funnel_surrogate")
         try:
             config_from_dict(value)
         except FunnelError as e:
-            raise ValueError(f"not a funnel config: {e}") from None
+            raise FieldError.say("error.field_not_funnel", why=e) from None
     return value
 
 
@@ -118,8 +123,7 @@ class JobFields(Strict):
     @model_validator(mode="after")
     def _output_is_not_input(self) -> JobFields:
         if self.output_tab and self.input_tabs and self.output_tab in self.input_tabs:
-            raise ValueError("output_tab must not be one of input_tabs: input tabs are never "
-                             "written")
+            raise FieldError.say("error.field_output_is_input")
         return self
 
 
@@ -173,7 +177,7 @@ class ComputeIn(Strict):
     @model_validator(mode="after")
     def _one_input(self) -> ComputeIn:
         if (self.values is None) == (self.tabs is None):
-            raise ValueError("give either 'values' (one tab) or 'tabs', not both and not neither")
+            raise FieldError.say("error.field_one_input")
         return self
 
 
@@ -206,6 +210,9 @@ class RunOut(BaseModel):
                           "report's status_reasons say what); None when the run made no report.")
     error_code: str | None
     error: str | None
+    error_ru: str | None = Field(
+        None, description="The error in Russian (error is the English); None for a run "
+                          "recorded before the service said its errors in Russian.")
 
 
 class JobOut(BaseModel):
@@ -218,6 +225,9 @@ class JobOut(BaseModel):
     schedule: ScheduleOut | None
     enabled: bool
     paused_reason: str | None
+    paused_reason_ru: str | None = Field(
+        None, description="The reason in Russian (paused_reason is the English); None for a "
+                          "job paused before the service said it in Russian.")
     consecutive_failures: int
     next_run_at: datetime | None
     last_run: RunOut | None
@@ -242,7 +252,10 @@ class ReportOut(BaseModel):
 
 class ErrorDetail(BaseModel):
     code: str
-    message: str
+    message: str = Field(description="What went wrong and what to do, in English.")
+    message_ru: str = Field(
+        description="The same in Russian. Both languages come in every error (no "
+                    "Accept-Language or lang= switch): show the one your user reads.")
     details: Any = None
 
 
@@ -269,7 +282,7 @@ class PlanIn(ComputeIn):
     @model_validator(mode="after")
     def _one_target(self) -> PlanIn:
         if self.target is not None and self.target_paid is not None:
-            raise ValueError("give 'target' (revenue) or 'target_paid' (payments), not both")
+            raise FieldError.say("error.field_one_target")
         return self
 
 

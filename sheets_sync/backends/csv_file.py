@@ -21,10 +21,11 @@ import os
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from funnel_kpi import Tab
+from funnel_kpi.errors import Param, phrase
 from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash
 from sheets_sync.backends.xlsx import XlsxBackend, file_version, has_cyrillic, render_sheet
 from sheets_sync.backends.xlsx_bounds import sheet_parts
@@ -40,16 +41,20 @@ DECIMAL_COMMA = re.compile(r"^[-+−]?\d{1,3}(?:[ \u00a0\u202f]?\d{3})*,\d+(?:\s
 DECIMAL_POINT = re.compile(r"^[-+−]?\d{1,3}(?:,?\d{3})*\.\d+(?:\s?\S{0,4})$")
 
 
+THE_FILE = phrase("error.the_file")  # the subject of a sentence when the file has no name
+
+
 class TableError(InputError):
     """The file is not a table we can read; ``line`` is 1-based, when there is one."""
 
-    def __init__(self, message: str, line: int | None = None, code: str = "bad_csv") -> None:
-        super().__init__(message)
+    def __init__(self, key: str, params: Mapping[str, Param], line: int | None = None,
+                 code: str = "bad_csv") -> None:
+        super().__init__(key=key, params=params)
         self.line = line
         self.table_code = code
 
 
-def decode(raw: bytes, name: str = "The file") -> str:
+def decode(raw: bytes, name: Param = THE_FILE) -> str:
     """UTF-16 by its BOM; else UTF-8 (a BOM is dropped); else Windows-1251."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
@@ -65,11 +70,9 @@ def decode(raw: bytes, name: str = "The file") -> str:
             raise _undecodable(name, raw, utf8.start) from None
 
 
-def _undecodable(name: str, raw: bytes, at: int) -> TableError:
+def _undecodable(name: Param, raw: bytes, at: int) -> TableError:
     line = raw.count(b"\n", 0, at) + 1
-    return TableError(f"{name} is neither UTF-8 nor Windows-1251 text (line {line} has bytes "
-                      "that are neither): save it as CSV UTF-8 and try again.", line,
-                      "bad_encoding")
+    return TableError("error.csv_encoding", {"name": name, "line": line}, line, "bad_encoding")
 
 
 def sniff_delimiter(text: str) -> str:
@@ -91,13 +94,12 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def parse_table(text: str, name: str = "The file", delimiter: str | None = None) -> Rows:
+def parse_table(text: str, name: Param = THE_FILE, delimiter: str | None = None) -> Rows:
     """Rows of text; a blank cell is None (an empty cell, as in Google's values.get) and
     trailing blanks are dropped."""
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise TableError(f"{name} is not text (line {line} has NUL bytes): export the sheet "
-                         "as CSV and try again.", line)
+        raise TableError("error.csv_nul", {"name": name, "line": line}, line)
     sep = delimiter or sniff_delimiter(text)
     reader = csv.reader(text.splitlines(keepends=True), delimiter=sep, strict=True)
     out: Rows = []
@@ -108,10 +110,10 @@ def parse_table(text: str, name: str = "The file", delimiter: str | None = None)
         except StopIteration:
             break
         except csv.Error as e:
-            where = (f"line {start}" if reader.line_num <= start
-                     else f"the row that starts on line {start}")
-            raise TableError(f"{name} cannot be read at {where} ({e}): check the quotes on "
-                             "that line.", start) from None
+            where = phrase("error.at_line" if reader.line_num <= start else "error.at_row",
+                           line=start)
+            raise TableError("error.csv_quotes", {"name": name, "where": where, "why": e},
+                             start) from None
         cells: list[str | None] = [c if c.strip() else None for c in row]
         while cells and cells[-1] is None:
             cells.pop()
@@ -121,7 +123,7 @@ def parse_table(text: str, name: str = "The file", delimiter: str | None = None)
     return out
 
 
-def read_table(raw: bytes, name: str = "The file", delimiter: str | None = None) -> Rows:
+def read_table(raw: bytes, name: Param = THE_FILE, delimiter: str | None = None) -> Rows:
     return parse_table(decode(raw, name), name, delimiter)
 
 
@@ -155,16 +157,16 @@ class CsvBackend:
              tab_names: Sequence[str] | None = None) -> Snapshot:
         name = self.path.stem
         if not self.path.exists():
-            raise NotFound(f"There is no file {self.path}: check the path.")
+            raise NotFound.say("error.no_file", path=str(self.path))
         if tab_names and list(tab_names) != [name]:
-            raise InputError(f"{self.path.name} is one table, read as the tab {name!r}; it "
-                             f"has no tab {next(t for t in tab_names if t != name)!r}. (A CSV "
-                             f"has no tabs: its KPI tab is written to {self.output_path.name} "
-                             "beside it.)")
+            raise InputError.say("error.csv_one_table", file=self.path.name, name=name,
+                                 tab=next(t for t in tab_names if t != name),
+                                 output=self.output_path.name)
         try:
             raw = self.path.read_bytes()
         except OSError as e:
-            raise SourceError(f"{self.path.name} cannot be read ({e.strerror or e}).") from e
+            raise SourceError.say("error.file_unreadable", file=self.path.name,
+                                  why=e.strerror or e) from e
         version = hashlib.sha256(raw).hexdigest()
         self.stats.requests += 1
         self.stats.bytes_in += len(raw)
@@ -182,8 +184,8 @@ class CsvBackend:
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
         """The KPI tab into ``<stem>.kpi.xlsx``; never into the CSV."""
         if file_version(self.path) != snapshot.version:
-            raise WriteConflict(f"{self.path.name} changed after it was read; nothing was "
-                                "written. Run the sync again.")
+            raise WriteConflict.say("error.file_changed", file=self.path.name,
+                                    when=phrase("error.when_after_read"))
         target = self.output_path
         if target.exists():
             book = XlsxBackend(target, locale=snapshot.layout.locale)
@@ -202,8 +204,8 @@ class CsvBackend:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = tuple(sheet_parts(zf))
         except (OSError, zipfile.BadZipFile, ValueError, SyntaxError, PackageError) as e:
-            raise SourceError(f"{target.name} cannot be read as an .xlsx workbook ({e}); "
-                              "nothing was written.") from e
+            raise SourceError.say("error.not_readable_xlsx_nothing_written", file=target.name,
+                                  why=e) from e
         return Snapshot(Layout(target.stem, locale, names), (), "",
                         hashlib.sha256(data).hexdigest())
 

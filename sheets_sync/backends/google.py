@@ -30,6 +30,7 @@ from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEET_VALUES_BATCH_URL
 from gspread.utils import absolute_range_name
 
 from funnel_kpi import Tab
+from funnel_kpi.errors import Param, phrase
 from sheets_sync.backends.base import Layout, Snapshot, WriteResult, json_values_hash, values_hash
 from sheets_sync.backends.sheets_requests import write_requests
 from sheets_sync.errors import (
@@ -99,8 +100,7 @@ def spreadsheet_id(ref: str) -> str:
         m = URL_ID_RE.match(url.path)
         if m:
             return m.group(1)
-    raise InputError("A spreadsheet must be a Google spreadsheet id or a "
-                     "https://docs.google.com/spreadsheets/d/... URL.")
+    raise InputError.say("error.not_spreadsheet_ref")
 
 
 class GoogleBackend:
@@ -122,7 +122,7 @@ class GoogleBackend:
         self._writes_at_read = 0
 
     # -- calls -------------------------------------------------------------------------------
-    def _call(self, what: str, fn: Callable[[], T], kind: str = "read") -> T:
+    def _call(self, what: Param, fn: Callable[[], T], kind: str = "read") -> T:
         throttle = self.throttle
         # Drive calls have their own quota: the Sheets limiter does not count them.
         before = (lambda: throttle(kind)) if throttle is not None and kind != "drive" else None
@@ -131,31 +131,28 @@ class GoogleBackend:
         except APIError as e:
             raise self._map(e, what) from e
         except (requests.ConnectionError, requests.Timeout) as e:
-            raise Unavailable(f"Google Sheets did not answer while {what} "
-                              f"({type(e).__name__}); try again later.") from e
+            raise Unavailable.say("error.google_no_answer", what=what,
+                                  kind=type(e).__name__) from e
 
-    def _map(self, e: APIError, what: str) -> Exception:
+    def _map(self, e: APIError, what: Param) -> Exception:
         status = status_of(e)
         message = e.error.get("message", "") if isinstance(e.error, dict) else str(e)
         if status == 404:
-            return NotFound(f"Spreadsheet {self.id} was not found: check the id or URL.")
+            return NotFound.say("error.spreadsheet_not_found", id=self.id)
         if status == 403:
             email = self.account_email or service_account_email()
-            whom = f"the service account {email}" if email else "the service account"
-            return NotShared(f"Spreadsheet {self.id} is not shared with {whom}: open it in "
-                             f"Google Sheets, click Share and add {email or 'that account'} "
-                             "as an editor.")
+            if email:
+                return NotShared.say("error.not_shared", id=self.id, email=email)
+            return NotShared.say("error.not_shared_no_email", id=self.id)
         if status == 429:
-            return QuotaExceeded(f"Google's quota was exceeded while {what}, also after "
-                                 f"{self.stats.retries} retries; the sync will run again later.")
+            return QuotaExceeded.say("error.quota", what=what, retries=self.stats.retries)
         if status is not None and status >= 500:
-            return Unavailable(f"Google Sheets failed while {what} (HTTP {status}), also after "
-                               "retries; try again later.")
-        return SourceError(f"Google Sheets refused the request while {what}: {message}")
+            return Unavailable.say("error.google_failed", what=what, status=status)
+        return SourceError.say("error.google_refused", what=what, message=message)
 
     # -- read --------------------------------------------------------------------------------
     def fetch_layout(self, outputs: Sequence[str]) -> Layout:
-        meta: dict[str, Any] = self._call("reading the spreadsheet's tabs", lambda: dict(
+        meta: dict[str, Any] = self._call(phrase("error.doing_tabs"), lambda: dict(
             self.client.http_client.fetch_sheet_metadata(
                 self.id, params={"includeGridData": "false", "fields": METADATA_FIELDS})))
         self.fetched_layout = True
@@ -180,7 +177,7 @@ class GoogleBackend:
         unchecked, rather than fail for its check."""
         url = f"{DRIVE_FILES_API_V3_URL}/{self.id}"
         try:
-            body = self._call("reading the spreadsheet's revision", lambda: decode_json(
+            body = self._call(phrase("error.doing_revision"), lambda: decode_json(
                 self.client.http_client.request(
                     "get", url, params={"fields": "version", "supportsAllDrives": "true"})
                 .content), "drive")
@@ -228,8 +225,8 @@ class GoogleBackend:
         output_tab = next((n for n in outputs if n in layout.tab_names), None)
         missing = [n for n in names if n not in layout.tab_names]
         if missing:
-            raise InputError(f"The spreadsheet has no tab {missing[0]!r}; its tabs: "
-                             f"{', '.join(layout.tab_names)}.")
+            raise InputError.say("error.spreadsheet_no_tab", tab=missing[0],
+                                 tabs=", ".join(layout.tab_names))
         ranges = [absolute_range_name(n) for n in names]
         with_output = output_tab is not None
         if with_output:
@@ -237,7 +234,7 @@ class GoogleBackend:
         params = {"valueRenderOption": "UNFORMATTED_VALUE",
                   "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
         url = SPREADSHEET_VALUES_BATCH_URL % self.id
-        value_ranges = self._call("reading the input tabs", lambda: decode_value_ranges(
+        value_ranges = self._call(phrase("error.doing_input"), lambda: decode_value_ranges(
             self.client.http_client.request("get", url, params={**params, "ranges": ranges})
             .content))
         tabs = tuple(Tab(n, rows) for n, rows in zip(names, value_ranges, strict=False))
@@ -289,6 +286,6 @@ class GoogleBackend:
                     "includeSpreadsheetInResponse": False}
             return self.client.http_client.batch_update(self.id, body)
 
-        reply = self._call("writing the KPI tab", send, "write")
+        reply = self._call(phrase("error.doing_write"), send, "write")
         self.writes += 1
         return reply

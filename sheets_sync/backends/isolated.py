@@ -86,8 +86,8 @@ class Isolated:
             if not receive.poll(self.timeout):
                 child.kill()
                 child.join()
-                raise SourceError(f"Reading {name} took longer than {self.timeout:.0f} s and "
-                                  "was stopped: make the workbook smaller.")
+                raise SourceError.say("error.read_too_long", name=name,
+                                      seconds=round(self.timeout))
             answer: bytes | None = receive.recv_bytes()
         except (EOFError, OSError):
             answer = None  # the child died before it answered
@@ -95,7 +95,7 @@ class Isolated:
             receive.close()
         child.join()
         if answer is None:
-            raise SourceError(death_message(name, child.exitcode, self.memory_limit))
+            raise death_error(name, child.exitcode, self.memory_limit)
         # No gc pause here: gc.disable() would stop collection in every thread of the service.
         status, payload, stats = pickle.loads(answer)  # nosec B301: our child's answer
         self.stats.requests += stats[0]
@@ -106,13 +106,11 @@ class Isolated:
         return snapshot
 
 
-def death_message(name: str, code: int | None, limit: int) -> str:
-    how = f"the reader stopped ({signal_name(code)})"
+def death_error(name: str, code: int | None, limit: int) -> SourceError:
     if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV):
-        how += f", most likely out of the {limit / (1 << 30):.1f} GB of memory a read may use"
-    return (f"{name} could not be read: {how}. Nothing was written. A workbook with values far "
-            "beyond its data (a stray cell at the bottom right) needs that much: delete such "
-            "cells, or split the workbook.")
+        return SourceError.say("error.reader_out_of_memory", name=name, how=signal_name(code),
+                               gb=round(limit / (1 << 30), 1))
+    return SourceError.say("error.reader_stopped", name=name, how=signal_name(code))
 
 
 def signal_name(code: int | None) -> str:
@@ -136,9 +134,10 @@ def _child(send: Connection, backend: Any, outputs: tuple[str, ...], layout: Lay
     except SyncError as e:
         answer = ("error", e, (backend.stats.requests, backend.stats.bytes_in))
     except MemoryError:
-        answer = ("error", SourceError(death_message(name, -signal.SIGABRT, limit)), (0, 0))
+        answer = ("error", death_error(name, -signal.SIGABRT, limit), (0, 0))
     except Exception as e:  # a bug or an unmapped outside error: said, not lost
-        answer = ("error", SourceError(f"{name} could not be read ({type(e).__name__}: {e})."),
+        answer = ("error", SourceError.say("error.could_not_read", name=name,
+                                                   kind=type(e).__name__, why=e),
                   (0, 0))
     pickler_out = _dumps(answer)
     send.send_bytes(pickler_out)

@@ -25,6 +25,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from python_calamine import CalamineError, CalamineWorkbook
 
 from funnel_kpi import Tab
+from funnel_kpi.errors import Param, phrase
 from funnel_kpi.inputs import CellColumn
 from sheets_sync.backends.base import Layout, Snapshot, WriteResult, values_hash
 from sheets_sync.backends.xlsx_bounds import (
@@ -57,6 +58,7 @@ from sheets_sync.grid import KpiGrid
 from sheets_sync.retry import CallStats
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+WHILE_WRITTEN = phrase("error.when_writing")
 
 
 def file_version(path: Path) -> str:
@@ -105,19 +107,20 @@ class XlsxBackend:
     def _bytes(self) -> bytes:
         """The workbook's bytes, read once (so the version hashed is the version read)."""
         if not self.path.exists():
-            raise NotFound(f"There is no file {self.path}: check the path.")
+            raise NotFound.say("error.no_file", path=str(self.path))
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
-            raise InputError(f"{self.path.name} is not an .xlsx workbook.")
+            raise InputError.say("error.not_xlsx", file=self.path.name)
         try:
             return self.path.read_bytes()
         except OSError as e:
-            raise SourceError(f"{self.path.name} cannot be read ({e.strerror or e}).") from e
+            raise SourceError.say("error.file_unreadable", file=self.path.name,
+                                  why=e.strerror or e) from e
 
     def _calamine(self, data: bytes) -> CalamineWorkbook:
         try:
             return CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (CalamineError, OSError, ValueError) as e:
-            raise SourceError(f"{self.path.name} cannot be read as an .xlsx workbook ({e}).") from e
+            raise SourceError.say("error.not_readable_xlsx", file=self.path.name, why=e) from e
 
     def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
@@ -134,8 +137,8 @@ class XlsxBackend:
         output_tab = next((n for n in outputs if n in names), None)
         missing = [n for n in wanted if n not in names]
         if missing:
-            raise InputError(f"{self.path.name} has no tab {missing[0]!r}; its tabs: "
-                             f"{', '.join(names)}.")
+            raise InputError.say("error.file_no_tab", file=self.path.name, tab=missing[0],
+                                 tabs=", ".join(names))
         # calamine sizes a grid by its farthest cell and aborts the process when it cannot
         # allocate it: bound every sheet it will read from the XML first.
         read = [*wanted, *([output_tab] if output_tab else [])]
@@ -193,8 +196,7 @@ class XlsxBackend:
             small = head_book(data, cut, {parts[n] for n in read if n in parts}, sst)
             return CalamineWorkbook.from_filelike(io.BytesIO(small)), null_words
         except (zipfile.BadZipFile, PackageError, CalamineError, OSError, ValueError) as e:
-            raise SourceError(f"{self.path.name} cannot be read as an .xlsx workbook "
-                              f"({e}).") from e
+            raise SourceError.say("error.not_readable_xlsx", file=self.path.name, why=e) from e
 
     def write(self, grid: KpiGrid, snapshot: Snapshot) -> WriteResult:
         # A symbolic link stays one: the file it points to is what gets replaced.
@@ -203,10 +205,10 @@ class XlsxBackend:
         clash = next((n for n in snapshot.layout.tab_names
                       if n != grid.title and n.casefold() == grid.title.casefold()), None)
         if clash is not None:
-            raise InputError(f"{self.path.name} has a tab {clash!r}, which Excel takes for "
-                             f"{grid.title!r}; it was left as it was. Rename that tab, or choose "
-                             "another output tab (--output-tab, or the job's output tab).")
-        original = self._read_unchanged(target, snapshot.version, "after it was read")
+            raise InputError.say("error.tab_clash", file=self.path.name, clash=clash,
+                                 title=grid.title)
+        original = self._read_unchanged(target, snapshot.version,
+                                       phrase("error.when_after_read"))
         try:
             scratch = render_sheet(grid, snapshot.layout.locale, is_1904(io.BytesIO(original)))
             with temp_beside(target) as (out, tmp):
@@ -215,34 +217,32 @@ class XlsxBackend:
                 os.fsync(out.fileno())
                 self._check_kept(original, tmp, result.rewritten, result.sheet_names,
                                  grid.title)
-                self._read_unchanged(target, snapshot.version, "while the KPI tab was written")
+                self._read_unchanged(target, snapshot.version, WHILE_WRITTEN)
                 written = os.fstat(out.fileno()).st_size
                 os.replace(tmp, target)
         except PackageError as e:
             # a file rewritten in place while this sync ran reads as a broken one: a conflict
-            self._read_unchanged(target, snapshot.version, "while the KPI tab was written")
-            raise SourceError(f"{self.path.name} cannot be written as an .xlsx workbook: {e}; "
-                              "nothing was written.") from e
+            self._read_unchanged(target, snapshot.version, WHILE_WRITTEN)
+            raise SourceError.say("error.not_writable_xlsx", file=self.path.name, why=e) from e
         except OSError as e:
-            raise SourceError(f"{self.path.name} could not be written ({e.strerror or e}); "
-                              "nothing was written.") from e
+            raise SourceError.say("error.file_unwritable", file=self.path.name,
+                                  why=e.strerror or e) from e
         self.stats.requests += 1
         self.stats.bytes_out += written
         layout = Layout(snapshot.layout.title, snapshot.layout.locale, result.sheet_names)
         return WriteResult(grid.cells, layout)
 
-    def _read_unchanged(self, target: Path, version: str, when: str) -> bytes:
+    def _read_unchanged(self, target: Path, version: str, when: Param) -> bytes:
         """The workbook's bytes, if it is still the version the sync read."""
         try:
             data = target.read_bytes()
         except FileNotFoundError:
             data = b""  # replaced by a writer that deletes first: a change like any other
         except OSError as e:
-            raise SourceError(f"{self.path.name} cannot be read ({e.strerror or e}); nothing "
-                              "was written.") from e
+            raise SourceError.say("error.file_unreadable_nothing_written",
+                              file=self.path.name, why=e.strerror or e) from e
         if hashlib.sha256(data).hexdigest() != version:
-            raise WriteConflict(f"{self.path.name} changed {when}; nothing was written. "
-                                "Run the sync again.")
+            raise WriteConflict.say("error.file_changed", file=self.path.name, when=when)
         return data
 
     def _check_kept(self, original: bytes, written: Path, rewritten: frozenset[str],
@@ -253,8 +253,7 @@ class XlsxBackend:
             problem = first_changed_part(before, after, rewritten)
         problem = problem or unreadable(written, sheet_names, kpi_tab)
         if problem is not None:
-            raise SourceError(f"Writing the KPI tab into {self.path.name} went wrong ({problem}); "
-                              "nothing was written. Please report this with the workbook.")
+            raise SourceError.say("error.write_went_wrong", file=self.path.name, problem=problem)
 
 
 class _Columns:
@@ -292,7 +291,7 @@ def sheet_rows(book: CalamineWorkbook, name: str, file_name: str) -> list[list[o
         rows: list[list[object]] = list(book.get_sheet_by_name(name).to_python(
             skip_empty_area=False))
     except (CalamineError, ValueError) as e:
-        raise SourceError(f"Tab {name!r} of {file_name} cannot be read ({e}).") from e
+        raise SourceError.say("error.tab_unreadable", tab=name, file=file_name, why=e) from e
     return rows
 
 
@@ -331,7 +330,7 @@ def input_hash(data: bytes, file_name: str, tabs: Sequence[str]) -> str:
                 h.update(f"sst {info.CRC:08x}:{info.file_size}".encode())
         h.update(b"1904" if is_1904(io.BytesIO(data)) else b"1900")
     except (zipfile.BadZipFile, KeyError, PackageError, OSError, ValueError) as e:
-        raise SourceError(f"{file_name} cannot be read as an .xlsx workbook ({e}).") from e
+        raise SourceError.say("error.not_readable_xlsx", file=file_name, why=e) from e
     return h.hexdigest()
 
 

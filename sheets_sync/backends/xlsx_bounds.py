@@ -301,7 +301,7 @@ def scan_book(source: str | IO[bytes], file_name: str, names: list[str],
                     _refuse_if_far(zf, part, name, file_name, max_cells)
                 scans[name] = scan
     except (zipfile.BadZipFile, SafeET.ParseError, PackageError, OSError, ValueError) as e:
-        raise SourceError(f"{file_name} cannot be read as an .xlsx workbook ({e}).") from e
+        raise SourceError.say("error.not_readable_xlsx", file=file_name, why=e) from e
     return scans
 
 
@@ -312,9 +312,6 @@ def _refuse_if_far(zf: zipfile.ZipFile, part: str, name: str, file_name: str,
         return  # far cells are only formatted: calamine sizes by values, it reads fine
     far = f"{get_column_letter(extent.far[1])}{extent.far[0]}"
     data = f"{get_column_letter(extent.data[1])}{extent.data[0]}" if extent.data[0] else ""
-    where = f"far beyond its data (A1:{data})" if data else "and nothing else"
-    raise InputError(
-        f"Tab {name!r} of {file_name} has a value at {far}, {where}: reading it would mean a "
-        f"grid of {extent.grid:,} cells, more than the {max_cells:,} allowed. Delete that cell "
-        f"(or clear everything outside {'A1:' + data if data else 'the data'}) and save the "
-        "file again.")
+    raise InputError.say("error.far_cell" if data else "error.far_cell_only", tab=name,
+                         file=file_name, far=far, data=data, cells=extent.grid,
+                         most=max_cells)

@@ -92,7 +92,7 @@ class Package:
 
     def read(self, part: str) -> bytes:
         if not self.has(part):
-            raise PackageError(f"the part {part} is missing")
+            raise PackageError.say("error.pkg_part_missing", part=part)
         return self.zf.read(self.names[part.lower()])
 
     def rels(self, part: str) -> list[Rel]:
@@ -126,7 +126,7 @@ class Package:
         for rel in self.rels(""):
             if rel.type == OFFICE_DOCUMENT and rel.target and self.has(rel.target):
                 return rel.target
-        raise PackageError("it has no workbook part")
+        raise PackageError.say("error.pkg_no_workbook")
 
 
 class ContentTypes:
@@ -195,7 +195,7 @@ def replace_sheet(original: IO[bytes], scratch: IO[bytes], title: str,
             return _replace(src_zip, new_zip, title, out)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, KeyError,
             ValueError) as e:
-        raise PackageError(f"it is not a readable zip package ({e})") from e
+        raise PackageError.say("error.pkg_not_zip", why=e) from e
 
 
 def _replace(src_zip: zipfile.ZipFile, new_zip: zipfile.ZipFile, title: str,
@@ -204,13 +204,12 @@ def _replace(src_zip: zipfile.ZipFile, new_zip: zipfile.ZipFile, title: str,
     book = src.main_part()
     book_xml = parse(src.read(book))
     if book_xml.tag != q(MAIN, "workbook"):
-        raise PackageError("it is saved as Strict Open XML; save it as an Excel Workbook "
-                           "(.xlsx) and sync again")
+        raise PackageError.say("error.pkg_strict")
     book_rels = parse(src.read(rels_name(book)))
     rels = {r.id: r for r in src.rels(book)}
     sheets = book_xml.find(q(MAIN, "sheets"))
     if sheets is None:
-        raise PackageError("its workbook part lists no sheets")
+        raise PackageError.say("error.pkg_no_sheets")
     entries = list(sheets.iterfind(q(MAIN, "sheet")))
     names = [e.get("name", "") for e in entries]
     written: dict[str, bytes] = {}
@@ -220,7 +219,7 @@ def _replace(src_zip: zipfile.ZipFile, new_zip: zipfile.ZipFile, title: str,
     if entry is not None:
         rel = rels.get(entry.get(q(DOC_REL, "id"), ""))
         if rel is None or rel.target is None or not src.has(rel.target):
-            raise PackageError(f"the part of its tab {title!r} is missing")
+            raise PackageError.say("error.pkg_tab_part_missing", tab=title)
         sheet_part = rel.target
         dropped = src.reach([sheet_part]) - src.reach([""], blocked=sheet_part)
         calc = next((r for r in rels.values() if r.type == CALC_CHAIN and r.target), None)
@@ -350,5 +349,5 @@ def is_1904(original: IO[bytes]) -> bool:
             src = Package(zf)
             pr = parse(src.read(src.main_part())).find(q(MAIN, "workbookPr"))
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError) as e:
-        raise PackageError(f"it is not a readable zip package ({e})") from e
+        raise PackageError.say("error.pkg_not_zip", why=e) from e
     return pr is not None and pr.get("date1904", "0").lower() in ("1", "true")

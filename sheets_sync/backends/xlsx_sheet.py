@@ -72,7 +72,7 @@ class Styles:
     def _copy(self, name: str, index: int) -> Element:
         entries = self._entries(self.scratch, name)
         if not 0 <= index < len(entries):
-            raise PackageError(f"the KPI sheet's {name} has no entry {index}")
+            raise PackageError.say("error.pkg_no_entry", name=name, index=index)
         return copy.deepcopy(entries[index])
 
     def _mapped(self, name: str, index: int) -> int:
@@ -87,7 +87,7 @@ class Styles:
         code = next((f.get("formatCode") for f in self._entries(self.scratch, "numFmts")
                      if f.get("numFmtId") == str(fid)), None)
         if code is None:
-            raise PackageError(f"the KPI sheet's number format {fid} is missing")
+            raise PackageError.say("error.pkg_no_format", fid=fid)
         ids = [FIRST_CUSTOM_FORMAT - 1]
         for f in self._entries(self.root, "numFmts"):
             if f.get("formatCode") == code:

@@ -30,7 +30,7 @@ def parse(data: bytes) -> Element:
         SafeTree.fromstring(data)  # refuses entity declarations and external references
         return etree.fromstring(data, PARSER)
     except (DefusedXmlException, SafeTree.ParseError, etree.XMLSyntaxError) as e:
-        raise PackageError(f"a part is not well-formed XML ({e})") from e
+        raise PackageError.say("error.pkg_bad_xml", why=e) from e
 
 
 def serialize(root: Element) -> bytes:

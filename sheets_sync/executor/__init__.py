@@ -24,16 +24,12 @@ class Executor(Protocol):
         ...
 
 
-MISSING_SCALE = ("SHEETS_SYNC_EXECUTOR=celery needs Celery and redis: "
-                 "pip install 'funnel-kpi[scale]'.")
-
-
 def make_executor(settings: ScaleSettings, runner: JobRunner) -> Executor:
     if settings.executor == "celery":
         try:
             from sheets_sync.executor.enqueue import CeleryExecutor  # optional: celery, redis
         except ImportError as e:
-            raise SettingsError(f"{MISSING_SCALE} ({e})") from e
+            raise SettingsError.say("error.needs_scale", why=e) from e
         return CeleryExecutor.from_settings(settings)
     return InProcessExecutor(runner)
 

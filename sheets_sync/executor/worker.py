@@ -30,17 +30,14 @@ def check_broker(settings: ScaleSettings) -> redis.Redis:
     try:
         client.ping()
     except redis.RedisError as e:
-        raise SettingsError(f"The broker at {safe_url(settings.broker_url)} does not answer "
-                            f"({e}): start Redis there, or set SHEETS_SYNC_CELERY_BROKER_URL."
-                            ) from e
+        raise SettingsError.say("error.broker_silent", url=safe_url(settings.broker_url),
+                                why=e) from e
     return client
 
 
 def check_executor(settings: ScaleSettings) -> None:
     if settings.executor != "celery":
-        raise SettingsError("Workers run syncs that the scheduler enqueues, which it does only "
-                            "with SHEETS_SYNC_EXECUTOR=celery: set it (and "
-                            "SHEETS_SYNC_CELERY_BROKER_URL) for the scheduler and the workers.")
+        raise SettingsError.say("error.worker_needs_celery")
 
 
 def run_worker_command(runner: JobRunner, settings: ScaleSettings, access: GoogleAccess | None,

@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
+from sheets_sync.errors import paused_text, run_error_text
 from sheets_sync.notify.channels import (
     Delivery,
     host_allowed,
@@ -150,10 +151,12 @@ class Notifier:
             events = run_events(status=run.status, data_status=run.data_status, paused=paused,
                                 report=report, wanted=prefs.events or ())
             finished = run.finished_at or run.started_at
-            facts = RunFacts(job.id, job.name, job.spreadsheet, run.id,
-                             finished.strftime("%Y-%m-%d %H:%M"), run.error,
-                             job.consecutive_failures, job.paused_reason)
             lang = prefs.lang
+            error = run_error_text(run.error_code, run.error, run.error_key, run.error_params,
+                                   lang)
+            facts = RunFacts(job.id, job.name, job.spreadsheet, run.id,
+                             finished.strftime("%Y-%m-%d %H:%M"), error,
+                             job.consecutive_failures, paused_text(job, lang))
         if not targets:
             return []
         out: list[Delivery] = []
@@ -177,7 +180,8 @@ class Notifier:
             failed = int(counts.pop("failed", 0))
             rep = s.get(JobReport, job_id)
             facts = DigestFacts(job.id, job.name, job.spreadsheet, job.enabled,
-                                job.paused_reason, int(sum(counts.values())), failed)
+                                paused_text(job, prefs.lang), int(sum(counts.values())),
+                                failed)
             report, lang, emails = (rep.report if rep else None), prefs.lang, list(prefs.emails)
         digest = render(facts, report, lang, self.settings.job_url(job_id))
         out = []

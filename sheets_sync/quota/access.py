@@ -83,8 +83,7 @@ def make_limiter(settings: ScaleSettings) -> Limiter | None:
     try:
         from sheets_sync.quota.redis_limiter import RedisLimiter  # optional: redis
     except ImportError as e:
-        raise SettingsError(f"Quota buckets in Redis ({url}) need the redis package: "
-                            f"pip install 'funnel-kpi[scale]' ({e}).") from e
+        raise SettingsError.say("error.needs_redis", url=url, why=e) from e
     return RedisLimiter.from_url(url, quotas, prefix=settings.key_prefix,
                                  max_wait=settings.max_wait)
 

@@ -36,14 +36,12 @@ def from_key_file(path: str) -> ServiceAccount:
         with open(path, encoding="utf-8") as f:
             key = json.load(f)
     except OSError as e:
-        raise SettingsError(f"The service account key {path} cannot be read "
-                            f"({e.strerror or e}).") from e
+        raise SettingsError.say("error.key_unreadable", path=str(path), why=e.strerror or e) from e
     except ValueError as e:
-        raise SettingsError(f"{path} is not a service account key (not JSON).") from e
+        raise SettingsError.say("error.key_not_json", path=str(path)) from e
     email = key.get("client_email") if isinstance(key, dict) else None
     if not isinstance(email, str) or not email:
-        raise SettingsError(f"{path} is not a service account key (no client_email): download "
-                            "a JSON key of the account from the Google Cloud console.")
+        raise SettingsError.say("error.key_no_email", path=str(path))
     project = key.get("project_id")
     return ServiceAccount(email, str(project) if project else DEFAULT_NAME, path)
 
@@ -67,11 +65,9 @@ def load_accounts(entries: Sequence[str], env: Mapping[str, str] | None = None
         elif emulated:
             account = ServiceAccount(entry, EMULATOR_PROJECT)
         else:
-            raise SettingsError(f"Service account key {entry!r} is not a file: "
-                                "SHEETS_SYNC_SERVICE_ACCOUNTS lists key files (JSON).")
+            raise SettingsError.say("error.key_not_file", entry=repr(entry))
         if any(a.name == account.name for a in accounts):
-            raise SettingsError(f"The service account {account.name} is listed twice in "
-                                "SHEETS_SYNC_SERVICE_ACCOUNTS.")
+            raise SettingsError.say("error.account_twice", name=account.name)
         accounts.append(account)
     return tuple(accounts)
 

@@ -79,7 +79,6 @@ class RedisLimiter(Limiter):
             booked, delay = self._script(keys=[self.prefix + k for k in keys], args=args)
         except redis.RedisError as e:
             where = self.client.connection_pool.connection_kwargs.get("host", "Redis")
-            raise Unavailable(f"The quota store (Redis at {where}) did not answer "
-                              f"({e.__class__.__name__}: {e}); the sync will run again later."
-                              ) from e
+            raise Unavailable.say("error.quota_store", where=str(where),
+                                  kind=e.__class__.__name__, why=e) from e
         return float(delay), bool(int(booked))

@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from funnel_kpi import text
+from funnel_kpi.errors import Param, phrase, sentence
 from sheets_sync.store.models import INTERRUPTED, Job, Run, utcnow
 
-INTERRUPTED_MESSAGE = ("The run was interrupted (its process stopped); the next run starts "
-                       "afresh.")
+INTERRUPTED_MESSAGE = text("error.interrupted")  # the English; the key is kept with the run
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,10 @@ class Closed:
     paused: bool
 
 
-def pause_reason(failures: int, when: datetime, error: str) -> str:
-    return (f"Paused after {failures} failed runs in a row (last at "
-            f"{when:%Y-%m-%d %H:%M} UTC): {error} Fix the cause, then resume the job.")
+def pause_reason(failures: int, when: datetime, error: Param) -> dict[str, Any]:
+    """The parameters of "error.paused": ``error`` is the last run's (its phrase, or its
+    English sentence for an error said by no key)."""
+    return {"failures": failures, "when": f"{when:%Y-%m-%d %H:%M}", "error": error}
 
 
 def _dead(now: datetime, lock_ttl: timedelta) -> ColumnElement[bool]:
@@ -61,19 +63,19 @@ def close_dead_runs(session: Session, *, lock_ttl: timedelta, max_failures: int,
         done: Any = session.execute(
             update(Run).where(Run.id == run_id, _dead(now, lock_ttl))
             .values(status="failed", finished_at=now, error_code=INTERRUPTED,
-                    error=INTERRUPTED_MESSAGE)
+                    error=INTERRUPTED_MESSAGE, error_key="error.interrupted", error_params={})
             .execution_options(synchronize_session=False))
         if not done.rowcount:  # renewed meanwhile, or closed by another process
             session.rollback()
             continue
-        paused = count_failure(session, run_job, now, max_failures, INTERRUPTED_MESSAGE)
+        paused = count_failure(session, run_job, now, max_failures, phrase("error.interrupted"))
         session.commit()
         closed.append(Closed(run_job, run_id, paused))
     return closed
 
 
 def count_failure(session: Session, job_id: int, now: datetime, max_failures: int,
-                  error: str) -> bool:
+                  error: Param) -> bool:
     """One more failed run of the job, pausing it at ``max_failures`` (0: never); True when
     this paused it. The caller commits."""
     session.execute(update(Job).where(Job.id == job_id)
@@ -84,8 +86,10 @@ def count_failure(session: Session, job_id: int, now: datetime, max_failures: in
     if row is None or not max_failures or row.consecutive_failures < max_failures \
             or not row.enabled:
         return False
+    reason = pause_reason(row.consecutive_failures, now, error)
     paused: Any = session.execute(
         update(Job).where(Job.id == job_id, Job.enabled.is_(True))
-        .values(enabled=False, paused_reason=pause_reason(row.consecutive_failures, now, error))
+        .values(enabled=False, paused_reason=sentence("error.paused", "en", reason),
+                paused_params=reason)
         .execution_options(synchronize_session=False))
     return bool(paused.rowcount)

@@ -24,6 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from funnel_kpi import Analysis, FunnelError, analyse
+from funnel_kpi.errors import param_text, phrase
 from sheets_sync.backends.base import Backend
 from sheets_sync.connect import is_xlsx, open_backend
 from sheets_sync.errors import AlreadyRunning, JobNotFound, SyncError
@@ -113,8 +114,7 @@ class Runner:
             task_id = holder.task_id
             until = holder.lease_until or holder.started_at + self.settings.lock_ttl
             stale_in = max(0.0, (until - now).total_seconds())
-        return AlreadyRunning(f"Job {job_id} is running now; wait for that run to finish (see GET "
-                              f"/api/v1/jobs/{job_id}/runs) and try again.",
+        return AlreadyRunning(key="error.already_running", params={"job_id": job_id},
                               task_id=task_id, stale_in=stale_in)
 
     def _backend(self, spec: dict[str, Any]) -> Backend:
@@ -181,13 +181,15 @@ class Runner:
             if outcome.plan:  # the KPI tab's plan section, for the dashboard
                 report["plan"] = outcome.plan
         except (SyncError, FunnelError) as e:  # FunnelError: the core's, with its own code
-            result = {"status": "failed", "error_code": e.code, "error": str(e)}
+            result = {"status": "failed", "error_code": e.code, "error": str(e),
+                      "error_key": e.key, "error_params": dict(e.params) if e.key else None}
             state = report = None
         except Exception as e:  # a bug or an unmapped outside error: recorded, never lost
             log.exception("sync job %s failed unexpectedly", job_id)
+            said = phrase("error.unexpected", kind=e.__class__.__name__, why=str(e))
             result = {"status": "failed", "error_code": "internal_error",
-                      "error": f"Unexpected error ({e.__class__.__name__}: {e}). It was logged; "
-                               "run the job again, and report it if it persists."}
+                      "error": param_text(said), "error_key": said["key"],
+                      "error_params": said["params"]}
             state = report = None
         return result, state, report, backend
 
@@ -203,14 +205,16 @@ class Runner:
             # Closed as interrupted meanwhile (older than the lock's time-to-live): that
             # counted as a failure already; the run's own outcome replaces it.
             counted = run.status != "running"
-            result = {"error_code": None, "error": None, **result}
+            result = {"error_code": None, "error": None, "error_key": None, "error_params": None,
+                      **result}
             for key, value in result.items():
                 setattr(run, key, value)
             run.finished_at = now
             if result["status"] == "failed":
                 if not counted:
-                    paused = count_failure(s, job_id, now, self.settings.max_failures,
-                                           result.get("error") or "")
+                    said, params = result.get("error_key"), result.get("error_params") or {}
+                    error = phrase(said, **params) if said else result.get("error") or ""
+                    paused = count_failure(s, job_id, now, self.settings.max_failures, error)
             else:
                 job.consecutive_failures = 0
                 job.state = state

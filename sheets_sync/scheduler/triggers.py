@@ -37,11 +37,9 @@ class Schedule:
             try:
                 return CronTrigger.from_crontab(self.cron, timezone=tz)
             except ValueError as e:
-                raise ScheduleError(
-                    f"{self.cron!r} is not a cron expression ({e}): use five fields, "
-                    "minute hour day month weekday, e.g. '0 7 * * 1-5'.") from e
+                raise ScheduleError.say("error.schedule_cron", cron=self.cron, why=e) from e
         if self.interval_seconds is None:
-            raise ScheduleError("A schedule needs a cron expression or an interval in seconds.")
+            raise ScheduleError.say("error.schedule_none")
         return IntervalTrigger(seconds=self.interval_seconds, start_date=self.anchor, timezone=tz)
 
     def fingerprint(self) -> str:
@@ -62,8 +60,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ScheduleError(f"{name!r} is not a time zone: use an IANA name such as "
-                            "'Europe/Moscow' or 'UTC'.") from e
+        raise ScheduleError.say("error.schedule_zone", name=name) from e
 
 
 def make_schedule(cron: str | None, interval_seconds: int | None,
@@ -71,10 +68,9 @@ def make_schedule(cron: str | None, interval_seconds: int | None,
     """A checked schedule: exactly one of ``cron`` and ``interval_seconds``."""
     cron = cron.strip() if cron else None
     if (cron is None) == (interval_seconds is None):
-        raise ScheduleError("Give a schedule either a cron expression or an interval in seconds, "
-                            "not both and not neither.")
+        raise ScheduleError.say("error.schedule_one")
     if interval_seconds is not None and not 1 <= interval_seconds <= MAX_INTERVAL:
-        raise ScheduleError(f"An interval must be between 1 and {MAX_INTERVAL} seconds.")
+        raise ScheduleError.say("error.schedule_interval", most=MAX_INTERVAL)
     schedule = Schedule(cron, interval_seconds, (timezone or "UTC").strip() or "UTC")
     schedule.trigger()  # raises ScheduleError when the cron or the zone is wrong
     return schedule

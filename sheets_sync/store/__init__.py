@@ -37,8 +37,7 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as e:
-        raise StoreError(f"{url!r} is not a database URL: use e.g. sqlite:///path/to/file.db "
-                         "or postgresql+psycopg://user@host/db.") from e
+        raise StoreError.say("error.store_url", url=url) from e
     try:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
@@ -49,8 +48,7 @@ def make_engine(url: str) -> Engine:
             return engine
         return create_engine(parsed, pool_pre_ping=True)
     except (NoSuchModuleError, ImportError) as e:
-        raise StoreError(f"No database driver for {parsed.drivername!r}: install it (for "
-                         "PostgreSQL: pip install 'psycopg[binary]') or use another URL.") from e
+        raise StoreError.say("error.store_driver", driver=parsed.drivername) from e
 
 
 class Store:

@@ -54,8 +54,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             _upgrade_once(engine, revision)
     except SQLAlchemyError as e:
         url = engine.url.render_as_string(hide_password=True)
-        raise StoreError(f"The database {url} could not be prepared ({e.__class__.__name__}: "
-                         f"{str(e).splitlines()[0]}). Check that it is reachable and writable.") \
+        raise StoreError.say("error.store_prepare", url=url, kind=e.__class__.__name__,
+                             why=str(e).splitlines()[0]) \
             from e
 
 

@@ -80,6 +80,9 @@ class Job(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     paused_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The reason said again in any language (0006): the parameters of the catalogue's
+    # "error.paused" (scheduler/dead_runs.py); None for a job paused before.
+    paused_params: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)  # SyncState
     # The Google service account the job syncs with (its e-mail), kept once given (0002).
@@ -121,6 +124,11 @@ class Run(Base):
     data_status: Mapped[str | None] = mapped_column(String(10), nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The error said again in any language (0006): its [error] key in funnel_kpi/catalogue.toml
+    # and its parameters (funnel_kpi.errors.Said); None for a run recorded before, or for an
+    # error nothing said by key (then ``error`` is all there is).
+    error_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    error_params: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     # Who runs it (0002): the running process keeps pushing lease_until ahead (a run whose lease
     # ran out was interrupted); task_id is the Celery task's, worker is "host:pid".
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

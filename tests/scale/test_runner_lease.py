@@ -68,7 +68,7 @@ def test_migrations_0002_to_0004_both_ways(db_url: str) -> None:
     store = Store(db_url)
     try:
         upgrade(store.engine)
-        assert current_revision(store.engine) == head_revision()  # 0005 and on: notifications
+        assert current_revision(store.engine) == head_revision()  # 0005 and on
         with store.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(ctx, Base.metadata) == []

@@ -18,8 +18,9 @@ JOB = {"name": "Demo RU", "spreadsheet": "demo_ru.xlsx",
 def error_of(resp: Any) -> dict[str, Any]:
     body = resp.get_json()
     assert set(body) == {"error"}, body
-    assert set(body["error"]) <= {"code", "message", "details"}
+    assert set(body["error"]) <= {"code", "message", "message_ru", "details"}
     assert body["error"]["message"].endswith((".", ")")), body
+    assert body["error"]["message_ru"].endswith((".", ")")), body
     err: dict[str, Any] = body["error"]
     return err
 

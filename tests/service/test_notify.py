@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import html
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -32,6 +34,7 @@ from sheets_sync.notify.notifier import Notifier, notifier_for
 from sheets_sync.notify.sign import SIGNATURE_HEADER, TIMESTAMP_HEADER, headers, signature, verify
 from sheets_sync.store.models import Notification, Run, utcnow
 from tests.conftest import DEMO_EN
+from tests.service.test_dashboard import sign_in
 
 SMTP_USER = "kpi-bot"
 SMTP_PASSWORD = "smtp-pw-Zq81"
@@ -230,7 +233,9 @@ def test_a_failed_run_is_mailed_and_posted_signed_in_the_jobs_language(
     for part in (plain, html):
         assert "Таблица: gone.xlsx" in part and "Ошибка: " in part
         assert f"{BASE_URL}/jobs/{job['id']}" in part and "Открыть задание" in part
-    assert result["error"] in plain
+    # the error itself in the job's language too, from its catalogue key
+    assert result["error_ru"] in plain and result["error_ru"].startswith("Файла ")
+    assert result["error"] not in plain and "на английском" not in plain
     assert inbox.logins == [SMTP_USER.encode()]
 
     by_path = {r["path"]: r for r in server.received}
@@ -270,6 +275,30 @@ def test_the_run_that_pauses_the_job_says_so(app: Flask, client: FlaskClient,
     assert "Paused after 2 failed runs in a row" in paused and "Last error: " in paused
     events = [n["event"] for n in notifications(client, auth, job["id"])["notifications"]]
     assert events == ["paused", "failed"]  # newest first
+
+
+def test_a_paused_job_is_said_in_russian(app: Flask, client: FlaskClient, token: str,
+                                         auth: dict[str, str],
+                                         smtp: tuple[Inbox, int]) -> None:
+    inbox = smtp[0]
+    job = new_job(client, auth, "gone.xlsx", {"emails": ["ops@example.com"], "lang": "ru"})
+    run(client, auth, job["id"])
+    run(client, auth, job["id"])  # MAX_CONSECUTIVE_FAILURES = 2: paused now
+    assert notifier(app).drain(20)
+    paused = body_text(inbox.messages[1], "plain")
+    assert inbox.messages[1]["Subject"] == "Задание приостановлено: Sales funnel"
+    assert re.search(r"Последняя ошибка: Файла \S*gone\.xlsx нет: проверьте путь\.", paused)
+    assert "There is no file" not in paused
+    out = client.get(f"/api/v1/jobs/{job['id']}", headers=auth).get_json()
+    assert out["paused_reason"].startswith("Paused after 2 failed runs in a row (last at ")
+    assert out["paused_reason"].endswith("Fix the cause, then resume the job.")
+    said = out["paused_reason_ru"]
+    assert said.startswith("Приостановлено после неудачных запусков подряд (2, последний — ")
+    assert re.search(r"UTC\): Файла \S*gone\.xlsx нет: проверьте путь\. Устраните", said)
+    sign_in(client, token)
+    client.get("/lang/ru")
+    page = client.get(f"/jobs/{job['id']}").get_data(as_text=True)
+    assert html.escape(said, quote=False) in page or said in html.unescape(page)
 
 
 def test_a_run_whose_process_died_is_told_when_the_sweep_closes_it(

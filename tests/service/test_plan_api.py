@@ -96,9 +96,13 @@ def test_without_a_plan_or_target_it_says_what_to_give(client: FlaskClient,
     assert resp.status_code == 422
     message = resp.get_json()["error"]["message"]
     assert "no plan column" in message and "give a target" in message
+    assert resp.get_json()["error"]["message_ru"] == (
+        "в таблице нет столбца плана; кроме того, укажите цель (--target) на 2026-03: в таблице "
+        "нет плана на этот месяц")
     d = client.post("/api/v1/plan", json={"values": values, "today": TODAY, "target": 5000},
                     headers=auth).get_json()
     assert d["gap"] is None and d["gap_note"] == "the sheet has no plan column"
+    assert d["gap_note_ru"] == "в таблице нет столбца плана"
     assert d["backwards"]["stages"][0]["value"] == pytest.approx(5000 * 225 / 21000)
 
 
