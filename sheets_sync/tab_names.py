@@ -6,12 +6,17 @@ it): at most
 first or last, not "History" (Excel keeps that name for itself). Google Sheets: at most 100
 characters, not blank. Neither takes control characters (a line break in a tab name is a typo
 that no formula can refer to) or lone surrogates.
+
+A problem is a phrase of the catalogue (``funnel_kpi.errors.phrase``: its key and parameters), so
+the sentence that names it is said in the reader's language.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from funnel_kpi.errors import phrase
 from sheets_sync.connect import is_xlsx
 
 EXCEL_MAX = 31
@@ -24,34 +29,33 @@ def is_excel(ref: str) -> bool:
     return is_xlsx(ref.strip())
 
 
-def tab_name_problem(name: str, ref: str) -> str | None:
+def tab_name_problem(name: str, ref: str) -> dict[str, Any] | None:
     """Why ``name`` cannot be a tab of the spreadsheet ``ref`` (an id, URL or path), or None."""
     return name_problem(name, excel=is_excel(ref))
 
 
-def name_problem(name: str, *, excel: bool) -> str | None:
-    where = "an Excel workbook" if excel else "Google Sheets"
+def name_problem(name: str, *, excel: bool) -> dict[str, Any] | None:
+    where = "error.tab_in_excel" if excel else "error.tab_in_google"
     if not name.strip():
-        return f"a tab name in {where} must not be blank"
+        return phrase("error.tab_blank", where=phrase(where))
     try:
         units = len(name.encode("utf-16-le")) // 2
     except UnicodeEncodeError:
-        return "a tab name must be text (it holds a lone surrogate, half of a UTF-16 pair)"
+        return phrase("error.tab_surrogate")
     if CONTROL.search(name):
-        return "a tab name must not hold control characters such as line breaks or tabs"
+        return phrase("error.tab_control")
     if not excel:
         if len(name) > GOOGLE_MAX:
-            return f"a tab name in Google Sheets has at most {GOOGLE_MAX} characters, not " \
-                   f"{len(name)}"
+            return phrase("error.tab_too_long", where=phrase(where), most=GOOGLE_MAX,
+                          length=len(name))
         return None
     if units > EXCEL_MAX:
-        return f"a tab name in an Excel workbook has at most {EXCEL_MAX} characters, not {units}"
+        return phrase("error.tab_too_long", where=phrase(where), most=EXCEL_MAX, length=units)
     bad = EXCEL_FORBIDDEN.search(name)
     if bad:
-        return (f"a tab name in an Excel workbook must not contain {bad.group()!r} (none of "
-                ": \\ / ? * [ ])")
+        return phrase("error.tab_forbidden", char=repr(bad.group()))
     if name.startswith("'") or name.endswith("'"):
-        return "a tab name in an Excel workbook must not begin or end with an apostrophe (')"
+        return phrase("error.tab_apostrophe")
     if name.strip().lower() == "history":
-        return "Excel keeps the tab name 'History' for itself: choose another"
+        return phrase("error.tab_history")
     return None

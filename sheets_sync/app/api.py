@@ -16,6 +16,7 @@ from funnel_kpi import (
     report_view,
     view_dict,
 )
+from funnel_kpi.errors import param_text
 from sheets_sync.app.auth import require_token
 from sheets_sync.app.encode import compress
 from sheets_sync.app.errors import ApiError, invalid
@@ -133,7 +134,7 @@ def patch_job(job_id: int) -> Any:
         data.spreadsheet if "spreadsheet" in given and data.spreadsheet else job.spreadsheet)
     if problem:
         raise ApiError(422, "invalid_request", "error.api_fix_field", {"problem": problem},
-                       [{"field": "output_tab", "message": problem}])
+                       [{"field": "output_tab", "message": param_text(problem)}])
     update_job(s, job, data)
     jobs_changed()
     return jsonify(dump(job_out(job, last_runs(s, [job.id]).get(job.id))))

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from funnel_kpi import text
+from funnel_kpi.errors import param_text
 from sheets_sync.app.errors import ApiError
 from sheets_sync.app.jobs import xlsx_root
 from sheets_sync.app.schemas import output_tab_problem
@@ -75,10 +76,10 @@ def _notify(loc: tuple[Any, ...], err: Mapping[str, Any], lang: str) -> str:
 
 
 def _output_tab(form: Mapping[str, Any], lang: str) -> str:
-    """The Russian text gives the rules whole; the English one names the rule broken (its text
-    is English: sheets_sync/tab_names.py)."""
+    """The rule the name breaks, in the page's language (sheets_sync/tab_names.py)."""
     name = form.get("output_tab", "").strip()
-    why = tab_name_problem(name, form.get("spreadsheet", "").strip()) or ""
+    problem = tab_name_problem(name, form.get("spreadsheet", "").strip())
+    why = param_text(problem, lang) if problem else ""
     return text("form.output_tab", lang, name=name, why=why)
 
 

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from funnel_kpi import FunnelError, config_from_dict
-from funnel_kpi.errors import Said
+from funnel_kpi.errors import Said, phrase
 from sheets_sync.errors import ScheduleError
 from sheets_sync.notify.schema import NotifyIn
 from sheets_sync.scheduler.triggers import MAX_INTERVAL, make_schedule
@@ -137,19 +137,20 @@ class JobIn(JobFields):
 
     @model_validator(mode="after")
     def _output_fits_backend(self) -> JobIn:
-        problem = output_tab_problem(self.output_tab, self.spreadsheet)
+        problem = tab_name_problem(self.output_tab, self.spreadsheet) if self.output_tab else None
         if problem:
-            raise ValueError(problem)
+            raise FieldError.say("error.field_output_tab", tab=self.output_tab, problem=problem)
         return self
 
 
-def output_tab_problem(output_tab: str | None, spreadsheet: str) -> str | None:
+def output_tab_problem(output_tab: str | None, spreadsheet: str) -> dict[str, Any] | None:
     """Why the job's output tab cannot be written to that spreadsheet (its rules differ by
-    backend: Excel's are stricter), or None; checked on create and on every update."""
+    backend: Excel's are stricter), as a phrase of the catalogue, or None; checked on create and
+    on every update."""
     if not output_tab:
         return None
     problem = tab_name_problem(output_tab, spreadsheet)
-    return f"output_tab {output_tab!r}: {problem}" if problem else None
+    return phrase("error.field_output_tab", tab=output_tab, problem=problem) if problem else None
 
 
 class JobPatch(JobFields):

@@ -172,3 +172,24 @@ def test_the_cli_says_it_in_russian(books: Path, monkeypatch: pytest.MonkeyPatch
     missing = runner.invoke(main, ["sync", str(books / "gone.xlsx")])
     assert re.match(r"error: There is no file .*gone\.xlsx: check the path\.", missing.stderr)
 
+
+
+@pytest.mark.parametrize(("tab", "en", "ru"), [
+    ("a/b", "must not contain '/'", "не может быть '/'"),
+    ("x" * 40, "at most 31 characters, not 40", "не больше 31, а здесь 40"),
+    ("History", "keeps the tab name 'History'", "Excel оставляет себе"),
+])
+def test_a_refused_tab_name_says_its_rule_in_each_language(
+        client: FlaskClient, auth: dict[str, str], tab: str, en: str, ru: str) -> None:
+    made = client.post("/api/v1/jobs", headers=auth,
+                       json={"spreadsheet": "demo_en.xlsx", "output_tab": tab})
+    assert made.status_code == 422
+    err = made.get_json()["error"]
+    assert en in err["message"] and ru in err["message_ru"], err
+    job_id = client.post("/api/v1/jobs", headers=auth,
+                         json={"spreadsheet": "demo_en.xlsx"}).get_json()["id"]
+    patched = client.patch(f"/api/v1/jobs/{job_id}", headers=auth, json={"output_tab": tab})
+    assert patched.status_code == 422
+    err = patched.get_json()["error"]
+    assert en in err["message"] and ru in err["message_ru"], err
+    assert en in err["details"][0]["message"]
