@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from sheets_sync.connect import is_xlsx
+from sheets_sync.files import is_xlsx
 
 EXCEL_MAX = 31
 GOOGLE_MAX = 100

@@ -26,7 +26,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from funnel_kpi import Tab
 from funnel_kpi.inputs import CellColumn
-from sheets_sync.backends.base import Layout, Snapshot, WriteResult, values_hash
+from sheets_sync.backends.base import CallStats, Layout, Snapshot, WriteResult, values_hash
 from sheets_sync.backends.xlsx_bounds import (
     MAX_CELLS,
     NULL_WORDS,
@@ -54,7 +54,6 @@ from sheets_sync.backends.xlsx_temp import remove_stale, temp_beside
 from sheets_sync.backends.xlsx_write import fill_sheet
 from sheets_sync.errors import InputError, NotFound, SourceError, WriteConflict
 from sheets_sync.grid import KpiGrid
-from sheets_sync.retry import CallStats
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 
