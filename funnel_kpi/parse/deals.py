@@ -214,7 +214,7 @@ class _DealReader:
         readers: dict[int, Reader] = {}
         for col in [*(self.fields[f] for f in _DATE_FIELDS if f in self.fields),
                     *self.stage_cols.values()]:
-            readers[col] = ColumnFloats(at(col), date_cells(self.locale).convert)
+            readers[col] = ColumnFloats(at(col), date_cells(self.locale).convert, dates=True)
         for field in ("amount", "paid_amount"):
             if field in self.fields:
                 col = self.fields[field]
@@ -325,7 +325,7 @@ class _DealReader:
                 self.fields["paid_date"] = col
                 dates = date_cells(self.locale)
                 if self.arrays is not None:
-                    self.cells[col] = ColumnFloats(self.arrays[col], dates.convert)
+                    self.cells[col] = ColumnFloats(self.arrays[col], dates.convert, dates=True)
                 else:
                     for start in range(0, self.n, self.chunk):
                         dates.feed([self.cell(i, col) for i in

@@ -37,7 +37,7 @@ import math
 import re
 import zipfile
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import fastexcel
@@ -52,7 +52,6 @@ from sheets_sync.backends.xlsx_bounds import SheetScan
 HEAD_ROWS = 6000  # read row by row: the header search (30 rows) and the content checks (5,000)
 COLUMN_ROWS = 20_000  # a tab with more rows than this is read by column
 LINE_UP_ROWS = 1000  # rows compared between the two readings (lines_up)
-EPOCH = datetime(1899, 12, 30)
 UNIX_SERIAL = 25569  # 1970-01-01 as a serial number
 MS_PER_DAY = 86_400_000
 FIRST_SAFE_SERIAL = 61  # 1900-03-01: before it Excel's serials count a day that never was
@@ -119,24 +118,6 @@ def _cut_strings(xml: bytes, count: int) -> bytes:
             closing = xml[end:] if end > m.start() else b"</sst>"
             return xml[:m.start()] + closing
     return xml
-
-
-class DatedColumn(CellColumn):
-    """A column of dates as serial numbers whose cells read back as the row reader's dates
-    (``date`` at midnight, else ``datetime``), so that a problem or a read-out sample shows
-    "2024-01-05", not 45296. (CellColumn has no date cells of its own: see the module's
-    docstring.)"""
-
-    __slots__ = ()
-
-    def cell(self, i: int) -> object:
-        x = float(self.numbers[i])
-        if self.codes[i] or math.isnan(x):
-            return super().cell(i)
-        at = EPOCH + timedelta(milliseconds=round(x * MS_PER_DAY))
-        return at.date() if at.time() == time(0) else at
-
-
 
 
 def rows_to_columns(rows: Sequence[Sequence[object]], first: int, width: int,
@@ -235,7 +216,7 @@ def _column(array: Any, n: int) -> CellColumn | None:
 def _dates(serials: NDArray[np.float64], blank: NDArray[np.int32]) -> CellColumn | None:
     if bool((serials < FIRST_SAFE_SERIAL).any()):
         return None  # a time of day alone, or a date Excel counts differently
-    return DatedColumn(serials, blank)
+    return CellColumn(serials, blank, dates=~np.isnan(serials))
 
 
 def _floats(array: Any) -> NDArray[np.float64]:
@@ -278,7 +259,8 @@ def _put_back(columns: list[CellColumn], scan: SheetScan, h: int) -> bool:
                 numbers[i] = math.nan
             else:
                 flags[i] = True
-        columns[c] = CellColumn(numbers, codes, tuple(names), flags if flags.any() else None)
+        columns[c] = CellColumn(numbers, codes, tuple(names), flags if flags.any() else None,
+                                old.dates)
     return True
 
 
