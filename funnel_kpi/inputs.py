@@ -261,6 +261,18 @@ class Amounts:
         return float(self.values[i]) if self.present[i] else None
 
 
+class Ids(Sequence[str]):
+    """Deal ids that can be read many at once (``many``) faster than one by one."""
+
+    def many(self, positions: NDArray[np.intp]) -> list[str]:
+        return [self[i] for i in positions.tolist()]
+
+
+def ids_at(ids: Sequence[str], positions: NDArray[np.intp]) -> list[str]:
+    """``ids[i]`` for each of ``positions``."""
+    return ids.many(positions) if isinstance(ids, Ids) else [ids[i] for i in positions.tolist()]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class DealColumns:
     """The deals of a log as columns: position i of every column is the i-th deal.

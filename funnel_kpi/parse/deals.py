@@ -32,6 +32,7 @@ from funnel_kpi.inputs import (
     Days,
     DealColumns,
     DealLog,
+    Ids,
     Problem,
     Tab,
     Texts,
@@ -88,15 +89,17 @@ def read_deal_log(tab: Tab, funnel: Funnel, *, locale: str | None = None,
     return _DealReader(tab, hm, funnel, locale, today, pins, own_funnel).read()
 
 
-class _RowIds(Sequence[str]):
+class _RowIds(Ids):
     """Deal ids parsed on demand: a 500,000-row log needs few of them (won deals without a
     customer id, and ``Deal`` objects), and parsing each distinct id of a column of distinct ids
     would cost as much as all the other columns. Holds the id cells only (``chunks``: the id
-    column CHUNK rows at a time), not the rows."""
+    column CHUNK rows at a time), not the rows; or, for a tab read by column, its ``column``,
+    whose texts ``many`` parses once per distinct text."""
 
     def __init__(self, cell_at: Callable[[int], object] | None,
-                 at: NDArray[np.intp] | None, rows: NDArray[np.int32]) -> None:
-        self.cell_at, self.at, self.rows = cell_at, at, rows
+                 at: NDArray[np.intp] | None, rows: NDArray[np.int32],
+                 column: CellColumn | None = None) -> None:
+        self.cell_at, self.at, self.rows, self.column = cell_at, at, rows, column
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -117,6 +120,18 @@ class _RowIds(Sequence[str]):
         if self.cell_at is not None:
             text = parse_text(self.cell_at(i if self.at is None else int(self.at[i])))
         return text or f"row {self.rows[i]}"
+
+    def many(self, positions: NDArray[np.intp]) -> list[str]:
+        if self.column is None:
+            return super().many(positions)
+        cells = positions if self.at is None else self.at[positions]
+        codes = self.column.codes[cells]
+        distinct = np.unique(codes[codes > 0]).tolist()
+        texts = dict(zip(distinct, (parse_text(self.column.names[c]) for c in distinct),
+                         strict=True))
+        # a text cell by its code; any other cell (a number, a date, a blank) one by one
+        return [(texts[c] if c else None) or self[i]
+                for i, c in zip(positions.tolist(), codes.tolist(), strict=True)]
 
 
 # Rows transposed at a time: a few hundred rows' cells stay in the CPU cache while each column
@@ -248,6 +263,13 @@ class _DealReader:
             return self.arrays[col].cell if col < len(self.arrays) else None
         chunks, size = self.id_chunks, self.chunk
         return lambda row: chunks[row // size][row % size]
+
+    def id_column(self) -> CellColumn | None:
+        """The id column of a tab read by column."""
+        col = self.fields.get("id")
+        if self.arrays is None or col is None or col >= len(self.arrays):
+            return None
+        return self.arrays[col]
 
     def column(self, field: str | int) -> int | None:
         return self.fields.get(field) if isinstance(field, str) else field
@@ -476,7 +498,7 @@ class _DealReader:
             rows = np.arange(self.first_row, self.first_row + self.n, dtype=np.int32)
         stage_dates[lead] = created
         columns = DealColumns(
-            ids=_RowIds(self.id_cell(), at, rows), rows=rows, created=created,
+            ids=_RowIds(self.id_cell(), at, rows, self.id_column()), rows=rows, created=created,
             status=status,
             stage_dates=stage_dates, paid_date=paid, first_response=first_response,
             amount=Amounts.from_floats(amount), paid_amount=Amounts.from_floats(paid_amount),
