@@ -151,7 +151,8 @@ def _analyse_ref(ref: str, config: str | None, tabs: Sequence[str], today: Any,
     """Read a file or a Google spreadsheet and analyse it; the language of its locale."""
     funnel, pins = load_config(config)
     # A file opens without loading the Google client; a Google id or URL loads it now.
-    backend = open_file(ref) if is_xlsx(ref) else load("sheets_sync.connect:open_backend")(ref)
+    backend = (open_file(ref, hashes=False) if is_xlsx(ref)
+               else load("sheets_sync.connect:open_backend")(ref))
     snapshot = backend.read(DEFAULT_OUTPUT_TABS, tab_names=tabs or None)
     analysis = analyse(snapshot.tabs, funnel, tab_names=tabs or None,
                        locale=snapshot.layout.locale,

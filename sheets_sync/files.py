@@ -26,10 +26,12 @@ def is_xlsx(ref: str) -> bool:
     return ref.lower().endswith(WORKBOOK_SUFFIXES) or is_table(ref)
 
 
-def open_file(ref: str, *, xlsx_root: Path | None = None) -> Backend:
+def open_file(ref: str, *, xlsx_root: Path | None = None, hashes: bool = True) -> Backend:
     """The backend of the file ``ref`` (``is_xlsx(ref)``). ``xlsx_root``, when given, confines
     the path to that folder (the service sets it), and the file is read in a child process
-    under a memory limit (isolated.py); without it (the CLI) it is read in this process."""
+    under a memory limit (isolated.py); without it (the CLI) it is read in this process.
+    ``hashes=False``: a workbook's snapshot has no version or input hash (only a sync uses
+    them)."""
     path = Path(ref)
     if xlsx_root is not None:
         root = xlsx_root.resolve()
@@ -37,7 +39,7 @@ def open_file(ref: str, *, xlsx_root: Path | None = None) -> Backend:
         if not path.is_relative_to(root):
             raise InputError(f"Workbook files must be inside {root}; {ref!r} is not.")
     if xlsx_root is None:
-        return CsvBackend(path) if is_table(ref) else XlsxBackend(path)
+        return CsvBackend(path) if is_table(ref) else XlsxBackend(path, hashes=hashes)
     # The service reads in a child: every native parser (calamine, fastexcel) runs there,
     # so a big tab is read by rows in the child rather than by columns in this process.
     return Isolated(CsvBackend(path) if is_table(ref) else XlsxBackend(path, column_rows=None))

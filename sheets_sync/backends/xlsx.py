@@ -93,10 +93,13 @@ class XlsxBackend:
     max_cells = MAX_CELLS  # the largest sheet grid read (rows x columns of its values)
 
     def __init__(self, path: str | Path, *, locale: str | None = None,
-                 column_rows: int | None = COLUMN_ROWS) -> None:
+                 column_rows: int | None = COLUMN_ROWS, hashes: bool = True) -> None:
         self.path = Path(path)
         self.locale = locale
         self.stats = CallStats()
+        # The version (the bytes' SHA-256) and the input hash serve a sync only (a write's
+        # conflict check, an unchanged input); a compute gives hashes=False and skips them.
+        self.hashes = hashes
         # A tab of more rows than this is read by column (xlsx_columns); None: never, 0: every
         # tab that has rows (the tests compare the two readings on small books so).
         self.column_rows = column_rows
@@ -121,7 +124,7 @@ class XlsxBackend:
     def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
         data = self._bytes()
-        version = hashlib.sha256(data).hexdigest()
+        version = hashlib.sha256(data).hexdigest() if self.hashes else ""
         self.stats.requests += 1
         self.stats.bytes_in += len(data)
         # The tab names as calamine lists them (workbook.xml's sheets, in order), without
@@ -165,8 +168,8 @@ class XlsxBackend:
             a1 = rows[0][0] if rows and rows[0] else ""
         locale = self.locale or guess_locale(tabs)
         new_layout = Layout(self.path.stem, locale, names)
-        return Snapshot(new_layout, tuple(tabs), input_hash(data, self.path.name, wanted),
-                        version, output_hash, a1)
+        hashed = input_hash(data, self.path.name, wanted) if self.hashes else ""
+        return Snapshot(new_layout, tuple(tabs), hashed, version, output_hash, a1)
 
     def _by_column(self, scan: SheetScan) -> bool:
         if self.column_rows is None:

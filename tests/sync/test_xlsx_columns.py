@@ -299,3 +299,14 @@ def test_without_pyarrow_a_log_goes_to_the_row_reader(monkeypatch: pytest.Monkey
     path = deal_book(tmp_path / "log.xlsx", 150)
     assert taken(path, "Deals") == "rows"
     same_both_ways(path)
+
+
+def test_a_compute_reads_without_hashing(tmp_path: Path) -> None:
+    """Only a sync uses the version and the input hash: hashes=False (the CLI's compute)
+    reads the same tabs and hashes nothing."""
+    path = deal_book(tmp_path / "log.xlsx", 60)
+    plain = XlsxBackend(path, hashes=False).read(DEFAULT_OUTPUT_TABS)
+    hashed = XlsxBackend(path).read(DEFAULT_OUTPUT_TABS)
+    assert (plain.version, plain.input_hash) == ("", "")
+    assert len(hashed.version) == 64 and hashed.input_hash
+    assert [t.rows for t in plain.tabs] == [t.rows for t in hashed.tabs]
