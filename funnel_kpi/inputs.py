@@ -262,15 +262,35 @@ class Amounts:
 
 
 class Ids(Sequence[str]):
-    """Deal ids that can be read many at once (``many``) faster than one by one."""
+    """Deal ids that can be numbered many at once (``numbered``) faster than one by one."""
 
-    def many(self, positions: NDArray[np.intp]) -> list[str]:
-        return [self[i] for i in positions.tolist()]
+    def numbered(self, positions: NDArray[np.intp]) -> NDArray[np.int64]:
+        return number_in_order([self[i] for i in positions.tolist()])
 
 
-def ids_at(ids: Sequence[str], positions: NDArray[np.intp]) -> list[str]:
-    """``ids[i]`` for each of ``positions``."""
-    return ids.many(positions) if isinstance(ids, Ids) else [ids[i] for i in positions.tolist()]
+def number_in_order(texts: Sequence[str]) -> NDArray[np.int64]:
+    """A number per text: equal texts equal numbers, 0, 1, 2... in order of first appearance."""
+    number: dict[str, int] = {}
+    return np.fromiter((number.setdefault(t, len(number)) for t in texts), np.int64, len(texts))
+
+
+def first_seen_order(numbers: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``numbers`` renumbered 0, 1, 2... in order of first appearance (equal stay equal)."""
+    if not len(numbers):
+        return numbers
+    _, first, inverse = np.unique(numbers, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    out: NDArray[np.int64] = rank[inverse]
+    return out
+
+
+def ids_numbered(ids: Sequence[str], positions: NDArray[np.intp]) -> NDArray[np.int64]:
+    """A number per deal id at ``positions``: equal ids equal numbers, in order of first
+    appearance (``Ids.numbered``)."""
+    if isinstance(ids, Ids):
+        return ids.numbered(positions)
+    return number_in_order([ids[i] for i in positions.tolist()])
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -36,6 +36,7 @@ from funnel_kpi.inputs import (
     Problem,
     Tab,
     Texts,
+    first_seen_order,
 )
 from funnel_kpi.model import Funnel
 from funnel_kpi.parse.cells import CellIssue, a1, is_blank, parse_text, raw_text
@@ -121,17 +122,22 @@ class _RowIds(Ids):
             text = parse_text(self.cell_at(i if self.at is None else int(self.at[i])))
         return text or f"row {self.rows[i]}"
 
-    def many(self, positions: NDArray[np.intp]) -> list[str]:
+    def numbered(self, positions: NDArray[np.intp]) -> NDArray[np.int64]:
         if self.column is None:
-            return super().many(positions)
+            return super().numbered(positions)
         cells = positions if self.at is None else self.at[positions]
         codes = self.column.codes[cells]
-        distinct = np.unique(codes[codes > 0]).tolist()
-        texts = dict(zip(distinct, (parse_text(self.column.names[c]) for c in distinct),
-                         strict=True))
-        # a text cell by its code; any other cell (a number, a date, a blank) one by one
-        return [(texts[c] if c else None) or self[i]
-                for i, c in zip(positions.tolist(), codes.tolist(), strict=True)]
+        # A text cell's id is its stripped text (parse_text), found once per distinct code;
+        # any other cell (a number, a date, a blank: "row 12") one by one.
+        distinct, at_code = np.unique(codes, return_inverse=True)
+        names, number = self.column.names, dict[str, int]()
+        texts = [parse_text(names[c]) if c else None for c in distinct.tolist()]
+        per_code = np.array([number.setdefault(t, len(number)) if t else -1 for t in texts],
+                            np.int64)
+        out = per_code[at_code]
+        for k in np.flatnonzero(out < 0).tolist():
+            out[k] = number.setdefault(self[int(positions[k])], len(number))
+        return first_seen_order(out)
 
 
 # Rows transposed at a time: a few hundred rows' cells stay in the CPU cache while each column

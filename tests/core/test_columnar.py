@@ -78,3 +78,22 @@ def test_a_column_of_dates_is_dates_in_every_role() -> None:
     amounts = [p for p in b.report.problems if p.cell.startswith("D")]
     assert len(amounts) == 40 and amounts[0].value == "2024-02-01T09:00:00"
     assert b.report.total.kpis["revenue"].value in (None, 0)
+
+
+def test_deal_ids_numbered_by_column_as_one_by_one() -> None:
+    """Won deals without a customer id count one customer per deal id: numbered from the id
+    column's codes (a tab read by column) exactly as from the ids one by one: stripped texts,
+    a number and its text alike, a blank id its row."""
+    import numpy as np
+
+    from funnel_kpi.parse.deals import _RowIds
+
+    cells = ["A1", " A1", 1001, "1001", None, "  ", "row 9", "B2", "A1", 1001.0, date(2024, 1, 5),
+             "2024-01-05", True, "B2 "]
+    col = CellColumn.of(cells)
+    rows = np.arange(3, 3 + len(cells), dtype=np.int32)
+    positions = np.array([13, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 4, 0], np.intp)
+    by_column = _RowIds(col.cell, None, rows, col).numbered(positions)
+    one_by_one = _RowIds(col.cell, None, rows).numbered(positions)
+    assert by_column.tolist() == one_by_one.tolist()
+    assert one_by_one.tolist()[:5] == [0, 1, 1, 2, 2]  # "B2 " first; "A1" = " A1"; 1001 = "1001"
