@@ -56,7 +56,8 @@ class CellColumn:
 
     numbers: NDArray[np.float64]
     codes: NDArray[np.int32]
-    names: tuple[str | None, ...] = (None,)
+    # A tuple, or a sequence that decodes its texts when asked (a column of 500,000 ids)
+    names: Sequence[str | None] = (None,)
     bools: NDArray[np.bool_] | None = None
     dates: NDArray[np.bool_] | None = None
 

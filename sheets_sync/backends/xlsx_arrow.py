@@ -9,7 +9,8 @@ pyarrow's libraries (60 MB of memory) are not loaded at the read's peak.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, overload
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +21,7 @@ from funnel_kpi.inputs import CellColumn
 
 UNIX_SERIAL = 25569  # 1970-01-01 as a serial number
 MS_PER_DAY = 86_400_000
+LAZY_NAMES = 10_000  # a column with more distinct texts keeps them undecoded (Texts)
 FIRST_SAFE_SERIAL = 61  # 1900-03-01: before it Excel's serials count a day that never was
 # What fastexcel writes for a number, a date or a boolean it coerced to text.
 COERCED = (r"^-?[0-9]+(\.[0-9]+)?$|^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}"
@@ -75,17 +77,57 @@ def _column(array: Any, n: int) -> CellColumn | None:
         encoded = pc.dictionary_encode(array)
         if pc.any(pc.match_substring_regex(encoded.dictionary, COERCED)).as_py():
             return None  # numbers, dates or booleans written as text: maybe a mixed column
-        names = encoded.dictionary.to_pylist()
+        names = _names(encoded.dictionary)
         indices = encoded.indices
         codes = np.frombuffer(indices.buffers()[1], np.int32,
                               count=len(indices) + indices.offset)[indices.offset:] + 1
         if indices.null_count:
             codes[~_valid(indices)] = 0
-        empty = [i + 1 for i, s in enumerate(names) if s == ""]
-        if empty:  # an empty text is a blank to the row reader too
+        empty = np.flatnonzero(np.diff(names.offsets) == 0) + 1
+        if len(empty):  # an empty text is a blank to the row reader too
             codes[np.isin(codes, empty)] = 0
-        return CellColumn(np.full(n, math.nan), codes, (None, *names))
+        return CellColumn(np.full(n, math.nan), codes,
+                          names if len(names) > LAZY_NAMES else tuple(names))
     return None  # durations and anything else: the row reader
+
+
+class Texts(Sequence[str | None]):
+    """A column's distinct texts as Arrow holds them, UTF-8 bytes and their offsets, each
+    decoded when asked (CellColumn's ``names``: position 0 is None, the blank): a column of
+    500,000 distinct ids needs a few of them (problems, won deals without a customer id), and
+    as Python strings they would take 35 MB."""
+
+    def __init__(self, data: bytes, offsets: NDArray[np.int64]) -> None:
+        self.data, self.offsets = data, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets)  # the texts and the blank before them
+
+    @overload
+    def __getitem__(self, i: int) -> str | None: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str | None]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str | None] | None:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i == 0:
+            return None
+        return self.data[int(self.offsets[i - 1]):int(self.offsets[i])].decode()
+
+
+def _names(dictionary: Any) -> Texts:
+    """The distinct texts of a dictionary-encoded column, read from its buffers."""
+    width = np.int64 if pa.types.is_large_string(dictionary.type) else np.int32
+    buffers = dictionary.buffers()
+    first = dictionary.offset
+    offsets = np.frombuffer(buffers[1], width, count=len(dictionary) + 1 + first)[first:]
+    data = buffers[2].to_pybytes() if buffers[2] is not None else b""
+    return Texts(data, offsets.astype(np.int64))
 
 
 def _dates(serials: NDArray[np.float64], blank: NDArray[np.int32]) -> CellColumn | None:
