@@ -16,6 +16,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -156,7 +157,7 @@ class XlsxBackend:
             rows = with_errors(self._rows(book, name), scan.errors)
             if name in big:
                 start = book.get_sheet_by_name(name).start
-                reader = _Columns(data, self.path.name, name, scan, rows,
+                reader = _Columns(data, self.path, name, scan, rows,
                                   start[1] if start else 0)
                 tabs.append(Tab(name, rows, reader.columns))
             else:
@@ -262,24 +263,48 @@ class XlsxBackend:
 class _Columns:
     """A big tab's cells below its header row, read when the core asks (``Tab.columns``).
     Pickled (the service's reader child sends its tabs back so), it keeps the book's bytes and
-    what the XML pass found, and reads in the process that asks."""
+    what the XML pass found, and reads in the process that asks.
 
-    def __init__(self, data: bytes, file_name: str, name: str, scan: SheetScan,
+    The bytes are handed to fastexcel, which copies them, and let go: 20 MB less beside
+    calamine's grid at the read's peak. Should they be needed again (the row reader, a second
+    reading, pickling), the file is read again and must be the same bytes (size and CRC-32),
+    else the read fails as a changed file."""
+
+    def __init__(self, data: bytes, path: Path, name: str, scan: SheetScan,
                  head: list[list[object]], start_col: int) -> None:
-        self.data, self.file_name, self.name = data, file_name, name
+        self.data: bytes | None = data
+        self.path, self.name = path, name
         self.scan, self.head, self.start_col = scan, head, start_col
+        self.size, self.crc = len(data), zlib.crc32(data)
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_Columns, (self.data, self.file_name, self.name, self.scan, self.head,
+        return (_Columns, (self._bytes(), self.path, self.name, self.scan, self.head,
                            self.start_col))
 
+    def _bytes(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        try:
+            data = self.path.read_bytes()
+        except OSError as e:
+            raise SourceError(f"{self.path.name} cannot be read ({e.strerror or e}).") from e
+        if len(data) != self.size or zlib.crc32(data) != self.crc:
+            raise SourceError(f"{self.path.name} changed while it was being read; nothing "
+                              "was computed. Run it again.")
+        return data
+
+    def _hand_over(self) -> bytes:
+        data = self._bytes()
+        self.data = None
+        return data
+
     def columns(self, h: int) -> list[CellColumn]:
-        cols = arrow_columns(self.data, self.name, h, self.scan, self.start_col)
+        cols = arrow_columns(self._hand_over, self.name, h, self.scan, self.start_col)
         if cols is not None and lines_up(cols, self.head, h):
             return cols
         # The row reader, for what the column reader cannot read exactly (xlsx_columns).
-        book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
-        rows = with_errors(sheet_rows(book, self.name, self.file_name), self.scan.errors)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(self._bytes()))
+        rows = with_errors(sheet_rows(book, self.name, self.path.name), self.scan.errors)
         return rows_to_columns(rows, h + 1, max(map(len, rows), default=0))
 
 

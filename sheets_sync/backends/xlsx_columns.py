@@ -36,7 +36,7 @@ import logging
 import math
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import fastexcel
@@ -141,20 +141,23 @@ def rows_to_columns(rows: Sequence[Sequence[object]], first: int, width: int,
     return out
 
 
-def arrow_columns(data: bytes, sheet: str, h: int, scan: SheetScan, start_col: int,
-                  ) -> list[CellColumn] | None:
+def arrow_columns(book: bytes | Callable[[], bytes], sheet: str, h: int, scan: SheetScan,
+                  start_col: int) -> list[CellColumn] | None:
     """The cells below row ``h`` (0-based) of ``sheet``, one CellColumn per sheet column from
-    A; None when a column cannot be read exactly this way (see the module's docstring)."""
+    A; None when a column cannot be read exactly this way (see the module's docstring).
+    ``book``: the book's bytes, or a function that hands them over for fastexcel to copy, so
+    that the caller's copy is not kept beside calamine's grid."""
     if scan.null_words:
         return None
     try:
-        loaded = fastexcel.read_excel(data).load_sheet(
+        reader = fastexcel.read_excel(book if isinstance(book, bytes) else book())
+        loaded = reader.load_sheet(
             sheet, header_row=None, skip_rows=h + 1, schema_sample_rows=None,
             dtype_coercion="coerce")
         exported = loaded.__arrow_c_array__()  # Arrow's C interface: no pyarrow needed yet
     except (fastexcel.FastExcelError, ValueError):
         return None
-    del loaded  # calamine's grid of every cell: the Arrow columns are copies, it can go now
+    del loaded, reader  # calamine's grid of every cell: the Arrow columns are copies
     try:
         # Imported only now, with the grid gone: its 60 MB are not added to the grid's peak.
         from sheets_sync.backends import xlsx_arrow  # optional: pyarrow (else the row reader)

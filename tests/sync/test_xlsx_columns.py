@@ -310,3 +310,32 @@ def test_a_compute_reads_without_hashing(tmp_path: Path) -> None:
     assert (plain.version, plain.input_hash) == ("", "")
     assert len(hashed.version) == 64 and hashed.input_hash
     assert [t.rows for t in plain.tabs] == [t.rows for t in hashed.tabs]
+
+
+def test_a_second_reading_rereads_the_file_and_refuses_a_changed_one(tmp_path: Path) -> None:
+    """The column reader hands the book's bytes to fastexcel and lets them go; a second
+    reading reads the file again, and a file changed since it was read is an error, never a
+    mix of two versions."""
+    from sheets_sync.errors import SourceError
+
+    path = deal_book(tmp_path / "log.xlsx", 80)
+    tab = XlsxBackend(path, column_rows=0).read(DEFAULT_OUTPUT_TABS).tabs[0]
+    assert tab.columns is not None
+    first = [c.cell(5) for c in tab.columns(0)]
+    assert [c.cell(5) for c in tab.columns(0)] == first  # read again from the same file
+    deal_book(path, 80, seed=4)
+    with pytest.raises(SourceError, match="changed while it was being read"):
+        tab.columns(0)
+
+
+def test_many_distinct_texts_stay_undecoded_until_asked() -> None:
+    import pyarrow as pa
+
+    from sheets_sync.backends.xlsx_arrow import _names
+
+    texts = ["D1", "", "Ёжик", "D1 ", "менеджер"]
+    names = _names(pa.array(texts).dictionary_encode().dictionary)
+    assert len(names) == 6 and names[0] is None and list(names) == [None, *texts]
+    assert names[-1] == "менеджер" and names[2:4] == ["", "Ёжик"]
+    with pytest.raises(IndexError):
+        names[6]
