@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 import numpy as np
@@ -25,6 +25,8 @@ from funnel_kpi.model import Funnel
 from funnel_kpi.parse.readout import ColumnReading
 
 Cell = object
+SERIAL_EPOCH = datetime(1899, 12, 30)  # a date cell's serial counts days from here
+MS_PER_DAY = 86_400_000
 DealStatus = Literal["open", "won", "lost"]
 
 # Money, plan and customer fields a summary tab may carry besides stage counts:
@@ -45,15 +47,19 @@ class CellColumn:
     """One column of a big tab below its header row, as arrays: no Python object per cell
     (a backend reading by column, e.g. an .xlsx through Arrow, hands these over).
 
-    Cell i is a number (``numbers[i]``; dates as serial numbers), a text
-    (``names[codes[i]]``, code 0 meaning none), a boolean (``bools[i]``, its number 1.0/0.0)
-    or blank (NaN and code 0).
+    Cell i is a number (``numbers[i]``), a text (``names[codes[i]]``, code 0 meaning none), a
+    boolean (``bools[i]``, its number 1.0/0.0), a date (``dates[i]``, its number the serial:
+    days since 1899-12-30, the fraction its time of day) or blank (NaN and code 0). A date
+    cell is a date wherever it is read, as in a row-major tab: a date to a date column, not a
+    number to an amount, its ISO text to a text column.
     """
 
     numbers: NDArray[np.float64]
     codes: NDArray[np.int32]
-    names: tuple[str | None, ...] = (None,)
+    # A tuple, or a sequence that decodes its texts when asked (a column of 500,000 ids)
+    names: Sequence[str | None] = (None,)
     bools: NDArray[np.bool_] | None = None
+    dates: NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -68,24 +74,43 @@ class CellColumn:
             return None
         if self.bools is not None and self.bools[i]:
             return bool(x)
+        if self.dates is not None and self.dates[i]:
+            return serial_cell(x)
         return int(x) if x.is_integer() else x
 
     @classmethod
     def of(cls, values: Sequence[Cell]) -> CellColumn:
-        """From cells (tests and small callers): numbers and booleans as numbers, the rest as
-        text (str() of a date or a foreign object)."""
+        """From cells (tests and small callers): numbers, booleans and dates as numbers, the
+        rest as text (str() of a foreign object)."""
         numbers = np.full(len(values), math.nan)
         codes = np.zeros(len(values), np.int32)
         bools = np.zeros(len(values), np.bool_)
+        dates = np.zeros(len(values), np.bool_)
         names: dict[str | None, int] = {None: 0}
         for i, v in enumerate(values):
             if isinstance(v, bool):
                 numbers[i], bools[i] = float(v), True
             elif isinstance(v, int | float):
                 numbers[i] = float(v)
+            elif isinstance(v, date):
+                numbers[i], dates[i] = cell_serial(v), True
             elif v is not None:
                 codes[i] = names.setdefault(str(v), len(names))
-        return cls(numbers, codes, tuple(names), bools if bools.any() else None)
+        return cls(numbers, codes, tuple(names), bools if bools.any() else None,
+                   dates if dates.any() else None)
+
+
+def serial_cell(serial: float) -> date:
+    """A date cell's serial number as a spreadsheet reader gives the cell: a ``date`` at
+    midnight, else a ``datetime`` (to the millisecond)."""
+    at = SERIAL_EPOCH + timedelta(milliseconds=round(serial * MS_PER_DAY))
+    return at.date() if at.time() == time(0) else at
+
+
+def cell_serial(value: date) -> float:
+    """``serial_cell`` the other way: a date or datetime as its serial number."""
+    at = value if isinstance(value, datetime) else datetime.combine(value, time(0))
+    return (at.replace(tzinfo=None) - SERIAL_EPOCH) / timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +260,38 @@ class Amounts:
 
     def at(self, i: int) -> float | None:
         return float(self.values[i]) if self.present[i] else None
+
+
+class Ids(Sequence[str]):
+    """Deal ids that can be numbered many at once (``numbered``) faster than one by one."""
+
+    def numbered(self, positions: NDArray[np.intp]) -> NDArray[np.int64]:
+        return number_in_order([self[i] for i in positions.tolist()])
+
+
+def number_in_order(texts: Sequence[str]) -> NDArray[np.int64]:
+    """A number per text: equal texts equal numbers, 0, 1, 2... in order of first appearance."""
+    number: dict[str, int] = {}
+    return np.fromiter((number.setdefault(t, len(number)) for t in texts), np.int64, len(texts))
+
+
+def first_seen_order(numbers: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``numbers`` renumbered 0, 1, 2... in order of first appearance (equal stay equal)."""
+    if not len(numbers):
+        return numbers
+    _, first, inverse = np.unique(numbers, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    out: NDArray[np.int64] = rank[inverse]
+    return out
+
+
+def ids_numbered(ids: Sequence[str], positions: NDArray[np.intp]) -> NDArray[np.int64]:
+    """A number per deal id at ``positions``: equal ids equal numbers, in order of first
+    appearance (``Ids.numbered``)."""
+    if isinstance(ids, Ids):
+        return ids.numbered(positions)
+    return number_in_order([ids[i] for i in positions.tolist()])
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -1,18 +1,20 @@
-"""The ``sheets-sync`` command. Errors become one sentence on stderr and exit code 2, here only."""
+"""The ``sheets-sync`` command. Errors become one sentence on stderr and exit code 2, here only.
+
+The commands that read a file and report on it (compute, inspect, plan, kpis) are here and
+import only the core and the file backends; the others are loaded when named (``LAZY``,
+cli_lazy.py): the service's (Flask, SQLAlchemy, the scheduler, Celery), sync and a Google
+reference (gspread), the add-ons' build, the emulator."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import click
 
-from excel_udfs.setup import setup_steps, write_config
 from funnel_kpi import (
     DEFAULT_FUNNEL,
     NO_PINS,
@@ -23,25 +25,34 @@ from funnel_kpi import (
     config_from_toml,
     registry,
 )
-from sheets_emulator.cli import main as emulator_main
-from sheets_sync.addon_cli import addon
 from sheets_sync.cli_errors import fail_cleanly  # the one place errors become CLI output
-from sheets_sync.cli_service import register
-from sheets_sync.connect import open_backend
+from sheets_sync.cli_lazy import LazyGroup, load
+from sheets_sync.files import is_xlsx, open_file
 from sheets_sync.inspect_view import inspect_dict, inspect_text
-from sheets_sync.job import SyncOptions, SyncState, run_sync
 from sheets_sync.plan_view import plan_dict, plan_text
 from sheets_sync.render import DEFAULT_OUTPUT_TABS
 from sheets_sync.text_report import text_report
 
 EXIT_CHECK = 3  # compute: the report was made, but something in the input was ignored or doubted
+# Commands imported when named: what they need is more than reading a file.
+LAZY = {
+    "sync": "sheets_sync.cli_sync:sync",
+    "excel-setup": "sheets_sync.cli_tools:excel_setup",
+    "emulator": "sheets_sync.cli_tools:emulator",
+    "addon": "sheets_sync.addon_cli:addon",
+    "serve": "sheets_sync.cli_service:serve",
+    "scheduler": "sheets_sync.cli_service:scheduler",
+    "worker": "sheets_sync.cli_service:worker",
+    "tokens": "sheets_sync.cli_service:tokens",
+    "demo": "sheets_sync.demo:main",
+}
 
 
 def load_config(config: str | None) -> tuple[Funnel, Pins]:
     return config_from_toml(config) if config else (DEFAULT_FUNNEL, NO_PINS)
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy=LAZY)
 @click.version_option(package_name="funnel-kpi")
 def main() -> None:
     """Funnel KPIs for shared spreadsheets: compute, sync to Google Sheets or .xlsx, serve."""
@@ -139,7 +150,9 @@ def _analyse_ref(ref: str, config: str | None, tabs: Sequence[str], today: Any,
                  ) -> tuple[Analysis, str]:
     """Read a file or a Google spreadsheet and analyse it; the language of its locale."""
     funnel, pins = load_config(config)
-    backend = open_backend(ref)
+    # A file opens without loading the Google client; a Google id or URL loads it now.
+    backend = (open_file(ref, hashes=False) if is_xlsx(ref)
+               else load("sheets_sync.connect:open_backend")(ref))
     snapshot = backend.read(DEFAULT_OUTPUT_TABS, tab_names=tabs or None)
     analysis = analyse(snapshot.tabs, funnel, tab_names=tabs or None,
                        locale=snapshot.layout.locale,
@@ -172,71 +185,6 @@ def kpis(fmt: str, lang: str) -> None:
         for a in f.args:
             click.echo(f"    {registry.arg_text(a, lang)}")
 
-
-def default_state_path() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
-    return Path(base) / "sheets-sync" / "state.json"
-
-
-@main.command()
-@click.argument("spreadsheet")
-@click.option("--tab", "tabs", multiple=True, help="Input tab to read (repeatable).")
-@click.option("--output-tab", default=None, help='Default "KPI", or "Показатели" in ru_RU.')
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None)
-@click.option("--force", is_flag=True, help="Write even when the input is unchanged.")
-@click.option("--state", "state_path", type=click.Path(dir_okay=False), default=None,
-              help="Where the CLI remembers layouts and hashes between syncs.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@fail_cleanly
-def sync(spreadsheet: str, tabs: Sequence[str], output_tab: str | None, config: str | None,
-         force: bool, state_path: str | None, fmt: str) -> None:
-    """Sync SPREADSHEET (a Google id or URL, an .xlsx path, or a .csv/.tsv path whose KPI tab
-    goes to <name>.kpi.xlsx beside it): write its KPI tab."""
-    path = Path(state_path) if state_path else default_state_path()
-    states: dict[str, Any] = json.loads(path.read_text("utf-8")) if path.exists() else {}
-    backend = open_backend(spreadsheet)
-    funnel, pins = load_config(config)
-    options = SyncOptions(output_tab, tabs or None, funnel, force, pins=pins)
-    outcome = run_sync(backend, options, SyncState.from_json(states.get(spreadsheet)))
-    states[spreadsheet] = outcome.state.to_json()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(states, ensure_ascii=False, indent=1), "utf-8")
-    summary = {"status": outcome.status, "output_tab": outcome.output_tab,
-               "api_calls": outcome.api_calls, "retries": outcome.retries,
-               "cells_read": outcome.cells_read, "cells_written": outcome.cells_written,
-               "problems": outcome.problems, "data_status": outcome.report.status,
-               "seconds": round(outcome.seconds, 3)}
-    if fmt == "json":
-        click.echo(json.dumps(summary, ensure_ascii=False))
-    else:
-        click.echo(f"{outcome.status}: tab {outcome.output_tab!r}, {outcome.api_calls} API "
-                   f"calls, {outcome.cells_read} cells read, {outcome.cells_written} written, "
-                   f"{outcome.seconds:.2f} s; data: {outcome.report.status}")
-        for reason in outcome.report.status_reasons("en"):
-            click.echo(f"  ! {reason}")
-
-
-@main.command("excel-setup")
-@click.option("--folder", type=click.Path(file_okay=False), default=".",
-              help="Where to write xlwings.conf (next to your workbook).")
-@click.option("--interpreter", default=None, help="Python for Excel on Windows (INTERPRETER_WIN).")
-@click.option("--lang", type=click.Choice(["ru", "en"]), default="en")
-def excel_setup(folder: str, interpreter: str | None, lang: str) -> None:
-    """Write an xlwings.conf naming the UDF module and print how to import the functions."""
-    path = write_config(Path(folder), interpreter=interpreter)
-    click.echo(f"wrote {path}")
-    click.echo(setup_steps(lang))
-
-
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.pass_context
-def emulator(ctx: click.Context) -> None:
-    """Run the local Google Sheets API emulator (same options as python -m sheets_emulator)."""
-    sys.exit(emulator_main(list(ctx.args)))
-
-
-register(main)  # serve, scheduler, worker, tokens, demo (cli_service.py)
-main.add_command(addon)  # addon build (addon_cli.py)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,4 +1,5 @@
-"""The service's commands, added to the ``sheets-sync`` group by ``register(main)``:
+"""The service's commands, loaded by the ``sheets-sync`` group when named (cli.py) or added to a
+group by ``register(group)``:
 
     serve [--with-scheduler]      the app under waitress (a production WSGI server)
     scheduler                     the scheduler as its own process (with Celery: only enqueues)
@@ -61,116 +62,130 @@ def start_sync_scheduler(app: Flask, settings: ScaleSettings | None = None) -> S
     return start_scheduler(app, settings or prepare_syncs(app))
 
 
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--with-scheduler", is_flag=True,
+              help="Run the scheduler in this process too (one-process setups).")
+@fail_cleanly
+def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
+    """Serve the API and the dashboard with waitress."""
+    log_to_stderr()
+    app = load_app()
+    settings = prepare_syncs(app)  # runs started from the API share the quota too
+    sched = start_sync_scheduler(app, settings) if with_scheduler else None
+    click.echo(f"Serving on http://{host}:{port}/ (database: "
+               f"{get_store(app).safe_url}"
+               f"{', with scheduler' if sched else ''})")
+    sigterm_as_interrupt()
+    # What is loaded by now lives as long as the process: kept out of the collector's
+    # scans, which then cover only what requests make (docs/performance.md, section 1).
+    gc.collect()
+    gc.freeze()
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="sheets-sync")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=False)
+
+
+@click.command()
+@fail_cleanly
+def scheduler() -> None:
+    """Run scheduled syncs, or enqueue them for workers (until Ctrl-C or SIGTERM)."""
+    log_to_stderr()
+    app = load_app()
+    settings = prepare_syncs(app)
+    sched = start_sync_scheduler(app, settings)
+    where = ("enqueued for `sheets-sync worker`" if settings.executor == "celery"
+             else "run in this process")
+    click.echo(f"Scheduler running (database: {sched.store.safe_url}; syncs are {where}); "
+               "Ctrl-C stops it.")
+    # The bounds other processes can count on (docs/reliability.md, "Scheduler takeover").
+    pickup = sched.settings.reconcile_seconds
+    dead = sched.runner.settings.lease.total_seconds() + pickup
+    click.echo(f"Job changes made elsewhere are picked up within {pickup:g} s; a run whose "
+               f"process died is marked interrupted within {dead:g} s.")
+    try:
+        wait_for_signal()
+    finally:
+        sched.shutdown()
+
+
+@click.command()
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Syncs at once in this worker (they mostly wait on Google).")
+@click.option("--pool", default="threads", show_default=True,
+              type=click.Choice(["threads", "prefork", "solo"]),
+              help="Celery's pool: threads, or processes (prefork).")
+@click.option("--loglevel", default="INFO", show_default=True)
+@fail_cleanly
+def worker(concurrency: int, pool: str, loglevel: str) -> None:
+    """Run syncs from the queue (SHEETS_SYNC_EXECUTOR=celery); SIGTERM finishes them first."""
+    from sheets_sync.executor.worker import run_worker_command  # optional: celery, redis
+
+    log_to_stderr()
+    app = load_app()
+    settings = prepare_syncs(app)
+    run_worker_command(make_runner(app), settings, google_access(app),
+                       concurrency=concurrency, pool=pool, loglevel=loglevel)
+
+
+@click.group()
+def tokens() -> None:
+    """API and dashboard tokens."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@fail_cleanly
+def tokens_create(name: str) -> None:
+    """Make a token named NAME and print it (it is shown only this once)."""
+    with store_session() as s:
+        secret, info = create_token(s, name)
+    click.echo(secret)
+    click.echo(f"token {info.id} ({info.name}) made; keep it: it is not stored, only its "
+               "hash.", err=True)
+
+
+@tokens.command("list")
+@fail_cleanly
+def tokens_list() -> None:
+    """List tokens (id, prefix, name, created, last used, revoked)."""
+    with store_session() as s:
+        rows = list_tokens(s)
+    if not rows:
+        click.echo("no tokens; make one with `sheets-sync tokens create NAME`")
+    for r in rows:
+        used = f"{r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "never"
+        state = f"revoked {r.revoked_at:%Y-%m-%d}" if r.revoked_at else "live"
+        click.echo(f"{r.id:>4}  {r.prefix}…  {r.name:<24} created "
+                   f"{r.created_at:%Y-%m-%d %H:%M}  used {used}  {state}")
+
+
+@tokens.command("revoke")
+@click.argument("ref")
+@fail_cleanly
+def tokens_revoke(ref: str) -> None:
+    """Revoke a token by its id or its prefix (as `tokens list` shows them)."""
+    with store_session() as s:
+        info = revoke_token(s, ref)
+    if info is None:
+        click.echo(f"error: no token {ref!r}: see `sheets-sync tokens list`", err=True)
+        sys.exit(2)
+    click.echo(f"token {info.id} ({info.name}) revoked")
+
+
+# `sheets-sync demo` is `python -m sheets_sync.demo`: the one command, its options and help
+COMMANDS = {"serve": serve, "scheduler": scheduler, "worker": worker, "tokens": tokens,
+            "demo": demo_command}
+
+
 def register(group: click.Group) -> None:
-    @group.command()
-    @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-    @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
-    @click.option("--with-scheduler", is_flag=True,
-                  help="Run the scheduler in this process too (one-process setups).")
-    @fail_cleanly
-    def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
-        """Serve the API and the dashboard with waitress."""
-        log_to_stderr()
-        app = load_app()
-        settings = prepare_syncs(app)  # runs started from the API share the quota too
-        sched = start_sync_scheduler(app, settings) if with_scheduler else None
-        click.echo(f"Serving on http://{host}:{port}/ (database: "
-                   f"{get_store(app).safe_url}"
-                   f"{', with scheduler' if sched else ''})")
-        sigterm_as_interrupt()
-        # What is loaded by now lives as long as the process: kept out of the collector's
-        # scans, which then cover only what requests make (docs/performance.md, section 1).
-        gc.collect()
-        gc.freeze()
-        try:
-            waitress.serve(app, host=host, port=port, threads=threads, ident="sheets-sync")
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if sched is not None:
-                sched.shutdown(wait=False)
-
-    @group.command()
-    @fail_cleanly
-    def scheduler() -> None:
-        """Run scheduled syncs, or enqueue them for workers (until Ctrl-C or SIGTERM)."""
-        log_to_stderr()
-        app = load_app()
-        settings = prepare_syncs(app)
-        sched = start_sync_scheduler(app, settings)
-        where = ("enqueued for `sheets-sync worker`" if settings.executor == "celery"
-                 else "run in this process")
-        click.echo(f"Scheduler running (database: {sched.store.safe_url}; syncs are {where}); "
-                   "Ctrl-C stops it.")
-        # The bounds other processes can count on (docs/reliability.md, "Scheduler takeover").
-        pickup = sched.settings.reconcile_seconds
-        dead = sched.runner.settings.lease.total_seconds() + pickup
-        click.echo(f"Job changes made elsewhere are picked up within {pickup:g} s; a run whose "
-                   f"process died is marked interrupted within {dead:g} s.")
-        try:
-            wait_for_signal()
-        finally:
-            sched.shutdown()
-
-    @group.command()
-    @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 256),
-                  help="Syncs at once in this worker (they mostly wait on Google).")
-    @click.option("--pool", default="threads", show_default=True,
-                  type=click.Choice(["threads", "prefork", "solo"]),
-                  help="Celery's pool: threads, or processes (prefork).")
-    @click.option("--loglevel", default="INFO", show_default=True)
-    @fail_cleanly
-    def worker(concurrency: int, pool: str, loglevel: str) -> None:
-        """Run syncs from the queue (SHEETS_SYNC_EXECUTOR=celery); SIGTERM finishes them first."""
-        from sheets_sync.executor.worker import run_worker_command  # optional: celery, redis
-
-        log_to_stderr()
-        app = load_app()
-        settings = prepare_syncs(app)
-        run_worker_command(make_runner(app), settings, google_access(app),
-                           concurrency=concurrency, pool=pool, loglevel=loglevel)
-
-    @group.group()
-    def tokens() -> None:
-        """API and dashboard tokens."""
-
-    @tokens.command("create")
-    @click.argument("name")
-    @fail_cleanly
-    def tokens_create(name: str) -> None:
-        """Make a token named NAME and print it (it is shown only this once)."""
-        with store_session() as s:
-            secret, info = create_token(s, name)
-        click.echo(secret)
-        click.echo(f"token {info.id} ({info.name}) made; keep it: it is not stored, only its "
-                   "hash.", err=True)
-
-    @tokens.command("list")
-    @fail_cleanly
-    def tokens_list() -> None:
-        """List tokens (id, prefix, name, created, last used, revoked)."""
-        with store_session() as s:
-            rows = list_tokens(s)
-        if not rows:
-            click.echo("no tokens; make one with `sheets-sync tokens create NAME`")
-        for r in rows:
-            used = f"{r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "never"
-            state = f"revoked {r.revoked_at:%Y-%m-%d}" if r.revoked_at else "live"
-            click.echo(f"{r.id:>4}  {r.prefix}…  {r.name:<24} created "
-                       f"{r.created_at:%Y-%m-%d %H:%M}  used {used}  {state}")
-
-    @tokens.command("revoke")
-    @click.argument("ref")
-    @fail_cleanly
-    def tokens_revoke(ref: str) -> None:
-        """Revoke a token by its id or its prefix (as `tokens list` shows them)."""
-        with store_session() as s:
-            info = revoke_token(s, ref)
-        if info is None:
-            click.echo(f"error: no token {ref!r}: see `sheets-sync tokens list`", err=True)
-            sys.exit(2)
-        click.echo(f"token {info.id} ({info.name}) revoked")
-
-    # `sheets-sync demo` is `python -m sheets_sync.demo`: the one command, its options and help
-    group.add_command(demo_command, "demo")
+    """Add the service's commands to ``group`` (the CLI loads them one by one instead:
+    cli.py, cli_lazy.py)."""
+    for name, command in COMMANDS.items():
+        group.add_command(command, name)

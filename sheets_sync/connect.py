@@ -1,6 +1,7 @@
 """Pick the backend for a spreadsheet reference: a file path (.xlsx, or a .csv/.tsv table), or a
 Google id or URL. ``open_backend`` is the one opener: the CLI, ``run_sync``'s callers and the
-runner (with a service account's ``GoogleConnection`` from quota/access.py) all open through it."""
+runner (with a service account's ``GoogleConnection`` from quota/access.py) all open through it;
+a file goes to ``files.open_file``, which the CLI calls directly for a file path."""
 
 from __future__ import annotations
 
@@ -11,15 +12,10 @@ from pathlib import Path
 import gspread
 
 from sheets_sync.backends.base import Backend
-from sheets_sync.backends.csv_file import CsvBackend
 from sheets_sync.backends.google import GoogleBackend, spreadsheet_id
-from sheets_sync.backends.isolated import Isolated
-from sheets_sync.backends.xlsx import XlsxBackend
 from sheets_sync.errors import InputError
+from sheets_sync.files import is_xlsx, open_file
 from sheets_sync.google_client import make_client
-
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
 @dataclass(frozen=True)
@@ -32,16 +28,6 @@ class GoogleConnection:
     account_email: str | None = None
 
 
-def is_table(ref: str) -> bool:
-    return ref.lower().endswith(TABLE_SUFFIXES)
-
-
-def is_xlsx(ref: str) -> bool:
-    """A local file (an .xlsx workbook or a CSV/TSV table), not a Google reference. The name
-    is older than CSV files: every caller means "a file in the workbook folder"."""
-    return ref.lower().endswith(WORKBOOK_SUFFIXES) or is_table(ref)
-
-
 def open_backend(ref: str, *, xlsx_root: Path | None = None,
                  google: Callable[[], GoogleConnection] | None = None) -> Backend:
     """``xlsx_root``, when given, confines file paths to that folder (the service sets it), and
@@ -50,17 +36,7 @@ def open_backend(ref: str, *, xlsx_root: Path | None = None,
     reference (called only for one); without it, the default account of
     GOOGLE_APPLICATION_CREDENTIALS (or the emulator) with no quota limiter."""
     if is_xlsx(ref):
-        path = Path(ref)
-        if xlsx_root is not None:
-            root = xlsx_root.resolve()
-            path = (root / ref).resolve()
-            if not path.is_relative_to(root):
-                raise InputError.say("error.outside_root", root=str(root), ref=ref)
-        if xlsx_root is None:
-            return CsvBackend(path) if is_table(ref) else XlsxBackend(path)
-        # The service reads in a child: every native parser (calamine, fastexcel) runs there,
-        # so a big tab is read by rows in the child rather than by columns in this process.
-        return Isolated(CsvBackend(path) if is_table(ref) else XlsxBackend(path, column_rows=None))
+        return open_file(ref, xlsx_root=xlsx_root)
     if "." in Path(ref).name and not ref.lower().startswith(("http://", "https://")):
         raise InputError.say("error.not_a_table_file", file=Path(ref).name)
     spreadsheet_id(ref)  # refuse anything but an id or a docs.google.com URL before any I/O

@@ -17,6 +17,8 @@ from typing import TypeVar
 import requests
 from gspread.exceptions import APIError
 
+from sheets_sync.backends.base import CallStats
+
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -29,17 +31,6 @@ class RetryPolicy:
     max_retry_after: float = 60.0  # a Retry-After above this is not waited for
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     rng: random.Random = field(default_factory=random.Random, repr=False)
-
-
-@dataclass
-class CallStats:
-    """What the calls of one sync cost; filled in by ``call_with_retries``."""
-
-    requests: int = 0  # HTTP requests sent, retries included
-    retries: int = 0
-    waited: float = 0.0
-    bytes_in: int = 0
-    bytes_out: int = 0
 
 
 def status_of(exc: BaseException) -> int | None:

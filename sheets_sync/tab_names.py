@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from funnel_kpi.errors import phrase
-from sheets_sync.connect import is_xlsx
+from sheets_sync.files import is_xlsx
 
 EXCEL_MAX = 31
 GOOGLE_MAX = 100

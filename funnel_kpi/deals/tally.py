@@ -17,7 +17,7 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from funnel_kpi.inputs import LOST, OPEN, WON, DealLog, Texts
+from funnel_kpi.inputs import LOST, OPEN, WON, DealLog, Texts, ids_numbered
 from funnel_kpi.model import Funnel
 
 __all__ = ["LOST", "NO_SEGMENT", "OPEN", "WON", "Grouping", "Measure", "Tally", "tally",
@@ -152,11 +152,8 @@ def _customers(log: DealLog, at: Positions) -> NDArray[np.int64]:
         else np.arange(len(names)) == 0
     out = per_code[log.columns.customer_id.codes[at]]
     no_id = np.flatnonzero(blank[out])
-    number: dict[str, int] = {}
-    ids = log.columns.ids
     base = len(names)  # deal ids numbered after the customer ids
-    for k in no_id.tolist():
-        out[k] = base + number.setdefault(ids[int(at[k])], len(number))
+    out[no_id] = base + ids_numbered(log.columns.ids, at[no_id])
     return out
 
 

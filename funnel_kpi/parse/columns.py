@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from funnel_kpi.inputs import CellColumn
+from funnel_kpi.inputs import CellColumn, serial_cell
 from funnel_kpi.parse.cells import (
     MAX_SERIAL,
     NOT_A_NUMBER,
@@ -265,13 +265,19 @@ def number_array(values: Sequence[object], *, locale: str | None = None,
 
 class ColumnFloats:
     """``FloatCells``' result made from a ``CellColumn`` at once: numbers stand for themselves,
-    each distinct text (and boolean) goes through ``convert`` once."""
+    each distinct text (and boolean) goes through ``convert`` once. Date cells keep their
+    serial numbers when ``dates`` (a date column: ``dates_of`` reads them, time of day cut
+    off); otherwise each distinct date goes through ``convert`` as the date it is, as a
+    row-major tab's would (to an amount, a date is not a number)."""
 
-    def __init__(self, column: CellColumn, convert: Callable[[object], float]) -> None:
+    def __init__(self, column: CellColumn, convert: Callable[[object], float], *,
+                 dates: bool = False) -> None:
         out = column.numbers.copy()
         if column.bools is not None:
             for flag in (True, False):
                 out[column.bools & (out == float(flag))] = convert(flag)
+        if column.dates is not None and not dates:
+            _per_distinct(out, column.dates & ~np.isnan(out), lambda x: convert(serial_cell(x)))
         text = column.codes > 0
         if text.any():
             per_name = np.array([math.nan, *map(convert, column.names[1:])], np.float64)
@@ -282,9 +288,18 @@ class ColumnFloats:
         return self._values
 
 
+def _per_distinct(values: NDArray[np.float64], where: NDArray[np.bool_],
+                  convert: Callable[[float], float]) -> None:
+    """``values[where]`` through ``convert``, once per distinct value, in place."""
+    if where.any():
+        distinct, at = np.unique(values[where], return_inverse=True)
+        values[where] = np.array([convert(x) for x in distinct.tolist()], np.float64)[at]
+
+
 class ColumnTexts:
     """``TextCells``' result made from a ``CellColumn`` at once: ``parse_text`` once per
-    distinct text and per distinct number ("1001" for 1001.0), then numpy takes."""
+    distinct text and per distinct number ("1001" for 1001.0) or date ("2024-01-05"), then
+    numpy takes."""
 
     def __init__(self, column: CellColumn) -> None:
         numbering: dict[str | None, int] = {None: 0}
@@ -294,8 +309,13 @@ class ColumnTexts:
         out = per_name[column.codes]
         numeric = ~np.isnan(column.numbers) & (column.codes == 0)
         if numeric.any():
-            flags = column.bools if column.bools is not None else np.zeros(len(out), np.bool_)
-            for mask, as_text in ((numeric & ~flags, parse_text), (numeric & flags, _flag)):
+            n = len(out)
+            flags = column.bools if column.bools is not None else np.zeros(n, np.bool_)
+            dated = column.dates if column.dates is not None else np.zeros(n, np.bool_)
+            kinds: tuple[tuple[NDArray[np.bool_], Callable[[float], str | None]], ...] = (
+                (numeric & ~flags & ~dated, parse_text), (numeric & flags, _flag),
+                (numeric & dated, _date_text))
+            for mask, as_text in kinds:
                 if mask.any():
                     distinct, where = np.unique(column.numbers[mask], return_inverse=True)
                     codes = np.array([numbering.setdefault(as_text(x), len(numbering))
@@ -306,6 +326,10 @@ class ColumnTexts:
 
     def result(self) -> NDArray[np.int32]:
         return self._codes
+
+
+def _date_text(x: float) -> str | None:
+    return parse_text(serial_cell(x))
 
 
 def _flag(x: object) -> str | None:

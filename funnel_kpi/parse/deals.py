@@ -32,9 +32,11 @@ from funnel_kpi.inputs import (
     Days,
     DealColumns,
     DealLog,
+    Ids,
     Problem,
     Tab,
     Texts,
+    first_seen_order,
 )
 from funnel_kpi.model import Funnel
 from funnel_kpi.parse.cells import CellIssue, a1, is_blank, parse_text, raw_text
@@ -86,15 +88,17 @@ def read_deal_log(tab: Tab, funnel: Funnel, *, locale: str | None = None,
     return _DealReader(tab, hm, funnel, locale, today, pins, own_funnel).read()
 
 
-class _RowIds(Sequence[str]):
+class _RowIds(Ids):
     """Deal ids parsed on demand: a 500,000-row log needs few of them (won deals without a
     customer id, and ``Deal`` objects), and parsing each distinct id of a column of distinct ids
     would cost as much as all the other columns. Holds the id cells only (``chunks``: the id
-    column CHUNK rows at a time), not the rows."""
+    column CHUNK rows at a time), not the rows; or, for a tab read by column, its ``column``,
+    whose texts ``many`` parses once per distinct text."""
 
     def __init__(self, cell_at: Callable[[int], object] | None,
-                 at: NDArray[np.intp] | None, rows: NDArray[np.int32]) -> None:
-        self.cell_at, self.at, self.rows = cell_at, at, rows
+                 at: NDArray[np.intp] | None, rows: NDArray[np.int32],
+                 column: CellColumn | None = None) -> None:
+        self.cell_at, self.at, self.rows, self.column = cell_at, at, rows, column
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -115,6 +119,23 @@ class _RowIds(Sequence[str]):
         if self.cell_at is not None:
             text = parse_text(self.cell_at(i if self.at is None else int(self.at[i])))
         return text or f"row {self.rows[i]}"
+
+    def numbered(self, positions: NDArray[np.intp]) -> NDArray[np.int64]:
+        if self.column is None:
+            return super().numbered(positions)
+        cells = positions if self.at is None else self.at[positions]
+        codes = self.column.codes[cells]
+        # A text cell's id is its stripped text (parse_text), found once per distinct code;
+        # any other cell (a number, a date, a blank: "row 12") one by one.
+        distinct, at_code = np.unique(codes, return_inverse=True)
+        names, number = self.column.names, dict[str, int]()
+        texts = [parse_text(names[c]) if c else None for c in distinct.tolist()]
+        per_code = np.array([number.setdefault(t, len(number)) if t else -1 for t in texts],
+                            np.int64)
+        out = per_code[at_code]
+        for k in np.flatnonzero(out < 0).tolist():
+            out[k] = number.setdefault(self[int(positions[k])], len(number))
+        return first_seen_order(out)
 
 
 # Rows transposed at a time: a few hundred rows' cells stay in the CPU cache while each column
@@ -212,7 +233,7 @@ class _DealReader:
         readers: dict[int, Reader] = {}
         for col in [*(self.fields[f] for f in _DATE_FIELDS if f in self.fields),
                     *self.stage_cols.values()]:
-            readers[col] = ColumnFloats(at(col), date_cells(self.locale).convert)
+            readers[col] = ColumnFloats(at(col), date_cells(self.locale).convert, dates=True)
         for field in ("amount", "paid_amount"):
             if field in self.fields:
                 col = self.fields[field]
@@ -246,6 +267,13 @@ class _DealReader:
             return self.arrays[col].cell if col < len(self.arrays) else None
         chunks, size = self.id_chunks, self.chunk
         return lambda row: chunks[row // size][row % size]
+
+    def id_column(self) -> CellColumn | None:
+        """The id column of a tab read by column."""
+        col = self.fields.get("id")
+        if self.arrays is None or col is None or col >= len(self.arrays):
+            return None
+        return self.arrays[col]
 
     def column(self, field: str | int) -> int | None:
         return self.fields.get(field) if isinstance(field, str) else field
@@ -323,7 +351,7 @@ class _DealReader:
                 self.fields["paid_date"] = col
                 dates = date_cells(self.locale)
                 if self.arrays is not None:
-                    self.cells[col] = ColumnFloats(self.arrays[col], dates.convert)
+                    self.cells[col] = ColumnFloats(self.arrays[col], dates.convert, dates=True)
                 else:
                     for start in range(0, self.n, self.chunk):
                         dates.feed([self.cell(i, col) for i in
@@ -474,7 +502,7 @@ class _DealReader:
             rows = np.arange(self.first_row, self.first_row + self.n, dtype=np.int32)
         stage_dates[lead] = created
         columns = DealColumns(
-            ids=_RowIds(self.id_cell(), at, rows), rows=rows, created=created,
+            ids=_RowIds(self.id_cell(), at, rows, self.id_column()), rows=rows, created=created,
             status=status,
             stage_dates=stage_dates, paid_date=paid, first_response=first_response,
             amount=Amounts.from_floats(amount), paid_amount=Amounts.from_floats(paid_amount),

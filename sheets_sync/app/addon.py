@@ -29,8 +29,8 @@ from sheets_sync.app.jobs import create_job, dump, job_out, last_runs, run_out
 from sheets_sync.app.schemas import AddonJobIn, AddonRef, JobIn
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.backends.google import spreadsheet_id
-from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import InputError, JobNotFound
+from sheets_sync.files import is_xlsx
 from sheets_sync.inspect_view import inspect_dict
 from sheets_sync.store.models import Job, JobReport, Run
 

@@ -17,8 +17,8 @@ from funnel_kpi.errors import said_again
 from sheets_sync.app.errors import ApiError
 from sheets_sync.app.schemas import JobIn, JobOut, JobPatch, RunOut, ScheduleOut
 from sheets_sync.backends.google import spreadsheet_id
-from sheets_sync.connect import is_xlsx
 from sheets_sync.errors import InputError, JobNotFound
+from sheets_sync.files import is_xlsx
 from sheets_sync.notify.jobs import add_notify, replace_notify
 from sheets_sync.scheduler.service import job_schedule
 from sheets_sync.store.models import Job, Run, utcnow

@@ -19,7 +19,18 @@ import msgspec
 
 from funnel_kpi import Tab
 from sheets_sync.grid import KpiGrid
-from sheets_sync.retry import CallStats
+
+
+@dataclass
+class CallStats:
+    """What the calls of one sync cost; filled in by ``retry.call_with_retries`` (Google) or
+    by the file backends."""
+
+    requests: int = 0  # HTTP requests sent, retries included
+    retries: int = 0
+    waited: float = 0.0
+    bytes_in: int = 0
+    bytes_out: int = 0
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,12 @@ from pathlib import Path
 
 from funnel_kpi import Tab
 from funnel_kpi.errors import Param, phrase
-from sheets_sync.backends.base import Layout, Snapshot, WriteResult, content_hash
+from sheets_sync.backends.base import CallStats, Layout, Snapshot, WriteResult, content_hash
 from sheets_sync.backends.xlsx import XlsxBackend, file_version, has_cyrillic, render_sheet
 from sheets_sync.backends.xlsx_bounds import sheet_parts
 from sheets_sync.backends.xlsx_temp import temp_name
 from sheets_sync.errors import InputError, NotFound, PackageError, SourceError, WriteConflict
 from sheets_sync.grid import KpiGrid
-from sheets_sync.retry import CallStats
 
 Rows = list[list[str | None]]
 DELIMITERS = ("\t", ";", ",")  # preferred in this order when they read the sample equally well

@@ -31,7 +31,14 @@ from gspread.utils import absolute_range_name
 
 from funnel_kpi import Tab
 from funnel_kpi.errors import Param, phrase
-from sheets_sync.backends.base import Layout, Snapshot, WriteResult, json_values_hash, values_hash
+from sheets_sync.backends.base import (
+    CallStats,
+    Layout,
+    Snapshot,
+    WriteResult,
+    json_values_hash,
+    values_hash,
+)
 from sheets_sync.backends.sheets_requests import write_requests
 from sheets_sync.errors import (
     InputError,
@@ -43,7 +50,7 @@ from sheets_sync.errors import (
 )
 from sheets_sync.google_client import service_account_email
 from sheets_sync.grid import KpiGrid
-from sheets_sync.retry import CallStats, RetryPolicy, call_with_retries, status_of
+from sheets_sync.retry import RetryPolicy, call_with_retries, status_of
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

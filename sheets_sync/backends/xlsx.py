@@ -16,6 +16,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from funnel_kpi import Tab
 from funnel_kpi.errors import Param, phrase
 from funnel_kpi.inputs import CellColumn
-from sheets_sync.backends.base import Layout, Snapshot, WriteResult, values_hash
+from sheets_sync.backends.base import CallStats, Layout, Snapshot, WriteResult, values_hash
 from sheets_sync.backends.xlsx_bounds import (
     MAX_CELLS,
     NULL_WORDS,
@@ -55,7 +56,6 @@ from sheets_sync.backends.xlsx_temp import remove_stale, temp_beside
 from sheets_sync.backends.xlsx_write import fill_sheet
 from sheets_sync.errors import InputError, NotFound, SourceError, WriteConflict
 from sheets_sync.grid import KpiGrid
-from sheets_sync.retry import CallStats
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 WHILE_WRITTEN = phrase("error.when_writing")
@@ -96,10 +96,13 @@ class XlsxBackend:
     max_cells = MAX_CELLS  # the largest sheet grid read (rows x columns of its values)
 
     def __init__(self, path: str | Path, *, locale: str | None = None,
-                 column_rows: int | None = COLUMN_ROWS) -> None:
+                 column_rows: int | None = COLUMN_ROWS, hashes: bool = True) -> None:
         self.path = Path(path)
         self.locale = locale
         self.stats = CallStats()
+        # The version (the bytes' SHA-256) and the input hash serve a sync only (a write's
+        # conflict check, an unchanged input); a compute gives hashes=False and skips them.
+        self.hashes = hashes
         # A tab of more rows than this is read by column (xlsx_columns); None: never, 0: every
         # tab that has rows (the tests compare the two readings on small books so).
         self.column_rows = column_rows
@@ -125,7 +128,7 @@ class XlsxBackend:
     def read(self, outputs: Sequence[str], layout: Layout | None = None,
              tab_names: Sequence[str] | None = None) -> Snapshot:
         data = self._bytes()
-        version = hashlib.sha256(data).hexdigest()
+        version = hashlib.sha256(data).hexdigest() if self.hashes else ""
         self.stats.requests += 1
         self.stats.bytes_in += len(data)
         # The tab names as calamine lists them (workbook.xml's sheets, in order), without
@@ -157,7 +160,7 @@ class XlsxBackend:
             rows = with_errors(self._rows(book, name), scan.errors)
             if name in big:
                 start = book.get_sheet_by_name(name).start
-                reader = _Columns(data, self.path.name, name, scan, rows,
+                reader = _Columns(data, self.path, name, scan, rows,
                                   start[1] if start else 0)
                 tabs.append(Tab(name, rows, reader.columns))
             else:
@@ -169,8 +172,8 @@ class XlsxBackend:
             a1 = rows[0][0] if rows and rows[0] else ""
         locale = self.locale or guess_locale(tabs)
         new_layout = Layout(self.path.stem, locale, names)
-        return Snapshot(new_layout, tuple(tabs), input_hash(data, self.path.name, wanted),
-                        version, output_hash, a1)
+        hashed = input_hash(data, self.path.name, wanted) if self.hashes else ""
+        return Snapshot(new_layout, tuple(tabs), hashed, version, output_hash, a1)
 
     def _by_column(self, scan: SheetScan) -> bool:
         if self.column_rows is None:
@@ -259,24 +262,48 @@ class XlsxBackend:
 class _Columns:
     """A big tab's cells below its header row, read when the core asks (``Tab.columns``).
     Pickled (the service's reader child sends its tabs back so), it keeps the book's bytes and
-    what the XML pass found, and reads in the process that asks."""
+    what the XML pass found, and reads in the process that asks.
 
-    def __init__(self, data: bytes, file_name: str, name: str, scan: SheetScan,
+    The bytes are handed to fastexcel, which copies them, and let go: 20 MB less beside
+    calamine's grid at the read's peak. Should they be needed again (the row reader, a second
+    reading, pickling), the file is read again and must be the same bytes (size and CRC-32),
+    else the read fails as a changed file."""
+
+    def __init__(self, data: bytes, path: Path, name: str, scan: SheetScan,
                  head: list[list[object]], start_col: int) -> None:
-        self.data, self.file_name, self.name = data, file_name, name
+        self.data: bytes | None = data
+        self.path, self.name = path, name
         self.scan, self.head, self.start_col = scan, head, start_col
+        self.size, self.crc = len(data), zlib.crc32(data)
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_Columns, (self.data, self.file_name, self.name, self.scan, self.head,
+        return (_Columns, (self._bytes(), self.path, self.name, self.scan, self.head,
                            self.start_col))
 
+    def _bytes(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        try:
+            data = self.path.read_bytes()
+        except OSError as e:
+            raise SourceError.say("error.file_unreadable", file=self.path.name,
+                                  why=e.strerror or str(e)) from e
+        if len(data) != self.size or zlib.crc32(data) != self.crc:
+            raise SourceError.say("error.file_changed_in_read", file=self.path.name)
+        return data
+
+    def _hand_over(self) -> bytes:
+        data = self._bytes()
+        self.data = None
+        return data
+
     def columns(self, h: int) -> list[CellColumn]:
-        cols = arrow_columns(self.data, self.name, h, self.scan, self.start_col)
+        cols = arrow_columns(self._hand_over, self.name, h, self.scan, self.start_col)
         if cols is not None and lines_up(cols, self.head, h):
             return cols
         # The row reader, for what the column reader cannot read exactly (xlsx_columns).
-        book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
-        rows = with_errors(sheet_rows(book, self.name, self.file_name), self.scan.errors)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(self._bytes()))
+        rows = with_errors(sheet_rows(book, self.name, self.path.name), self.scan.errors)
         return rows_to_columns(rows, h + 1, max(map(len, rows), default=0))
 
 

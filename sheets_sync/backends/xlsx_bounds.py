@@ -49,6 +49,9 @@ ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
 NULL_WORDS = re.compile(rb">(?:#N/A|#N/A N/A|#NA|-1\.#IND|-1\.#QNAN|-NaN|-nan|1\.#IND|1\.#QNAN|"
                         rb"&lt;NA&gt;|N/A|NA|NULL|NaN|None|n/a|nan|null)<")
 INLINE_TEXT = (b'"inlineStr"', b't="str"')
+# An error, boolean or formula text cell: most sheets have none, so one search per piece
+# (about the cost of one byte search) decides whether to look for each.
+RARE_TYPE = re.compile(rb't="(?:e|b|str)"')
 
 
 def col_number(letters: bytes) -> int:
@@ -163,11 +166,13 @@ def scan_sheet(zf: zipfile.ZipFile, part_name: str, *, exact: bool = False,
             if row:
                 scan.rows = max(scan.rows, int(row.group(1)))
             _bounds(part, scan, exact)
-            if b't="e"' in part:
+            rare = RARE_TYPE.search(part) is not None
+            if rare and b't="e"' in part:
                 _typed(part, b't="e"', scan.errors)
-            if b't="b"' in part:
+            if rare and b't="b"' in part:
                 _typed(part, b't="b"', scan.bools)
-            if not scan.null_words and b'tr"' in part and any(t in part for t in INLINE_TEXT):
+            if not scan.null_words and (rare or INLINE_TEXT[0] in part) \
+                    and any(t in part for t in INLINE_TEXT):
                 scan.null_words = NULL_WORDS.search(part) is not None
             if head_rows and scan.head is None:
                 starts = [m.start() for m in ROW_START.finditer(part)]

@@ -36,15 +36,11 @@ import logging
 import math
 import re
 import zipfile
-from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import date
 
 import fastexcel
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-from numpy.typing import NDArray
 
 from funnel_kpi.inputs import CellColumn
 from sheets_sync.backends.xlsx_bounds import SheetScan
@@ -52,13 +48,6 @@ from sheets_sync.backends.xlsx_bounds import SheetScan
 HEAD_ROWS = 6000  # read row by row: the header search (30 rows) and the content checks (5,000)
 COLUMN_ROWS = 20_000  # a tab with more rows than this is read by column
 LINE_UP_ROWS = 1000  # rows compared between the two readings (lines_up)
-EPOCH = datetime(1899, 12, 30)
-UNIX_SERIAL = 25569  # 1970-01-01 as a serial number
-MS_PER_DAY = 86_400_000
-FIRST_SAFE_SERIAL = 61  # 1900-03-01: before it Excel's serials count a day that never was
-# What fastexcel writes for a number, a date or a boolean it coerced to text.
-COERCED = (r"^-?[0-9]+(\.[0-9]+)?$|^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}"
-           r"(\.[0-9]+)?)?$|^(true|false)$")
 SST_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')
 SST_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
 SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b")
@@ -121,24 +110,6 @@ def _cut_strings(xml: bytes, count: int) -> bytes:
     return xml
 
 
-class DatedColumn(CellColumn):
-    """A column of dates as serial numbers whose cells read back as the row reader's dates
-    (``date`` at midnight, else ``datetime``), so that a problem or a read-out sample shows
-    "2024-01-05", not 45296. (CellColumn has no date cells of its own: see the module's
-    docstring.)"""
-
-    __slots__ = ()
-
-    def cell(self, i: int) -> object:
-        x = float(self.numbers[i])
-        if self.codes[i] or math.isnan(x):
-            return super().cell(i)
-        at = EPOCH + timedelta(milliseconds=round(x * MS_PER_DAY))
-        return at.date() if at.time() == time(0) else at
-
-
-
-
 def rows_to_columns(rows: Sequence[Sequence[object]], first: int, width: int,
                     ) -> list[CellColumn]:
     """Columns of ``rows[first:]`` made cell by cell: the fallback, for what the Arrow path
@@ -170,88 +141,38 @@ def rows_to_columns(rows: Sequence[Sequence[object]], first: int, width: int,
     return out
 
 
-def arrow_columns(data: bytes, sheet: str, h: int, scan: SheetScan, start_col: int,
-                  ) -> list[CellColumn] | None:
+def arrow_columns(book: bytes | Callable[[], bytes], sheet: str, h: int, scan: SheetScan,
+                  start_col: int) -> list[CellColumn] | None:
     """The cells below row ``h`` (0-based) of ``sheet``, one CellColumn per sheet column from
-    A; None when a column cannot be read exactly this way (see the module's docstring)."""
+    A; None when a column cannot be read exactly this way (see the module's docstring).
+    ``book``: the book's bytes, or a function that hands them over for fastexcel to copy, so
+    that the caller's copy is not kept beside calamine's grid."""
     if scan.null_words:
         return None
     try:
-        loaded = fastexcel.read_excel(data).load_sheet(
+        reader = fastexcel.read_excel(book if isinstance(book, bytes) else book())
+        loaded = reader.load_sheet(
             sheet, header_row=None, skip_rows=h + 1, schema_sample_rows=None,
             dtype_coercion="coerce")
-        batch = loaded.to_arrow()
-    except (fastexcel.FastExcelError, pa.ArrowException, ValueError):
+        exported = loaded.__arrow_c_array__()  # Arrow's C interface: no pyarrow needed yet
+    except (fastexcel.FastExcelError, ValueError):
         return None
-    del loaded  # calamine's grid of every cell: the Arrow columns are copies, it can go now
-    n = batch.num_rows
-    columns: list[CellColumn] = [CellColumn(np.full(n, math.nan), np.zeros(n, np.int32))
-                                 for _ in range(start_col)]
-    arrays = batch.columns
-    del batch
-    for k, array in enumerate(arrays):
-        col = _column(array, n)
-        if col is None:
-            return None
-        columns.append(col)
-        arrays[k] = None  # each Arrow column goes once it is numpy's
+    del loaded, reader  # calamine's grid of every cell: the Arrow columns are copies
+    try:
+        # Imported only now, with the grid gone: its 60 MB are not added to the grid's peak.
+        from sheets_sync.backends import xlsx_arrow  # optional: pyarrow (else the row reader)
+    except ImportError:
+        return None
+    read = xlsx_arrow.cell_columns(exported)
+    del exported
+    if read is None:
+        return None
+    n = len(read[0]) if read else 0
+    columns = [CellColumn(np.full(n, math.nan), np.zeros(n, np.int32))
+               for _ in range(start_col)] + read
     if not _put_back(columns, scan, h):
         return None
     return columns
-
-
-def _column(array: Any, n: int) -> CellColumn | None:
-    typ, types = array.type, pa.types
-    blank = np.zeros(n, np.int32)
-    if types.is_null(typ):
-        return CellColumn(np.full(n, math.nan), blank)
-    if types.is_floating(typ) or types.is_integer(typ):
-        return CellColumn(_floats(array), blank)
-    if types.is_boolean(typ):
-        numbers = _floats(pc.cast(array, pa.int8()))
-        return CellColumn(numbers, blank, (None,), ~np.isnan(numbers))
-    if types.is_timestamp(typ):
-        ms = _floats(pc.cast(pc.cast(array, pa.timestamp("ms")), pa.int64()))
-        return _dates(ms / MS_PER_DAY + UNIX_SERIAL, blank)
-    if types.is_date32(typ):
-        return _dates(_floats(pc.cast(array, pa.int32())) + UNIX_SERIAL, blank)
-    if types.is_string(typ) or types.is_large_string(typ):
-        encoded = pc.dictionary_encode(array)
-        if pc.any(pc.match_substring_regex(encoded.dictionary, COERCED)).as_py():
-            return None  # numbers, dates or booleans written as text: maybe a mixed column
-        names = encoded.dictionary.to_pylist()
-        indices = encoded.indices
-        codes = np.frombuffer(indices.buffers()[1], np.int32,
-                              count=len(indices) + indices.offset)[indices.offset:] + 1
-        if indices.null_count:
-            codes[~_valid(indices)] = 0
-        empty = [i + 1 for i, s in enumerate(names) if s == ""]
-        if empty:  # an empty text is a blank to the row reader too
-            codes[np.isin(codes, empty)] = 0
-        return CellColumn(np.full(n, math.nan), codes, (None, *names))
-    return None  # durations and anything else: the row reader
-
-
-def _dates(serials: NDArray[np.float64], blank: NDArray[np.int32]) -> CellColumn | None:
-    if bool((serials < FIRST_SAFE_SERIAL).any()):
-        return None  # a time of day alone, or a date Excel counts differently
-    return DatedColumn(serials, blank)
-
-
-def _floats(array: Any) -> NDArray[np.float64]:
-    """An Arrow array of fixed-width numbers as float64, NaN where it is null: read from its
-    buffers (pyarrow's own conversion of an array with nulls goes through pandas)."""
-    values = np.frombuffer(array.buffers()[1], dtype=array.type.to_pandas_dtype(),
-                           count=len(array) + array.offset)[array.offset:]
-    out = values.astype(np.float64)
-    if array.null_count:
-        out[~_valid(array)] = math.nan
-    return out
-
-
-def _valid(array: Any) -> NDArray[np.bool_]:
-    bits = np.unpackbits(np.frombuffer(array.buffers()[0], np.uint8), bitorder="little")
-    return bits[array.offset:array.offset + len(array)].astype(np.bool_)
 
 
 def _put_back(columns: list[CellColumn], scan: SheetScan, h: int) -> bool:
@@ -278,7 +199,8 @@ def _put_back(columns: list[CellColumn], scan: SheetScan, h: int) -> bool:
                 numbers[i] = math.nan
             else:
                 flags[i] = True
-        columns[c] = CellColumn(numbers, codes, tuple(names), flags if flags.any() else None)
+        columns[c] = CellColumn(numbers, codes, tuple(names), flags if flags.any() else None,
+                                old.dates)
     return True
 
 

@@ -26,8 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from funnel_kpi import Analysis, FunnelError, analyse
 from funnel_kpi.errors import param_text, phrase
 from sheets_sync.backends.base import Backend
-from sheets_sync.connect import is_xlsx, open_backend
+from sheets_sync.connect import open_backend
 from sheets_sync.errors import AlreadyRunning, JobNotFound, SyncError
+from sheets_sync.files import is_xlsx
 from sheets_sync.job import SyncOptions, SyncState, job_config, run_sync
 from sheets_sync.quota.access import GoogleAccess
 from sheets_sync.render import DEFAULT_OUTPUT_TABS

@@ -13,6 +13,7 @@ import io
 import json
 import random
 import shutil
+import sys
 import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -25,7 +26,7 @@ import pytest
 from funnel_kpi.api import analyse
 from sheets_sync.backends.xlsx import XlsxBackend, input_hash
 from sheets_sync.backends.xlsx_bounds import scan_book
-from sheets_sync.backends.xlsx_columns import DatedColumn, arrow_columns
+from sheets_sync.backends.xlsx_columns import arrow_columns
 from sheets_sync.render import DEFAULT_OUTPUT_TABS
 from tests.crm.exports import FIXTURES
 from tests.crm.test_crm_exports import write_xlsx
@@ -138,7 +139,7 @@ def test_a_clean_log_is_read_by_column_with_dates_read_back(tmp_path: Path) -> N
     data = path.read_bytes()
     scan = scan_book(io.BytesIO(data), "log.xlsx", ["Deals"])["Deals"]
     cols = arrow_columns(data, "Deals", 0, scan, 0)
-    assert cols is not None and isinstance(cols[1], DatedColumn)
+    assert cols is not None and cols[1].dates is not None
     assert cols[1].cell(1) in (date(2024, 1, 1) + timedelta(days=d) for d in range(600))
 
 
@@ -257,3 +258,84 @@ def test_a_null_word_among_shared_strings_goes_to_the_row_reader(tmp_path: Path)
     book.close()
     got = same_both_ways(path)
     assert any(p["cell"] == "D8" for p in got["problems"])
+
+
+def every_row(col: int, value: Callable[[int], object], rows: int) -> Callable[[Any, int], None]:
+    """Column ``col`` of every row below the header set to ``value(row)``."""
+    return put({(r, col): value(r) for r in range(1, rows + 1)})
+
+
+@pytest.mark.parametrize("col, header", [(5, "Amount"), (6, "Manager"), (1, "Deal ID")])
+def test_a_column_of_dates_reads_as_dates_in_every_role(col: int, header: str,
+                                                        tmp_path: Path) -> None:
+    """A column of nothing but dates, read by column, is what the row reader makes of it: as
+    an amount, each cell a problem ("2024-03-05" is not a number), never its serial number
+    counted as money; as a text (a manager, an id), the date, not "45356"."""
+    def day(r: int) -> object:
+        d = datetime(2024, 3, 1) + timedelta(days=r % 40)
+        return d + timedelta(hours=10) if r % 4 == 0 else d.date()
+
+    path = deal_book(tmp_path / "dates.xlsx", 120, mutate=every_row(col, day, 120))
+    assert taken(path, "Deals") == "columns"
+    got = same_both_ways(path)
+    if header == "Amount":
+        flagged = [p for p in got["problems"] if p["cell"].startswith("E")]
+        assert len(flagged) == 120
+        assert all(p["value"].startswith("2024-0") for p in flagged)  # not 45352
+        assert got["total"]["kpis"]["revenue"] in (None, 0)  # no serial counted as money
+    else:
+        samples = next(c["samples"] for c in got["columns"] if c["header"] == header)
+        assert all(s.startswith("2024-0") for s in samples), samples
+
+
+def test_without_pyarrow_a_log_goes_to_the_row_reader(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    """pyarrow is loaded only once fastexcel's grid is freed (xlsx_arrow); without it the
+    column reader steps aside and the report is the row reader's."""
+    import sheets_sync.backends
+
+    monkeypatch.delattr(sheets_sync.backends, "xlsx_arrow", raising=False)
+    monkeypatch.setitem(sys.modules, "sheets_sync.backends.xlsx_arrow", None)
+    path = deal_book(tmp_path / "log.xlsx", 150)
+    assert taken(path, "Deals") == "rows"
+    same_both_ways(path)
+
+
+def test_a_compute_reads_without_hashing(tmp_path: Path) -> None:
+    """Only a sync uses the version and the input hash: hashes=False (the CLI's compute)
+    reads the same tabs and hashes nothing."""
+    path = deal_book(tmp_path / "log.xlsx", 60)
+    plain = XlsxBackend(path, hashes=False).read(DEFAULT_OUTPUT_TABS)
+    hashed = XlsxBackend(path).read(DEFAULT_OUTPUT_TABS)
+    assert (plain.version, plain.input_hash) == ("", "")
+    assert len(hashed.version) == 64 and hashed.input_hash
+    assert [t.rows for t in plain.tabs] == [t.rows for t in hashed.tabs]
+
+
+def test_a_second_reading_rereads_the_file_and_refuses_a_changed_one(tmp_path: Path) -> None:
+    """The column reader hands the book's bytes to fastexcel and lets them go; a second
+    reading reads the file again, and a file changed since it was read is an error, never a
+    mix of two versions."""
+    from sheets_sync.errors import SourceError
+
+    path = deal_book(tmp_path / "log.xlsx", 80)
+    tab = XlsxBackend(path, column_rows=0).read(DEFAULT_OUTPUT_TABS).tabs[0]
+    assert tab.columns is not None
+    first = [c.cell(5) for c in tab.columns(0)]
+    assert [c.cell(5) for c in tab.columns(0)] == first  # read again from the same file
+    deal_book(path, 80, seed=4)
+    with pytest.raises(SourceError, match="changed while it was being read"):
+        tab.columns(0)
+
+
+def test_many_distinct_texts_stay_undecoded_until_asked() -> None:
+    import pyarrow as pa
+
+    from sheets_sync.backends.xlsx_arrow import _names
+
+    texts = ["D1", "", "Ёжик", "D1 ", "менеджер"]
+    names = _names(pa.array(texts).dictionary_encode().dictionary)
+    assert len(names) == 6 and names[0] is None and list(names) == [None, *texts]
+    assert names[-1] == "менеджер" and names[2:4] == ["", "Ёжик"]
+    with pytest.raises(IndexError):
+        names[6]
