@@ -169,14 +169,16 @@ class Point:
 def ets_forecast(s: Smoothing, t: int, horizon: int = HORIZON) -> list[Point]:
     """The forecast after the first ``t`` months, from the grid point with the least SSE."""
     i = int(np.argmin(s.sse[:, t]))  # the first of equal ones: deterministic
-    alpha, beta, _, phi = (float(x) for x in s.grid[i])
+    alpha, beta, _, phi = s.grid[i].tolist()
     sigma2 = float(s.sse[i, t]) / t
+    level, trend = float(s.level[i, t]), float(s.trend[i, t])
+    season = s.season[i].tolist() if s.season.shape[1] else None
     out, damp, spread = [], 0.0, 0.0
     for h in range(1, horizon + 1):
         damp += phi ** h
-        value = float(s.level[i, t]) + damp * float(s.trend[i, t])
-        if s.season.shape[1]:
-            value += float(s.season[i, t + (h - 1) % SEASON])
+        value = level + damp * trend
+        if season is not None:
+            value += season[t + (h - 1) % SEASON]
         half = Z80 * math.sqrt(sigma2 * (1 + spread))
         out.append(Point(value, value - half, value + half))
         spread += (alpha + beta * damp) ** 2  # c_h, for the variance of h + 1
