@@ -27,21 +27,28 @@ from funnel_kpi.values import Value, rate, ratio, undefined
 Num = float | None
 
 
+NOT_FINITE = undefined("not_finite")
+_isfinite = math.isfinite
+
+
 def _finite(x: float, n: int | None = None) -> Value:
-    if not math.isfinite(x):
-        return undefined("not_finite")
-    return Value(x, n=n)
+    if not _isfinite(x):
+        return NOT_FINITE
+    return Value(x, None, n)  # positional: a report makes hundreds
 
 
 def _checked(v: Value) -> Value:
-    return v if v.value is None or math.isfinite(v.value) else undefined("not_finite")
+    x = v.value
+    return v if x is None or _isfinite(x) else NOT_FINITE
 
 
 # --- conversions -------------------------------------------------------------------------------
 
 def conversion(from_count: Num, to_count: Num) -> Value:
     """to_count / from_count: the share of the earlier stage that reached the later one."""
-    return _checked(rate(to_count, from_count))
+    v = rate(to_count, from_count)  # _checked inline: 500 conversions a report
+    x = v.value
+    return v if x is None or _isfinite(x) else NOT_FINITE
 
 
 def step_conversions(counts: Sequence[Num]) -> tuple[Value, ...]:
@@ -95,11 +102,11 @@ def drop_off_rate(from_count: Num, to_count: Num) -> Value:
 def lost_share(step: Value) -> Value:
     """1 - a step conversion (``conversion(n_(i-1), n_i)``), its interval turned round: the
     drop-off rate of a step whose conversion is computed already."""
-    if step.value is None:
+    x, low, high = step.value, step.low, step.high
+    if x is None:
         return step
-    return Value(1.0 - step.value, None, step.n,
-                 low=None if step.high is None else 1.0 - step.high,
-                 high=None if step.low is None else 1.0 - step.low)
+    return Value(1.0 - x, None, step.n, None if high is None else 1.0 - high,
+                 None if low is None else 1.0 - low)
 
 
 def drop_off_rates(counts: Sequence[Num]) -> tuple[Value, ...]:

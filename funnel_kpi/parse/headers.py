@@ -372,6 +372,27 @@ def _map_row(row: Sequence[object], row_index: int, funnel: Funnel, lookup: Head
                      tuple(duplicates), evidence, tuple(ignored))
 
 
+def _may_score(row: Sequence[object], lookup: HeaderLookup, shape: Shape,
+               pins: Mapping[str, str] | None) -> bool:
+    """Whether some cell of ``row`` is a header ``_map_row`` would count (recognised, or pinned
+    to something other than "ignore"): without one its score is 0."""
+    for cell in row:
+        if not isinstance(cell, str):
+            continue
+        text = cell.strip()
+        if not text:
+            continue
+        if pins:
+            pinned = pins.get(normalize(text))
+            if pinned is not None:
+                if pinned != IGNORE:
+                    return True
+                continue
+        if lookup.match(text, shape) is not None:
+            return True
+    return False
+
+
 def find_header_row(rows: Sequence[Sequence[object]], funnel: Funnel,
                     shape: Shape | None = None, pins: Mapping[str, str] | None = None,
                     ) -> tuple[int, HeaderMap] | None:
@@ -386,6 +407,8 @@ def find_header_row(rows: Sequence[Sequence[object]], funnel: Funnel,
         if not any(isinstance(c, str) for c in row):
             continue
         for sh in SHAPES if shape is None else (shape,):
+            if not _may_score(row, lookup, sh, pins):
+                continue  # most rows scanned are data: no header in them, no map to make
             hm = _map_row(row, i, funnel, lookup, sh, pins)
             if hm.score and (best is None or hm.score > best.score):
                 best = hm

@@ -54,6 +54,11 @@ def _sum(values: Iterable[float | None]) -> float | None:
     return _finite(sum(present)) if present else None
 
 
+def _one(v: float | None) -> float | None:
+    """``_sum([v])``: ``0 + v`` is what sum() makes of one number (-0.0 becomes 0.0)."""
+    return 0 + v if v is not None and math.isfinite(v) else None
+
+
 def _row_margin(row: SummaryRow) -> float | None:
     m = row.money.get("margin")
     if m is None or m <= 1:
@@ -85,8 +90,13 @@ def fact_of(row_counts: Mapping[str, float], row_money: Mapping[str, float],
 
 def from_rows(rows: Sequence[SummaryRow], stage_keys: Sequence[str], *, paid_key: str,
               fact_is_revenue: bool) -> Bucket:
-    counts = {k: _sum(r.counts.get(k) for r in rows) for k in stage_keys}
-    money = {f: _sum(r.money.get(f) for r in rows) for f in MONEY_FIELDS}
+    if len(rows) == 1:  # a month of a summary without segments: one row, nothing to add up
+        row_counts, row_money = rows[0].counts, rows[0].money
+        counts = {k: _one(row_counts.get(k)) for k in stage_keys}
+        money = {f: _one(row_money.get(f)) for f in MONEY_FIELDS}
+    else:
+        counts = {k: _sum(r.counts.get(k) for r in rows) for k in stage_keys}
+        money = {f: _sum(r.money.get(f) for r in rows) for f in MONEY_FIELDS}
     plan_rows = [(r.money["plan"], fact_of(r.counts, r.money, paid_key, fact_is_revenue))
                  for r in rows if r.money.get("plan") is not None]
     both = [(p, f) for p, f in plan_rows if f is not None]

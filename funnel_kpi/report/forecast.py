@@ -126,28 +126,38 @@ def smooth(y: Sequence[float], seasonal: bool, start: Start | None = None,
     g = GRID[seasonal] if grid is None else grid
     s0 = start or start_states(y, seasonal)
     k, n = len(g), len(y)
-    a, b, gam, phi = g[:, 0], g[:, 1], g[:, 2], g[:, 3]
-    sse, lev, tr = np.zeros((k, n + 1)), np.empty((k, n + 1)), np.empty((k, n + 1))
-    lev[:, 0], tr[:, 0] = s0.level, s0.trend
-    sea = np.empty((k, n + SEASON if seasonal else 0))
+    # Kept month-major, (n + 1, K), so that each month's states are one contiguous row for the
+    # recursion; Smoothing holds the transposed views, (K, n + 1), the same numbers.
+    sse, lev, tr = np.zeros((n + 1, k)), np.empty((n + 1, k)), np.empty((n + 1, k))
+    lev[0], tr[0] = s0.level, s0.trend
+    sea = np.empty((n + SEASON if seasonal else 0, k))
     if seasonal:
-        sea[:, :SEASON] = s0.season
+        sea[:SEASON] = np.asarray(s0.season, dtype=np.float64)[:, None]
     with np.errstate(over="ignore", invalid="ignore"):  # huge money: inf/NaN, None in JSON
-        _run_states(y, seasonal, (a, b, gam, phi), sse, lev, tr, sea)
-    return Smoothing(g, sse, lev, tr, sea)
+        _run_states(y, seasonal, (np.ascontiguousarray(g[:, 0]), np.ascontiguousarray(g[:, 1]),
+                                  np.ascontiguousarray(g[:, 2]), np.ascontiguousarray(g[:, 3])),
+                    sse, lev, tr, sea)
+    return Smoothing(g, sse.T, lev.T, tr.T, sea.T)
 
 
 def _run_states(y: Sequence[float], seasonal: bool, params: tuple[Arr, Arr, Arr, Arr],
                 sse: Arr, lev: Arr, tr: Arr, sea: Arr) -> None:
+    """The recursion over month-major arrays (row t: the states after t months), written into
+    them in place; each step the same operations in the same order as the formulas in the
+    module's docstring, so the numbers do not depend on this layout."""
     a, b, gam, phi = params
+    mul, add, sub = np.multiply, np.add, np.subtract
+    base, e, tmp = np.empty_like(a), np.empty_like(a), np.empty_like(a)
     for t in range(len(y)):
-        base = lev[:, t] + phi * tr[:, t]
-        e = y[t] - base - sea[:, t] if seasonal else y[t] - base
-        sse[:, t + 1] = sse[:, t] + e * e
-        lev[:, t + 1] = base + a * e
-        tr[:, t + 1] = phi * tr[:, t] + b * e
+        add(lev[t], mul(phi, tr[t], out=tmp), out=base)  # l + phi b
+        sub(y[t], base, out=e)
         if seasonal:
-            sea[:, t + SEASON] = sea[:, t] + gam * e
+            sub(e, sea[t], out=e)  # (y - (l + phi b)) - s
+        add(sse[t], mul(e, e, out=tmp), out=sse[t + 1])
+        add(base, mul(a, e, out=tmp), out=lev[t + 1])
+        add(mul(phi, tr[t], out=tr[t + 1]), mul(b, e, out=tmp), out=tr[t + 1])
+        if seasonal:
+            add(sea[t], mul(gam, e, out=tmp), out=sea[t + SEASON])
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,14 +170,16 @@ class Point:
 def ets_forecast(s: Smoothing, t: int, horizon: int = HORIZON) -> list[Point]:
     """The forecast after the first ``t`` months, from the grid point with the least SSE."""
     i = int(np.argmin(s.sse[:, t]))  # the first of equal ones: deterministic
-    alpha, beta, _, phi = (float(x) for x in s.grid[i])
+    alpha, beta, _, phi = s.grid[i].tolist()
     sigma2 = float(s.sse[i, t]) / t
+    level, trend = float(s.level[i, t]), float(s.trend[i, t])
+    season = s.season[i].tolist() if s.season.shape[1] else None
     out, damp, spread = [], 0.0, 0.0
     for h in range(1, horizon + 1):
         damp += phi ** h
-        value = float(s.level[i, t]) + damp * float(s.trend[i, t])
-        if s.season.shape[1]:
-            value += float(s.season[i, t + (h - 1) % SEASON])
+        value = level + damp * trend
+        if season is not None:
+            value += season[t + (h - 1) % SEASON]
         half = Z80 * math.sqrt(sigma2 * (1 + spread))
         out.append(Point(value, value - half, value + half))
         spread += (alpha + beta * damp) ** 2  # c_h, for the variance of h + 1

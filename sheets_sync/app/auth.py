@@ -16,7 +16,7 @@ from flask import g, redirect, request, session, url_for
 
 from sheets_sync.app.errors import ApiError
 from sheets_sync.app.ratelimit import check_failed_auth, check_token, failed_auth_blocked, too_many
-from sheets_sync.app.store_ext import db
+from sheets_sync.app.store_ext import db, get_store
 from sheets_sync.store.models import ApiToken
 from sheets_sync.store.tokens import TokenInfo, info, verify_token
 
@@ -41,7 +41,7 @@ def require_token(fn: F) -> F:
         wait = failed_auth_blocked()
         if wait is not None:  # this address has guessed too often: no more tries for now
             raise too_many(wait)
-        token = verify_token(db(), secret)
+        token = verify_token(get_store().engine, secret)
         if token is None:
             check_failed_auth()
             raise ApiError(401, "invalid_token", "error.api_bad_token",

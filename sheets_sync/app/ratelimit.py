@@ -21,13 +21,14 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from sheets_sync.app.errors import ApiError
+from sheets_sync.app.local_window import LocalMovingWindow
 
 EXTENSION_KEY = "sheets_sync.ratelimit"
 
 
 @dataclass(frozen=True)
 class Limits:
-    limiter: MovingWindowRateLimiter
+    limiter: MovingWindowRateLimiter | LocalMovingWindow
     per_token: tuple[RateLimitItem, ...]
     failed_auth: tuple[RateLimitItem, ...]
 
@@ -45,9 +46,13 @@ def _parse(name: str, value: object) -> tuple[RateLimitItem, ...]:
 
 def init_rate_limits(app: Flask) -> None:
     cfg = app.config
-    storage = storage_from_string(str(cfg.get("RATE_LIMIT_STORAGE_URL") or "memory://"))
+    url = str(cfg.get("RATE_LIMIT_STORAGE_URL") or "memory://")
+    # memory:// is counted here (local_window.py): limits' MemoryStorage starts a timer thread
+    # on nearly every request under steady traffic
+    limiter = (LocalMovingWindow() if url == "memory://"
+               else MovingWindowRateLimiter(storage_from_string(url)))
     app.extensions[EXTENSION_KEY] = Limits(
-        MovingWindowRateLimiter(storage), _parse("RATE_LIMIT", cfg.get("RATE_LIMIT")),
+        limiter, _parse("RATE_LIMIT", cfg.get("RATE_LIMIT")),
         _parse("RATE_LIMIT_FAILED_AUTH", cfg.get("RATE_LIMIT_FAILED_AUTH")))
 
 

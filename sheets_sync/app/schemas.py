@@ -49,8 +49,12 @@ def _no_nul(value: Any) -> Any:
             _no_nul(k)
             _no_nul(v)
     elif isinstance(value, list):
-        for v in value:
-            _no_nul(v)
+        for v in value:  # a cell's text checked here: a call per cell cost more than the check
+            if isinstance(v, str):
+                if "\x00" in v:
+                    raise ValueError("text must not contain NUL (\\u0000) characters")
+            elif isinstance(v, (dict, list)):
+                _no_nul(v)
     return value
 
 

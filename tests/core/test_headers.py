@@ -136,3 +136,40 @@ def test_shape_none_picks_the_better_reading() -> None:
     assert found is not None and found[1].shape == "deals"
     found = find_header_row([["Период", "Лиды", "Встречи", "Выручка"]], F)
     assert found is not None and found[1].shape == "summary"
+
+
+def _every_row_mapped(rows: list[list[object]], shape: str | None,
+                      pins: dict[str, str] | None) -> object:
+    """find_header_row as it was before rows without a header were skipped: every row mapped."""
+    from funnel_kpi.parse.headers import HEADER_SCAN_ROWS, SHAPES, _map_row, lookup_for
+
+    best = None
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if not any(isinstance(c, str) for c in row):
+            continue
+        for sh in SHAPES if shape is None else (shape,):
+            hm = _map_row(row, i, DEFAULT_FUNNEL, lookup_for(DEFAULT_FUNNEL), sh,  # type: ignore[arg-type]
+                          pins)
+            if hm.score and (best is None or hm.score > best.score):
+                best = hm
+    return None if best is None else (best.row, best)
+
+
+@pytest.mark.parametrize("pins", [None, {"notes": "ignore"}, {"notes": "paid"},
+                                  {"month": "ignore", "notes": "leads"}])
+@pytest.mark.parametrize("shape", [None, "summary", "deals"])
+def test_skipping_rows_without_a_header_finds_the_same_row(
+        shape: str | None, pins: dict[str, str] | None) -> None:
+    from funnel_kpi.parse.headers import find_header_row
+
+    tabs: list[list[list[object]]] = [
+        [["Report"], ["", " "], ["Month", "Leads", "Paid", "Notes"], ["2024-01", 10, 2, "x"]],
+        [["Notes", "whatever"], ["2024-01-05", "Notes"], ["Deal", "Created", "Status", "Amount"],
+         ["1", "2024-01-05", "won", 100]],
+        [["Notes"], [1, 2, 3], ["  Month ", 5], ["no", "header", "here"]],
+        [["nothing"], ["at", "all"]],
+        [["Month", "Notes"], ["Notes", "Month", "Leads"]],
+    ]
+    for rows in tabs:
+        assert find_header_row(rows, DEFAULT_FUNNEL, shape, pins) == _every_row_mapped(  # type: ignore[arg-type]
+            rows, shape, pins)

@@ -72,3 +72,21 @@ def test_inputs_it_cannot_use(client: FlaskClient, auth: dict[str, str]) -> None
     app.config["COMPUTE_MAX_CELLS"] = 10
     big = client.post("/api/v1/compute", json={"values": VALUES}, headers=auth)
     assert big.status_code == 413 and "fewer rows" in big.get_json()["error"]["message"]
+
+
+def test_a_nul_in_a_cell_is_refused_wherever_it_is(client: FlaskClient,
+                                                   auth: dict[str, str]) -> None:
+    """NUL characters are refused in a cell of a row, of a tab, and in a funnel name, nested
+    at any depth, with a message (schemas._no_nul)."""
+    rows = [["Month", "Leads", "Paid"], ["2024-01", 10, 2]]
+    bad_rows = [["Month", "Leads", "Paid"], ["2024-01", "1\x000", 2]]
+    for body in ({"values": bad_rows},
+                 {"tabs": [{"name": "Funnel", "values": bad_rows}]},
+                 {"values": rows, "funnel": {"stage": [{"key": "a\x00", "en": "A"},
+                                                       {"key": "b", "en": "B"}]}}):
+        resp = client.post("/api/v1/compute", json=body, headers=auth)
+        assert resp.status_code == 422, (body, resp.get_json())
+        assert "NUL" in resp.get_json()["error"]["message"] or any(
+            "NUL" in d.get("message", "") for d in resp.get_json()["error"].get("details", []))
+    assert client.post("/api/v1/compute", json={"values": rows},
+                       headers=auth).status_code == 200

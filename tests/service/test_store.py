@@ -93,3 +93,33 @@ def test_tokens_are_stored_hashed(app: Flask) -> None:
         assert revoke_token(s, "nope") is None
         assert revoke_token(s, str(info.id)) is not None
         assert verify_token(s, secret) is None
+
+
+def test_a_token_checked_on_the_engine(app: Flask) -> None:
+    """The API's check (the engine, no session): the record, last use written at most once a
+    minute, and a revoked token refused at once."""
+    from datetime import timedelta
+
+    from sheets_sync.store.models import ApiToken
+
+    store = get_store(app)
+    with store.session() as s:
+        secret, info = create_token(s, "engine")
+    first = verify_token(store.engine, secret)
+    assert first is not None and (first.id, first.name, first.prefix) == (
+        info.id, "engine", secret[:12])
+    assert first.last_used_at is not None and first.revoked_at is None
+    again = verify_token(store.engine, secret)
+    assert again is not None and again.last_used_at == first.last_used_at  # within the minute
+    with store.session() as s:
+        row: Any = s.get(ApiToken, info.id)
+        assert row.last_used_at == first.last_used_at
+        row.last_used_at = first.last_used_at - timedelta(minutes=5)
+        s.commit()
+    later = verify_token(store.engine, secret)
+    assert later is not None and later.last_used_at is not None
+    assert later.last_used_at > first.last_used_at - timedelta(minutes=5)
+    assert verify_token(store.engine, secret + "x") is None
+    with store.session() as s:
+        assert revoke_token(s, str(info.id)) is not None
+    assert verify_token(store.engine, secret) is None
