@@ -200,3 +200,17 @@ def test_said_errors_survive_pickling_with_their_key() -> None:
         assert type(back) is type(e) and str(back) == str(e)
         assert isinstance(back, Said) and back.text("ru") == e.text("ru")
         assert back.__dict__ == e.__dict__
+
+
+# pydantic's context keys a [validation] sentence may name (pydantic_core's error types)
+VALIDATION_CONTEXT = {"min_length", "max_length", "actual_length", "pattern", "ge", "le", "gt",
+                      "lt", "expected"}
+
+
+@pytest.mark.parametrize("key", sorted(k for k in entries() if k.startswith("validation.")))
+def test_a_validation_type_keeps_pydantics_english_and_says_russian(key: str) -> None:
+    en, ru = entries()[key]
+    assert en == "{msg}", key  # English stays pydantic's own sentence
+    assert re.search("[а-яё]", ru, re.IGNORECASE), key
+    names = {f for _, f, _, _ in string.Formatter().parse(ru) if f}
+    assert names <= VALIDATION_CONTEXT, (key, names - VALIDATION_CONTEXT)

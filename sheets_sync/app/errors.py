@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from funnel_kpi import FunnelError
+from funnel_kpi.catalogue import has as catalogue_has
 from funnel_kpi.errors import Param, Said, error_text, phrase
 from sheets_sync.app.i18n import current_lang, t
 from sheets_sync.errors import AlreadyRunning, JobNotFound, SheetsSyncError
@@ -87,6 +88,10 @@ def invalid(e: ValidationError) -> ApiError:
     message: Param = first["message"]  # pydantic's own words, English
     if isinstance(cause, Said) and cause.key is not None:  # a validator's, said by key
         message = phrase("error.api_value_error", what=cause)
+    elif errors and catalogue_has(f"validation.{errors[0]['type']}"):  # Russian by its type
+        ctx = {k: v for k, v in (errors[0].get("ctx") or {}).items()
+               if isinstance(v, str | int | float) and k != "msg"}
+        message = phrase(f"validation.{errors[0]['type']}", msg=first["message"], **ctx)
     return ApiError(422, "invalid_request", "error.api_field",
                     {"field": first["field"], "message": message, "more": more}, details)
 

@@ -193,3 +193,31 @@ def test_a_refused_tab_name_says_its_rule_in_each_language(
     err = patched.get_json()["error"]
     assert en in err["message"] and ru in err["message_ru"], err
     assert en in err["details"][0]["message"]
+
+
+@pytest.mark.parametrize(("body", "field", "en", "ru"), [
+    ({}, "spreadsheet", "Field required", "обязательное поле"),
+    ({"spreadsheet": 5}, "spreadsheet", "Input should be a valid string", "нужна строка"),
+    ({"spreadsheet": "demo_en.xlsx", "name": ""}, "name", "at least 1 character",
+     "длина строки — не меньше 1"),
+    ({"spreadsheet": "demo_en.xlsx", "enabled": "perhaps"}, "enabled", "valid boolean",
+     "нужно true или false"),
+    ({"spreadsheet": "demo_en.xlsx", "colour": "red"}, "colour", "Extra inputs are not permitted",
+     "такого поля нет"),
+    ({"spreadsheet": "demo_en.xlsx", "notify": {"emails": ["a@example.com"],
+                                                "digest": {"weekday": 9, "hour": 9}}},
+     "notify.digest.weekday", "less than or equal to 6", "не больше 6"),
+    ({"spreadsheet": "demo_en.xlsx", "input_tabs": ["T"] * 51}, "input_tabs",
+     "at most 50 items", "не больше 50, а здесь 51"),
+])
+def test_a_field_pydantic_refuses_is_said_in_russian_too(
+        client: FlaskClient, auth: dict[str, str], body: dict[str, object], field: str,
+        en: str, ru: str) -> None:
+    resp = client.post("/api/v1/jobs", headers=auth, json=body)
+    assert resp.status_code == 422
+    err = resp.get_json()["error"]
+    assert err["details"][0]["field"] == field, err
+    assert en in err["message"] and en in err["details"][0]["message"], err  # pydantic's English
+    assert ru in err["message_ru"], err
+    said = err["message_ru"].replace(field, "")
+    assert not re.search(r"\b(Input|should|Field|required|valid|least|most)\b", said), said
