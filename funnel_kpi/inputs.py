@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -262,7 +262,32 @@ class Amounts:
         return float(self.values[i]) if self.present[i] else None
 
 
-class Ids(Sequence[str]):
+T = TypeVar("T")
+
+
+class LazySequence(Sequence[T]):
+    """A sequence whose items are made when asked (``item``, given an index in range): the
+    indexing rules of a list (negative indexes, slices, IndexError) in one place."""
+
+    def item(self, i: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            return [self.item(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.item(i)
+
+
+class Ids(LazySequence[str]):
     """Deal ids that can be numbered many at once (``numbered``) faster than one by one."""
 
     def numbered(self, positions: NDArray[np.intp]) -> NDArray[np.int64]:

@@ -17,7 +17,6 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import date
 from itertools import islice, zip_longest
-from typing import overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -103,18 +102,7 @@ class _RowIds(Ids):
     def __len__(self) -> int:
         return len(self.rows)
 
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def item(self, i: int) -> str:
         text = None
         if self.cell_at is not None:
             text = parse_text(self.cell_at(i if self.at is None else int(self.at[i])))

@@ -9,15 +9,14 @@ pyarrow's libraries (60 MB of memory) are not loaded at the read's peak.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from funnel_kpi.inputs import CellColumn
+from funnel_kpi.inputs import CellColumn, LazySequence
 
 UNIX_SERIAL = 25569  # 1970-01-01 as a serial number
 MS_PER_DAY = 86_400_000
@@ -91,7 +90,7 @@ def _column(array: Any, n: int) -> CellColumn | None:
     return None  # durations and anything else: the row reader
 
 
-class Texts(Sequence[str | None]):
+class Texts(LazySequence[str | None]):
     """A column's distinct texts as Arrow holds them, UTF-8 bytes and their offsets, each
     decoded when asked (CellColumn's ``names``: position 0 is None, the blank): a column of
     500,000 distinct ids needs a few of them (problems, won deals without a customer id), and
@@ -103,18 +102,7 @@ class Texts(Sequence[str | None]):
     def __len__(self) -> int:
         return len(self.offsets)  # the texts and the blank before them
 
-    @overload
-    def __getitem__(self, i: int) -> str | None: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[str | None]: ...
-
-    def __getitem__(self, i: int | slice) -> str | list[str | None] | None:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def item(self, i: int) -> str | None:
         if i == 0:
             return None
         return self.data[int(self.offsets[i - 1]):int(self.offsets[i])].decode()
