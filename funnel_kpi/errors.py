@@ -25,6 +25,7 @@ the user's language.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from typing import Any, Self
@@ -54,6 +55,11 @@ def _stored(value: Param) -> Any:
     return str(value)
 
 
+# A sentence ending in a part that ends its own sentence ("... e.g. 0 7 * * 1-5." + "."): one
+# full stop, not two; an ellipsis ("...") is left alone.
+DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
 class _Sentence(string.Formatter):
     """The catalogue's ``str.format`` with numbers written as ``lang`` writes them ("{n:,}":
     "1,234" / "1 234"), whatever the format spec; everything else as Python formats it."""
@@ -80,7 +86,7 @@ def param_text(value: Param, lang: str = "en") -> str:
 def sentence(key: str, lang: str, params: Mapping[str, Param]) -> str:
     """The catalogue's sentence ``key`` in ``lang`` ("ru", else English) with ``params``."""
     template = catalogue_text(key, lang)
-    return _Sentence(lang).vformat(template, (), params)
+    return DOUBLE_STOP.sub(".", _Sentence(lang).vformat(template, (), params))
 
 
 class Said(Exception):

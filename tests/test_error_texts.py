@@ -214,3 +214,12 @@ def test_a_validation_type_keeps_pydantics_english_and_says_russian(key: str) ->
     assert re.search("[а-яё]", ru, re.IGNORECASE), key
     names = {f for _, f, _, _ in string.Formatter().parse(ru) if f}
     assert names <= VALIDATION_CONTEXT, (key, names - VALIDATION_CONTEXT)
+
+
+def test_a_sentence_ending_in_a_part_that_ends_its_own_has_one_full_stop() -> None:
+    said = Said.say("error.api_field", field="schedule", message="e.g. 0 7 * * 1-5.", more="")
+    assert str(said) == ("Field 'schedule': e.g. 0 7 * * 1-5. Fix the field and send the "
+                         "request again.")
+    assert "1-5. Исправьте" in said.text("ru")
+    kept = Said.say("error.api_field", field="f", message="see .../d/...", more="")
+    assert "see .../d/.... Fix" in str(kept)  # an ellipsis and the full stop after it
