@@ -15,12 +15,14 @@ import json
 import smtplib
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 from urllib.parse import urlsplit
 
+from funnel_kpi.errors import Param, Said, param_text, phrase
 from sheets_sync.notify.mask import mask_url, scrub
 from sheets_sync.notify.settings import NotifySettings
 from sheets_sync.notify.sign import headers as signed_headers
@@ -28,11 +30,12 @@ from sheets_sync.notify.sign import headers as signed_headers
 MAX_ANSWER = 64 * 1024  # bytes of a webhook's answer read (to say why it refused)
 
 
-class DeliveryError(Exception):
-    """One try failed; ``retry``: whether another try could succeed."""
+class DeliveryError(Said):
+    """One try failed, said by a catalogue key; ``retry``: whether another try could succeed."""
 
-    def __init__(self, message: str, *, retry: bool) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None, /, *, retry: bool = False,
+                 key: str | None = None, params: Mapping[str, Param] | None = None) -> None:
+        super().__init__(message, key=key, params=params)
         self.retry = retry
 
 
@@ -42,7 +45,23 @@ class Delivery:
     target: str  # masked
     ok: bool
     attempts: int
-    detail: str | None  # why it failed, masked
+    detail: str | None  # why it failed, masked (English)
+    said: dict[str, Any] | None = None  # the same as a catalogue phrase, masked (any language)
+
+
+def refused(channel: str, target: str, key: str, /, **params: Param) -> Delivery:
+    """Not tried at all: a setting it needs is missing (the record says which)."""
+    said = phrase(key, **params)
+    return Delivery(channel, target, False, 0, param_text(said), said)
+
+
+def _masked(value: Any, secrets: Sequence[str]) -> Any:
+    """A phrase's parameters with every secret masked, however deep."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, Mapping):
+        return {k: _masked(v, secrets) for k, v in value.items()}
+    return value
 
 
 def with_retries(cfg: NotifySettings, channel: str, target: str,
@@ -50,16 +69,20 @@ def with_retries(cfg: NotifySettings, channel: str, target: str,
                  ) -> Delivery:
     """Up to ``cfg.tries`` tries of ``send``; never raises."""
     detail: str | None = None
+    said: dict[str, Any] | None = None
     for attempt in range(1, cfg.tries + 1):
         try:
             send()
             return Delivery(channel, target, True, attempt, None)
         except DeliveryError as e:
             detail, retry = str(e), e.retry
+            said = phrase(e.key, **e.params) if e.key is not None else None
         except Exception as e:  # a bug or an unforeseen library error: recorded, not raised
-            detail, retry = f"{e.__class__.__name__}: {e}", False
+            detail, retry, said = f"{e.__class__.__name__}: {e}", False, None
         if not retry or attempt == cfg.tries:
-            return Delivery(channel, target, False, attempt, scrub(detail, cfg.secrets()))
+            secrets = cfg.secrets()
+            return Delivery(channel, target, False, attempt, scrub(detail, secrets),
+                            _masked(said, secrets))
         sleep(cfg.backoff * 2 ** (attempt - 1))
     raise AssertionError("unreachable")  # the loop returns on its last try
 
@@ -81,8 +104,7 @@ def mail(cfg: NotifySettings, to: str, subject: str, text: str, html: str) -> Em
 
 def _smtp_try(cfg: NotifySettings, msg: EmailMessage) -> None:
     if not cfg.smtp_host:
-        raise DeliveryError("no mail server: set SMTP_HOST (and SMTP_PORT, SMTP_USER, "
-                            "SMTP_PASSWORD) in the service's config", retry=False)
+        raise DeliveryError(key="error.notify_no_smtp", retry=False)
     try:
         smtp: smtplib.SMTP
         if cfg.smtp_ssl:
@@ -97,26 +119,27 @@ def _smtp_try(cfg: NotifySettings, msg: EmailMessage) -> None:
                 smtp.login(cfg.smtp_user, cfg.smtp_password or "")
             smtp.send_message(msg)
     except smtplib.SMTPNotSupportedError as e:
-        raise DeliveryError(f"the mail server {cfg.smtp_host} does not support this ({e}): "
-                            "set SMTP_STARTTLS=false for a server without TLS", retry=False) \
-            from None
+        raise DeliveryError(key="error.notify_smtp_unsupported",
+                            params={"host": cfg.smtp_host, "why": str(e)}, retry=False) from None
     except smtplib.SMTPAuthenticationError as e:
-        raise DeliveryError(f"the mail server {cfg.smtp_host} refused the login of "
-                            f"{cfg.smtp_user} ({e.smtp_code}): check SMTP_USER and "
-                            "SMTP_PASSWORD", retry=False) from None
+        raise DeliveryError(key="error.notify_smtp_login", params={
+            "host": cfg.smtp_host, "user": cfg.smtp_user, "code": e.smtp_code}, retry=False) \
+            from None
     except smtplib.SMTPRecipientsRefused as e:
         codes = sorted({code for code, _ in e.recipients.values()})
-        raise DeliveryError(f"the mail server refused the address {', '.join(e.recipients)} "
-                            f"({', '.join(map(str, codes))})",
-                            retry=all(400 <= c < 500 for c in codes)) from None
+        raise DeliveryError(key="error.notify_smtp_address", params={
+            "addresses": ", ".join(e.recipients), "codes": ", ".join(map(str, codes))},
+            retry=all(400 <= c < 500 for c in codes)) from None
     except smtplib.SMTPResponseException as e:
         answer = e.smtp_error.decode("utf-8", "replace") if isinstance(
             e.smtp_error, bytes) else str(e.smtp_error)
-        raise DeliveryError(f"the mail server answered {e.smtp_code} {answer}",
+        raise DeliveryError(key="error.notify_smtp_answer",
+                            params={"code": e.smtp_code, "answer": answer},
                             retry=400 <= e.smtp_code < 500) from None
     except (smtplib.SMTPException, OSError) as e:
-        raise DeliveryError(f"the mail server {cfg.smtp_host}:{cfg.smtp_port} could not be "
-                            f"reached ({e.__class__.__name__}: {e})", retry=True) from None
+        raise DeliveryError(key="error.notify_smtp_unreachable", params={
+            "host": cfg.smtp_host, "port": cfg.smtp_port, "why": f"{e.__class__.__name__}: {e}"},
+            retry=True) from None
 
 
 def send_mail(cfg: NotifySettings, msg: EmailMessage, *,
@@ -149,17 +172,20 @@ def _post_try(cfg: NotifySettings, url: str, body: bytes, channel: str) -> None:
         resp = conn.getresponse()
         answer = resp.read(MAX_ANSWER)
     except TimeoutError:
-        raise DeliveryError(f"{where} did not answer within {cfg.timeout:g} s",
+        raise DeliveryError(key="error.notify_hook_timeout",
+                            params={"where": where, "seconds": f"{cfg.timeout:g}"},
                             retry=True) from None
     except (OSError, http.client.HTTPException) as e:
-        raise DeliveryError(f"{where} could not be reached ({e.__class__.__name__}: {e})",
+        raise DeliveryError(key="error.notify_hook_unreachable",
+                            params={"where": where, "why": f"{e.__class__.__name__}: {e}"},
                             retry=True) from None
     finally:
         conn.close()
     if 200 <= resp.status < 300:
         return
     said = _why(answer, channel)
-    raise DeliveryError(f"{where} answered HTTP {resp.status}{said}",
+    raise DeliveryError(key="error.notify_hook_refused",
+                        params={"where": where, "status": str(resp.status), "said": said},
                         retry=resp.status == 429 or resp.status >= 500)
 
 
@@ -177,8 +203,7 @@ def post_webhook(cfg: NotifySettings, channel: str, url: str, target: str,
                  sleep: Callable[[float], None] = time.sleep) -> Delivery:
     """POST ``payload`` as signed JSON to ``url``; ``target`` is what the record shows."""
     if not cfg.webhook_secret:
-        return Delivery(channel, target, False, 0, "no webhook secret: set WEBHOOK_SECRET in "
-                                                   "the service's config (requests are signed)")
+        return refused(channel, target, "error.notify_no_secret")
     body = json.dumps(payload, ensure_ascii=False).encode()
     return with_retries(cfg, channel, target, lambda: _post_try(cfg, url, body, channel), sleep)
 

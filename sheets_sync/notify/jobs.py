@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from funnel_kpi.errors import said_again
 from sheets_sync.notify.mask import form_hint
 from sheets_sync.notify.notifier import channel_targets, shown_target
 from sheets_sync.notify.schema import NotificationOut, NotifyIn, NotifyOut
@@ -67,7 +68,8 @@ def job_notifications(s: Session, job_id: int) -> NotifyOut:
     rows = [NotificationOut(id=n.id, created_at=n.created_at, event=n.event,
                             channel=n.channel, target=n.target,
                             outcome=n.outcome,  # type: ignore[arg-type]
-                            attempts=n.attempts, run_id=n.run_id, detail=n.detail)
+                            attempts=n.attempts, run_id=n.run_id, detail=n.detail,
+                            detail_ru=said_again(n.detail_key, n.detail_params, "ru"))
             for n in recent(s, job_id, SHOWN)]
     return NotifyOut(settings=settings_view(s.get(JobNotify, job_id)), notifications=rows)
 

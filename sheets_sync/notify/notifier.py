@@ -28,6 +28,7 @@ from sheets_sync.notify.channels import (
     host_allowed,
     mail,
     post_webhook,
+    refused,
     send_mail,
     telegram_url,
 )
@@ -199,14 +200,11 @@ class Notifier:
         elif channel == "slack":
             result = (post_webhook(cfg, channel, target, shown, msg.slack())
                       if host_allowed(cfg, target) else
-                      Delivery(channel, shown, False, 0, "its host is not in "
-                               "WEBHOOK_ALLOWED_HOSTS (the service calls only the hosts its "
-                               "config lists)"))
+                      refused(channel, shown, "error.notify_host_not_allowed"))
         else:
             url = telegram_url(cfg)
             result = (post_webhook(cfg, channel, url, shown, msg.telegram(target)) if url else
-                      Delivery(channel, shown, False, 0, "no Telegram bot: set "
-                               "TELEGRAM_BOT_TOKEN in the service's config"))
+                      refused(channel, shown, "error.notify_no_bot"))
         return self._record(job_id, run_id, event, result)
 
     def _record(self, job_id: int, run_id: int | None, event: str,
@@ -225,7 +223,7 @@ class Notifier:
             if s.get(Job, job_id) is not None:  # not deleted meanwhile
                 record(s, job_id=job_id, run_id=run_id, event=event, channel=result.channel,
                        target=result.target, outcome=outcome, attempts=result.attempts,
-                       detail=result.detail)
+                       detail=result.detail, said=result.said)
                 s.commit()
         return result
 

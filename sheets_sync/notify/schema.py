@@ -115,6 +115,8 @@ class NotificationOut(BaseModel):
     attempts: int
     run_id: int | None
     detail: str | None
+    detail_ru: str | None = Field(None, description="detail in Russian (null for a message "
+                                  "recorded before the service said it by key)")
 
 
 class NotifyOut(BaseModel):

@@ -200,3 +200,6 @@ class Notification(Base):
     outcome: Mapped[str] = mapped_column(String(10))  # "sent" or "failed"
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The same said by a catalogue key (0007), for the reader's language; none before 0007.
+    detail_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    detail_params: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)

@@ -11,7 +11,9 @@ secret parts masked (sheets_sync.notify.mask), the outcome, the tries it took an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -30,10 +32,15 @@ def settings_of(s: Session, job_id: int) -> JobNotify | None:
 
 
 def record(s: Session, *, job_id: int, run_id: int | None, event: str, channel: str,
-           target: str, outcome: str, attempts: int, detail: str | None) -> Notification:
+           target: str, outcome: str, attempts: int, detail: str | None,
+           said: Mapping[str, Any] | None = None) -> Notification:
+    """``detail``: why it failed, in English; ``said``: the same as a catalogue phrase (its
+    key and parameters), so it is said again in the reader's language."""
     row = Notification(job_id=job_id, run_id=run_id, created_at=utcnow(), event=event,
                        channel=channel, target=target[:500], outcome=outcome,
-                       attempts=attempts, detail=detail)
+                       attempts=attempts, detail=detail,
+                       detail_key=said["key"] if said else None,
+                       detail_params=dict(said["params"]) if said else None)
     s.add(row)
     return row
 

@@ -67,7 +67,7 @@ def test_migrations_match_the_models_and_go_both_ways(db_url: str) -> None:
     try:
         upgrade(store.engine)
         upgrade(store.engine)  # applying again is a no-op
-        assert current_revision(store.engine) == head_revision() == "0006"
+        assert current_revision(store.engine) == head_revision() == "0007"
         with store.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(ctx, Base.metadata) == []
