@@ -84,8 +84,8 @@ def started_service(threads: int, rate_limit: str) -> Iterator[tuple[str, str]]:
                           text=True, check=True, timeout=60)
     token = made.stdout.strip().splitlines()[-1]
     port = free_port()
-    with _served([*cmd, "serve", "--port", str(port), "--threads", str(threads)], port, tmp,
-                 "the service", env=env) as url:
+    with _served([*cmd, "serve", "--port", str(port), "--threads", str(threads),
+                  "--processes", str(PROCESSES[0])], port, tmp, "the service", env=env) as url:
         yield url, token
 
 
@@ -197,7 +197,8 @@ def started_baseline(answer: bytes, headers: dict[str, str], threads: int) -> It
     (tmp / "answer").write_bytes(answer)
     port = free_port()
     cmd = [sys.executable, str(REPO / "bench" / "minimal_app.py"), "--port", str(port),
-           "--threads", str(threads), "--answer", str(tmp / "answer"),
+           "--threads", str(threads), "--processes", str(PROCESSES[0]),
+           "--answer", str(tmp / "answer"),
            *(f"--header={k}:{v}" for k, v in headers.items())]
     with _served(cmd, port, tmp, "the baseline") as url:
         yield url
@@ -240,14 +241,29 @@ ANSWER_HEADERS = ("Content-Type", "Content-Encoding", "Vary")
 PIDS: dict[str, int] = {}  # url -> pid of a server this bench started
 
 
-def cpu_seconds(url: str) -> float | None:
-    """CPU time (user + system) of a server this bench started, from /proc (Linux)."""
-    pid = PIDS.get(url)
+PROCESSES = [1]  # --processes: serving processes of each server, the same for both
+
+
+def _stat(pid: int | str) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(url: str) -> float | None:
+    """CPU time (user + system) of a server this bench started and of the processes it forked
+    (--processes), from /proc (Linux)."""
+    pid = PIDS.get(url)
+    own = _stat(pid) if pid is not None else None
+    if own is None:
+        return None
+    ticks = int(own[11]) + int(own[12])
+    for entry in Path("/proc").iterdir():
+        fields = _stat(entry.name) if entry.name.isdigit() else None
+        if fields is not None and fields[1] == str(pid):  # fields[1]: the parent's pid
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 ENCODING: dict[str, str] = {}  # --identity: ask for the answer uncompressed
@@ -305,7 +321,8 @@ def ratio(url: str, token: str, threads: int, seconds: float, workers: int, roun
             raise SystemExit("the baseline does not answer the service's bytes")
         print(f"POST /api/v1/compute, the demo's 24-month funnel tab: {len(answer):,} bytes "
               f"as sent ({headers.get('Content-Encoding', 'identity')}); waitress, {threads} "
-              f"threads each; {workers} client threads; {rounds} rounds of {seconds:g} s")
+              f"threads each in {PROCESSES[0]} process(es) each; {workers} client threads; "
+              f"{rounds} rounds of {seconds:g} s")
         hammer(url, token, body, min(seconds, 2.0), workers)  # warm-up of both
         hammer(base, token, body, min(seconds, 2.0), workers)
         pairs, cpu_pairs = [], []
@@ -333,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--workers", type=int, default=8, help="client threads (default 8)")
     p.add_argument("--threads", type=int, default=8, help="waitress threads of a started service")
+    p.add_argument("--processes", type=int, default=1,
+                   help="serving processes of the started service and of the baseline alike "
+                        "(serve --processes)")
     p.add_argument("--url", help="a running service on loopback (default: start one)")
     p.add_argument("--token", help="its API token (with --url)")
     p.add_argument("--rate-limit", default="100000/minute",
@@ -345,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.identity:
         ENCODING["Accept-Encoding"] = "identity"
+    PROCESSES[0] = args.processes
     if args.url:
         if not args.token:
             p.error("--url needs --token")

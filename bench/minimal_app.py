@@ -3,18 +3,22 @@ the bytes the product answered (read from a file), served like the product (wait
 number of threads, the objects loaded at start frozen out of the collector's scans with
 ``gc.freeze()``). It reads the request body, as the product must, and does nothing else.
 
-    python bench/minimal_app.py --port 8001 --threads 8 --answer FILE [--header NAME:VALUE ...]
+    python bench/minimal_app.py --port 8001 --threads 8 [--processes N] --answer FILE
+        [--header NAME:VALUE ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import socket
 import sys
 from pathlib import Path
 
 import waitress
 from flask import Flask, Response, request
+
+from sheets_sync.prefork import bound_socket, serve_forked
 
 
 def make_app(answer: bytes, headers: dict[str, str]) -> Flask:
@@ -36,11 +40,21 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--processes", type=int, default=1)
     p.add_argument("--answer", type=Path, required=True)
     p.add_argument("--header", action="append", default=[], help="NAME:VALUE, repeatable")
     args = p.parse_args(argv)
     headers = dict(h.split(":", 1) for h in args.header)
-    app = make_app(args.answer.read_bytes(), headers)
+    answer = args.answer.read_bytes()
+    if args.processes > 1:  # as `sheets-sync serve --processes`: the same fork loop
+        def child(_index: int, sock: socket.socket) -> None:
+            app = make_app(answer, headers)
+            gc.collect()
+            gc.freeze()
+            waitress.serve(app, sockets=[sock], threads=args.threads, ident="minimal")
+
+        return serve_forked(args.processes, child, bound_socket("127.0.0.1", args.port))
+    app = make_app(answer, headers)
     gc.collect()  # the collector's treatment of `sheets-sync serve`: what is loaded is frozen
     gc.freeze()
     waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, ident="minimal")

@@ -11,6 +11,8 @@ group by ``register(group)``:
 from __future__ import annotations
 
 import gc
+import os
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +32,7 @@ from sheets_sync.app.store_ext import (
 )
 from sheets_sync.cli_errors import fail_cleanly
 from sheets_sync.demo import main as demo_command
+from sheets_sync.prefork import bound_socket, serve_forked
 from sheets_sync.process import log_to_stderr, sigterm_as_interrupt, wait_for_signal
 from sheets_sync.quota.access import from_settings
 from sheets_sync.scheduler.service import SyncScheduler
@@ -66,12 +69,18 @@ def start_sync_scheduler(app: Flask, settings: ScaleSettings | None = None) -> S
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes serving the port, each with --threads threads: a report is "
+                   "pure Python, so it takes processes to use more than one core (POSIX).")
 @click.option("--with-scheduler", is_flag=True,
               help="Run the scheduler in this process too (one-process setups).")
 @fail_cleanly
-def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
+def serve(host: str, port: int, threads: int, processes: int, with_scheduler: bool) -> None:
     """Serve the API and the dashboard with waitress."""
     log_to_stderr()
+    if processes > 1:
+        serve_processes(host, port, threads, processes, with_scheduler)
+        return
     app = load_app()
     settings = prepare_syncs(app)  # runs started from the API share the quota too
     sched = start_sync_scheduler(app, settings) if with_scheduler else None
@@ -90,6 +99,42 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
     finally:
         if sched is not None:
             sched.shutdown(wait=False)
+
+
+def serve_processes(host: str, port: int, threads: int, processes: int,
+                    with_scheduler: bool) -> None:
+    """``serve`` in ``processes`` forked processes sharing the port (sheets_sync/prefork.py);
+    the first of them runs the scheduler when asked. Each makes its own app after the fork:
+    no database connection or thread crosses it."""
+    if not hasattr(os, "fork"):
+        raise click.UsageError("--processes above 1 needs os.fork (Linux or macOS); on this "
+                               "system run one process, or several behind a proxy.")
+    sock = bound_socket(host, port)
+
+    def child(index: int, sock: socket.socket) -> None:
+        app = load_app()
+        settings = prepare_syncs(app)
+        sched = start_sync_scheduler(app, settings) if with_scheduler and index == 0 else None
+        if index == 0:
+            click.echo(f"Serving on http://{host}:{port}/ from {processes} processes "
+                       f"(database: {get_store(app).safe_url}"
+                       f"{', with scheduler' if sched else ''})")
+            if str(app.config.get("RATE_LIMIT_STORAGE_URL") or "memory://").startswith("memory"):
+                click.echo("The API's rate limits are counted in each process (memory://): set "
+                           "SHEETS_SYNC_RATE_LIMIT_STORAGE_URL to redis://... to count them "
+                           "once.", err=True)
+            if settings.limiter_url is None:
+                click.echo("Google's quota is counted in each process: set "
+                           "SHEETS_SYNC_QUOTA_REDIS_URL to share it.", err=True)
+        gc.collect()
+        gc.freeze()
+        try:
+            waitress.serve(app, sockets=[sock], threads=threads, ident="sheets-sync")
+        finally:
+            if sched is not None:
+                sched.shutdown(wait=False)
+
+    sys.exit(serve_forked(processes, child, sock))
 
 
 @click.command()
