@@ -131,6 +131,12 @@ def ok(name: str, description: str = "OK") -> dict[str, Any]:
     return {"description": description, **json_body(name)}
 
 
+def any_json(description: str) -> dict[str, Any]:
+    """An answer whose JSON has no schema of its own here (a report, a read-out): said in words."""
+    return {"description": description,
+            "content": {"application/json": {"schema": {"type": "object"}}}}
+
+
 def errors(*codes: int) -> dict[str, Any]:
     text = {400: "Bad request", 401: "No or bad token", 404: "Not found", 409: "Conflict",
             413: "Too large", 422: "A field is invalid", 429: "Too many requests",
@@ -235,9 +241,7 @@ def paths() -> dict[str, Any]:
         "/api/v1/addon/sync": {"post": {
             "summary": "Run the spreadsheet's job now and wait for it",
             "requestBody": {"required": True, **json_body("AddonRef")},
-            "responses": {"201": {"description": "The finished run (its status may be failed)",
-                                  "content": {"application/json": {"schema": {
-                                      "type": "object"}}}},
+            "responses": {"201": any_json("The finished run (its status may be failed)"),
                           **errors(400, 401, 404, 409, 422)}}},
         "/api/v1/addon/runs": {"get": {
             "summary": "The spreadsheet's job's runs, newest first",
@@ -247,9 +251,7 @@ def paths() -> dict[str, Any]:
         "/api/v1/addon/inspect": {"post": {
             "summary": "How every column of the spreadsheet's job input is read",
             "requestBody": {"required": True, **json_body("AddonRef")},
-            "responses": {"200": {"description": "As POST /api/v1/inspect",
-                                  "content": {"application/json": {"schema": {
-                                      "type": "object"}}}},
+            "responses": {"200": any_json("As POST /api/v1/inspect"),
                           **errors(400, 401, 404, 409, 422, 503)}}},
         "/api/v1/runs": {"get": {
             "summary": "Runs of every job, newest first",
@@ -273,27 +275,22 @@ def paths() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": ref("ComputeIn")},
                 "text/csv": {"schema": {"type": "string"}}}},
-            "responses": {"200": {"description": "The FunnelReport JSON; ReportViewOut with "
-                                                 "view=1", "content": {
-                "application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": any_json("The FunnelReport JSON; ReportViewOut with "
+                                                 "view=1"),
                 **errors(400, 401, 413, 422)}}},
         "/api/v1/inspect": {"post": {
             "summary": "How every column of the rows is read, status first (stateless)",
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": ref("ComputeIn")},
                 "text/csv": {"schema": {"type": "string"}}}},
-            "responses": {"200": {"description": "status, status_reasons, funnel, and per tab "
-                                                 "every column's role, evidence and samples",
-                                  "content": {"application/json": {"schema": {
-                                      "type": "object"}}}},
+            "responses": {"200": any_json("status, status_reasons, funnel, and per tab "
+                                                 "every column's role, evidence and samples"),
                           **errors(400, 401, 413, 422)}}},
         "/api/v1/plan": {"post": {
             "summary": "The last planned month's gap split and what the next month needs",
             "requestBody": {"required": True, **json_body("PlanIn")},
-            "responses": {"200": {"description": "gap (LMDI split) and needs (backwards "
-                                                 "funnel with ranges)",
-                                  "content": {"application/json": {"schema": {
-                                      "type": "object"}}}},
+            "responses": {"200": any_json("gap (LMDI split) and needs (backwards "
+                                                 "funnel with ranges)"),
                           **errors(400, 401, 413, 422)}}},
     }
 
