@@ -10,6 +10,7 @@ group by ``register(group)``:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import socket
@@ -78,63 +79,54 @@ def start_sync_scheduler(app: Flask, settings: ScaleSettings | None = None) -> S
 def serve(host: str, port: int, threads: int, processes: int, with_scheduler: bool) -> None:
     """Serve the API and the dashboard with waitress."""
     log_to_stderr()
-    if processes > 1:
-        serve_processes(host, port, threads, processes, with_scheduler)
+    if processes > 1 and not hasattr(os, "fork"):
+        raise click.UsageError("--processes above 1 needs os.fork (Linux or macOS); on this "
+                               "system run one process, or several behind a proxy.")
+    sock = bound_socket(host, port)
+
+    def process(index: int, sock: socket.socket) -> None:
+        # The first process runs the scheduler when asked and says what is served.
+        serve_socket(sock, threads, with_scheduler and index == 0,
+                     f"http://{host}:{port}/" if index == 0 else None, processes)
+
+    if processes == 1:
+        sigterm_as_interrupt()
+        with contextlib.suppress(KeyboardInterrupt):
+            process(0, sock)
         return
+    # Forked processes sharing the port (sheets_sync/prefork.py); each makes its own app after
+    # the fork, so no database connection or thread crosses it.
+    sys.exit(serve_forked(processes, process, sock))
+
+
+def serve_socket(sock: socket.socket, threads: int, with_scheduler: bool, url: str | None,
+                 processes: int) -> None:
+    """One serving process: its app on ``sock``, the scheduler when asked; ``url``: say what is
+    served (the first process)."""
     app = load_app()
     settings = prepare_syncs(app)  # runs started from the API share the quota too
     sched = start_sync_scheduler(app, settings) if with_scheduler else None
-    click.echo(f"Serving on http://{host}:{port}/ (database: "
-               f"{get_store(app).safe_url}"
-               f"{', with scheduler' if sched else ''})")
-    sigterm_as_interrupt()
+    if url is not None:
+        many = f" from {processes} processes" if processes > 1 else ""
+        click.echo(f"Serving on {url}{many} (database: {get_store(app).safe_url}"
+                   f"{', with scheduler' if sched else ''})")
+        if processes > 1 and str(app.config.get("RATE_LIMIT_STORAGE_URL")
+                                 or "memory://").startswith("memory"):
+            click.echo("The API's rate limits are counted in each process (memory://): set "
+                       "SHEETS_SYNC_RATE_LIMIT_STORAGE_URL to redis://... to count them "
+                       "once.", err=True)
+        if processes > 1 and settings.limiter_url is None:
+            click.echo("Google's quota is counted in each process: set "
+                       "SHEETS_SYNC_QUOTA_REDIS_URL to share it.", err=True)
     # What is loaded by now lives as long as the process: kept out of the collector's
     # scans, which then cover only what requests make (docs/performance.md, section 1).
     gc.collect()
     gc.freeze()
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="sheets-sync")
-    except KeyboardInterrupt:
-        pass
+        waitress.serve(app, sockets=[sock], threads=threads, ident="sheets-sync")
     finally:
         if sched is not None:
             sched.shutdown(wait=False)
-
-
-def serve_processes(host: str, port: int, threads: int, processes: int,
-                    with_scheduler: bool) -> None:
-    """``serve`` in ``processes`` forked processes sharing the port (sheets_sync/prefork.py);
-    the first of them runs the scheduler when asked. Each makes its own app after the fork:
-    no database connection or thread crosses it."""
-    if not hasattr(os, "fork"):
-        raise click.UsageError("--processes above 1 needs os.fork (Linux or macOS); on this "
-                               "system run one process, or several behind a proxy.")
-    sock = bound_socket(host, port)
-
-    def child(index: int, sock: socket.socket) -> None:
-        app = load_app()
-        settings = prepare_syncs(app)
-        sched = start_sync_scheduler(app, settings) if with_scheduler and index == 0 else None
-        if index == 0:
-            click.echo(f"Serving on http://{host}:{port}/ from {processes} processes "
-                       f"(database: {get_store(app).safe_url}"
-                       f"{', with scheduler' if sched else ''})")
-            if str(app.config.get("RATE_LIMIT_STORAGE_URL") or "memory://").startswith("memory"):
-                click.echo("The API's rate limits are counted in each process (memory://): set "
-                           "SHEETS_SYNC_RATE_LIMIT_STORAGE_URL to redis://... to count them "
-                           "once.", err=True)
-            if settings.limiter_url is None:
-                click.echo("Google's quota is counted in each process: set "
-                           "SHEETS_SYNC_QUOTA_REDIS_URL to share it.", err=True)
-        gc.collect()
-        gc.freeze()
-        try:
-            waitress.serve(app, sockets=[sock], threads=threads, ident="sheets-sync")
-        finally:
-            if sched is not None:
-                sched.shutdown(wait=False)
-
-    sys.exit(serve_forked(processes, child, sock))
 
 
 @click.command()
