@@ -25,9 +25,8 @@ the user's language.
 
 from __future__ import annotations
 
-import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 from funnel_kpi.catalogue import has as catalogue_has
@@ -55,17 +54,31 @@ def _stored(value: Param) -> Any:
     return str(value)
 
 
-# A sentence ending in a part that ends its own sentence ("... e.g. 0 7 * * 1-5." + "."): one
-# full stop, not two; an ellipsis ("...") is left alone.
-DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
-
-
 class _Sentence(string.Formatter):
     """The catalogue's ``str.format`` with numbers written as ``lang`` writes them ("{n:,}":
     "1,234" / "1 234"), whatever the format spec; everything else as Python formats it."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
+
+    def vformat(self, format_string: str, args: Sequence[Any],
+                kwargs: Mapping[str, Any]) -> str:
+        """As str.format; where a field's text ends its own sentence ("... e.g. 0 7 * * 1-5.")
+        and the template's next text starts with a full stop, one full stop, not two. Only at
+        that seam: a value's own dots ("Q1..Q2", "../conf") and an ellipsis are left alone."""
+        out: list[str] = []
+        after_fields = False  # only fields' text (an empty one included) since the last literal
+        for literal, field, spec, conversion in self.parse(format_string):
+            last = next((i for i in range(len(out) - 1, -1, -1) if out[i]), None)
+            if after_fields and literal.startswith(".") and last is not None \
+                    and out[last].endswith(".") and not out[last].endswith(".."):
+                out[last] = out[last][:-1]
+            out.append(literal)
+            after_fields = (after_fields and not literal) or field is not None
+            if field is not None:
+                value, _ = self.get_field(field, args, kwargs)
+                out.append(self.format_field(self.convert_field(value, conversion), spec or ""))
+        return "".join(out)
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if value is None:  # an empty list of names: "none" / "нет"
@@ -86,7 +99,7 @@ def param_text(value: Param, lang: str = "en") -> str:
 def sentence(key: str, lang: str, params: Mapping[str, Param]) -> str:
     """The catalogue's sentence ``key`` in ``lang`` ("ru", else English) with ``params``."""
     template = catalogue_text(key, lang)
-    return DOUBLE_STOP.sub(".", _Sentence(lang).vformat(template, (), params))
+    return _Sentence(lang).vformat(template, (), params)
 
 
 class Said(Exception):

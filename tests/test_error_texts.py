@@ -223,3 +223,11 @@ def test_a_sentence_ending_in_a_part_that_ends_its_own_has_one_full_stop() -> No
     assert "1-5. Исправьте" in said.text("ru")
     kept = Said.say("error.api_field", field="f", message="see .../d/...", more="")
     assert "see .../d/.... Fix" in str(kept)  # an ellipsis and the full stop after it
+
+
+def test_a_values_own_dots_are_left_as_they_are() -> None:
+    """Only the seam between a part and the template's full stop is mended, never the user's
+    data: a path or a tab name with dots keeps them."""
+    assert "../conf/funnel.toml" in str(Said.say("error.config_unreadable",
+                                                 path="../conf/funnel.toml", why="no such file"))
+    assert "Tab 'Q1..Q2' is empty." == str(LayoutError.say("error.tab_empty", tab="Q1..Q2"))
