@@ -136,7 +136,8 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
     used = {id(summary_tab), id(deals_tab)}
     readout = tuple(r for part in (summary, deals) if part is not None for r in part.readout)
     money = input_currency([t for t in (summary_tab, deals_tab) if t is not None], readout)
-    if not any(p.code == "mixed_currency" for p in problems):  # the deal reader's, else ours
+    mixed = any(p.code == "mixed_currency" for p in problems)  # the deal reader's, past ours
+    if not mixed:
         problems += money.problems
     return ParsedInput(
         summary=summary,
@@ -146,7 +147,8 @@ def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
         unknown_columns=tuple(unknown),
         skipped_tabs=tuple(t.name for t in all_tabs if id(t) not in used),
         readout=readout,
-        currency=money.code,
+        # a mix anywhere in the input: no one currency (money.code saw the first rows only)
+        currency=None if mixed else money.code,
     )
 
 

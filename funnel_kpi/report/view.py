@@ -271,7 +271,10 @@ def report_view(report: FunnelReport, lang: str = "en", *, plan: GapSplit | None
     comes from the plan column, not the report); ``currency`` an ISO code the caller guesses
     (e.g. from the spreadsheet's locale): the report's own currency, when the input said it,
     wins."""
-    currency = report.currency or currency
+    # the input's own currency; the caller's guess only where the input names none, never
+    # on top of a mix (then money has no symbol: the status is check, and the reason says why)
+    mixed = any(p.code == "mixed_currency" for p in report.problems)
+    currency = report.currency or (None if mixed else currency)
     shown = report.shown_period()
     ru = lang == "ru"
     problems = report.problems

@@ -98,3 +98,18 @@ def test_a_currency_the_caller_guessed_is_said_in_the_notes() -> None:
     assert report_view(report, "en").notes == report.notes_in("en")  # no symbol, nothing to say
     usd = analyse([Tab("Deals", DEALS)], today=date(2024, 10, 31)).report
     assert report_view(usd, "en", currency="RUB").notes == usd.notes_in("en")  # the input's own
+
+
+def test_a_mix_past_the_first_rows_names_no_currency_and_takes_no_guess() -> None:
+    """The currency is read from the first rows; a deal in another currency further down makes
+    the status check, and then no currency is named and no guessed symbol is put on money."""
+    rows: list[list[object]] = [["Deal", "Created", "Status", "Amount", "Currency"]]
+    rows += [[f"D{i}", f"2024-01-{i % 28 + 1:02d}", "won", 100.5, "USD"] for i in range(2100)]
+    rows.append(["X", "2024-02-01", "won", 500, "RUB"])
+    report = analyse([Tab("Deals", rows)], today=date(2024, 6, 1)).report
+    assert (report.currency, report.status) == (None, "check")
+    assert "mixed_currency" in {p.code for p in report.problems}
+    view = report_view(report, "ru", currency="RUB")  # the spreadsheet's guess is not taken
+    assert view.currency is None
+    assert not any("₽" in k.text or "$" in k.text for k in view.kpis)
+    assert not any("валюта не указана" in n for n in view.notes)
