@@ -230,4 +230,4 @@ def test_a_values_own_dots_are_left_as_they_are() -> None:
     data: a path or a tab name with dots keeps them."""
     assert "../conf/funnel.toml" in str(Said.say("error.config_unreadable",
                                                  path="../conf/funnel.toml", why="no such file"))
-    assert "Tab 'Q1..Q2' is empty." == str(LayoutError.say("error.tab_empty", tab="Q1..Q2"))
+    assert str(LayoutError.say("error.tab_empty", tab="Q1..Q2")) == "Tab 'Q1..Q2' is empty."
