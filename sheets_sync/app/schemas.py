@@ -52,7 +52,7 @@ def _no_nul(value: Any) -> Any:
         for v in value:  # a cell's text checked here: a call per cell cost more than the check
             if isinstance(v, str):
                 if "\x00" in v:
-                    raise ValueError("text must not contain NUL (\\u0000) characters")
+                    raise FieldError.say("error.field_nul")
             elif isinstance(v, (dict, list)):
                 _no_nul(v)
     return value

@@ -88,5 +88,7 @@ def test_a_nul_in_a_cell_is_refused_wherever_it_is(client: FlaskClient,
         assert resp.status_code == 422, (body, resp.get_json())
         assert "NUL" in resp.get_json()["error"]["message"] or any(
             "NUL" in d.get("message", "") for d in resp.get_json()["error"].get("details", []))
+        assert "NUL" in resp.get_json()["error"]["message_ru"]
+        assert "text must not" not in resp.get_json()["error"]["message_ru"]  # said in Russian
     assert client.post("/api/v1/compute", json={"values": rows},
                        headers=auth).status_code == 200
