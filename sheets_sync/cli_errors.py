@@ -23,6 +23,7 @@ import click
 
 from funnel_kpi import FunnelError, text
 from sheets_sync.errors import SheetsSyncError
+from sheets_sync.number_formats import lang_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # the order POSIX gives them
@@ -35,7 +36,7 @@ def error_lang(chosen: Any = None) -> str:
     for name in LOCALE_VARIABLES:
         value = os.environ.get(name)
         if value:  # the first one set decides, as for any program
-            return "ru" if value.lower().startswith("ru") else "en"
+            return lang_of(value)
     return "en"
 
 

@@ -9,7 +9,7 @@ single-process serve and the benches use), and the whole of it is a fork loop. P
 (``os.fork``); on Windows ``--processes`` must stay 1.
 
 The children share nothing in memory: a ``memory://`` rate limit or quota counts per process
-(cli_service.serve refuses ``--processes`` > 1 with such limits unless told to accept it).
+(``serve`` says so when it starts; docs/deploy.md).
 """
 
 from __future__ import annotations
