@@ -49,6 +49,8 @@ class MonthBar:
     text: str  # the figure as people read it: "25.0%"
     title: str  # the tooltip: "October 2026: 25.0%"
     marked: bool  # drawn in the warning colour: the month's bottleneck, a month below plan
+    partial: bool = False  # a month not final yet (in progress, a young cohort): drawn pale,
+    # never in the warning colour, so half a month is not read as a bad one
 
 
 def _num(x: float) -> str:
@@ -115,7 +117,7 @@ def month_bars(bars: Sequence[MonthBar], label: str, *, reference: float | None 
         centre = x + slot / 2
         if b.value is not None and math.isfinite(b.value) and top > 0:
             height = max(b.value, 0.0) / top * plot
-            css = "bar marked" if b.marked else "bar"
+            css = "bar partial" if b.partial else "bar marked" if b.marked else "bar"
             body.append(
                 f'<g class="{css}"><title>{escape(b.title)}</title>'
                 f'<rect x="{_num(x + slot * 0.15)}" y="{_num(base - height)}" '

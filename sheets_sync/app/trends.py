@@ -90,8 +90,12 @@ def _bar(p: PeriodReport, first: bool, value: float | None, unit: str, lang: str
          marked: bool, currency: str | None = None) -> MonthBar:
     shown = textfmt.figure(value, unit, lang, currency)
     year = str(_start(p.period).year) if first or p.period.endswith("-01") else ""
-    return MonthBar(_short(p.period, lang), year, value, shown,
-                    f"{month_label(p.period, lang)}: {shown}", marked)
+    partial = p.in_progress or p.pending
+    title = f"{month_label(p.period, lang)}: {shown}"
+    if partial:
+        title += f" ({text('in_progress' if p.in_progress else 'not_final', lang)})"
+    return MonthBar(_short(p.period, lang), year, value, shown, title, marked and not partial,
+                    partial)
 
 
 def _steps(window: tuple[PeriodReport, ...], lang: str) -> tuple[StepTrend, ...]:

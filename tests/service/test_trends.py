@@ -147,5 +147,21 @@ def test_the_month_picker_ends_the_window(small: FunnelReport) -> None:
     assert trends(small, "<script>", "en") is not None
 
 
+def test_a_month_in_progress_is_drawn_pale_never_as_a_bad_month() -> None:
+    """March is in progress on 10 March: its 50 % of plan is half a month, not a miss."""
+    rows: list[list[object]] = [
+        ["Month", "Traffic", "Leads", "Meetings", "Paid", "Revenue", "Plan"],
+        ["2026-01-01", 1000, 100, 50, 10, 1000, 1000],
+        ["2026-02-01", 1000, 200, 40, 20, 1500, 1000],
+        ["2026-03-01", 300, 30, 9, 3, 500, 1000]]
+    report = compute_report([Tab("Funnel", rows)], today=date(2026, 3, 10))
+    tr = trends(report, "2026-03", "en")
+    assert tr is not None and tr.in_progress and tr.plan is not None
+    assert re.findall(r'<g class="bar( \w+)?">', str(tr.plan)) == ["", "", " partial"]
+    assert "March 2026: 50.0% (in progress)" in tr.plan
+    for step in tr.steps:
+        assert re.findall(r'<g class="bar( \w+)?">', str(step.chart))[-1] == " partial"
+
+
 def test_no_months_no_trends(small: FunnelReport) -> None:
     assert trends(replace(small, periods=()), None, "en") is None
