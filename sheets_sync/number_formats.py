@@ -8,7 +8,9 @@ number. ``display`` gives the text a spreadsheet shows for a value, to size colu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sheets_sync.grid import CellValue, FormatKind
 
@@ -23,6 +25,13 @@ MONEY_CENTS_BELOW = 1000  # money under this shows kopecks/cents; at or above it
 
 def lang_of(locale: str) -> str:
     return "ru" if locale.lower().startswith("ru") else "en"
+
+
+def state_currency(state: Mapping[str, Any] | None) -> str | None:
+    """The currency a job's KPI tab writes money in, from the spreadsheet locale its last read
+    remembered (``Job.state``); None before the first read. A guess: the view says so."""
+    locale = ((state or {}).get("layout") or {}).get("locale")
+    return currency_of(str(locale)) if locale else None
 
 
 def currency_of(locale: str) -> str:

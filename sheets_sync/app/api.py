@@ -43,7 +43,7 @@ from sheets_sync.app.schemas import (
 )
 from sheets_sync.app.store_ext import db, get_store, jobs_changed, local_scheduler, runner
 from sheets_sync.errors import JobNotFound
-from sheets_sync.number_formats import currency_of
+from sheets_sync.number_formats import state_currency
 from sheets_sync.store.models import RUN_STATUSES, Job, JobReport, Run
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -220,10 +220,9 @@ def job_report(job_id: int) -> Any:
     if lang is not None:  # ?view=1: the report as the dashboard shows it (the stored plan too)
         plan = rep.report.get("plan")
         # as the job page: the spreadsheet locale's currency when the report names none
-        locale = ((job.state or {}).get("layout") or {}).get("locale")
         return jsonify(view_dict(report_view(
             report, lang, plan=GapSplit.from_dict(plan) if plan else None,
-            currency=currency_of(str(locale)) if locale else None)))
+            currency=state_currency(job.state))))
     out = ReportOut(job_id=job_id, run_id=rep.run_id, computed_at=rep.computed_at,
                     report=rep.report)
     return jsonify(dump(out))

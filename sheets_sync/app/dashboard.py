@@ -50,7 +50,7 @@ from sheets_sync.app.security import insecure_sign_in
 from sheets_sync.app.store_ext import db, jobs_changed, runner
 from sheets_sync.app.trends import trends
 from sheets_sync.notify.jobs import notify_form, slack_lines, unhint_slack
-from sheets_sync.number_formats import currency_of
+from sheets_sync.number_formats import state_currency
 from sheets_sync.plan_view import plan_head
 from sheets_sync.store.models import Job, JobNotify, JobReport, Run
 from sheets_sync.store.tokens import verify_token
@@ -264,16 +264,6 @@ def edit_job(job_id: int) -> Any:
     return redirect(url_for("dashboard.job", job_id=job_id))
 
 
-def job_currency(job: Job) -> str | None:
-    """The currency of the job's money, as its KPI tab writes it: ₽ in a Russian spreadsheet, $
-    in any other (sheets_sync/number_formats.py); None before the first read."""
-    layout = (job.state or {}).get("layout") or {}
-    locale = layout.get("locale")
-    if not locale:
-        return None
-    return currency_of(str(locale))
-
-
 def load_job(job_id: int) -> Job:
     job = db().get(Job, job_id) if 0 < job_id <= MAX_ID else None
     if job is None:
@@ -290,10 +280,11 @@ def job(job_id: int) -> Any:
                           .limit(RUNS_SHOWN)))
     rep = s.get(JobReport, job_id)
     lang = current_lang()
-    currency = (rep.report.get("currency") if rep else None) or job_currency(row)  # input's first
-    view = stored_view(rep.report, lang, currency) if rep else None
+    parsed = FunnelReport.from_dict(rep.report) if rep else None
+    view = stored_view(rep.report, lang, state_currency(row.state), parsed) if rep else None
     month = request.args.get("month")  # the month picker (a GET form): any month the report has
-    trend = trends(FunnelReport.from_dict(rep.report), month, lang, currency) if rep else None
+    # the view's currency: the input's own, else the spreadsheet's guess, never on a mix
+    trend = trends(parsed, month, lang, view.currency) if parsed and view else None
     return render_template(
         "job.html", job=job_out(row, runs[0] if runs else None),
         runs=[run_out(r) for r in runs], report=view, view=view,

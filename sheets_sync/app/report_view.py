@@ -49,11 +49,12 @@ def bar_width(count: float | None, top: float) -> float:
     return max(4.0, BAR_AREA * math.log10(count + 1) / math.log10(top + 1))
 
 
-def stored_view(stored: Mapping[str, Any], lang: str, currency: str | None = None) -> ReportView:
+def stored_view(stored: Mapping[str, Any], lang: str, currency: str | None = None,
+                report: FunnelReport | None = None) -> ReportView:
     """The view of a stored report (the store keeps its JSON, with the KPI tab's plan section
-    under "plan"): loaded through FunnelReport.from_dict."""
+    under "plan"): loaded through FunnelReport.from_dict, unless the caller has ``report``."""
     plan = stored.get("plan")
-    return report_view(FunnelReport.from_dict(stored), lang,
+    return report_view(report or FunnelReport.from_dict(stored), lang,
                        plan=GapSplit.from_dict(plan) if plan else None, currency=currency)
 
 

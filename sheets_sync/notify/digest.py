@@ -85,6 +85,7 @@ class DigestFacts:
     paused_reason: str | None
     runs_ok: int
     runs_failed: int
+    currency: str | None = None  # the spreadsheet's, as the job page guesses it (state_currency)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def render(facts: DigestFacts, report: Mapping[str, Any] | None, lang: str,
         text.append(w("no_report", lang))
         body.append(f"<p>{html.escape(w('no_report', lang))}</p>")
     else:
-        _report_parts(report, lang, text, body)
+        _report_parts(report, lang, facts.currency, text, body)
     if link:
         text += ["", f"{w('open', lang)}: {link}"]
         body.append(f'<p><a href="{html.escape(link)}">{html.escape(w("open", lang))}</a></p>')
@@ -189,16 +190,16 @@ def render(facts: DigestFacts, report: Mapping[str, Any] | None, lang: str,
     return Digest(subject, "\n".join(text) + "\n", page)
 
 
-def _view(report: Mapping[str, Any], lang: str) -> ReportView | None:
+def _view(report: Mapping[str, Any], lang: str, currency: str | None) -> ReportView | None:
     try:
-        return report_view(FunnelReport.from_dict(report), lang)
+        return report_view(FunnelReport.from_dict(report), lang, currency=currency)
     except ReportFormatError:  # a stored report that no longer reads: the digest says so
         return None
 
 
-def _report_parts(report: Mapping[str, Any], lang: str, text: list[str],
+def _report_parts(report: Mapping[str, Any], lang: str, currency: str | None, text: list[str],
                   body: list[str]) -> None:
-    view = _view(report, lang)
+    view = _view(report, lang, currency)
     if view is None:
         text.append(w("unreadable", lang))
         body.append(f"<p>{html.escape(w('unreadable', lang))}</p>")
@@ -232,6 +233,11 @@ def _report_parts(report: Mapping[str, Any], lang: str, text: list[str],
         text += ["", w("findings", lang), *(f"- {x}" for x in findings[:FINDINGS_SHOWN])]
         body += [f"<h3>{html.escape(w('findings', lang))}</h3>",
                  _list_html(findings[:FINDINGS_SHOWN])]
+    if currency is not None and view.currency == currency and not report.get("currency"):
+        # the symbol on the money above is the spreadsheet's guess: said as the job page says
+        # it (the view's last note, funnel_kpi/report/view.py: _notes)
+        text += ["", view.notes[-1]]
+        body.append(f"<p>{html.escape(view.notes[-1])}</p>")
     reasons = list(view.status_reasons)
     if view.status == "check":
         text += ["", w("check", lang), *(f"- {x}" for x in reasons)]

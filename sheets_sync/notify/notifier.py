@@ -36,6 +36,7 @@ from sheets_sync.notify.digest import DigestFacts, due_at, render
 from sheets_sync.notify.mask import mask_url
 from sheets_sync.notify.messages import Message, RunFacts, event_message, run_events
 from sheets_sync.notify.settings import NotifySettings
+from sheets_sync.number_formats import state_currency
 from sheets_sync.store import Store
 from sheets_sync.store.models import Job, JobNotify, JobReport, Run, utcnow
 from sheets_sync.store.notifications import DIGEST, claim_digest, digest_jobs, record
@@ -182,7 +183,7 @@ class Notifier:
             rep = s.get(JobReport, job_id)
             facts = DigestFacts(job.id, job.name, job.spreadsheet, job.enabled,
                                 paused_text(job, prefs.lang), int(sum(counts.values())),
-                                failed)
+                                failed, state_currency(job.state))
             report, lang, emails = (rep.report if rep else None), prefs.lang, list(prefs.emails)
         digest = render(facts, report, lang, self.settings.job_url(job_id))
         out = []

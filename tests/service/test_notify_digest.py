@@ -4,13 +4,15 @@ languages, and that the scheduler sends it on its schedule, once, to a real SMTP
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from funnel_kpi import Tab, compute_report
 from sheets_sync.app.store_ext import get_store, make_scheduler
 from sheets_sync.notify.digest import DigestFacts, due_at, render
 from sheets_sync.notify.notifier import Notifier
@@ -92,6 +94,21 @@ def test_the_digest_without_a_report_says_so() -> None:
     assert "неудачных 3" in ru.html and "<a href" not in ru.html
     en = render(facts, None, "en", "https://x.example/jobs/7")
     assert "No report yet" in en.text and 'href="https://x.example/jobs/7"' in en.html
+
+
+def test_the_digest_puts_the_job_pages_currency_on_money_and_says_it_was_guessed() -> None:
+    """A report whose input names no currency: the digest writes money as the job page does
+    (the spreadsheet's currency) and says it is a guess, instead of bare numbers."""
+    rows: list[list[object]] = [["Month", "Leads", "Paid", "Revenue"],
+                                ["2026-01-01", 100, 10, 100000], ["2026-02-01", 120, 12, 150000]]
+    report = compute_report([Tab("Funnel", rows)], today=date(2026, 6, 1))
+    assert report.currency is None
+    facts = DigestFacts(7, "Sales", "sales.xlsx", True, None, 2, 0, "RUB")
+    ru = render(facts, report.to_dict(), "ru", None)
+    assert "Выручка: 150\xa0000\xa0₽" in ru.text
+    assert "валюта не указана" in ru.text and "валюта не указана" in ru.html
+    bare = render(replace(facts, currency=None), report.to_dict(), "ru", None)
+    assert "₽" not in bare.text
 
 
 def back_a_day(app: Flask, job_id: int) -> None:
