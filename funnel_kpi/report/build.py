@@ -273,8 +273,12 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
                            *(series.notes(lang) if series else ())) for lang in ("en", "ru"))
     inputs = _finding_inputs(stages, finals, by_month, current, fact_is_revenue)
     found = verdicts(segments, inputs.latest.report if inputs.latest else None, inputs.history)
-    # the input's own currency (FunnelReport.currency) wins over the caller's guess
-    inputs = dataclasses.replace(inputs, verdicts=found, currency=input_currency or currency)
+    # the input's own currency (FunnelReport.currency) wins over the caller's guess, and a mix
+    # of currencies in the input takes no guess at all (the status is check, and says why)
+    every_problem = tuple(dict.fromkeys([*(summary.problems if summary else ()),
+                                         *(deals.problems if deals else ()), *problems]))
+    guess = None if any(p.code == "mixed_currency" for p in every_problem) else currency
+    inputs = dataclasses.replace(inputs, verdicts=found, currency=input_currency or guess)
     findings_en, findings_ru = findings_en_ru(inputs)
     return FunnelReport(
         funnel=tuple(Stage(s.key, s.en, s.ru, s.owner) for s in stages),  # aliases: parsing's
@@ -287,8 +291,7 @@ def report_from(*, funnel: Funnel, summary: SummaryTable | None, deals: DealLog 
             frozen_map({m: v.value for m, v in seasonal.items()})
             if all(v.value is not None for v in seasonal.values()) else None),
         findings=findings_en, findings_ru=findings_ru,
-        problems=tuple(dict.fromkeys([*(summary.problems if summary else ()),
-                                      *(deals.problems if deals else ()), *problems])),
+        problems=every_problem,
         columns=(*(summary.readout if summary else ()), *(deals.readout if deals else ())),
         # "Tab: Header", once each (parsing passes the same columns named so)
         unknown_columns=tuple(dict.fromkeys([

@@ -113,3 +113,16 @@ def test_a_mix_past_the_first_rows_names_no_currency_and_takes_no_guess() -> Non
     assert view.currency is None
     assert not any("₽" in k.text or "$" in k.text for k in view.kpis)
     assert not any("валюта не указана" in n for n in view.notes)
+
+
+def test_a_mix_takes_no_guessed_symbol_into_the_findings() -> None:
+    """A sync passes the spreadsheet's currency as a guess; on a USD/RUB mix the findings keep
+    bare numbers rather than calling every amount roubles."""
+    rows: list[list[object]] = [["Deal", "Created", "Status", "Amount", "Currency", "Closed"]]
+    rows += [[f"D{i}", f"2024-0{i % 4 + 1}-{i % 28 + 1:02d}", "won", 100.5 + i, "USD",
+              f"2024-0{i % 4 + 1}-{i % 28 + 1:02d}"] for i in range(300)]
+    rows.append(["X", "2024-02-01", "won", 500, "RUB", "2024-02-01"])
+    report = analyse([Tab("Deals", rows)], today=date(2024, 6, 1), currency="RUB").report
+    assert (report.currency, report.status) == (None, "check")
+    money = [f for f in (*report.findings, *report.findings_ru) if "→" in f]
+    assert money and not any("₽" in f or "$" in f for f in money)
