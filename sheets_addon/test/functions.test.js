@@ -121,11 +121,12 @@ const live = { skip: SERVICE ? false : 'FUNNEL_SERVICE_URL is not set (tests/add
 
 test('a service function: one request per use, dates as the spreadsheet\'s days', live, () => {
   // Sheets hands a date cell as a Date at midnight in the spreadsheet's zone: 2024-01-10 in
-  // New York is 05:00 UTC. Stage times of 10 and 4 days: mean 7.
-  const { ctx, sent } = withService('America/New_York', TOKEN);
-  const ny = (iso) => new Date(`${iso}T05:00:00Z`);
-  const days = ctx.FUNNEL_STAGETIME([[ny('2024-01-01')], [ny('2024-01-05')]],
-    [[ny('2024-01-11')], [ny('2024-01-09')]]);
+  // Tokyo is 15:00 UTC on the 9th, so a script reading days in UTC (these machines) would send
+  // the day before. Stage times of 10 and 4 days: mean 7.
+  const { ctx, sent } = withService('Asia/Tokyo', TOKEN);
+  const tokyo = (iso) => new Date(`${iso}T00:00:00+09:00`);
+  const days = ctx.FUNNEL_STAGETIME([[tokyo('2024-01-01')], [tokyo('2024-01-05')]],
+    [[tokyo('2024-01-11')], [tokyo('2024-01-09')]]);
   assert.equal(days, 7);
   assert.deepEqual(sent[0].body, { calls: [{ args: [[['2024-01-01'], ['2024-01-05']],
     [['2024-01-11'], ['2024-01-09']]] }] });
@@ -135,7 +136,7 @@ test('a service function: one request per use, dates as the spreadsheet\'s days'
   const values = [];
   for (const y of [2022, 2023]) {
     for (let m = 1; m <= 12; m++) {
-      months.push([ny(`${y}-${String(m).padStart(2, '0')}-01`)]);
+      months.push([tokyo(`${y}-${String(m).padStart(2, '0')}-01`)]);
       values.push([m === 12 ? 30 : 10]);
     }
   }
