@@ -51,6 +51,10 @@ def test_the_office_page_loads_the_library_then_the_functions() -> None:
     assert scripts == [*addon_cli.OFFICE_SCRIPTS, "functions.js"]
     for rel, kept in addon_cli.OFFICE_SCRIPTS.items():
         assert (REPO / "office_addin" / rel).read_bytes() == kept.read_bytes()
+    # the page's library is the Sheets add-on's, not a copy that could drift (a comparison of
+    # the files above is of each with itself while the link stands)
+    lib = REPO / "office_addin" / "lib"
+    assert lib.is_symlink() and lib.resolve() == addon_cli.LIB.resolve()
 
 
 def test_every_function_is_in_both_add_ons() -> None:
