@@ -158,11 +158,8 @@ def arrow_columns(book: bytes | Callable[[], bytes], sheet: str, h: int, scan: S
     except (fastexcel.FastExcelError, ValueError):
         return None
     del loaded, reader  # calamine's grid of every cell: the Arrow columns are copies
-    try:
-        # Imported only now, with the grid gone: its 60 MB are not added to the grid's peak.
-        from sheets_sync.backends import xlsx_arrow  # optional: pyarrow (else the row reader)
-    except ImportError:
-        return None
+    # Imported only now, with the grid gone: pyarrow's 60 MB are not added to the grid's peak.
+    from sheets_sync.backends import xlsx_arrow  # late: pyarrow after the grid is freed
     read = xlsx_arrow.cell_columns(exported)
     del exported
     if read is None:

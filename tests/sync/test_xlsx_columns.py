@@ -13,7 +13,6 @@ import io
 import json
 import random
 import shutil
-import sys
 import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -286,19 +285,6 @@ def test_a_column_of_dates_reads_as_dates_in_every_role(col: int, header: str,
     else:
         samples = next(c["samples"] for c in got["columns"] if c["header"] == header)
         assert all(s.startswith("2024-0") for s in samples), samples
-
-
-def test_without_pyarrow_a_log_goes_to_the_row_reader(monkeypatch: pytest.MonkeyPatch,
-                                                      tmp_path: Path) -> None:
-    """pyarrow is loaded only once fastexcel's grid is freed (xlsx_arrow); without it the
-    column reader steps aside and the report is the row reader's."""
-    import sheets_sync.backends
-
-    monkeypatch.delattr(sheets_sync.backends, "xlsx_arrow", raising=False)
-    monkeypatch.setitem(sys.modules, "sheets_sync.backends.xlsx_arrow", None)
-    path = deal_book(tmp_path / "log.xlsx", 150)
-    assert taken(path, "Deals") == "rows"
-    same_both_ways(path)
 
 
 def test_a_compute_reads_without_hashing(tmp_path: Path) -> None:
