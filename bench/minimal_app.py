@@ -10,6 +10,7 @@ number of threads, the objects loaded at start frozen out of the collector's sca
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import socket
 import sys
@@ -46,20 +47,20 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     headers = dict(h.split(":", 1) for h in args.header)
     answer = args.answer.read_bytes()
-    if args.processes > 1:  # as `sheets-sync serve --processes`: the same fork loop
-        def child(_index: int, sock: socket.socket) -> None:
-            app = make_app(answer, headers)
-            gc.collect()
-            gc.freeze()
-            waitress.serve(app, sockets=[sock], threads=args.threads, ident="minimal")
 
-        return serve_forked(args.processes, child, bound_socket("127.0.0.1", args.port))
-    app = make_app(answer, headers)
-    gc.collect()  # the collector's treatment of `sheets-sync serve`: what is loaded is frozen
-    gc.freeze()
-    waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, ident="minimal")
+    def process(_index: int, sock: socket.socket) -> None:
+        app = make_app(answer, headers)
+        gc.collect()  # the collector's treatment of `sheets-sync serve`: what is loaded is frozen
+        gc.freeze()
+        waitress.serve(app, sockets=[sock], threads=args.threads, ident="minimal")
+
+    # as `sheets-sync serve`: a bound socket, served here or by forked processes
+    sock = bound_socket("127.0.0.1", args.port)
+    if args.processes > 1:
+        return serve_forked(args.processes, process, sock)
+    with contextlib.suppress(KeyboardInterrupt):
+        process(0, sock)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
