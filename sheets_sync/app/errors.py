@@ -134,7 +134,7 @@ def page_said(e: HTTPException) -> Said:
     status = e.code or 500
     if status in PAGE_STATUSES:
         return Said.say(f"error.page_{status}")
-    return http_said(e) if status in HTTP_CODES else Said(e.description or e.name)
+    return http_said(e)
 
 
 def register_error_handlers(app: Flask) -> None:

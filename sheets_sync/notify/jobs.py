@@ -24,15 +24,17 @@ from sheets_sync.store.notifications import recent
 SHOWN = 50  # notifications on the job page and in the API's answer
 
 
-def add_notify(s: Session, job: Job, data: NotifyIn | None) -> None:
+def add_notify(s: Session, job: Job, data: NotifyIn | None) -> JobNotify | None:
     """Add a new job's notification settings to the session (nothing when ``data`` is None)."""
     if data is None:
-        return
-    s.add(JobNotify(job=job, lang=data.lang, events=list(data.events), emails=data.emails,
+        return None
+    row = JobNotify(job=job, lang=data.lang, events=list(data.events), emails=data.emails,
                     webhooks=[h.model_dump(exclude_none=True) for h in data.webhooks],
                     digest_weekday=data.digest.weekday if data.digest else None,
                     digest_hour=data.digest.hour if data.digest else None,
-                    updated_at=utcnow()))
+                    updated_at=utcnow())
+    s.add(row)
+    return row
 
 
 def replace_notify(s: Session, job: Job, data: NotifyIn | None) -> None:
@@ -43,11 +45,7 @@ def replace_notify(s: Session, job: Job, data: NotifyIn | None) -> None:
     if prefs is not None:
         s.delete(prefs)
         s.flush()  # the new row takes the same key
-    if data is None:
-        return
-    add_notify(s, job, data)
-    s.flush()
-    renewed = s.get(JobNotify, job.id)
+    renewed = add_notify(s, job, data)
     if renewed is not None:
         renewed.last_digest_at = last_digest
 
