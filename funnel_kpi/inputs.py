@@ -22,10 +22,11 @@ from numpy.typing import NDArray
 
 from funnel_kpi.messages import problem_text
 from funnel_kpi.model import Funnel
+from funnel_kpi.parse.cells import SERIAL_EPOCH_ORDINAL
 from funnel_kpi.parse.readout import ColumnReading
 
 Cell = object
-SERIAL_EPOCH = datetime(1899, 12, 30)  # a date cell's serial counts days from here
+SERIAL_EPOCH = datetime.fromordinal(SERIAL_EPOCH_ORDINAL)  # a date cell's serial counts from here
 MS_PER_DAY = 86_400_000
 DealStatus = Literal["open", "won", "lost"]
 

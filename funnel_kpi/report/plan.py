@@ -283,7 +283,8 @@ def plan_gap(report: FunnelReport, month: str, plan: float, plan_of: PlanOf = "r
     paid_key = stages[-1].key
     fact = _fact(period, plan_of, paid_key)
     if fact is None:
-        raise PlanError.say(f"error.plan_no_fact_{plan_of}", month=month)
+        raise (PlanError.say("error.plan_no_fact_revenue", month=month) if plan_of == "revenue"
+               else PlanError.say("error.plan_no_fact_paid", month=month))
     expected = _expected(stages, baseline, plan, plan_of)
     counts = [_count(period, s.key) or 0.0 for s in stages]
     month_values: list[float | None] = [counts[0]]
