@@ -174,7 +174,8 @@ class ConfigError(FunnelError):
 class LayoutError(FunnelError):
     code = "cannot_compute"
 
-    def __init__(self, message: str | None = None, /, *, tab: str | None = None,
-                 key: str | None = None, params: Mapping[str, Param] | None = None) -> None:
-        super().__init__(message, key=key, params=params)
-        self.tab = tab
+    @property
+    def tab(self) -> str | None:
+        """The tab the sentence names (its ``tab`` parameter), if any."""
+        tab = self.params.get("tab")
+        return tab if isinstance(tab, str) else None

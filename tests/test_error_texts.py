@@ -159,8 +159,7 @@ def test_both_languages_same_placeholders(key: str) -> None:
 
 
 def test_english_unchanged_and_russian_said() -> None:
-    e = LayoutError(key="error.no_such_tab", params={"tab": "Лиды", "names": "'Sheet1'"},
-                    tab="Лиды")
+    e = LayoutError(key="error.no_such_tab", params={"tab": "Лиды", "names": "'Sheet1'"})
     assert str(e) == "There is no tab named 'Лиды'; the tabs are: 'Sheet1'."
     assert e.text("ru") == "Вкладки «Лиды» нет; вкладки таблицы: 'Sheet1'."
     assert e.tab == "Лиды"

@@ -81,7 +81,7 @@ def read_deal_log(tab: Tab, funnel: Funnel, *, locale: str | None = None,
     if hm is not None and "created" not in hm.fields:
         hm = created_by_content(tab, hm, funnel, locale)
     if hm is None or "created" not in hm.fields:
-        raise LayoutError(key="error.no_created_column", params={"tab": tab.name}, tab=tab.name)
+        raise LayoutError.say("error.no_created_column", tab=tab.name)
     # No garbage-collector pause: gc.disable() stops collection in every thread of the
     # process (a service's web threads too); the reader makes few containers instead.
     return _DealReader(tab, hm, funnel, locale, today, pins, own_funnel).read()

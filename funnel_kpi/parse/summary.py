@@ -131,7 +131,7 @@ def infer_funnel(tab: Tab, hm: HeaderMap, funnel: Funnel, unknown_counts: Sequen
     known = {col: key for key, col in hm.stages.items()}
     cols = sorted([*known, *unknown_counts])
     if len(cols) < 2:
-        raise LayoutError(key="error.few_stage_columns", params={"tab": tab.name}, tab=tab.name)
+        raise LayoutError.say("error.few_stage_columns", tab=tab.name)
     names = [hm.headers[c] for c in cols]
     guessed = guess_owners(names)
     used = set(known.values())
@@ -168,7 +168,7 @@ def read_summary(tab: Tab, funnel: Funnel, *, locale: str | None = None,
     """Read a summary tab; raises LayoutError when it has no period column or < 2 stages."""
     hm = summary_header(tab, funnel, pins)
     if hm is None or "period" not in hm.fields:
-        raise LayoutError(key="error.no_period_column", params={"tab": tab.name}, tab=tab.name)
+        raise LayoutError.say("error.no_period_column", tab=tab.name)
     unknown_counts, not_counts = count_columns(tab, hm, hm.unknown)
     problems = [Problem(tab.name, a1(hm.row + 1, c), hm.headers[c], "duplicate_column")
                 for c in hm.duplicates]

@@ -66,14 +66,13 @@ def classify_tab(tab: Tab, funnel: Funnel, pins: Pins = NO_PINS) -> TabKind | No
 def why_not_funnel_tab(tab: Tab, funnel: Funnel) -> LayoutError:
     """What a tab lacks to be read as a summary or a deal log."""
     if not any(any(c is not None and c != "" for c in row) for row in tab.rows):
-        return LayoutError(key="error.tab_empty", params={"tab": tab.name}, tab=tab.name)
+        return LayoutError.say("error.tab_empty", tab=tab.name)
     found: list[str] = []
     for hm in (summary_header(tab, funnel), deal_header(tab, funnel)):
         if hm is not None:
             found += [hm.headers[c] for c in (*hm.fields.values(), *hm.stages.values())]
     seen = ", ".join(f"'{h}'" for h in dict.fromkeys(found)) or None
-    return LayoutError(key="error.not_funnel_tab", params={"tab": tab.name, "seen": seen},
-                       tab=tab.name)
+    return LayoutError.say("error.not_funnel_tab", tab=tab.name, seen=seen)
 
 
 def _find(tabs: Sequence[Tab], name: str) -> Tab:
@@ -82,7 +81,7 @@ def _find(tabs: Sequence[Tab], name: str) -> Tab:
     if exact or loose:
         return (exact or loose)[0]
     names = ", ".join(f"'{t.name}'" for t in tabs) or None
-    raise LayoutError(key="error.no_such_tab", params={"tab": name, "names": names}, tab=name)
+    raise LayoutError.say("error.no_such_tab", tab=name, names=names)
 
 
 def read_tabs(tabs: Iterable[Tab], funnel: Funnel = DEFAULT_FUNNEL, *,
