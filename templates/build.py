@@ -50,17 +50,18 @@ FIRST_MONTH, MONTHS, MONTH_ROWS = date(2023, 1, 1), 24, 36  # example months; ro
 DEAL_ROWS = 400  # deal-log rows the KPI formulas cover
 
 COLS = {  # column headers of the KPI sheets' tables: (ru, en)
-    "stage_cols": (("Стадия", "Количество", "Конверсия шага", "Накопленная", "Отвал",
-                    "Владелец"),
-                   ("Stage", "Count", "Step conversion", "Cumulative", "Drop-off", "Owner")),
-    "bn_cols": (("Из стадии", "В стадию", "Значение", "Владелец"),
-                ("From", "To", "Value", "Owner")),
+    # the KPI tab's own words ([label]), so a template and a synced tab head their tables alike
+    "stage_cols": tuple(tuple(text(k, lang) for k in ("stage", "count", "step", "cumulative",
+                                                      "drop_off", "owner"))
+                        for lang in ("ru", "en")),
+    "bn_cols": (("Из стадии", "В стадию", "Значение", text("owner", "ru")),
+                ("From", "To", "Value", text("owner", "en"))),
     "times_cols": (("Из", "В", "Среднее, дней", "Медиана, дней"),
                    ("From", "To", "Mean days", "Median days")),
     "cohort_cols": (("Месяц", "Выиграно", "Проиграно", "Доля выигранных"),
                     ("Month", "Won", "Lost", "Win rate")),
 }
-LABEL_WORDS = ("month", "total", "kpi", "value")  # the report's own words ([label])
+LABEL_WORDS = ("month", "total", "kpi", "value", "owner")  # the report's own words ([label])
 
 
 def t(key: str, lang: str) -> str:
