@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from funnel_kpi import text
 from funnel_kpi.errors import param_text
 from sheets_sync.app.errors import ApiError
-from sheets_sync.app.jobs import xlsx_root
 from sheets_sync.app.schemas import output_tab_problem
 from sheets_sync.errors import ScheduleError
 from sheets_sync.notify.schema import EMAIL
@@ -118,9 +117,8 @@ def form_errors(e: ValidationError | ApiError, form: Mapping[str, Any], lang: st
     if isinstance(e, ApiError):  # the source checked against the service (app/jobs.py)
         fields = [d.get("field") for d in e.details or ()]
         if "spreadsheet" in fields:
-            outside = any("XLSX_ROOT" in str(d.get("message")) for d in e.details or ())
-            return [text("form.outside_root", lang, root=xlsx_root().resolve()) if outside
-                    else text("form.spreadsheet", lang)]
+            return [text("form.outside_root", lang, root=e.params["root"])
+                    if e.key == "error.api_outside_root" else text("form.spreadsheet", lang)]
         return [text("form.other", lang, field=text(FIELD_LABELS.get(str(fields[0]), "value"),
                                                     lang))] if fields else [e.message]
     out: list[str] = []
